@@ -1,0 +1,55 @@
+"""One exception hierarchy for everything a user can get wrong.
+
+The library raises these; ``cli.py`` turns them into a one-paragraph message and the exit code
+named on the class, in one place. Nothing here prints.
+"""
+
+from __future__ import annotations
+
+
+class PpsimError(Exception):
+    """Base of every error ppsim reports to a user; ``exit_code`` is what the CLI exits with."""
+
+    exit_code = 1
+
+
+class ScenarioError(PpsimError):
+    """A scenario file is missing, unreadable or invalid.
+
+    Attributes:
+        file: the scenario file's path as given (or ``"<dict>"`` for data passed in Python).
+        problems: one line per problem, each ``key.path: got VALUE, ALLOWED``.
+    """
+
+    exit_code = 2
+
+    def __init__(self, file: str, problems: list[str]) -> None:
+        self.file = file
+        self.problems = problems
+        lines = "\n".join(f"  {file}: {p}" for p in problems)
+        noun = "problem" if len(problems) == 1 else "problems"
+        super().__init__(f"invalid scenario ({len(problems)} {noun}):\n{lines}")
+
+
+class VariantError(PpsimError):
+    """A variant name that the scenario does not define."""
+
+    exit_code = 2
+
+
+class ParameterError(PpsimError):
+    """A sweep or override names a parameter path that does not exist or is not numeric."""
+
+    exit_code = 2
+
+
+class ExecutorError(PpsimError):
+    """The chosen executor (processes or a Dask cluster) cannot be started or reached."""
+
+    exit_code = 3
+
+
+class ResultsError(PpsimError):
+    """A run folder is missing, incomplete, or belongs to a different scenario or settings."""
+
+    exit_code = 4
