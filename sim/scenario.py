@@ -370,6 +370,16 @@ def unknown_message(kind: str, got: str, allowed: list[str], where: str = "") ->
     return f"{prefix}unknown {kind} {got!r}{hint} (allowed: {', '.join(allowed) or 'none'})"
 
 
+class _Loader(yaml.SafeLoader):
+    """YAML's safe loader, but dates stay text so that validation reports bad dates by key path."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def read_yaml(path: str | Path) -> dict[str, Any]:
     """Read a scenario file into a dict, with clear errors for missing, empty or bad files."""
     file = str(path)
@@ -383,7 +393,7 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(file, [f"cannot be read: {exc}"]) from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -699,11 +709,8 @@ def _schema_allows(pieces: list[str]) -> bool:
 
 
 def _new_key(parent: dict[Any, Any], last: str) -> Any:
-    """Key to add to ``parent``: a date for dated schedules, else the text itself."""
-    try:
-        return date.fromisoformat(last)
-    except ValueError:
-        return last
+    """Key to add to ``parent`` (dates stay text, as the loader leaves them)."""
+    return last
 
 
 def _list_index(node: list[Any], piece: str, path: str, where: str) -> int:
