@@ -36,7 +36,7 @@ def sh(*args: str | Path) -> None:
 
 def install() -> None:
     """Create ``.venv`` and install the locked dependencies and ppsim itself (editable)."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this file runs before any install
         sys.exit(f"ppsim needs Python 3.11 or newer; this is {sys.version.split()[0]}")
     digest = hashlib.sha256(LOCK.read_bytes() + (ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if STAMP.exists() and STAMP.read_text() == digest and PY.exists():

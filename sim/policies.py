@@ -70,7 +70,8 @@ class WomenOutreach(Lever):
     """Targeted outreach to contributors with many women in their national police.
 
     Contributors whose national women's share is at least ``min_home_women_share`` answer calls
-    more often: their nomination propensity is multiplied by ``propensity_multiplier`` (capped at 1).
+    more often: their nomination propensity is multiplied by ``propensity_multiplier``
+    (the result capped at 1).
     """
 
     lever: Literal["women_outreach"]

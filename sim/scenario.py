@@ -393,7 +393,7 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(file, [f"cannot be read: {exc}"]) from None
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+        data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -557,7 +557,8 @@ def check_references(s: Scenario) -> list[str]:
     for i, c in enumerate(s.contributors):
         for skill in c.skills:
             if skill not in skills:
-                problems.append(unknown_message("skill", skill, skills, f"contributors[{i}].skills"))
+                problems.append(
+                    unknown_message("skill", skill, skills, f"contributors[{i}].skills"))
         if c.joins and c.leaves and c.leaves < c.joins:
             problems.append(f"contributors[{i}].leaves: got {c.leaves}, must be after joins "
                             f"({c.joins})")
@@ -565,7 +566,8 @@ def check_references(s: Scenario) -> list[str]:
         where = f"missions[{i}]"
         for skill in [*m.specialist_posts, *m.initial.specialists]:
             if skill not in skills:
-                problems.append(unknown_message("skill", skill, skills, f"{where}.specialist_posts"))
+                problems.append(
+                    unknown_message("skill", skill, skills, f"{where}.specialist_posts"))
         for j, team in enumerate(m.teams):
             if team.skill not in skills:
                 problems.append(unknown_message("skill", team.skill, skills,
@@ -654,7 +656,8 @@ def _walk(data: dict[str, Any], path: str, where: str) -> tuple[Any, str]:
     """Descend ``path`` and return (container of the last segment, last segment)."""
     pieces = path.split(".")
     if not path or any(p == "" for p in pieces):
-        raise ParameterError(f"{where}: {path!r} is not a key path like 'pipeline.assessment.teams'")
+        raise ParameterError(
+            f"{where}: {path!r} is not a key path like 'pipeline.assessment.teams'")
     node: Any = data
     for depth, piece in enumerate(pieces[:-1]):
         if isinstance(node, list):

@@ -49,3 +49,15 @@ class Streams:
             gen = np.random.Generator(np.random.PCG64(child))
             self._generators[key] = gen
         return gen
+
+
+def draw_delay(rng: np.random.Generator, mean_days: float, cv: float, factor: float = 1.0) -> float:
+    """A gamma-distributed delay in days with the given mean and coefficient of variation.
+
+    ``factor`` scales the mean (a policy that shortens lead times); ``cv == 0`` gives the mean.
+    """
+    mean = mean_days * factor
+    if cv <= 0 or mean <= 0:
+        return mean
+    shape = 1.0 / (cv * cv)
+    return float(rng.gamma(shape, mean / shape))
