@@ -102,7 +102,8 @@ def _choose(world: World, mission: MissionState, rng: np.random.Generator
     members = [c for c in world.members if c.active(now)]
     weights = np.zeros(len(members))
     for i, c in enumerate(members):
-        if c.headroom() < c.spec.fpu_unit_size:
+        size = c.spec.fpu_unit_size
+        if c.headroom() < size or c.available(now, world.policies)[:, GENERAL].sum() < size:
             continue
         w = c.free_units(now, world.policies) * c.propensity(
             now, mission.spec.hardship, pipe.hardship_sensitivity, world.policies)

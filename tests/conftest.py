@@ -1,0 +1,33 @@
+"""Shared fixtures: the small test scenario and cached simulations of it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import sim
+from sim.model import simulate
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY = ROOT / "tests" / "data" / "tiny.yaml"
+BASELINE = ROOT / "scenarios" / "baseline.yaml"
+
+
+@pytest.fixture(scope="session")
+def tiny() -> sim.LoadedScenario:
+    """The tiny test scenario with its variants."""
+    return sim.load_scenario(TINY)
+
+
+@pytest.fixture(scope="session")
+def tiny_raw() -> dict[str, Any]:
+    """The tiny scenario's raw data (to build modified scenarios in tests)."""
+    return sim.scenario.read_yaml(TINY)
+
+
+@pytest.fixture(scope="session")
+def tiny_runs(tiny: sim.LoadedScenario) -> dict[str, list[dict[str, Any]]]:
+    """Four replications of every variant of the tiny scenario (common random numbers)."""
+    return {name: [simulate(tiny.resolve(name), r) for r in range(4)] for name in tiny.names}
