@@ -58,7 +58,7 @@ def check(scenario: str) -> None:
     """Validate SCENARIO and all its variants without running anything."""
     loaded = sim.load_scenario(scenario)
     base = loaded.base
-    console.print(
+    click.echo(
         f"{scenario}: valid — scenario {base.name!r}, {len(base.contributors)} contributors, "
         f"{len(base.missions)} missions, {len(base.policies)} policies, "
         f"variants: {', '.join(loaded.variants) or 'none'}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 from typing import Any
 
 import numpy as np
@@ -116,7 +117,7 @@ def test_more_assessment_capacity_never_slows_deployment(tiny_raw: dict[str, Any
                       & (out["outcome"] == "median_time_to_deploy")]
             values.append(row["value"].iloc[0])
         medians.append(float(np.mean(values)))
-    assert all(b <= a + 1.0 for a, b in zip(medians, medians[1:], strict=False)), medians
+    assert all(b <= a + 1.0 for a, b in itertools.pairwise(medians)), medians
     assert medians[-1] < medians[0], medians
 
 
