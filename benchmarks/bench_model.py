@@ -1,0 +1,77 @@
+"""Benchmark one replication of a scenario against a bare SimPy event loop.
+
+Prints the SimPy events the model processed, wall and CPU time, events per second, and the
+same figures for a bare SimPy loop (processes that only yield timeouts) processing the same
+number of events in the same run, and the ratio of the two rates: the model's overhead per
+event over SimPy's own. Target (issue 2): one 10-year baseline replication in ≤ 1 s of CPU.
+
+    python benchmarks/bench_model.py [SCENARIO] [--replications N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+import simpy
+
+import sim
+from sim.model import events_processed, simulate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def bare_simpy(events: int, processes: int = 1000) -> tuple[float, float]:
+    """Wall and CPU seconds for ``events`` timeouts spread over ``processes`` processes."""
+    env = simpy.Environment()
+    per = max(events // processes, 1)
+
+    def proc(env: simpy.Environment, k: int):
+        for i in range(per):
+            yield env.timeout(1.0 + (k * 7 + i) % 13)
+
+    for k in range(processes):
+        env.process(proc(env, k))
+    wall, cpu = time.perf_counter(), time.process_time()
+    env.run()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    default = ROOT / "scenarios" / "baseline.yaml"
+    parser.add_argument("scenario", nargs="?",
+                        default=str(default if default.exists() else ROOT / "tests/data/tiny.yaml"))
+    parser.add_argument("--replications", type=int, default=5)
+    args = parser.parse_args()
+    scenario = sim.load_scenario(args.scenario).base
+    walls, cpus = [], []
+    for r in range(args.replications):
+        wall, cpu = time.perf_counter(), time.process_time()
+        simulate(scenario, r)
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    events, _ = events_processed(scenario, 0)
+    cpu_e = time.process_time()
+    events_processed(scenario, 0)
+    loop_cpu = time.process_time() - cpu_e
+    _, bare_cpu = bare_simpy(events)
+    print(f"scenario            {args.scenario} ({scenario.run.years:g} years, "
+          f"{len(scenario.contributors)} contributors, {len(scenario.missions)} missions)")
+    print(f"replications        {args.replications}")
+    print(f"simulate() wall     median {statistics.median(walls):.3f} s "
+          f"(min {min(walls):.3f}, max {max(walls):.3f})")
+    print(f"simulate() CPU      median {statistics.median(cpus):.3f} s  (target ≤ 1 s)")
+    print(f"events processed    {events:,} (replication 0)")
+    print(f"model event loop    {loop_cpu:.3f} s CPU, {events / loop_cpu:,.0f} events/s "
+          "(without building tables)")
+    print(f"bare SimPy loop     {bare_cpu:.3f} s CPU, {events / bare_cpu:,.0f} events/s "
+          f"(same number of timeouts)")
+    print(f"ratio               {loop_cpu / bare_cpu:.1f}× the bare loop's time per event")
+    print(f"tables              {statistics.median(cpus) - loop_cpu:.3f} s CPU to tabulate")
+
+
+if __name__ == "__main__":
+    main()
