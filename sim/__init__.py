@@ -8,9 +8,10 @@ The public API that the CLI and notebooks share:
 """
 
 from sim.errors import PpsimError, ScenarioError
+from sim.model import Decisions, simulate
 from sim.scenario import LoadedScenario, Scenario, load_scenario
 
 __version__ = "0.1.0"
 
-__all__ = ["LoadedScenario", "PpsimError", "Scenario", "ScenarioError", "__version__",
-           "load_scenario"]
+__all__ = ["Decisions", "LoadedScenario", "PpsimError", "Scenario", "ScenarioError",
+           "__version__", "load_scenario", "simulate"]
