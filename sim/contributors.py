@@ -43,6 +43,7 @@ class ContributorState:
         self.abroad = np.zeros((2, k), dtype=np.int64)
         self.cooling = np.zeros((2, k), dtype=np.int64)
         self._resting: list[tuple[float, int, int, int]] = []
+        self._pools: dict[int, np.ndarray] = {}
         self.units_in_use = 0
         self.languages = frozenset(spec.languages)
 
@@ -66,11 +67,20 @@ class ContributorState:
             _, woman, skill, n = heapq.heappop(self._resting)
             self.cooling[woman, skill] -= n
 
+    def pool(self, day: float, policies: PolicyBook) -> np.ndarray:
+        """Eligible officers by (gender, skill) on ``day`` (cached until training changes it)."""
+        epoch = policies.training_epoch(day)
+        pool = self._pools.get(epoch)
+        if pool is None:
+            pool = np.floor(np.outer(self.pool_by_gender, self.skill_shares(day, policies)))
+            self._pools[epoch] = pool
+        return pool
+
     def available(self, day: float, policies: PolicyBook) -> np.ndarray:
         """Officers available for nomination on ``day``, shape (gender, skill), never negative."""
-        self._release(day)
-        pool = np.outer(self.pool_by_gender, self.skill_shares(day, policies))
-        return np.maximum(np.floor(pool) - self.abroad - self.cooling, 0)
+        if self._resting and self._resting[0][0] <= day:
+            self._release(day)
+        return np.maximum(self.pool(day, policies) - self.abroad - self.cooling, 0)
 
     def headroom(self) -> int:
         """Officers it may still send abroad under its ceiling (large when it has none)."""

@@ -20,7 +20,6 @@ census in :class:`sim.observe.Observer` counts them, so conservation is a checka
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import Any
 
 
 class State(IntEnum):
@@ -61,10 +60,11 @@ class Officer:
         since: day the officer entered ``state``.
         tour_end: day the current tour ends (serving only).
         due_out: whether the officer counts as leaving within the replacement lead time.
-        process: the SimPy process of the tour (serving only), to interrupt on drawdown.
+        tour: number of the officer's current tour; a drawdown ends a tour early by moving
+            on, so the timers scheduled for the old tour see a different number and do nothing.
     """
 
-    __slots__ = ("contributor", "due_out", "mission", "process", "since", "skill", "state",
+    __slots__ = ("contributor", "due_out", "mission", "since", "skill", "state", "tour",
                  "tour_end", "woman")
 
     def __init__(self, contributor: int, woman: bool, skill: int, mission: int, day: float) -> None:
@@ -76,7 +76,7 @@ class Officer:
         self.since = day
         self.tour_end = float("inf")
         self.due_out = False
-        self.process: Any = None
+        self.tour = 0
 
 
 class Unit:

@@ -277,29 +277,42 @@ def _arrive(world: World, officer: Officer, _event: simpy.Event) -> None:
 
 
 def _start_tour(world: World, officer: Officer, tour_days: float, repatriation: float) -> None:
-    officer.tour_end = world.env.now + tour_days
-    officer.process = world.env.process(tour(world, officer, tour_days, repatriation))
+    """Time the tour with two timers (no process: tours are the model's most common event).
 
-
-def tour(world: World, officer: Officer, tour_days: float,
-         repatriation: float) -> Generator[simpy.Event, Any, None]:
-    """Serve until rotation, early repatriation or drawdown; count as leaving near the end."""
-    mission = world.missions[officer.mission]
+    The officer serves until rotation, early repatriation or drawdown and counts as leaving
+    (``due_out``) from ``replacement_lead_days`` before a rotation. A drawdown ends the tour at
+    once and bumps ``officer.tour``, which disarms the timers already scheduled.
+    """
+    env = world.env
+    officer.tour += 1
+    officer.tour_end = env.now + tour_days
+    token = officer.tour
+    if repatriation < tour_days:
+        env.timeout(repatriation).callbacks.append(
+            partial(_tour_ends, world, officer, token, "repatriations"))
+        return
     lead = world.scenario.pipeline.replacement_lead_days
-    try:
-        if repatriation < tour_days:
-            yield world.env.timeout(repatriation)
-            reason = "repatriations"
-        else:
-            if tour_days > lead:
-                yield world.env.timeout(tour_days - lead)
-            officer.due_out = True
-            mission.due_out[officer.skill] += 1
-            yield world.env.timeout(min(lead, tour_days))
-            reason = "rotations"
-    except simpy.Interrupt:
-        reason = "drawdowns"
-    depart(world, officer, reason)
+    if tour_days > lead:
+        env.timeout(tour_days - lead).callbacks.append(partial(_due_out, world, officer, token))
+    else:
+        _due_out(world, officer, token, None)
+
+
+def _due_out(world: World, officer: Officer, token: int, _event: simpy.Event | None) -> None:
+    """The officer enters the replacement lead: the post counts as open for calls."""
+    if officer.tour != token or officer.state is not State.SERVING:
+        return
+    officer.due_out = True
+    world.missions[officer.mission].due_out[officer.skill] += 1
+    remaining = officer.tour_end - world.env.now
+    world.env.timeout(max(remaining, 0.0)).callbacks.append(
+        partial(_tour_ends, world, officer, token, "rotations"))
+
+
+def _tour_ends(world: World, officer: Officer, token: int, reason: str,
+               _event: simpy.Event) -> None:
+    if officer.tour == token and officer.state is State.SERVING:
+        depart(world, officer, reason)
 
 
 def depart(world: World, officer: Officer, reason: str) -> None:
@@ -323,7 +336,6 @@ def depart(world: World, officer: Officer, reason: str) -> None:
 def return_home(world: World, officer: Officer, old: State) -> None:
     """The officer goes home (to cool down) or, for standing capacity, back to standby."""
     contributor = world.contributors[officer.contributor]
-    officer.process = None
     if contributor is world.standing:
         officer.state = State.STANDBY
         world.observer.move(IPO, old, State.STANDBY)
@@ -342,8 +354,8 @@ def draw_down(world: World, mission: MissionState, posts: int) -> None:
         return
     leaving = sorted(mission.serving, key=lambda o: o.tour_end)[:excess]  # stable, dict order
     for officer in leaving:
-        if officer.process is not None and officer.process.is_alive:
-            officer.process.interrupt("drawdown")
+        officer.tour += 1
+        depart(world, officer, "drawdowns")
 
 
 def initial_staffing(world: World, mission: MissionState) -> None:

@@ -278,7 +278,14 @@ class PolicyBook:
 
     def active(self, kind: type, day: float, mission: str | None = None) -> list[Lever]:
         """Levers of ``kind`` in force on ``day`` (at ``mission``), oldest first."""
-        return [t.lever for t in self._by_kind.get(kind, []) if t.applies(day, mission)]
+        timed = self._by_kind.get(kind)
+        if not timed:  # the common case, asked on every decision: keep it cheap
+            return []
+        return [t.lever for t in timed if t.applies(day, mission)]
+
+    def training_epoch(self, day: float) -> int:
+        """How many specialist-training levers have started by ``day`` (a cache key)."""
+        return sum(1 for t in self._by_kind.get(SpecialistTraining, ()) if t.start_day <= day)
 
     def all_of(self, kind: type) -> list[TimedLever]:
         """Every lever of ``kind`` with its start day, whether in force yet or not."""

@@ -102,11 +102,14 @@ def _choose(world: World, mission: MissionState, rng: np.random.Generator
     members = [c for c in world.members if c.active(now)]
     weights = np.zeros(len(members))
     for i, c in enumerate(members):
+        free = c.free_units(now, world.policies)  # cheapest test first: most have none free
         size = c.spec.fpu_unit_size
-        if c.headroom() < size or c.available(now, world.policies)[:, GENERAL].sum() < size:
+        if free <= 0 or c.headroom() < size:
             continue
-        w = c.free_units(now, world.policies) * c.propensity(
-            now, mission.spec.hardship, pipe.hardship_sensitivity, world.policies)
+        if c.available(now, world.policies)[:, GENERAL].sum() < size:
+            continue
+        w = free * c.propensity(now, mission.spec.hardship, pipe.hardship_sensitivity,
+                                world.policies)
         if rule is not None and not rule.funded and c.spec.fpu_women_share < rule.min_women_share:
             w *= rule.unfunded_weight
         weights[i] = w
