@@ -89,6 +89,25 @@ class VacancyLedger:
             self.opened.pop()
 
 
+class SkillCounts:
+    """Officer counts by skill index with a running total (cheaper than summing arrays)."""
+
+    __slots__ = ("by_skill", "total")
+
+    def __init__(self, skills: int) -> None:
+        self.by_skill = [0] * skills
+        self.total = 0
+
+    def add(self, skill: int, n: int = 1) -> None:
+        """Add ``n`` (negative to remove) officers of ``skill``."""
+        self.by_skill[skill] += n
+        self.total += n
+
+    def array(self) -> np.ndarray:
+        """The counts by skill as an array."""
+        return np.array(self.by_skill, dtype=float)
+
+
 class MissionState:
     """A mission's schedules, vacancies and people during one replication.
 
@@ -123,11 +142,11 @@ class MissionState:
         self.roster: list[Officer] = []
         self.serving: dict[Officer, None] = {}  # insertion-ordered, so iteration is reproducible
         # IPO counts by skill index, for calls: in the pipeline, travelling, leaving soon.
-        self.pipeline = np.zeros(k, dtype=np.int64)  # nominated + assessing
-        self.waiting = np.zeros(k, dtype=np.int64)
-        self.travelling = np.zeros(k, dtype=np.int64)
-        self.due_out = np.zeros(k, dtype=np.int64)
-        self.serving_ipo = np.zeros(k, dtype=np.int64)
+        self.pipeline = SkillCounts(k)  # nominated + assessing
+        self.waiting = SkillCounts(k)
+        self.travelling = SkillCounts(k)
+        self.due_out = SkillCounts(k)
+        self.serving_ipo = SkillCounts(k)
         self.unit_slots: list[Unit | None] = []
         self.units_serving = 0
         self.spt_authorized = 0
@@ -143,7 +162,7 @@ class MissionState:
 
     def open_posts(self, day: float) -> int:
         """Individual posts free now or within the replacement lead (for selection)."""
-        committed = self.serving_ipo.sum() - self.due_out.sum() + self.travelling.sum()
+        committed = self.serving_ipo.total - self.due_out.total + self.travelling.total
         return int(self.ipo.at(day) - committed)
 
     def touch_units(self, day: float) -> None:

@@ -197,7 +197,7 @@ def snapshots(world: World) -> Generator[simpy.Event, Any, None]:
 
 def _record(world: World, k: int, day: float, cats: int) -> None:
     m = len(world.missions)
-    due = np.array([mi.due_out.sum() for mi in world.missions])
+    due = np.array([mi.due_out.total for mi in world.missions])
     authorized = np.zeros((m, cats))
     targets = np.full((m, cats), np.nan)
     skill_posts = np.zeros((m, len(world.scenario.skills) + 1))

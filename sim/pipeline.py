@@ -57,8 +57,9 @@ def issue_call(world: World, mission: MissionState) -> None:
     if authorized <= 0:
         return
     ob = world.scenario.pipeline.overbooking
-    committed = (mission.serving_ipo - mission.due_out + mission.travelling + mission.waiting
-                 + mission.pipeline / ob)
+    committed = (mission.serving_ipo.array() - mission.due_out.array()
+                 + mission.travelling.array() + mission.waiting.array()
+                 + mission.pipeline.array() / ob)
     total = math.ceil(max(authorized - committed.sum(), 0.0) * ob - 1e-9)
     requests: list[tuple[int | None, int]] = []
     left = total
@@ -127,7 +128,7 @@ def nominate(world: World, contributor: ContributorState, mission: MissionState,
     for woman, s in people:
         officer = Officer(contributor.index, woman, s, mission.index, now)
         contributor.send(int(woman), s)
-        mission.pipeline[s] += 1
+        mission.pipeline.add(s)
         world.observer.generate(IPO, State.NOMINATED)
         nominees.append(officer)
     if not nominees:
@@ -158,7 +159,7 @@ def _nominations_arrive(world: World, nominees: list[Officer], pre_assessed: flo
         rng = world.rng("assessment.pre", world.contributors[officer.contributor].name)
         officer.since = now
         if pre_assessed > 0 and rng.random() < pre_assessed:
-            mission.pipeline[officer.skill] -= 1
+            mission.pipeline.add(officer.skill, -1)
             _to_roster(world, officer, State.NOMINATED)
         else:
             officer.state = State.ASSESSING
@@ -170,7 +171,7 @@ def assessed(world: World, officer: Officer) -> None:
     """An assessment ends: the candidate passes (and waits for a post) or goes home."""
     mission = world.missions[officer.mission]
     contributor = world.contributors[officer.contributor]
-    mission.pipeline[officer.skill] -= 1
+    mission.pipeline.add(officer.skill, -1)
     world.observer.flow(mission.index, IPO, "assessed")
     speaks = bool(mission.languages & contributor.languages)
     p = world.decisions.pass_probability(
@@ -190,7 +191,7 @@ def _to_roster(world: World, officer: Officer, old: State) -> None:
     officer.state = State.WAITING
     officer.since = world.env.now
     world.observer.move(IPO, old, State.WAITING)
-    mission.waiting[officer.skill] += 1
+    mission.waiting.add(officer.skill)
     mission.roster.append(officer)
     fill_posts(world, mission)
 
@@ -205,7 +206,7 @@ def fill_posts(world: World, mission: MissionState) -> None:
     closed = not mission.active(now) and now >= mission.start_day
     while roster and (closed or now - roster[0].since > expiry):
         officer = roster.pop(0)
-        mission.waiting[officer.skill] -= 1
+        mission.waiting.add(officer.skill, -1)
         world.observer.flow(mission.index, IPO, "roster_expired")
         return_home(world, officer, State.WAITING)
     free = mission.open_posts(now)
@@ -221,7 +222,7 @@ def fill_posts(world: World, mission: MissionState) -> None:
     mission.roster = [o for i, o in enumerate(roster) if i not in picked]
     _, travel_factor = world.policies.delay_factors(now)
     for officer in selected:
-        mission.waiting[officer.skill] -= 1
+        mission.waiting.add(officer.skill, -1)
         contributor = world.contributors[officer.contributor]
         spec = contributor.spec.travel_delay or world.scenario.pipeline.travel_delay
         delay = draw_delay(world.rng("travel.delay", contributor.name), spec.mean_days, spec.cv,
@@ -235,7 +236,7 @@ def travel(world: World, officer: Officer, old: State, delay: float) -> None:
     officer.state = State.TRAVELLING
     officer.since = world.env.now
     world.observer.move(IPO, old, State.TRAVELLING)
-    mission.travelling[officer.skill] += 1
+    mission.travelling.add(officer.skill)
     world.env.timeout(delay).callbacks.append(partial(_arrive, world, officer))
 
 
@@ -243,8 +244,8 @@ def _arrive(world: World, officer: Officer, _event: simpy.Event) -> None:
     """Start a tour if a post is still there; otherwise go home (the post was cut)."""
     now = world.env.now
     mission = world.missions[officer.mission]
-    mission.travelling[officer.skill] -= 1
-    if mission.ipo.at(now) - (mission.serving_ipo.sum() - mission.due_out.sum()) <= 0:
+    mission.travelling.add(officer.skill, -1)
+    if mission.ipo.at(now) - (mission.serving_ipo.total - mission.due_out.total) <= 0:
         world.observer.flow(mission.index, IPO, "drawdowns")
         return_home(world, officer, State.TRAVELLING)
         return
@@ -252,7 +253,7 @@ def _arrive(world: World, officer: Officer, _event: simpy.Event) -> None:
     officer.since = now
     world.observer.move(IPO, State.TRAVELLING, State.SERVING)
     contributor = world.contributors[officer.contributor]
-    mission.serving_ipo[officer.skill] += 1
+    mission.serving_ipo.add(officer.skill)
     mission.serving[officer] = None
     world.observer.serve(mission.index, IPO, officer.contributor, int(officer.woman),
                          int(not officer.woman), officer.skill, 1)
@@ -303,7 +304,7 @@ def _due_out(world: World, officer: Officer, token: int, _event: simpy.Event | N
     if officer.tour != token or officer.state is not State.SERVING:
         return
     officer.due_out = True
-    world.missions[officer.mission].due_out[officer.skill] += 1
+    world.missions[officer.mission].due_out.add(officer.skill)
     remaining = officer.tour_end - world.env.now
     world.env.timeout(max(remaining, 0.0)).callbacks.append(
         partial(_tour_ends, world, officer, token, "rotations"))
@@ -320,14 +321,14 @@ def depart(world: World, officer: Officer, reason: str) -> None:
     now = world.env.now
     mission = world.missions[officer.mission]
     if officer.due_out:
-        mission.due_out[officer.skill] -= 1
+        mission.due_out.add(officer.skill, -1)
         officer.due_out = False
-    mission.serving_ipo[officer.skill] -= 1
+    mission.serving_ipo.add(officer.skill, -1)
     mission.serving.pop(officer, None)
     world.observer.serve(mission.index, IPO, officer.contributor, int(officer.woman),
                          int(not officer.woman), officer.skill, -1)
     world.observer.flow(mission.index, IPO, reason)
-    if reason != "drawdowns" and mission.serving_ipo.sum() < mission.ipo.at(now):
+    if reason != "drawdowns" and mission.serving_ipo.total < mission.ipo.at(now):
         mission.ledger.open(now)
     return_home(world, officer, State.SERVING)
     fill_posts(world, mission)
@@ -349,7 +350,7 @@ def return_home(world: World, officer: Officer, old: State) -> None:
 
 def draw_down(world: World, mission: MissionState, posts: int) -> None:
     """Posts were cut to ``posts``: those due to leave soonest go now."""
-    excess = int(mission.serving_ipo.sum()) - posts
+    excess = mission.serving_ipo.total - posts
     if excess <= 0:
         return
     leaving = sorted(mission.serving, key=lambda o: o.tour_end)[:excess]  # stable, dict order
@@ -385,7 +386,7 @@ def initial_staffing(world: World, mission: MissionState) -> None:
         officer.state = State.SERVING
         contributor.send(int(woman), skill)
         world.observer.generate(IPO, State.SERVING)
-        mission.serving_ipo[skill] += 1
+        mission.serving_ipo.add(skill)
         mission.serving[officer] = None
         world.observer.serve(mission.index, IPO, contributor.index, int(woman), int(not woman),
                              skill, 1)
