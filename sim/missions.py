@@ -129,7 +129,7 @@ class MissionState:
         active = (self.start_day, self.end_day)
         self.ipo = Schedule(spec.ipo_posts, start, active)
         self.units = Schedule(spec.fpu_units, start, active)
-        self.targets = {
+        self.targets: dict[str, Schedule] = {
             cat: Schedule(steps, start, (-float("inf"), float("inf")))
             for cat, steps in spec.women_target.items()
         }

@@ -88,7 +88,7 @@ class World:
 
 def month_starts(start: date, horizon_days: float) -> list[date]:
     """Snapshot dates: the start, then the same day of each following month, within the run."""
-    out = []
+    out: list[date] = []
     k = 0
     while True:
         year, month = divmod(start.month - 1 + k, 12)

@@ -373,9 +373,9 @@ def initial_staffing(world: World, mission: MissionState) -> None:
     owners = np.repeat(np.arange(len(members)), rng.multinomial(init.ipo, weights / weights.sum()))
     skills = [GENERAL] * init.ipo
     position = 0
-    for s, skill in enumerate(world.scenario.skills, start=1):
-        for _ in range(min(init.specialists.get(skill, 0), init.ipo - position)):
-            skills[position] = s
+    for index, name in enumerate(world.scenario.skills, start=1):
+        for _ in range(min(init.specialists.get(name, 0), init.ipo - position)):
+            skills[position] = index
             position += 1
     order = rng.permutation(init.ipo)
     for i in range(init.ipo):
