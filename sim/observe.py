@@ -181,6 +181,8 @@ class Observer:
                 "women_target": target,
                 "rotating_out": due,
                 **{f: flows[..., F[f]] for f in FLOWS[:10]},
+                "pass_rate": np.where(flows[..., F["assessed"]] > 0,
+                                      flows[..., F["passed"]] / flows[..., F["assessed"]], np.nan),
                 "time_to_deploy_days": np.where(
                     flows[..., F["deploy_count"]] > 0,
                     flows[..., F["deploy_days"]] / flows[..., F["deploy_count"]], np.nan),
