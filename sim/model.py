@@ -33,7 +33,7 @@ from sim.missions import MissionState
 from sim.observe import Observer
 from sim.personnel import Category
 from sim.policies import NewContributorOutreach, PolicyBook, TimedLever
-from sim.scenario import Contributor, Scenario, day_of
+from sim.scenario import Contributor, Scenario, add_months, day_of
 from sim.streams import Streams, replication_seed
 
 STANDING = "UN standing capacity"
@@ -86,17 +86,9 @@ class World:
         return [c for c in self.contributors if c is not self.standing]
 
 
-def month_starts(start: date, horizon_days: float) -> list[date]:
-    """Snapshot dates: the start, then the same day of each following month, within the run."""
-    out: list[date] = []
-    k = 0
-    while True:
-        year, month = divmod(start.month - 1 + k, 12)
-        when = date(start.year + year, month + 1, min(start.day, 28))
-        if day_of(start, when) >= horizon_days:
-            return out
-        out.append(when)
-        k += 1
+def month_starts(scenario: Scenario) -> list[date]:
+    """Snapshot dates: the start and the same day of each following month of the run."""
+    return [add_months(scenario.run.start, k) for k in range(scenario.months)]
 
 
 def build_world(scenario: Scenario, seed: np.random.SeedSequence,
@@ -120,7 +112,7 @@ def build_world(scenario: Scenario, seed: np.random.SeedSequence,
     contributors.append(standing)
     missions = [MissionState(i, m, start, skills, horizon) for i, m in enumerate(scenario.missions)]
     observer = Observer([m.name for m in missions], len(contributors) + extra, skills,
-                        month_starts(start, horizon))
+                        month_starts(scenario))
     observer.contributor_names = [c.name for c in contributors]
     world = World(
         env=simpy.Environment(),

@@ -46,7 +46,7 @@ class Observer:
         self.generated = np.zeros(N_CAT, dtype=np.int64)
         self.census = np.zeros((N_CAT, len(State)), dtype=np.int64)
         self.serving = np.zeros((m, N_CAT, 2, k), dtype=np.int64)
-        self.serving_mc = np.zeros((m, contributors), dtype=np.int64)
+        self.serving_mc = np.zeros((m, contributors, N_CAT), dtype=np.int64)
         self.serving_c = np.zeros((contributors, N_CAT, 2), dtype=np.int64)
         self.flows = np.zeros((m, N_CAT, len(FLOWS)))
         self.deploy_times: list[list[list[float]]] = [[[] for _ in range(N_CAT)] for _ in range(m)]
@@ -55,7 +55,7 @@ class Observer:
         self.snap_flows = np.zeros((n, m, N_CAT, len(FLOWS)))
         self.snap_census = np.zeros((n, N_CAT, len(State)), dtype=np.int64)
         self.snap_generated = np.zeros((n, N_CAT), dtype=np.int64)
-        self.snap_mc = np.zeros((n, m, contributors), dtype=np.int64)
+        self.snap_mc = np.zeros((n, m, contributors, N_CAT), dtype=np.int64)
         self.snap_c = np.zeros((n, contributors, N_CAT, 2), dtype=np.int64)
         self.snap_due = np.zeros((n, m), dtype=np.int64)
         self.snap_authorized = np.zeros((n, m, N_CAT))
@@ -81,7 +81,7 @@ class Observer:
         """Officers start (``sign`` 1) or stop (-1) serving."""
         self.serving[mission, category, 1, skill] += sign * women
         self.serving[mission, category, 0, skill] += sign * men
-        self.serving_mc[mission, contributor] += sign * (women + men)
+        self.serving_mc[mission, contributor, category] += sign * (women + men)
         self.serving_c[contributor, category, 1] += sign * women
         self.serving_c[contributor, category, 0] += sign * men
 
@@ -206,24 +206,20 @@ class Observer:
 
     def _concentration(self) -> tuple[np.ndarray, np.ndarray]:
         """Contributors with anyone deployed and HHI, per (month, mission+ALL, category+all)."""
-        n, m = len(self.months), len(self.missions)
         member = self._member_mask()
-        counts = np.zeros((n, m + 1, N_CAT + 1))
-        hhi = np.full((n, m + 1, N_CAT + 1), np.nan)
-        per_mission = self.snap_mc[:, :, member].astype(float)  # (n, m, c)
-        totals = np.concatenate([per_mission, per_mission.sum(axis=1, keepdims=True)], axis=1)
-        size = totals.sum(axis=2)
-        cnt = (totals > 0).sum(axis=2)
+        per = self.snap_mc[:, :, member, :].astype(float)  # (n, m, c, cat)
+        per = np.concatenate([per, per.sum(axis=1, keepdims=True)], axis=1)
+        per = np.concatenate([per, per.sum(axis=3, keepdims=True)], axis=3)
+        size = per.sum(axis=2)  # (n, m+1, cat+1)
+        counts = (per > 0).sum(axis=2).astype(float)
         with np.errstate(invalid="ignore", divide="ignore"):
-            share = totals / size[..., None]
-            h = np.where(size > 0, (share**2).sum(axis=2), np.nan)
-        counts[:, :, N_CAT] = cnt
-        hhi[:, :, N_CAT] = h
+            share = per / size[:, :, None, :]
+            hhi = np.where(size > 0, (share**2).sum(axis=2), np.nan)
         return counts, hhi
 
     def _member_mask(self) -> np.ndarray:
         """Contributor columns that are member states (not the UN's standing capacity)."""
-        mask = np.zeros(self.serving_mc.shape[1], dtype=bool)
+        mask = np.zeros(self.serving_mc.shape[1], dtype=bool)  # unnamed slots stay out
         for i, name in enumerate(self.contributor_names):
             mask[i] = not name.startswith("UN standing capacity")
         return mask

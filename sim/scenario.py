@@ -299,14 +299,19 @@ class Scenario(Model):
     observed: list[Observation] = Field(default_factory=list, description="Published figures.")
 
     @property
+    def months(self) -> int:
+        """Whole months simulated: ``run.years × 12`` rounded (at least one)."""
+        return max(round(self.run.years * 12), 1)
+
+    @property
     def end(self) -> date:
-        """Last simulated day (exclusive), ``run.years`` after the start."""
-        return add_days(self.run.start, self.horizon_days)
+        """First day after the run: ``months`` calendar months after the start."""
+        return add_months(self.run.start, self.months)
 
     @property
     def horizon_days(self) -> float:
-        """Length of the run in days (years × 365.25)."""
-        return self.run.years * 365.25
+        """Length of the run in days (to the start of the month after the last one)."""
+        return day_of(self.run.start, self.end)
 
 
 class Variant(Model):
@@ -323,6 +328,12 @@ class ScenarioFile(Scenario):
     """The schema of a scenario file: a base scenario plus named variants."""
 
     variants: dict[str, Variant] = Field(default_factory=dict, description="Named variants.")
+
+
+def add_months(start: date, months: int) -> date:
+    """The date ``months`` calendar months after ``start`` (day of month capped at 28)."""
+    year, month = divmod(start.month - 1 + months, 12)
+    return date(start.year + year, month + 1, min(start.day, 28))
 
 
 def add_days(start: date, days: float) -> date:
