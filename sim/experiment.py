@@ -1,0 +1,642 @@
+"""Experiments: replications of variants, run on an executor, written to a run folder.
+
+:func:`run` simulates one variant, :func:`compare` several with common random numbers (the
+base always included, so that every variant has paired differences), and
+:func:`sim.sweep.sweep` a design of parameter points. All three share one engine:
+
+1. resolve the scenarios and settings, and check the run folder (nothing is written on bad
+   input: :class:`~sim.errors.VariantError`, :class:`~sim.errors.ParameterError`,
+   :class:`~sim.errors.ResultsError`);
+2. open the executor (:mod:`sim.executors`; an unreachable cluster is an
+   :class:`~sim.errors.ExecutorError`, still before anything is written);
+3. run the missing (key, replication) tasks, storing each as it finishes
+   (:class:`~sim.results.RunFolder`), so a killed run resumes where it stopped;
+4. assemble the tables in a fixed order and write the summaries, then the manifest, and rename
+   the folder to its final name.
+
+Replication ``r`` of every variant uses :func:`sim.streams.replication_seed` ``(seed, r)``, so the
+results do not depend on the executor, on the number of workers or on the order tasks finish.
+
+Summaries (``summary/``): ``bands`` (mean and percentiles of monthly metrics over
+replications), ``outcomes`` (mean and 95% CI of each scalar outcome), ``targets`` (probability
+of meeting each women's-share target by its date), and for comparisons ``comparison`` (headline
+outcomes with paired differences from the base, see :data:`HORIZON_OUTCOMES` and
+:data:`DATED_OUTCOMES`).
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import logging
+import platform
+import subprocess
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import pyarrow.dataset as ds
+import yaml
+
+from sim import stats
+from sim.errors import ParameterError
+from sim.executors import Executor, TaskSpec, open_executor, run_task
+from sim.results import TABLES, RunFolder, RunResult
+from sim.scenario import BASE, LoadedScenario, Scenario, load_scenario, unknown_message
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+"""Called as ``progress(finished, total)`` after each task (``total`` grows in sequential runs)."""
+
+BAND_METRICS = ("deployed", "authorized", "vacancy_rate", "women_share", "women_target",
+                "arrivals", "time_to_deploy_days", "unit_gap_days")
+"""Monthly metrics summarized in ``summary/bands``."""
+
+OUTCOMES = ("mean_deployed", "mean_vacancy_rate", "final_deployed", "final_women_share",
+            "median_time_to_deploy", "p90_time_to_deploy", "unit_gap_days", "officer_months",
+            "cost", "mean_specialist_coverage")
+"""Scalar outcomes of a replication (the ``outcomes`` table, ``docs/outputs.md``)."""
+
+HORIZON_OUTCOMES = ("mean_deployed", "final_deployed", "mean_vacancy_rate", "final_women_share",
+                    "mean_specialist_coverage", "median_time_to_deploy", "unit_gap_days")
+"""Headline outcomes of a comparison ``at == "horizon"``: scalar outcomes of the whole run."""
+
+DATED_OUTCOMES = ("deployed", "vacancy_rate", "women_share", "specialist_coverage",
+                  "mean_time_to_deploy", "unit_gap_days")
+"""Headline outcomes at a date (``--at``), for the month containing it: ``deployed``,
+``vacancy_rate`` and ``women_share`` that month; ``specialist_coverage`` (category ``ipo``) the
+mean over skills of coverage that month; ``mean_time_to_deploy`` over arrivals from the start
+to that month (days); ``unit_gap_days`` summed from the start to that month."""
+
+CATEGORIES = ("ipo", "fpu", "spt", "all")
+BAND_BUDGET_ROWS = 2_000_000
+"""Most monthly rows read at once when computing bands (bounds memory at any replication count)."""
+
+
+# --- Settings ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Execution:
+    """How to run tasks and where to write (none of it changes the results).
+
+    Attributes:
+        executor: ``None`` (local processes), ``"serial"``, ``"dask-local"`` or ``"dask://…"``.
+        workers: tasks at once (default: the number of CPUs).
+        out: the run folder (default ``runs/<scenario>-<label>-<timestamp>``).
+        resume: continue an unfinished run in ``<out>.partial``.
+        progress: called as ``progress(finished, total)``.
+    """
+
+    executor: str | None = None
+    workers: int | None = None
+    out: str | Path | None = None
+    resume: bool = False
+    progress: Progress | None = None
+
+
+@dataclass(frozen=True)
+class Stopping:
+    """Sequential stopping: add batches of replications until a CI is narrow enough.
+
+    Attributes:
+        halfwidth: stop when the CI half-width of the outcome is at most this.
+        outcome: a scalar outcome name (:data:`OUTCOMES`).
+        mission: the mission (or ``ALL``) of the outcome.
+        category: the category of the outcome.
+        max_replications: stop here whatever the half-width.
+        on: ``"mean"``: the CI of each variant's mean; ``"difference"``: the CI of each
+            variant's paired difference from the base (narrower with common random numbers).
+    """
+
+    halfwidth: float
+    outcome: str = "mean_deployed"
+    mission: str = "ALL"
+    category: str = "all"
+    max_replications: int = 1000
+    on: Literal["mean", "difference"] = "mean"
+
+
+@dataclass(frozen=True)
+class Job:
+    """What to simulate: the scenarios by key, the seed, the tables kept, and the settings."""
+
+    kind: Literal["run", "compare", "sweep"]
+    loaded: LoadedScenario
+    scenarios: dict[Any, Scenario]
+    seed: int
+    label: str
+    key_column: str = "variant"
+    tables: tuple[str, ...] = TABLES
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def keys(self) -> list[Any]:
+        """Keys in output order."""
+        return list(self.scenarios)
+
+
+def load(source: str | Path | LoadedScenario) -> LoadedScenario:
+    """A loaded scenario from a path (validated) or as given."""
+    return source if isinstance(source, LoadedScenario) else load_scenario(source)
+
+
+def scenario_text(loaded: LoadedScenario) -> str:
+    """The scenario file as loaded (or the data as YAML when it did not come from a file)."""
+    path = Path(loaded.path)
+    if loaded.path != "<dict>" and path.is_file():
+        return path.read_text(encoding="utf-8")
+    return yaml.safe_dump(loaded.raw, sort_keys=False, allow_unicode=True)
+
+
+def scenario_digest(loaded: LoadedScenario) -> str:
+    """A hash of the scenario's data, to refuse resuming a run with a changed scenario."""
+    import hashlib
+    import json
+
+    text = json.dumps(loaded.raw, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _positive(name: str, value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise ParameterError(f"{name}: got {value!r}, must be a whole number ≥ 1")
+    return int(value)
+
+
+def default_out(loaded: LoadedScenario, label: str) -> Path:
+    """``runs/<scenario name>-<label>-<local timestamp>`` (relative to the working folder)."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    return Path("runs") / f"{loaded.base.name}-{label}-{stamp}"
+
+
+# --- The engine ----------------------------------------------------------------------------------
+
+
+class Session:
+    """One execution of a job: the run folder, the executor and the task counters."""
+
+    def __init__(self, job: Job, execution: Execution, folder: RunFolder, pool: Executor) -> None:
+        self.job = job
+        self.execution = execution
+        self.folder = folder
+        self.pool = pool
+        self.finished = 0
+        self.ran = 0
+
+    def run_replications(self, replications: int) -> None:
+        """Run every missing task of replications ``0 … replications − 1``, saving each."""
+        job = self.job
+        done = self.folder.done(job.keys)
+        wanted = [(key, rep) for rep in range(replications) for key in job.keys]
+        todo = [TaskSpec(key, rep, job.seed, job.scenarios[key], job.tables)
+                for key, rep in wanted if (key, rep) not in done]
+        total = len(wanted)
+        self.finished = total - len(todo)
+        self._report(total)
+        for output in self.pool.imap_unordered(run_task, todo):
+            self.folder.save_task(output)
+            self.finished += 1
+            self.ran += 1
+            self._report(total)
+
+    def _report(self, total: int) -> None:
+        if self.execution.progress is not None:
+            self.execution.progress(self.finished, total)
+
+
+def execute(job: Job, execution: Execution, replications: int,
+            stopping: Stopping | None = None,
+            summarize: Callable[[RunFolder, Job, int], dict[str, Any]] | None = None
+            ) -> RunResult:
+    """Run ``job`` to a finished run folder (see the module docstring) and open it.
+
+    Args:
+        job: what to simulate.
+        execution: how and where.
+        replications: replications per key (with ``stopping``: the batch size).
+        stopping: sequential stopping rule, or ``None`` for a fixed count.
+        summarize: writes the job's summaries into the partial folder; returns manifest extras.
+    """
+    out = Path(execution.out) if execution.out is not None else default_out(job.loaded, job.label)
+    folder = RunFolder.prepare(out, job.settings, execution.resume, job.key_column)
+    created = datetime.now(UTC).isoformat(timespec="seconds")
+    started = time.perf_counter()
+    with open_executor(execution.executor, execution.workers) as pool:
+        folder.create(scenario_text(job.loaded),
+                      {k: s for k, s in job.scenarios.items()} if job.kind != "sweep"
+                      else {BASE: job.loaded.base})
+        session = Session(job, execution, folder, pool)
+        extra: dict[str, Any] = {}
+        if stopping is None:
+            session.run_replications(replications)
+            n = replications
+        else:
+            n, extra["stopping"] = _run_sequential(session, replications, stopping)
+        executor_name, workers = pool.name, pool.workers
+    simulated = time.perf_counter() - started
+    rows, timings = folder.assemble(job.keys, n, job.tables)
+    if summarize is not None:
+        extra.update(summarize(folder, job, n))
+    manifest = {
+        "kind": job.kind,
+        "ppsim_version": _version("ppsim"),
+        "git": _git(),
+        "scenario": {"name": job.loaded.base.name, "path": job.loaded.path,
+                     "digest": scenario_digest(job.loaded)},
+        job.key_column + "s": [str(k) for k in job.keys],
+        "replications": n,
+        "seed": job.seed,
+        "executor": executor_name,
+        "workers": workers,
+        "created": created,
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "resumed": folder.resumed,
+        "tasks_run_this_session": session.ran,
+        "timings": {"total_seconds": round(time.perf_counter() - started, 3),
+                    "simulation_seconds": round(simulated, 3),
+                    "task_seconds_sum": round(sum(t.get("seconds", 0.0) for t in timings), 3),
+                    "tasks": timings},
+        "tables": rows,
+        "settings": job.settings,
+        "versions": {"python": platform.python_version(),
+                     **{m: _version(m) for m in ("numpy", "pandas", "pyarrow", "simpy", "scipy",
+                                                 "dask", "distributed", "SALib")}},
+        **extra,
+    }
+    path = folder.finish(manifest)
+    log.info("run folder written: %s", path)
+    return RunResult.open(path)
+
+
+def _run_sequential(session: Session, batch: int, stopping: Stopping
+                    ) -> tuple[int, dict[str, Any]]:
+    """Add batches of ``batch`` replications until the stopping rule holds; (n, record)."""
+    values: dict[tuple[Any, int], float] = {}
+    history: list[dict[str, Any]] = []
+    n = min(batch, stopping.max_replications)
+    while True:
+        session.run_replications(n)
+        width = _criterion(session, n, stopping, values)
+        history.append({"replications": n, "halfwidth": width})
+        log.info("sequential stopping: %d replications, half-width %.4g (target %.4g)",
+                 n, width, stopping.halfwidth)
+        met = bool(np.isfinite(width) and width <= stopping.halfwidth)
+        if met or n >= stopping.max_replications:
+            break
+        n = min(n + batch, stopping.max_replications)
+    record = {"halfwidth_target": stopping.halfwidth, "outcome": stopping.outcome,
+              "mission": stopping.mission, "category": stopping.category, "on": stopping.on,
+              "max_replications": stopping.max_replications, "met": met, "history": history}
+    return n, record
+
+
+def _criterion(session: Session, n: int, stopping: Stopping,
+               values: dict[tuple[Any, int], float]) -> float:
+    """Largest CI half-width of the stopping outcome over variants after ``n`` replications."""
+    job = session.job
+    for key in job.keys:
+        for rep in range(n):
+            if (key, rep) not in values:
+                values[(key, rep)] = _task_outcome(session.folder, key, rep, stopping)
+    rows = pd.DataFrame([{"variant": k, "replication": r, "value": v}
+                         for (k, r), v in values.items() if r < n])
+    rows["outcome"] = stopping.outcome
+    if stopping.on == "difference" and len(job.keys) > 1:
+        table = stats.paired_differences(rows, ["outcome"])
+        table = table[table["variant"] != BASE]
+    else:
+        table = stats.summarize(rows, ["variant", "outcome"])
+    widths = stats.halfwidth(table)
+    return float(widths.max()) if widths.notna().all() else float("nan")
+
+
+def _task_outcome(folder: RunFolder, key: Any, rep: int, stopping: Stopping) -> float:
+    from sim.results import decode_task
+
+    frame = decode_task(folder.task_path(key, rep))[0]["outcomes"].to_pandas()
+    hit = frame[(frame["outcome"] == stopping.outcome) & (frame["mission"] == stopping.mission)
+                & (frame["category"] == stopping.category)]
+    return float(hit["value"].iloc[0]) if len(hit) else float("nan")
+
+
+def _version(module: str) -> str | None:
+    try:
+        return importlib.metadata.version(module)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def _git() -> dict[str, Any] | None:
+    """The commit of the ppsim source tree and whether it has uncommitted changes."""
+    where = Path(__file__).resolve().parent
+    try:
+        commit = subprocess.run(["git", "-C", str(where), "rev-parse", "HEAD"], check=True,
+                                capture_output=True, text=True, timeout=5).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(where), "status", "--porcelain",
+                                "--untracked-files=no"], check=True, capture_output=True,
+                               text=True, timeout=5).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return {"commit": commit, "dirty": bool(dirty)}
+
+
+# --- Summaries -----------------------------------------------------------------------------------
+
+
+def _ordered(frame: pd.DataFrame, orders: Mapping[str, Sequence[Any]]) -> pd.DataFrame:
+    """``frame`` stably sorted by the position of each column's value in its given order."""
+    codes = pd.DataFrame({col: pd.Categorical(frame[col], categories=list(dict.fromkeys(order)),
+                                              ordered=True).codes
+                          for col, order in orders.items()}, index=frame.index)
+    idx = codes.sort_values(list(orders), kind="stable").index
+    return frame.loc[idx].reset_index(drop=True)
+
+
+def bands(folder: RunFolder, keys: Sequence[Any], replications: int) -> pd.DataFrame:
+    """Percentile bands of :data:`BAND_METRICS`, read from ``tables/monthly`` month by month.
+
+    The monthly table is read in chunks of months small enough that at most
+    :data:`BAND_BUDGET_ROWS` rows are in memory, so memory does not grow with replications.
+    """
+    kc = folder.key_column
+    data = ds.dataset(folder.partial / "tables" / "monthly.parquet")
+    first = data.to_table(columns=["month", "mission", "category"],
+                          filter=(ds.field(kc) == keys[0]) & (ds.field("replication") == 0)
+                          ).to_pandas()
+    months = int(first["month"].max()) + 1
+    per_month = max(1, len(first) // months)
+    step = max(1, BAND_BUDGET_ROWS // (per_month * replications))
+    columns = [kc, "date", "month", "mission", "category", *BAND_METRICS]
+    parts = []
+    for key in keys:
+        for lo in range(0, months, step):
+            chunk = data.to_table(columns=columns, filter=(ds.field(kc) == key)
+                                  & (ds.field("month") >= lo) & (ds.field("month") < lo + step)
+                                  ).to_pandas()
+            parts.append(stats.percentile_bands(chunk, [kc, "date", "month", "mission",
+                                                        "category"], BAND_METRICS))
+    out = pd.concat(parts, ignore_index=True)
+    return _ordered(out, {kc: keys, "metric": BAND_METRICS,
+                          "mission": list(first["mission"].unique()),
+                          "category": [*CATEGORIES, *first["category"].unique()],
+                          "month": range(months)})
+
+
+def outcome_summary(outcomes: pd.DataFrame, key_column: str = "variant") -> pd.DataFrame:
+    """Mean and 95% CI over replications of every scalar outcome."""
+    return stats.summarize(outcomes, [key_column, "mission", "category", "outcome"])
+
+
+def target_summary(targets: pd.DataFrame, key_column: str = "variant") -> pd.DataFrame:
+    """Probability of meeting each women's-share target by its date (Wilson 95% interval)."""
+    return stats.target_probabilities(
+        targets, [key_column, "mission", "category", "target_date", "target_share"])
+
+
+def write_run_summaries(folder: RunFolder, job: Job, replications: int) -> dict[str, Any]:
+    """``summary/bands``, ``summary/outcomes`` and ``summary/targets`` of a run."""
+    tables = folder.partial / "tables"
+    folder.write_frame(bands(folder, job.keys, replications), "summary/bands")
+    outcomes = pd.read_parquet(tables / "outcomes.parquet")
+    folder.write_frame(outcome_summary(outcomes), "summary/outcomes")
+    targets = pd.read_parquet(tables / "targets.parquet")
+    folder.write_frame(target_summary(targets), "summary/targets")
+    return {}
+
+
+def month_of(starts: Sequence[date], when: date) -> int:
+    """Index of the month (by its first day) that contains ``when``."""
+    index = int(np.searchsorted(np.array(starts, dtype="datetime64[D]"),
+                                np.datetime64(when, "D"), side="right")) - 1
+    return max(index, 0)
+
+
+def headline_values(folder: RunFolder, at: Sequence[date]) -> pd.DataFrame:
+    """Per replication values of the comparison's headline outcomes, stacked (long format).
+
+    Columns: variant, replication, outcome, mission, category, at, value.
+    """
+    tables = folder.partial / "tables"
+    keys = ["variant", "replication", "mission", "category"]
+    outcomes = pd.read_parquet(tables / "outcomes.parquet")
+    horizon = outcomes[outcomes["outcome"].isin(HORIZON_OUTCOMES)].copy()
+    horizon["at"] = "horizon"
+    parts = [horizon[[*keys, "outcome", "at", "value"]]]
+    if at:
+        monthly = ds.dataset(tables / "monthly.parquet")
+        starts = sorted(pd.unique(monthly.to_table(columns=["date"]).column("date")
+                                  .to_pandas()))
+        for when in at:
+            m = month_of([pd.Timestamp(s).date() for s in starts], when)
+            parts.extend(_dated(tables, m, when.isoformat()))
+    values = pd.concat(parts, ignore_index=True)
+    values["value"] = values["value"].astype(float)
+    return values
+
+
+def _dated(tables: Path, month: int, label: str) -> list[pd.DataFrame]:
+    """The :data:`DATED_OUTCOMES` of every replication in month ``month``."""
+    keys = ["variant", "replication", "mission", "category"]
+    cols = [*keys, "month", "deployed", "vacancy_rate", "women_share", "arrivals",
+            "time_to_deploy_days", "unit_gap_days"]
+    upto = ds.dataset(tables / "monthly.parquet").to_table(
+        columns=cols, filter=ds.field("month") <= month).to_pandas()
+    now = upto[upto["month"] == month]
+    point = now.melt(id_vars=keys, value_vars=["deployed", "vacancy_rate", "women_share"],
+                     var_name="outcome", value_name="value")
+    upto = upto.assign(_sum=upto["time_to_deploy_days"] * upto["arrivals"],
+                       _n=upto["arrivals"].where(upto["time_to_deploy_days"].notna(), 0))
+    cum = upto.groupby(keys, sort=False)[["_sum", "_n", "unit_gap_days"]].sum().reset_index()
+    cum["mean_time_to_deploy"] = cum["_sum"] / cum["_n"].where(cum["_n"] > 0)
+    cumulative = cum.melt(id_vars=keys, value_vars=["mean_time_to_deploy", "unit_gap_days"],
+                          var_name="outcome", value_name="value")
+    skills = ds.dataset(tables / "skills.parquet").to_table(
+        columns=["variant", "replication", "mission", "coverage"],
+        filter=ds.field("month") == month).to_pandas()
+    cover = skills.groupby(["variant", "replication", "mission"], sort=False)["coverage"] \
+        .mean().rename("value").reset_index()
+    cover["category"] = "ipo"
+    cover["outcome"] = "specialist_coverage"
+    out = []
+    for part in (point, cover, cumulative):
+        part = part.copy()
+        part["at"] = label
+        out.append(part[[*keys, "outcome", "at", "value"]])
+    return out
+
+
+def comparison_table(values: pd.DataFrame, variants: Sequence[str]) -> pd.DataFrame:
+    """Mean and CI per variant, and the paired difference from the base, of each headline value.
+
+    Returns:
+        Columns variant, outcome, mission, category, at, n, mean, ci_low, ci_high, diff_mean,
+        diff_ci_low, diff_ci_high; the base's differences are exactly zero.
+    """
+    by = ["outcome", "mission", "category", "at"]
+    means = stats.summarize(values, ["variant", *by]).drop(columns="sd")
+    diffs = stats.paired_differences(values, by).drop(columns="n")
+    out = means.merge(diffs, on=["variant", *by], how="left", sort=False)
+    out = out[["variant", *by, "n", "mean", "ci_low", "ci_high", "diff_mean", "diff_ci_low",
+               "diff_ci_high"]]
+    return _ordered(out, {"at": list(values["at"].unique()),
+                          "outcome": [*HORIZON_OUTCOMES, *DATED_OUTCOMES],
+                          "mission": list(values["mission"].unique()),
+                          "category": [*CATEGORIES, *values["category"].unique()],
+                          "variant": variants})
+
+
+def _compare_summaries(at: Sequence[date]) -> Callable[[RunFolder, Job, int], dict[str, Any]]:
+    def write(folder: RunFolder, job: Job, replications: int) -> dict[str, Any]:
+        write_run_summaries(folder, job, replications)
+        values = headline_values(folder, at)
+        folder.write_frame(comparison_table(values, job.keys), "summary/comparison")
+        return {"at": [d.isoformat() for d in at]}
+    return write
+
+
+# --- Public API ----------------------------------------------------------------------------------
+
+
+def run(source: str | Path | LoadedScenario, variant: str = BASE,
+        replications: int | None = None, seed: int | None = None, workers: int | None = None,
+        executor: str | None = None, out: str | Path | None = None, resume: bool = False,
+        progress: Progress | None = None) -> RunResult:
+    """Run replications of one variant and write a run folder.
+
+    Args:
+        source: a scenario file or a :class:`~sim.scenario.LoadedScenario`.
+        variant: ``"base"`` or a variant's name.
+        replications: how many (default: the scenario's ``run.replications``).
+        seed: root seed (default: the scenario's ``run.seed``).
+        workers: tasks at once (default: CPUs).
+        executor: ``None``/``"processes"``, ``"serial"``, ``"dask-local"`` or ``"dask://ADDR"``.
+        out: run folder (default ``runs/<scenario>-<variant>-<timestamp>``).
+        resume: finish an interrupted run in ``<out>.partial`` (same settings).
+        progress: called as ``progress(finished, total)`` after each task.
+
+    Returns:
+        The finished run (tables and summaries are read from the folder on demand).
+
+    Raises:
+        VariantError, ParameterError, ResultsError, ExecutorError: before anything is written.
+    """
+    loaded = load(source)
+    scenario = loaded.resolve(variant)
+    n = _positive("replications", scenario.run.replications if replications is None
+                  else replications)
+    root = scenario.run.seed if seed is None else int(seed)
+    job = Job(kind="run", loaded=loaded, scenarios={variant: scenario}, seed=root, label=variant,
+              settings={"kind": "run", "scenario": scenario_digest(loaded),
+                        "variants": [variant], "replications": n, "seed": root})
+    return execute(job, Execution(executor, workers, out, resume, progress), n,
+                   summarize=write_run_summaries)
+
+
+def compare(source: str | Path | LoadedScenario, variants: Sequence[str] | None = None,
+            replications: int | None = None, seed: int | None = None,
+            workers: int | None = None, executor: str | None = None,
+            out: str | Path | None = None, resume: bool = False,
+            progress: Progress | None = None, at: Sequence[date | str] = (),
+            stopping: Stopping | None = None) -> RunResult:
+    """Run variants with common random numbers and compare them with the base.
+
+    The base is always run (first), so every variant has paired differences. Writes
+    ``summary/comparison`` (headline outcomes at the horizon and at each ``at`` date, with
+    differences from the base) and ``summary/targets`` besides the run summaries.
+
+    Args:
+        source: a scenario file or a loaded scenario.
+        variants: variant names (default: all of the file's variants).
+        replications: replications per variant; with ``stopping``, the batch size.
+        seed: root seed (default: the scenario's ``run.seed``).
+        workers: tasks at once.
+        executor: see :func:`run`.
+        out: run folder (default ``runs/<scenario>-compare-<timestamp>``).
+        resume: finish an interrupted comparison (same settings).
+        progress: called as ``progress(finished, total)``.
+        at: dates (ISO text or dates) at which to compare besides the horizon.
+        stopping: add batches until the chosen outcome's CI is narrow enough.
+
+    Raises:
+        VariantError: an unknown variant; ParameterError: a bad date, outcome or count.
+    """
+    loaded = load(source)
+    names = list(loaded.names) if variants is None else [BASE, *(v for v in variants
+                                                                  if v != BASE)]
+    names = list(dict.fromkeys(names))
+    scenarios = {name: loaded.resolve(name) for name in names}
+    base = loaded.base
+    n = _positive("replications", base.run.replications if replications is None
+                  else replications)
+    root = base.run.seed if seed is None else int(seed)
+    dates = [_parse_date(d, base) for d in at]
+    if stopping is not None:
+        _check_stopping(stopping, base)
+    job = Job(kind="compare", loaded=loaded, scenarios=scenarios, seed=root, label="compare",
+              settings={"kind": "compare", "scenario": scenario_digest(loaded),
+                        "variants": names, "replications": n, "seed": root,
+                        "at": [d.isoformat() for d in dates],
+                        "stopping": None if stopping is None else asdict(stopping)})
+    return execute(job, Execution(executor, workers, out, resume, progress), n, stopping,
+                   summarize=_compare_summaries(dates))
+
+
+def _parse_date(value: date | str, scenario: Scenario) -> date:
+    """An ``at`` date within the run's horizon."""
+    try:
+        when = value if isinstance(value, date) else date.fromisoformat(str(value))
+    except ValueError:
+        raise ParameterError(f"at: got {value!r}, expected an ISO date like 2027-01-01") from None
+    if not scenario.run.start <= when < scenario.end:
+        raise ParameterError(f"at: got {when}, must be within the run "
+                             f"({scenario.run.start} to {scenario.end}, exclusive)")
+    return when
+
+
+def _check_stopping(stopping: Stopping, scenario: Scenario) -> None:
+    """Refuse a stopping rule that names an unknown outcome, mission or category."""
+    if stopping.outcome not in OUTCOMES:
+        raise ParameterError(unknown_message("outcome", stopping.outcome, list(OUTCOMES),
+                                             "--outcome"))
+    missions = [*(m.name for m in scenario.missions), "ALL"]
+    if stopping.mission not in missions:
+        raise ParameterError(unknown_message("mission", stopping.mission, missions, "--outcome"))
+    if stopping.category not in CATEGORIES:
+        raise ParameterError(unknown_message("category", stopping.category, list(CATEGORIES),
+                                             "--outcome"))
+    if not stopping.halfwidth > 0:
+        raise ParameterError(f"--until-halfwidth: got {stopping.halfwidth}, must be > 0")
+    _positive("max_replications", stopping.max_replications)
+    if stopping.on not in ("mean", "difference"):
+        raise ParameterError(f"stop on: got {stopping.on!r}, allowed: mean, difference")
+
+
+def parse_outcome(text: str) -> tuple[str, str, str]:
+    """``NAME[:MISSION[:CATEGORY]]`` → (outcome, mission, category); defaults ALL and all."""
+    parts = text.split(":")
+    if len(parts) > 3 or not parts[0]:
+        raise ParameterError(f"--outcome: got {text!r}, expected NAME[:MISSION[:CATEGORY]], "
+                             "e.g. mean_deployed:ALL:all")
+    parts += ["ALL", "all"][len(parts) - 1:]
+    return parts[0], parts[1], parts[2]
+
+
+__all__ = [
+    "BAND_METRICS",
+    "DATED_OUTCOMES",
+    "HORIZON_OUTCOMES",
+    "OUTCOMES",
+    "Execution",
+    "Job",
+    "Stopping",
+    "compare",
+    "execute",
+    "parse_outcome",
+    "run",
+]
