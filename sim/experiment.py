@@ -124,7 +124,11 @@ class Stopping:
 
 @dataclass(frozen=True)
 class Job:
-    """What to simulate: the scenarios by key, the seed, the tables kept, and the settings."""
+    """What to simulate: the scenarios by key, the seed, the tables kept, and the settings.
+
+    ``resolved`` names the scenarios saved in ``resolved/`` when they are not the keyed ones
+    (a sweep saves the scenario its points start from, not every point).
+    """
 
     kind: Literal["run", "compare", "sweep"]
     loaded: LoadedScenario
@@ -134,6 +138,7 @@ class Job:
     key_column: str = "variant"
     tables: tuple[str, ...] = TABLES
     settings: dict[str, Any] = field(default_factory=dict)
+    resolved: dict[str, Scenario] | None = None
 
     @property
     def keys(self) -> list[Any]:
@@ -229,8 +234,7 @@ def execute(job: Job, execution: Execution, replications: int,
     started = time.perf_counter()
     with open_executor(execution.executor, execution.workers) as pool:
         folder.create(scenario_text(job.loaded),
-                      {k: s for k, s in job.scenarios.items()} if job.kind != "sweep"
-                      else {BASE: job.loaded.base})
+                      job.resolved if job.resolved is not None else job.scenarios)
         session = Session(job, execution, folder, pool)
         extra: dict[str, Any] = {}
         if stopping is None:
