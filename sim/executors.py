@@ -230,7 +230,7 @@ class DaskExecutor(Executor):
         from distributed import as_completed
 
         it = iter(items)
-        specs: dict[str, TaskSpec] = {}
+        specs: dict[Any, TaskSpec] = {}
         queue = as_completed()
 
         def submit(batch: Iterable[TaskSpec]) -> None:

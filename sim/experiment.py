@@ -249,7 +249,7 @@ def execute(job: Job, execution: Execution, replications: int,
         extra.update(summarize(folder, job, n))
     manifest = {
         "kind": job.kind,
-        "ppsim_version": _version("ppsim"),
+        "ppsim_version": _ppsim_version(),
         "git": _git(),
         "scenario": {"name": job.loaded.base.name, "path": job.loaded.path,
                      "digest": scenario_digest(job.loaded)},
@@ -327,6 +327,12 @@ def _task_outcome(folder: RunFolder, key: Any, rep: int, stopping: Stopping) -> 
     hit = frame[(frame["outcome"] == stopping.outcome) & (frame["mission"] == stopping.mission)
                 & (frame["category"] == stopping.category)]
     return float(hit["value"].iloc[0]) if len(hit) else float("nan")
+
+
+def _ppsim_version() -> str:
+    from sim import __version__
+
+    return __version__
 
 
 def _version(module: str) -> str | None:

@@ -101,7 +101,7 @@ def percentile_bands(df: pd.DataFrame, by: Sequence[str], metrics: Sequence[str]
     keys = [*by, "metric"]
     grouped = long.groupby(keys, sort=False, dropna=False)["value"]
     out = grouped.mean().rename("mean").reset_index()
-    qs = [p / 100 for p in percentiles]
+    qs = np.array([p / 100 for p in percentiles])
     q = grouped.quantile(qs).unstack(level=-1)
     q.columns = [f"p{p}" for p in percentiles]
     out = out.merge(q.reset_index(), on=keys, how="left", sort=False)

@@ -235,7 +235,7 @@ def _sobol(params: Sequence[Parameter], results: pd.DataFrame,
     """First-order and total Sobol indices (bootstrap 95% CIs) of each chosen outcome's mean."""
     from SALib.analyze import sobol as sobol_analyze
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name, mission, category in outcome_refs:
         sel = results[(results["outcome"] == name) & (results["mission"] == mission)
                       & (results["category"] == category)].sort_values("point")
