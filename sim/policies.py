@@ -40,14 +40,14 @@ class Lever(BaseModel):
 class WomenNominationQuota(Lever):
     """Calls for individual officers ask for at least ``share`` women among nominees."""
 
-    lever: Literal["women_nomination_quota"]
+    lever: Literal["women_nomination_quota"] = Field(..., description="The lever's name.")
     share: float = Field(..., ge=0, le=1, description="Minimum share of women among nominees.")
 
 
 class WomenSelectionPriority(Lever):
     """Among assessed candidates waiting for a post, women are selected first."""
 
-    lever: Literal["women_selection_priority"]
+    lever: Literal["women_selection_priority"] = Field(..., description="The lever's name.")
 
 
 class GenderBalancedUnits(Lever):
@@ -58,7 +58,7 @@ class GenderBalancedUnits(Lever):
     last (their weight is multiplied by ``unfunded_weight``).
     """
 
-    lever: Literal["gender_balanced_units"]
+    lever: Literal["gender_balanced_units"] = Field(..., description="The lever's name.")
     min_women_share: float = Field(..., ge=0, le=1, description="Minimum women's share per unit.")
     funded: bool = Field(True, description="Whether funding lets every contributor meet it.")
     unfunded_weight: float = Field(
@@ -74,7 +74,7 @@ class WomenOutreach(Lever):
     (the result capped at 1).
     """
 
-    lever: Literal["women_outreach"]
+    lever: Literal["women_outreach"] = Field(..., description="The lever's name.")
     min_home_women_share: float = Field(0.2, ge=0, le=1, description="Threshold share of women.")
     propensity_multiplier: float = Field(1.5, ge=1, description="Multiplier on propensity.")
 
@@ -86,7 +86,7 @@ class SkillCodedCalls(Lever):
     contributor's pool happens to hold them.
     """
 
-    lever: Literal["skill_coded_calls"]
+    lever: Literal["skill_coded_calls"] = Field(..., description="The lever's name.")
     skills: list[str] | None = Field(None, description="Skills coded; empty means all skills.")
 
 
@@ -97,7 +97,7 @@ class SpecialistRoster(Lever):
     are nominated ``nomination_delay_factor`` times faster.
     """
 
-    lever: Literal["specialist_roster"]
+    lever: Literal["specialist_roster"] = Field(..., description="The lever's name.")
     skills: list[str] | None = Field(None, description="Skills rostered; empty means all.")
     pre_assessed_share: float = Field(0.8, ge=0, le=1, description="Share already assessed.")
     nomination_delay_factor: float = Field(
@@ -112,7 +112,7 @@ class SpecialistTraining(Lever):
     (and capped so that all specialist shares sum to at most 1).
     """
 
-    lever: Literal["specialist_training"]
+    lever: Literal["specialist_training"] = Field(..., description="The lever's name.")
     skills: list[str] | None = Field(None, description="Skills trained; empty means all.")
     share_multiplier: float = Field(2.0, ge=1, description="Multiplier on skill shares.")
 
@@ -120,7 +120,7 @@ class SpecialistTraining(Lever):
 class SpecializedTeams(Lever):
     """Extra specialized police teams deployed to missions from ``start``."""
 
-    lever: Literal["specialized_teams"]
+    lever: Literal["specialized_teams"] = Field(..., description="The lever's name.")
     skill: str = Field(..., description="The team's skill.")
     size: int = Field(8, ge=1, le=60, description="Officers per team.")
     months: float = Field(12, gt=0, le=60, description="How long each team serves (months).")
@@ -130,14 +130,14 @@ class SpecializedTeams(Lever):
 class AssessmentCapacity(Lever):
     """More (or fewer) assessment teams from ``start``."""
 
-    lever: Literal["assessment_capacity"]
+    lever: Literal["assessment_capacity"] = Field(..., description="The lever's name.")
     teams: int = Field(..., ge=0, le=1000, description="Assessment teams working at once.")
 
 
 class PreAssessedRoster(Lever):
     """A share of individual-officer nominees arrives already assessed (a pre-assessed roster)."""
 
-    lever: Literal["pre_assessed_roster"]
+    lever: Literal["pre_assessed_roster"] = Field(..., description="The lever's name.")
     share: float = Field(..., ge=0, le=1, description="Share of nominees who skip assessment.")
 
 
@@ -149,7 +149,7 @@ class StandingCapacity(Lever):
     ``deployment_months``, filling posts until contributors' officers arrive.
     """
 
-    lever: Literal["standing_capacity"]
+    lever: Literal["standing_capacity"] = Field(..., description="The lever's name.")
     size: int = Field(..., ge=0, le=1000, description="Officers in the standing capacity.")
     deploy_delay_days: float = Field(21, ge=0, le=365, description="Days from surge to arrival.")
     deployment_months: float = Field(6, gt=0, le=24, description="Months each deployment lasts.")
@@ -160,7 +160,7 @@ class StandingCapacity(Lever):
 class FasterDeployment(Lever):
     """Shorter lead times: nomination and travel delays are multiplied by these factors."""
 
-    lever: Literal["faster_deployment"]
+    lever: Literal["faster_deployment"] = Field(..., description="The lever's name.")
     nomination_delay_factor: float = Field(1.0, gt=0, le=1, description="Nomination multiplier.")
     travel_delay_factor: float = Field(1.0, gt=0, le=1, description="Travel delay multiplier.")
 
@@ -172,14 +172,14 @@ class LanguageTraining(Lever):
     (1 removes it).
     """
 
-    lever: Literal["language_training"]
+    lever: Literal["language_training"] = Field(..., description="The lever's name.")
     penalty_reduction: float = Field(0.5, ge=0, le=1, description="Share of penalty removed.")
 
 
 class TourLength(Lever):
     """Retention: tour length and extension rules for individual officers."""
 
-    lever: Literal["tour_length"]
+    lever: Literal["tour_length"] = Field(..., description="The lever's name.")
     months: float | None = Field(None, gt=0, le=48, description="Tour length (months).")
     extension_probability: float | None = Field(
         None, ge=0, le=1, description="Probability an officer extends at tour end."
@@ -193,7 +193,7 @@ class NewContributorOutreach(Lever):
     times), with its own name (``"<profile> (new 1)"`` …).
     """
 
-    lever: Literal["new_contributor_outreach"]
+    lever: Literal["new_contributor_outreach"] = Field(..., description="The lever's name.")
     joining_rate_per_year: float = Field(..., ge=0, le=50, description="New contributors/year.")
     profile: str = Field(..., description="Name of the contributor whose profile newcomers copy.")
     max_new: int = Field(20, ge=0, le=200, description="Most newcomers over the run.")
@@ -202,7 +202,7 @@ class NewContributorOutreach(Lever):
 class Reimbursement(Lever):
     """Reimbursement that raises contributors' willingness to nominate and to field units."""
 
-    lever: Literal["reimbursement"]
+    lever: Literal["reimbursement"] = Field(..., description="The lever's name.")
     propensity_multiplier: float = Field(1.2, ge=0, description="Multiplier on propensity.")
     extra_fpu_capacity: int = Field(0, ge=0, le=20, description="Extra units each can field.")
 
@@ -214,7 +214,7 @@ class InterpolSupport(Lever):
     capacity of specialists serving there: capacity = specialists × ``investigative_multiplier``.
     """
 
-    lever: Literal["interpol_support"]
+    lever: Literal["interpol_support"] = Field(..., description="The lever's name.")
     investigative_multiplier: float = Field(
         1.25, ge=1, le=5, description="Multiplier on specialists' investigative capacity."
     )

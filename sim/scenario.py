@@ -272,11 +272,12 @@ class Costs(Model):
 class Observation(Model):
     """A published figure the model can be checked against (historical view)."""
 
-    date: date
+    date: date = Field(..., description="Date the figure refers to (ISO date).")
     mission: str = Field("ALL", description="Mission name or ALL.")
-    category: Literal["ipo", "fpu", "all"] = "all"
-    metric: Literal["deployed", "women_share", "authorized"] = "deployed"
-    value: float = Field(..., ge=0)
+    category: Literal["ipo", "fpu", "all"] = Field("all", description="Category of police.")
+    metric: Literal["deployed", "women_share", "authorized"] = Field(
+        "deployed", description="What was measured (officers, or a share in [0, 1]).")
+    value: float = Field(..., ge=0, description="The published value.")
     source: str = Field("", description="Where the figure is published.")
 
 
@@ -285,7 +286,7 @@ class Scenario(Model):
 
     name: str = Field(..., min_length=1, description="Short name used in outputs and plots.")
     description: str = Field("", description="What the scenario represents; sources.")
-    run: RunSettings
+    run: RunSettings = Field(..., description="Start, horizon, seed and replications.")
     skills: list[str] = Field(
         default_factory=lambda: ["investigation", "forensics", "sgbv", "organized_crime",
                                  "public_order"],
@@ -293,8 +294,10 @@ class Scenario(Model):
     )
     pipeline: Pipeline = Field(Pipeline(), description="Pipeline parameters.")
     costs: Costs = Field(Costs(), description="Cost rates.")
-    contributors: list[Contributor] = Field(..., min_length=1)
-    missions: list[Mission] = Field(..., min_length=1)
+    contributors: list[Contributor] = Field(
+        ..., min_length=1, description="Member states contributing police.")
+    missions: list[Mission] = Field(
+        ..., min_length=1, description="Peace operations with police components.")
     policies: list[Policy] = Field(default_factory=list, description="Action-plan levers.")
     observed: list[Observation] = Field(default_factory=list, description="Published figures.")
 

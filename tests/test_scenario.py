@@ -161,8 +161,13 @@ def test_schema_is_json_schema() -> None:
     result = CliRunner().invoke(main, ["schema"])
     schema = json.loads(result.output)
     assert {"run", "contributors", "missions", "policies", "variants"} <= set(schema["properties"])
-    pipeline = schema["$defs"]["Pipeline"]["properties"]
-    assert all("description" in field for field in pipeline.values())
+    undocumented = [
+        f"{name}.{key}"
+        for name, spec in [*schema["$defs"].items(), ("ScenarioFile", schema)]
+        for key, field in spec.get("properties", {}).items()
+        if "description" not in field
+    ]
+    assert undocumented == []
 
 
 # --- variants and key paths ------------------------------------------------------------------
