@@ -16,6 +16,7 @@ Units: time in days unless a field says months or years; shares in [0, 1]; count
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import difflib
 import math
 from collections.abc import Mapping
@@ -272,7 +273,7 @@ class Costs(Model):
 class Observation(Model):
     """A published figure the model can be checked against (historical view)."""
 
-    date: date = Field(..., description="Date the figure refers to (ISO date).")
+    date: dt.date = Field(..., description="Date the figure refers to (ISO date).")
     mission: str = Field("ALL", description="Mission name or ALL.")
     category: Literal["ipo", "fpu", "all"] = Field("all", description="Category of police.")
     metric: Literal["deployed", "women_share", "authorized"] = Field(
