@@ -10,13 +10,26 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import click
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
 
 import sim
 from sim.errors import PpsimError
+from sim.experiment import Stopping, default_out, parse_outcome
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -69,6 +82,286 @@ def check(scenario: str) -> None:
 def schema() -> None:
     """Print the JSON Schema of scenario files (for editors' autocompletion)."""
     click.echo(json.dumps(sim.scenario.schema_json(), indent=2, default=str))
+
+
+# --- Experiments: run, compare, sweep -----------------------------------------------------------
+
+
+def _executor(serial: bool, dask: str | None) -> str | None:
+    """The executor spec for ``--serial`` / ``--dask ADDRESS|local`` (default: local processes)."""
+    if serial and dask:
+        raise click.UsageError("--serial and --dask exclude each other")
+    if serial:
+        return "serial"
+    if dask is None:
+        return None
+    if dask == "local":
+        return "dask-local"
+    return f"dask://{dask if '://' in dask else 'tcp://' + dask}"
+
+
+def _execution_options(func: Any) -> Any:
+    """The options every experiment command shares (replications, seed, executor, folder)."""
+    options = [
+        click.option("--replications", "-n", type=click.IntRange(min=1),
+                     help="Replications (default: the scenario's run.replications)."),
+        click.option("--seed", type=click.IntRange(min=0),
+                     help="Root seed (default: the scenario's run.seed)."),
+        click.option("--workers", "-w", type=click.IntRange(min=1),
+                     help="Tasks at once (default: the number of CPUs)."),
+        click.option("--dask", metavar="ADDRESS|local",
+                     help="Run on a Dask scheduler (tcp://host:8786) or a new local cluster."),
+        click.option("--serial", is_flag=True, help="Run in this process, one task at a time."),
+        click.option("--out", "-o", type=click.Path(file_okay=False),
+                     help="Run folder (default: runs/<scenario>-<what>-<timestamp>)."),
+        click.option("--resume", is_flag=True,
+                     help="Finish an interrupted run in --out (same settings)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A Rich progress bar (with ETA) on stderr; yields the library's progress callback."""
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("tasks"), TimeElapsedColumn(), TextColumn("ETA"),
+               TimeRemainingColumn())
+    with Progress(*columns, console=err_console, transient=True) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+def _experiment(label: str, out: Path, call: Callable[[Callable[[int, int], None]], Any]) -> Any:
+    """Run ``call(progress)`` under a progress bar; on Ctrl-C say how to resume, exit 130."""
+    try:
+        with _progress(label) as progress:
+            return call(progress)
+    except KeyboardInterrupt:
+        err_console.print(f"interrupted: finished tasks are kept in {out}.partial; rerun the same "
+                          f"command with --resume --out {out} to go on")
+        sys.exit(130)
+
+
+def _num(value: float, share: bool = False) -> str:
+    if value != value:  # NaN
+        return "–"
+    return f"{100 * value:.1f}" if share else f"{value:,.0f}"
+
+
+def _band(row: Any, share: bool = False) -> str:
+    """``mean (p5–p95)``: the mean with the 90% band over replications (shares in %)."""
+    if row is None or row["mean"] != row["mean"]:
+        return "–"
+    low, high = _num(row["p5"], share), _num(row["p95"], share)
+    mean = _num(row["mean"], share)
+    return mean if low == high == mean else f"{mean} ({low}–{high})"
+
+
+def _wrote(result: sim.RunResult) -> None:
+    console.print(f"wrote {result.path}/ (tables/, summary/, manifest.json)")
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--variant", default="base", show_default=True, help="Variant to run.")
+@_execution_options
+def run(scenario: str, variant: str, replications: int | None, seed: int | None,
+        workers: int | None, dask: str | None, serial: bool, out: str | None,
+        resume: bool) -> None:
+    """Run replications of one variant of SCENARIO and summarize them per mission."""
+    loaded = sim.load_scenario(scenario)
+    loaded.resolve(variant)
+    folder = Path(out) if out else default_out(loaded, variant)
+    result = _experiment(f"{loaded.base.name}/{variant}", folder, lambda progress: sim.run(
+        loaded, variant=variant, replications=replications, seed=seed, workers=workers,
+        executor=_executor(serial, dask), out=folder, resume=resume, progress=progress))
+    bands = result.summary
+    bands = bands[bands["category"] == "all"]
+    last = int(bands["month"].max())
+    n = result.manifest["replications"]
+    table = Table(title=f"{loaded.base.name} — {variant}: {n} replications, all categories; "
+                  "mean (90% band over replications)")
+    for column in ("mission", "date", "authorized", "deployed", "vacancy %", "women %"):
+        table.add_column(column, justify="left" if column in ("mission", "date") else "right",
+                         no_wrap=True)
+    for mission in bands["mission"].unique():
+        for month in (0, last):
+            rows = bands[(bands["mission"] == mission) & (bands["month"] == month)]
+            get = {m: r for m, r in zip(rows["metric"], rows.to_dict("records"), strict=True)}
+            table.add_row(mission if month == 0 else "", f"{rows['date'].iloc[0]:%Y-%m}",
+                          _band(get.get("authorized")), _band(get.get("deployed")),
+                          _band(get.get("vacancy_rate"), share=True),
+                          _band(get.get("women_share"), share=True))
+    console.print(table)
+    _wrote(result)
+
+
+def _ci(mean: float, low: float, high: float, share: bool) -> str:
+    """``mean [low, high]`` with shares in percent (points for differences)."""
+    if mean != mean:
+        return "–"
+    if share:
+        mean, low, high = 100 * mean, 100 * low, 100 * high
+    fmt = "{:,.1f}" if share or abs(mean) < 100 else "{:,.0f}"
+    if low != low:
+        return fmt.format(mean)
+    return f"{fmt.format(mean)} [{fmt.format(low)}, {fmt.format(high)}]"
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--variants", help="Comma-separated variants (default: all); the base is always run.")
+@click.option("--at", "at", multiple=True, metavar="DATE",
+              help="Also compare at this ISO date (repeatable).")
+@click.option("--until-halfwidth", type=float, metavar="H",
+              help="Add batches of --replications until the outcome's 95% CI half-width ≤ H.")
+@click.option("--outcome", default="mean_deployed", show_default=True,
+              metavar="NAME[:MISSION[:CATEGORY]]", help="Outcome for --until-halfwidth.")
+@click.option("--stop-on", type=click.Choice(["mean", "difference"]), default="mean",
+              show_default=True, help="Half-width of each variant's mean or of its difference "
+              "from the base.")
+@click.option("--max-replications", type=click.IntRange(min=1),
+              help="Cap for --until-halfwidth (default: 10 × --replications).")
+@_execution_options
+def compare(scenario: str, variants: str | None, at: tuple[str, ...],
+            until_halfwidth: float | None, outcome: str, stop_on: str,
+            max_replications: int | None, replications: int | None, seed: int | None,
+            workers: int | None, dask: str | None, serial: bool, out: str | None,
+            resume: bool) -> None:
+    """Compare the variants of SCENARIO with the base (common random numbers, paired CIs)."""
+    loaded = sim.load_scenario(scenario)
+    names = [v.strip() for v in variants.split(",") if v.strip()] if variants else None
+    stopping = None
+    if until_halfwidth is not None:
+        name, mission, category = parse_outcome(outcome)
+        batch = replications or loaded.base.run.replications
+        stopping = Stopping(until_halfwidth, name, mission, category,
+                            max_replications or 10 * batch, stop_on)  # type: ignore[arg-type]
+    folder = Path(out) if out else default_out(loaded, "compare")
+    result = _experiment(f"{loaded.base.name}/compare", folder, lambda progress: sim.compare(
+        loaded, variants=names, replications=replications, seed=seed, workers=workers,
+        executor=_executor(serial, dask), out=folder, resume=resume, progress=progress, at=at,
+        stopping=stopping))
+    _print_comparison(result)
+    _wrote(result)
+
+
+def _print_comparison(result: sim.RunResult) -> None:
+    """The headline comparison (mission ALL), target probabilities and the stopping outcome."""
+    comp = result.read("summary/comparison")
+    keep = (comp["mission"] == "ALL") & (
+        (comp["category"] == "all")
+        | (comp["outcome"].str.contains("women_share") & comp["category"].isin(["ipo", "fpu"]))
+        | (comp["outcome"].str.contains("specialist") & (comp["category"] == "ipo")))
+    comp = comp[keep]
+    n = result.manifest["replications"]
+    table = Table(title=f"All missions: mean [95% CI] over {n} replications; Δ = variant − base "
+                  "(paired, common random numbers); shares in %")
+    for column in ("outcome", "at", "category", "variant", "mean [95% CI]", "Δ [95% CI]"):
+        table.add_column(column, justify="right" if "CI" in column else "left",
+                         no_wrap=column != "outcome")
+    previous = None
+    for row in comp.to_dict("records"):
+        share = "share" in row["outcome"] or "rate" in row["outcome"] \
+            or "coverage" in row["outcome"]
+        key = (row["outcome"], row["at"], row["category"])
+        diff = "" if row["variant"] == "base" else _ci(row["diff_mean"], row["diff_ci_low"],
+                                                         row["diff_ci_high"], share)
+        if row["variant"] != "base" and row["diff_ci_low"] == row["diff_ci_low"] and (
+                row["diff_ci_low"] > 0 or row["diff_ci_high"] < 0):
+            diff = f"[bold]{diff}[/]"
+        table.add_row(*(key if key != previous else ("", "", "")), row["variant"],
+                      _ci(row["mean"], row["ci_low"], row["ci_high"], share), diff)
+        previous = key
+    console.print(table)
+    targets = result.read("summary/targets.csv")
+    if len(targets):
+        ttable = Table(title="Probability of meeting each women's-share target by its date "
+                       "[95% Wilson CI]")
+        for column in ("mission", "category", "target", *targets["variant"].unique()):
+            ttable.add_column(column, justify="left" if column in ("mission", "category",
+                                                                   "target") else "right")
+        for (mission, category, when, share), group in targets.groupby(
+                ["mission", "category", "target_date", "target_share"], sort=False):
+            cells = [f"{100 * r['probability']:.0f}% [{100 * r['ci_low']:.0f}, "
+                     f"{100 * r['ci_high']:.0f}]" for r in group.to_dict("records")]
+            ttable.add_row(mission, category, f"{100 * share:.0f}% by {when}", *cells)
+        console.print(ttable)
+    stop = result.manifest.get("stopping")
+    if stop:
+        width = stop["history"][-1]["halfwidth"]
+        verdict = "reached" if stop["met"] else "NOT reached (cap)"
+        console.print(f"sequential stopping on {stop['outcome']} ({stop['mission']}/"
+                      f"{stop['category']}, {stop['on']}): half-width {width:.4g} ≤ "
+                      f"{stop['halfwidth_target']:g} {verdict} at {n} replications")
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--param", "params", multiple=True, required=True, metavar="KEY.PATH=LOW:HIGH",
+              help="A numeric field and its range (repeatable).")
+@click.option("--design", type=click.Choice(["grid", "lhs", "sobol"]), default="lhs",
+              show_default=True, help="Grid, Latin hypercube, or Sobol (with indices).")
+@click.option("--points", type=click.IntRange(min=1), default=16, show_default=True,
+              help="Values per parameter (grid), points (lhs) or base samples (sobol: "
+              "points × (parameters + 2) runs).")
+@click.option("--variant", default="base", show_default=True,
+              help="Scenario the points start from.")
+@click.option("--outcome", "outcomes", multiple=True, metavar="NAME[:MISSION[:CATEGORY]]",
+              help="Outcome to report and analyse (repeatable; default: mean_deployed, "
+              "mean_vacancy_rate, final_women_share).")
+@_execution_options
+def sweep(scenario: str, params: tuple[str, ...], design: str, points: int, variant: str,
+          outcomes: tuple[str, ...], replications: int | None, seed: int | None,
+          workers: int | None, dask: str | None, serial: bool, out: str | None,
+          resume: bool) -> None:
+    """Run SCENARIO over a design of parameter points; per-point results, Sobol indices."""
+    from sim.sweep import DEFAULT_OUTCOMES
+
+    loaded = sim.load_scenario(scenario)
+    chosen = outcomes or DEFAULT_OUTCOMES
+    folder = Path(out) if out else default_out(loaded, "sweep")
+    result = _experiment(f"{loaded.base.name}/sweep", folder, lambda progress: sim.sweep(
+        loaded, list(params), design=design, points=points, replications=replications,
+        seed=seed, variant=variant, outcomes=chosen, workers=workers,
+        executor=_executor(serial, dask), out=folder, resume=resume, progress=progress))
+    results = result.read("sweep/results")
+    names = [p["path"] for p in result.manifest["parameters"]]
+    table = Table(title=f"{result.manifest['points']} points × {result.manifest['replications']} "
+                  "replications: lowest and highest point means")
+    for column in ("outcome", "lowest", "at", "highest", "at"):
+        table.add_column(column, justify="right" if column in ("lowest", "highest") else "left")
+    for text in chosen:
+        name, mission, category = parse_outcome(text)
+        sel = results[(results["outcome"] == name) & (results["mission"] == mission)
+                      & (results["category"] == category)].dropna(subset=["mean"])
+        if sel.empty:
+            continue
+        lo, hi = sel.loc[sel["mean"].idxmin()], sel.loc[sel["mean"].idxmax()]
+
+        def where(row: Any) -> str:
+            return ", ".join(f"{k}={row[k]:g}" for k in names)
+
+        table.add_row(text, f"{lo['mean']:.4g}", where(lo), f"{hi['mean']:.4g}", where(hi))
+    console.print(table)
+    if design == "sobol":
+        sob = result.read("sweep/sobol.csv")
+        stable = Table(title="Sobol indices [95% bootstrap CI]: S1 first order, ST total")
+        for column in ("outcome", "parameter", "S1", "ST"):
+            stable.add_column(column, justify="right" if column in ("S1", "ST") else "left")
+        for row in sob.to_dict("records"):
+            stable.add_row(f"{row['outcome']}:{row['mission']}:{row['category']}",
+                           row["parameter"],
+                           f"{row['S1']:.2f} [{row['S1_ci_low']:.2f}, {row['S1_ci_high']:.2f}]",
+                           f"{row['ST']:.2f} [{row['ST_ci_low']:.2f}, {row['ST_ci_high']:.2f}]")
+        console.print(stable)
+    _wrote(result)
 
 
 if __name__ == "__main__":

@@ -494,11 +494,16 @@ def comparison_table(values: pd.DataFrame, variants: Sequence[str]) -> pd.DataFr
     out = means.merge(diffs, on=["variant", *by], how="left", sort=False)
     out = out[["variant", *by, "n", "mean", "ci_low", "ci_high", "diff_mean", "diff_ci_low",
                "diff_ci_high"]]
-    return _ordered(out, {"at": list(values["at"].unique()),
-                          "outcome": [*HORIZON_OUTCOMES, *DATED_OUTCOMES],
-                          "mission": list(values["mission"].unique()),
-                          "category": [*CATEGORIES, *values["category"].unique()],
-                          "variant": variants})
+    # Horizon and dated rows each follow their own list's order.
+    horizon = {o: i for i, o in enumerate(HORIZON_OUTCOMES)}
+    dated = {o: i for i, o in enumerate(DATED_OUTCOMES)}
+    out["_rank"] = [(horizon if a == "horizon" else dated).get(o, 99)
+                    for a, o in zip(out["at"], out["outcome"], strict=True)]
+    out = _ordered(out, {"at": list(values["at"].unique()), "_rank": range(100),
+                         "mission": list(values["mission"].unique()),
+                         "category": [*CATEGORIES, *values["category"].unique()],
+                         "variant": variants})
+    return out.drop(columns="_rank")
 
 
 def _compare_summaries(at: Sequence[date]) -> Callable[[RunFolder, Job, int], dict[str, Any]]:
