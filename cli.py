@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich import box
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -261,32 +262,37 @@ def _print_comparison(result: sim.RunResult) -> None:
         | (comp["outcome"].str.contains("specialist") & (comp["category"] == "ipo")))
     comp = comp[keep]
     n = result.manifest["replications"]
-    table = Table(title=f"All missions: mean [95% CI] over {n} replications; Δ = variant − base "
-                  "(paired, common random numbers); shares in %")
-    for column in ("outcome", "at", "category", "variant", "mean [95% CI]", "Δ [95% CI]"):
-        table.add_column(column, justify="right" if "CI" in column else "left",
-                         no_wrap=column != "outcome")
-    previous = None
-    for row in comp.to_dict("records"):
-        share = "share" in row["outcome"] or "rate" in row["outcome"] \
-            or "coverage" in row["outcome"]
-        key = (row["outcome"], row["at"], row["category"])
-        diff = "" if row["variant"] == "base" else _ci(row["diff_mean"], row["diff_ci_low"],
-                                                         row["diff_ci_high"], share)
-        if row["variant"] != "base" and row["diff_ci_low"] == row["diff_ci_low"] and (
-                row["diff_ci_low"] > 0 or row["diff_ci_high"] < 0):
-            diff = f"[bold]{diff}[/]"
-        table.add_row(*(key if key != previous else ("", "", "")), row["variant"],
-                      _ci(row["mean"], row["ci_low"], row["ci_high"], share), diff)
-        previous = key
-    console.print(table)
+    console.print(f"All missions: mean [95% CI] over {n} replications; Δ = variant − base, paired "
+                  "by replication (common random numbers); shares in %; bold: CI excludes 0")
+    for at, group in comp.groupby("at", sort=False):
+        title = "over the whole run" if at == "horizon" else f"on {at}"
+        table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
+        for column in ("outcome", "variant", "mean [95% CI]", "Δ [95% CI]"):
+            # Numbers are never cut; names wrap when the terminal is narrow.
+            table.add_column(column, justify="right" if "CI" in column else "left",
+                             no_wrap="CI" in column, overflow="fold")
+        previous = None
+        for row in group.to_dict("records"):
+            share = any(w in row["outcome"] for w in ("share", "rate", "coverage"))
+            label = row["outcome"].replace("_", " ") + (
+                "" if row["category"] == "all" else f" ({row['category']})")
+            diff = "" if row["variant"] == "base" else _ci(row["diff_mean"], row["diff_ci_low"],
+                                                             row["diff_ci_high"], share)
+            if row["variant"] != "base" and row["diff_ci_low"] == row["diff_ci_low"] and (
+                    row["diff_ci_low"] > 0 or row["diff_ci_high"] < 0):
+                diff = f"[bold]{diff}[/]"
+            table.add_row(label if label != previous else "", row["variant"],
+                          _ci(row["mean"], row["ci_low"], row["ci_high"], share), diff)
+            previous = label
+        console.print(table)
     targets = result.read("summary/targets.csv")
     if len(targets):
         ttable = Table(title="Probability of meeting each women's-share target by its date "
-                       "[95% Wilson CI]")
+                       "[95% Wilson CI]", box=box.SIMPLE_HEAD, title_justify="left")
         for column in ("mission", "category", "target", *targets["variant"].unique()):
-            ttable.add_column(column, justify="left" if column in ("mission", "category",
-                                                                   "target") else "right")
+            named = column in ("mission", "category", "target")
+            ttable.add_column(column, justify="left" if named else "right", no_wrap=not named,
+                              overflow="fold")
         for (mission, category, when, share), group in targets.groupby(
                 ["mission", "category", "target_date", "target_share"], sort=False):
             cells = [f"{100 * r['probability']:.0f}% [{100 * r['ci_low']:.0f}, "

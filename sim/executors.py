@@ -201,11 +201,16 @@ class DaskExecutor(Executor):
         except ImportError as exc:  # pragma: no cover - dask is a dependency
             raise ExecutorError(f"Dask distributed is not installed: {exc}") from None
         self._cluster: Any = None
+        # Dask logs every scheduler and worker event at INFO; keep them out of ppsim's output.
+        self._quiet = logging.getLogger("distributed")
+        self._level = self._quiet.level
+        self._quiet.setLevel(max(self._level, logging.WARNING))
         if address is None:
             self.name = "dask-local"
             try:
                 self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
                                              processes=True, dashboard_address=None,
+                                             scheduler_kwargs={"dashboard": False},
                                              silence_logs=logging.ERROR)
                 self._client = Client(self._cluster)
             except Exception as exc:
@@ -217,6 +222,7 @@ class DaskExecutor(Executor):
             try:
                 self._client = Client(address, timeout=DASK_CONNECT_TIMEOUT_S)
             except (OSError, TimeoutError, ValueError) as exc:
+                self.close()
                 raise ExecutorError(
                     f"cannot reach the Dask scheduler at {address} within "
                     f"{DASK_CONNECT_TIMEOUT_S:g} s ({exc.__class__.__name__}: {exc}); start one "
@@ -257,6 +263,7 @@ class DaskExecutor(Executor):
         if self._cluster is not None:
             self._cluster.close()
             self._cluster = None
+        self._quiet.setLevel(self._level)
 
 
 def _order(spec: TaskSpec) -> tuple[str, int]:

@@ -23,7 +23,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats as _scipy_stats
 
 PERCENTILES: tuple[int, ...] = (5, 25, 50, 75, 95)
 """Percentiles reported in bands (the 90% band is p5–p95, the 50% band p25–p75)."""
@@ -34,6 +33,8 @@ def t_quantile(n: np.ndarray | int, level: float = 0.95) -> np.ndarray:
 
     Returns NaN where ``n < 2`` (no spread to estimate).
     """
+    from scipy import stats as _scipy_stats  # lazily: scipy.stats takes ~1 s to import
+
     n_arr = np.asarray(n, dtype=float)
     df = np.where(n_arr >= 2, n_arr - 1, np.nan)
     return np.asarray(_scipy_stats.t.ppf((1 + level) / 2, df))
@@ -140,6 +141,8 @@ def paired_differences(df: pd.DataFrame, by: Sequence[str], value: str = "value"
 def wilson_interval(successes: np.ndarray | int, n: np.ndarray | int, level: float = 0.95
                     ) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval ``(low, high)`` for a binomial proportion; NaN where ``n == 0``."""
+    from scipy import stats as _scipy_stats
+
     k = np.asarray(successes, dtype=float)
     m = np.asarray(n, dtype=float)
     z = float(_scipy_stats.norm.ppf((1 + level) / 2))
