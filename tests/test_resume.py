@@ -1,0 +1,91 @@
+"""A killed or interrupted run resumes where it stopped and ends with the same bytes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import sim
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY = ROOT / "tests" / "data" / "tiny.yaml"
+REPLICATIONS = 30
+
+
+def _start(out: Path) -> subprocess.Popen[bytes]:
+    """`ppsim run` of the tiny scenario in its own process group (2 worker processes)."""
+    return subprocess.Popen(
+        [sys.executable, str(ROOT / "cli.py"), "run", str(TINY), "-n", str(REPLICATIONS),
+         "--workers", "2", "--out", str(out)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+
+
+def _wait_for_tasks(out: Path, proc: subprocess.Popen[bytes], at_least: int) -> int:
+    """Wait until ``at_least`` task files exist; return how many there are."""
+    tasks = Path(str(out) + ".partial") / "tasks"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        done = len(list(tasks.glob("*/*.parquet"))) if tasks.exists() else 0
+        if done >= at_least:
+            return done
+        if proc.poll() is not None:
+            pytest.fail(f"the run ended before {at_least} tasks: {proc.stderr.read()!r}")
+        time.sleep(0.02)
+    pytest.fail("no task finished within 120 s")
+
+
+def _tables(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for sub in ("tables", "summary")
+            for p in sorted((folder / sub).iterdir())}
+
+
+def test_sigkilled_run_resumes_to_identical_tables(tmp_path: Path) -> None:
+    """SIGKILL mid-run leaves whole task files only; --resume finishes with identical bytes."""
+    out = tmp_path / "killed"
+    proc = _start(out)
+    try:
+        _wait_for_tasks(out, proc, at_least=4)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    partial = Path(str(out) + ".partial")
+    finished = len(list((partial / "tasks").glob("*/*.parquet")))
+    assert not out.exists() and partial.exists()
+    assert 4 <= finished < REPLICATIONS, "the run finished before the kill; raise REPLICATIONS"
+    # A temporary file from a write cut short is ignored and cleaned up.
+    (partial / "tasks" / "base" / f".{REPLICATIONS - 1}.parquet.tmp999").write_bytes(b"half")
+
+    resumed = sim.run(TINY, replications=REPLICATIONS, workers=2, out=out, resume=True)
+    assert resumed.manifest["resumed"] is True
+    assert resumed.manifest["tasks_run_this_session"] == REPLICATIONS - finished
+    assert len(resumed.manifest["timings"]["tasks"]) == REPLICATIONS
+    assert not partial.exists()
+
+    reference = sim.run(TINY, replications=REPLICATIONS, executor="serial",
+                        out=tmp_path / "uninterrupted")
+    assert _tables(resumed.path) == _tables(reference.path)
+
+
+def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path: Path) -> None:
+    """SIGINT exits 130 with a --resume hint, keeping finished tasks and no final folder."""
+    out = tmp_path / "interrupted"
+    proc = _start(out)
+    try:
+        _wait_for_tasks(out, proc, at_least=2)
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    text = " ".join(stderr.decode().split())
+    assert proc.returncode == 130, text
+    assert "interrupted" in text and "--resume --out" in text
+    assert "Traceback" not in text
+    assert not out.exists() and Path(str(out) + ".partial").exists()
