@@ -165,7 +165,8 @@ def _band(row: Any, share: bool = False) -> str:
 
 
 def _wrote(result: sim.RunResult) -> None:
-    console.print(f"wrote {result.path}/ (tables/, summary/, manifest.json)")
+    parts = [f"{p.name}/" for p in sorted(result.path.iterdir()) if p.is_dir()]
+    console.print(f"wrote {result.path}/ ({', '.join(parts)}, manifest.json)")
 
 
 @main.command()
@@ -339,33 +340,43 @@ def sweep(scenario: str, params: tuple[str, ...], design: str, points: int, vari
         executor=_executor(serial, dask), out=folder, resume=resume, progress=progress))
     results = result.read("sweep/results")
     names = [p["path"] for p in result.manifest["parameters"]]
+    short = [n.rsplit(".", 1)[-1] for n in names]
+    headers = short if len(set(short)) == len(short) else names
     table = Table(title=f"{result.manifest['points']} points × {result.manifest['replications']} "
-                  "replications: lowest and highest point means")
-    for column in ("outcome", "lowest", "at", "highest", "at"):
-        table.add_column(column, justify="right" if column in ("lowest", "highest") else "left")
+                  "replications: the points with the lowest and highest mean",
+                  box=box.SIMPLE_HEAD, title_justify="left")
+    for column in ("outcome", "", "mean", *headers):
+        table.add_column(column, justify="left" if column in ("outcome", "") else "right",
+                         overflow="fold")
     for text in chosen:
         name, mission, category = parse_outcome(text)
         sel = results[(results["outcome"] == name) & (results["mission"] == mission)
                       & (results["category"] == category)].dropna(subset=["mean"])
         if sel.empty:
             continue
-        lo, hi = sel.loc[sel["mean"].idxmin()], sel.loc[sel["mean"].idxmax()]
-
-        def where(row: Any) -> str:
-            return ", ".join(f"{k}={row[k]:g}" for k in names)
-
-        table.add_row(text, f"{lo['mean']:.4g}", where(lo), f"{hi['mean']:.4g}", where(hi))
+        label = name if (mission, category) == ("ALL", "all") else f"{name} ({mission}, {category})"
+        for which, row in (("lowest", sel.loc[sel["mean"].idxmin()]),
+                           ("highest", sel.loc[sel["mean"].idxmax()])):
+            table.add_row(label if which == "lowest" else "", which, f"{row['mean']:.4g}",
+                          *(f"{row[k]:.4g}" for k in names))
     console.print(table)
     if design == "sobol":
         sob = result.read("sweep/sobol.csv")
-        stable = Table(title="Sobol indices [95% bootstrap CI]: S1 first order, ST total")
+        stable = Table(title="Sobol indices [95% bootstrap CI]: S1 first order, ST total",
+                       box=box.SIMPLE_HEAD, title_justify="left")
         for column in ("outcome", "parameter", "S1", "ST"):
-            stable.add_column(column, justify="right" if column in ("S1", "ST") else "left")
+            numeric = column in ("S1", "ST")
+            stable.add_column(column, justify="right" if numeric else "left", no_wrap=numeric,
+                              overflow="fold")
+        previous = None
         for row in sob.to_dict("records"):
-            stable.add_row(f"{row['outcome']}:{row['mission']}:{row['category']}",
-                           row["parameter"],
+            label = row["outcome"] if (row["mission"], row["category"]) == ("ALL", "all") \
+                else f"{row['outcome']} ({row['mission']}, {row['category']})"
+            stable.add_row(label if label != previous else "",
+                           headers[names.index(row["parameter"])],
                            f"{row['S1']:.2f} [{row['S1_ci_low']:.2f}, {row['S1_ci_high']:.2f}]",
                            f"{row['ST']:.2f} [{row['ST_ci_low']:.2f}, {row['ST_ci_high']:.2f}]")
+            previous = label
         console.print(stable)
     _wrote(result)
 
