@@ -188,10 +188,13 @@ def run(scenario: str, variant: str, replications: int | None, seed: int | None,
     last = int(bands["month"].max())
     n = result.manifest["replications"]
     table = Table(title=f"{loaded.base.name} — {variant}: {n} replications, all categories; "
-                  "mean (90% band over replications)")
-    for column in ("mission", "date", "authorized", "deployed", "vacancy %", "women %"):
-        table.add_column(column, justify="left" if column in ("mission", "date") else "right",
-                         no_wrap=True)
+                  "mean (90% band over replications)", box=box.SIMPLE_HEAD,
+                  title_justify="left", pad_edge=False, show_edge=False, collapse_padding=True)
+    widest = min(20, max(len(str(m)) for m in bands["mission"].unique()))
+    for column in ("mission", "month", "authorized", "deployed", "vacancy %", "women %"):
+        table.add_column(column, justify="left" if column in ("mission", "month") else "right",
+                         no_wrap=column != "mission", overflow="fold",
+                         min_width=widest if column == "mission" else None)
     for mission in bands["mission"].unique():
         for month in (0, last):
             rows = bands[(bands["mission"] == mission) & (bands["month"] == month)]
