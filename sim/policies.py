@@ -401,13 +401,15 @@ def nominee_women(
 ) -> int:
     """How many of ``nominees`` are women.
 
-    Each nominee is a woman with the pool's share; a quota raises the count to at least
-    ``ceil(quota × nominees)``. Availability of women in the pool is checked by the caller.
+    Each nominee is a woman with probability ``max(pool share, quota)``: without a quota the
+    nominees mirror the pool; a quota raises the expected share to the quota, no further. (Taking
+    the larger of two independent draws instead would overshoot the quota.) Availability of
+    women in the pool is checked by the caller.
     """
     if nominees <= 0:
         return 0
-    women = int(rng.binomial(nominees, min(max(pool_women_share, 0.0), 1.0)))
-    return max(women, math.ceil(quota * nominees - 1e-9))
+    share = min(max(pool_women_share, quota, 0.0), 1.0)
+    return int(rng.binomial(nominees, share))
 
 
 def split_call(
