@@ -261,20 +261,4 @@ def simulate(scenario: Scenario, replication: int = 0, seed: int | None = None,
     return world.observer.tables(rates, target_points(scenario))
 
 
-def events_processed(scenario: Scenario, replication: int = 0) -> tuple[int, float]:
-    """(SimPy events processed, simulated days) of one replication — for benchmarks."""
-    world = build_world(scenario, replication_seed(scenario.run.seed, replication))
-    start_processes(world)
-    env = world.env
-    count = 0
-    step = env.step
-    try:
-        while env.peek() < world.horizon:
-            step()
-            count += 1
-    except simpy.core.EmptySchedule:
-        pass
-    return count, world.horizon
-
-
 __all__ = ["Decisions", "World", "build_world", "simulate", "start_processes"]
