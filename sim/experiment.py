@@ -31,7 +31,7 @@ import logging
 import platform
 import subprocess
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -39,7 +39,9 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import pyarrow.dataset as ds
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import yaml
 
 from sim import stats
@@ -74,7 +76,7 @@ mean over skills of coverage that month; ``mean_time_to_deploy`` over arrivals f
 to that month (days); ``unit_gap_days`` summed from the start to that month."""
 
 CATEGORIES = ("ipo", "fpu", "spt", "all")
-BAND_BUDGET_ROWS = 2_000_000
+BAND_BUDGET_ROWS = 100_000
 """Most monthly rows read at once when computing bands (bounds memory at any replication count)."""
 
 
@@ -368,33 +370,86 @@ def _ordered(frame: pd.DataFrame, orders: Mapping[str, Sequence[Any]]) -> pd.Dat
     return frame.loc[idx].reset_index(drop=True)
 
 
+def read_table(path: Path, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """A table of the run folder with text columns as categoricals (far less memory)."""
+    return pq.read_table(path, columns=list(columns) if columns else None).to_pandas(
+        strings_to_categorical=True)
+
+
+def plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with categorical columns turned back into plain text (for written summaries)."""
+    for col in frame.columns:
+        if isinstance(frame[col].dtype, pd.CategoricalDtype):
+            frame[col] = frame[col].astype(str)
+    return frame
+
+
+def scan(path: Path, columns: Sequence[str],
+         keep: Callable[[pa.RecordBatch], pa.Array]) -> Iterator[pa.RecordBatch]:
+    """Stream the rows of a Parquet table that ``keep`` selects, batch by batch.
+
+    Only one batch of the file is decoded at a time, so memory is bounded by the rows kept.
+    """
+    handle = pq.ParquetFile(path)
+    for batch in handle.iter_batches(batch_size=65_536, columns=list(columns)):
+        kept = batch.filter(keep(batch))
+        if kept.num_rows:
+            yield kept
+
+
+def _month_chunk(path: Path, columns: Sequence[str], key_column: str, key: Any,
+                 months: range) -> pd.DataFrame:
+    """Rows of one key and a range of months (bounded memory)."""
+    def keep(batch: pa.RecordBatch) -> pa.Array:
+        month = batch.column("month")
+        return pc.and_(pc.equal(batch.column(key_column), key),
+                       pc.and_(pc.greater_equal(month, months.start),
+                               pc.less(month, months.stop)))
+
+    parts = list(scan(path, columns, keep))
+    if not parts:
+        return pd.DataFrame(columns=list(columns))
+    return pa.Table.from_batches(parts).to_pandas(strings_to_categorical=True)
+
+
+def _months(path: Path) -> int:
+    """Number of months in a monthly table (from the Parquet column statistics)."""
+    meta = pq.read_metadata(path)
+    index = meta.schema.names.index("month")
+    top = -1
+    for g in range(meta.num_row_groups):
+        column = meta.row_group(g).column(index)
+        top = max(top, int(column.statistics.max)) if column.statistics else top
+    if top < 0:
+        top = int(pc.max(pq.read_table(path, columns=["month"]).column("month")).as_py())
+    return top + 1
+
+
 def bands(folder: RunFolder, keys: Sequence[Any], replications: int) -> pd.DataFrame:
     """Percentile bands of :data:`BAND_METRICS`, read from ``tables/monthly`` month by month.
 
-    The monthly table is read in chunks of months small enough that at most
+    The monthly table is streamed in chunks of months small enough that at most
     :data:`BAND_BUDGET_ROWS` rows are in memory, so memory does not grow with replications.
     """
     kc = folder.key_column
-    data = ds.dataset(folder.partial / "tables" / "monthly.parquet")
-    first = data.to_table(columns=["month", "mission", "category"],
-                          filter=(ds.field(kc) == keys[0]) & (ds.field("replication") == 0)
-                          ).to_pandas()
-    months = int(first["month"].max()) + 1
-    per_month = max(1, len(first) // months)
+    path = folder.partial / "tables" / "monthly.parquet"
+    first = _month_chunk(path, [kc, "replication", "month", "mission", "category"], kc, keys[0],
+                         range(0, 1))
+    months = _months(path)
+    per_month = max(1, len(first) // replications)
     step = max(1, BAND_BUDGET_ROWS // (per_month * replications))
     columns = [kc, "date", "month", "mission", "category", *BAND_METRICS]
     parts = []
     for key in keys:
         for lo in range(0, months, step):
-            chunk = data.to_table(columns=columns, filter=(ds.field(kc) == key)
-                                  & (ds.field("month") >= lo) & (ds.field("month") < lo + step)
-                                  ).to_pandas()
+            chunk = _month_chunk(path, columns, kc, key, range(lo, min(lo + step, months)))
             parts.append(stats.percentile_bands(chunk, [kc, "date", "month", "mission",
                                                         "category"], BAND_METRICS))
-    out = pd.concat(parts, ignore_index=True)
+            del chunk
+    out = plain(pd.concat(parts, ignore_index=True))
     return _ordered(out, {kc: keys, "metric": BAND_METRICS,
-                          "mission": list(first["mission"].unique()),
-                          "category": [*CATEGORIES, *first["category"].unique()],
+                          "mission": [str(m) for m in first["mission"].unique()],
+                          "category": [*CATEGORIES, *map(str, first["category"].unique())],
                           "month": range(months)})
 
 
@@ -413,10 +468,11 @@ def write_run_summaries(folder: RunFolder, job: Job, replications: int) -> dict[
     """``summary/bands``, ``summary/outcomes`` and ``summary/targets`` of a run."""
     tables = folder.partial / "tables"
     folder.write_frame(bands(folder, job.keys, replications), "summary/bands")
-    outcomes = pd.read_parquet(tables / "outcomes.parquet")
-    folder.write_frame(outcome_summary(outcomes), "summary/outcomes")
-    targets = pd.read_parquet(tables / "targets.parquet")
-    folder.write_frame(target_summary(targets), "summary/targets")
+    outcomes = read_table(tables / "outcomes.parquet")
+    folder.write_frame(plain(outcome_summary(outcomes)), "summary/outcomes")
+    del outcomes
+    targets = read_table(tables / "targets.parquet")
+    folder.write_frame(plain(target_summary(targets)), "summary/targets")
     return {}
 
 
@@ -434,47 +490,54 @@ def headline_values(folder: RunFolder, at: Sequence[date]) -> pd.DataFrame:
     """
     tables = folder.partial / "tables"
     keys = ["variant", "replication", "mission", "category"]
-    outcomes = pd.read_parquet(tables / "outcomes.parquet")
-    horizon = outcomes[outcomes["outcome"].isin(HORIZON_OUTCOMES)].copy()
+    outcomes = read_table(tables / "outcomes.parquet")
+    horizon = plain(outcomes[outcomes["outcome"].isin(HORIZON_OUTCOMES)].copy())
+    del outcomes
     horizon["at"] = "horizon"
     parts = [horizon[[*keys, "outcome", "at", "value"]]]
     if at:
-        monthly = ds.dataset(tables / "monthly.parquet")
-        starts = sorted(pd.unique(monthly.to_table(columns=["date"]).column("date")
-                                  .to_pandas()))
+        path = tables / "monthly.parquet"
+        first = pa.Table.from_batches(list(scan(path, ["replication", "date"], lambda b: pc.equal(
+            b.column("replication"), 0)))).column("date").to_pandas()
+        starts = sorted({pd.Timestamp(s).date() for s in first})
         for when in at:
-            m = month_of([pd.Timestamp(s).date() for s in starts], when)
-            parts.extend(_dated(tables, m, when.isoformat()))
+            parts.extend(_dated(tables, month_of(starts, when), when.isoformat()))
     values = pd.concat(parts, ignore_index=True)
     values["value"] = values["value"].astype(float)
     return values
 
 
 def _dated(tables: Path, month: int, label: str) -> list[pd.DataFrame]:
-    """The :data:`DATED_OUTCOMES` of every replication in month ``month``."""
+    """The :data:`DATED_OUTCOMES` of every replication in month ``month`` (streamed)."""
     keys = ["variant", "replication", "mission", "category"]
+    sums = ["_sum", "_n", "unit_gap_days"]
     cols = [*keys, "month", "deployed", "vacancy_rate", "women_share", "arrivals",
             "time_to_deploy_days", "unit_gap_days"]
-    upto = ds.dataset(tables / "monthly.parquet").to_table(
-        columns=cols, filter=ds.field("month") <= month).to_pandas()
-    now = upto[upto["month"] == month]
-    point = now.melt(id_vars=keys, value_vars=["deployed", "vacancy_rate", "women_share"],
-                     var_name="outcome", value_name="value")
-    upto = upto.assign(_sum=upto["time_to_deploy_days"] * upto["arrivals"],
-                       _n=upto["arrivals"].where(upto["time_to_deploy_days"].notna(), 0))
-    cum = upto.groupby(keys, sort=False)[["_sum", "_n", "unit_gap_days"]].sum().reset_index()
+    points, partial = [], []
+    for batch in scan(tables / "monthly.parquet", cols,
+                      lambda b: pc.less_equal(b.column("month"), month)):
+        frame = batch.to_pandas()
+        now = frame[frame["month"] == month]
+        points.append(now.melt(id_vars=keys, value_vars=["deployed", "vacancy_rate",
+                                                         "women_share"],
+                               var_name="outcome", value_name="value"))
+        frame = frame.assign(_sum=frame["time_to_deploy_days"] * frame["arrivals"],
+                             _n=frame["arrivals"].where(frame["time_to_deploy_days"].notna(), 0))
+        partial.append(frame.groupby(keys, sort=False)[sums].sum().reset_index())
+    cum = pd.concat(partial, ignore_index=True).groupby(keys, sort=False)[sums].sum() \
+        .reset_index()
     cum["mean_time_to_deploy"] = cum["_sum"] / cum["_n"].where(cum["_n"] > 0)
     cumulative = cum.melt(id_vars=keys, value_vars=["mean_time_to_deploy", "unit_gap_days"],
                           var_name="outcome", value_name="value")
-    skills = ds.dataset(tables / "skills.parquet").to_table(
-        columns=["variant", "replication", "mission", "coverage"],
-        filter=ds.field("month") == month).to_pandas()
+    skills = pd.concat([b.to_pandas() for b in scan(
+        tables / "skills.parquet", ["variant", "replication", "mission", "month", "coverage"],
+        lambda b: pc.equal(b.column("month"), month))], ignore_index=True)
     cover = skills.groupby(["variant", "replication", "mission"], sort=False)["coverage"] \
         .mean().rename("value").reset_index()
     cover["category"] = "ipo"
     cover["outcome"] = "specialist_coverage"
     out = []
-    for part in (point, cover, cumulative):
+    for part in (pd.concat(points, ignore_index=True), cover, cumulative):
         part = part.copy()
         part["at"] = label
         out.append(part[[*keys, "outcome", "at", "value"]])

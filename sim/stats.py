@@ -64,7 +64,7 @@ def summarize(df: pd.DataFrame, by: Sequence[str], value: str = "value",
         ``mean``, ``sd``, ``ci_low``, ``ci_high``.
     """
     by = list(by)
-    grouped = df.groupby(by, sort=False, dropna=False)[value]
+    grouped = df.groupby(by, sort=False, dropna=False, observed=True)[value]
     out = grouped.agg(n="count", mean="mean", sd="std").reset_index()
     half = t_quantile(out["n"].to_numpy(), level) * out["sd"].to_numpy() / np.sqrt(
         out["n"].clip(lower=1).to_numpy())
@@ -96,17 +96,19 @@ def percentile_bands(df: pd.DataFrame, by: Sequence[str], metrics: Sequence[str]
         per percentile), in order of first appearance of the groups, metric by metric.
     """
     by = list(by)
-    long = df[[*by, *metrics]].melt(id_vars=by, value_vars=list(metrics), var_name="metric",
-                                    value_name="value")
-    long["value"] = long["value"].astype(float)
-    keys = [*by, "metric"]
-    grouped = long.groupby(keys, sort=False, dropna=False)["value"]
-    out = grouped.mean().rename("mean").reset_index()
+    grouped = df.groupby(by, sort=False, dropna=False, observed=True)
     qs = np.array([p / 100 for p in percentiles])
-    q = grouped.quantile(qs).unstack(level=-1)
-    q.columns = [f"p{p}" for p in percentiles]
-    out = out.merge(q.reset_index(), on=keys, how="left", sort=False)
-    return out
+    parts = []
+    # One metric at a time (not a melted long frame): memory stays a few columns of ``df``.
+    for metric in metrics:
+        column = grouped[metric]
+        mean = column.mean().astype(float)
+        q = column.quantile(qs).unstack(level=-1).reindex(mean.index)  # unstack sorts: realign
+        out = mean.rename("mean").reset_index()
+        out[[f"p{p}" for p in percentiles]] = q.to_numpy(dtype=float)
+        out.insert(len(by), "metric", metric)
+        parts.append(out)
+    return pd.concat(parts, ignore_index=True)
 
 
 def paired_differences(df: pd.DataFrame, by: Sequence[str], value: str = "value",
@@ -171,7 +173,7 @@ def target_probabilities(targets: pd.DataFrame, by: Sequence[str] = (
         ``probability``, ``ci_low``, ``ci_high``.
     """
     by = list(by)
-    grouped = targets.groupby(by, sort=False, dropna=False)["met_by_target_date"]
+    grouped = targets.groupby(by, sort=False, dropna=False, observed=True)["met_by_target_date"]
     out = grouped.agg(n="count", met="sum").reset_index()
     out["n"] = out["n"].astype("int64")
     out["met"] = out["met"].astype("int64")

@@ -147,7 +147,7 @@ def test_failed_task_leaves_no_run_folder(tmp_path: Path, monkeypatch: pytest.Mo
         run(TINY, replications=3, executor="serial", out=out)
     assert any("replication 1" in note for note in info.value.__notes__)
     assert not out.exists()
-    assert (tmp_path / "r.partial" / "tasks" / "base" / "0.parquet").exists()
+    assert (tmp_path / "r.partial" / "tasks" / "base" / "0.arrow").exists()
 
 
 def test_existing_folders_need_resume_and_the_same_settings(tmp_path: Path) -> None:

@@ -31,7 +31,7 @@ def _wait_for_tasks(out: Path, proc: subprocess.Popen[bytes], at_least: int) -> 
     tasks = Path(str(out) + ".partial") / "tasks"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        done = len(list(tasks.glob("*/*.parquet"))) if tasks.exists() else 0
+        done = len(list(tasks.glob("*/*.arrow"))) if tasks.exists() else 0
         if done >= at_least:
             return done
         if proc.poll() is not None:
@@ -55,11 +55,11 @@ def test_sigkilled_run_resumes_to_identical_tables(tmp_path: Path) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
     partial = Path(str(out) + ".partial")
-    finished = len(list((partial / "tasks").glob("*/*.parquet")))
+    finished = len(list((partial / "tasks").glob("*/*.arrow")))
     assert not out.exists() and partial.exists()
     assert 4 <= finished < REPLICATIONS, "the run finished before the kill; raise REPLICATIONS"
     # A temporary file from a write cut short is ignored and cleaned up.
-    (partial / "tasks" / "base" / f".{REPLICATIONS - 1}.parquet.tmp999").write_bytes(b"half")
+    (partial / "tasks" / "base" / f".{REPLICATIONS - 1}.arrow.tmp999").write_bytes(b"half")
 
     resumed = sim.run(TINY, replications=REPLICATIONS, workers=2, out=out, resume=True)
     assert resumed.manifest["resumed"] is True
