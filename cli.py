@@ -193,7 +193,7 @@ def run(scenario: str, variant: str, replications: int | None, seed: int | None,
     widest = min(20, max(len(str(m)) for m in bands["mission"].unique()))
     for column in ("mission", "month", "authorized", "deployed", "vacancy %", "women %"):
         table.add_column(column, justify="left" if column in ("mission", "month") else "right",
-                         no_wrap=column != "mission", overflow="fold",
+                         no_wrap=column == "month", overflow="fold",
                          min_width=widest if column == "mission" else None)
     for mission in bands["mission"].unique():
         for month in (0, last):

@@ -16,8 +16,8 @@ A run folder's life cycle (``out`` is the folder the user asked for)::
 - **assembled**: :meth:`RunFolder.assemble` streams the task files, in a fixed order (key order
   as given, then replication), into ``tables/<table>.parquet`` and ``.csv`` — the bytes do not
   depend on which executor ran the tasks, or in which order they finished.
-- **finished**: :meth:`RunFolder.finish` writes ``manifest.json``, deletes ``tasks/`` and renames
-  ``<out>.partial`` to ``<out>``. A folder without ``.partial`` is always whole.
+- **finished**: :meth:`RunFolder.finish` writes ``manifest.json``, renames ``<out>.partial`` to
+  ``<out>`` and deletes ``tasks/``. A folder without ``.partial`` is always whole.
 
 :class:`RunResult` opens a finished folder and reads its tables lazily.
 """
@@ -307,17 +307,6 @@ class RunFolder:
             for rep in range(replications):
                 yield key, rep, self.task_path(key, rep)
 
-    def read_tasks(self, keys: Sequence[str | int], replications: int, table: str
-                   ) -> pd.DataFrame:
-        """One table stacked over tasks, with the key and replication columns (small tables)."""
-        frames = []
-        for key, rep, path in self.tasks(keys, replications):
-            frame = decode_task(path)[0][table].to_pandas()
-            frame.insert(0, self.key_column, key)
-            frame.insert(1, "replication", rep)
-            frames.append(frame)
-        return pd.concat(frames, ignore_index=True)
-
     def assemble(self, keys: Sequence[str | int], replications: int,
                  tables: Sequence[str]) -> tuple[dict[str, int], list[dict[str, Any]]]:
         """Stream every task file, in order, into ``tables/<table>.parquet`` and ``.csv``.
@@ -360,11 +349,13 @@ class RunFolder:
     def finish(self, manifest: Mapping[str, Any]) -> Path:
         """Write the manifest, drop the task files and rename the folder to its final name."""
         self._write_text("manifest.json", json.dumps(manifest, indent=2, default=str) + "\n")
-        shutil.rmtree(self.partial / "tasks", ignore_errors=True)
         if self.out.exists():
             raise ResultsError(f"{self.out} appeared while the run was writing; the results are "
                                f"in {self.partial}")
         os.replace(self.partial, self.out)
+        # After the rename: a kill before it keeps the tasks for --resume; after it, the
+        # folder is whole and at worst holds a leftover tasks/ folder.
+        shutil.rmtree(self.out / "tasks", ignore_errors=True)
         return self.out
 
 
