@@ -36,7 +36,8 @@ class ContributorState:
         self.join_day = join_day
         self.leave_day = leave_day
         pool = spec.police_strength * spec.eligible_share
-        self.pool_by_gender = np.array([pool * (1 - spec.women_share), pool * spec.women_share])
+        women = spec.women_share if spec.pool_women_share is None else spec.pool_women_share
+        self.pool_by_gender = np.array([pool * (1 - women), pool * women])
         self.base_shares = np.array([spec.skills.get(s, 0.0) for s in skills])
         self.skills = skills
         k = len(skills) + 1

@@ -36,7 +36,8 @@ class Schedule:
         self.first, self.last = active
 
     def at(self, day: float) -> float:
-        """The value in force on ``day``."""
+        """The value in force on ``day``; during a warm-up (day < 0), the value on day 0."""
+        day = max(day, 0.0)
         if day < self.first or day >= self.last:
             return 0.0
         i = bisect.bisect_right(self.days, day) - 1
@@ -157,8 +158,8 @@ class MissionState:
         self.horizon = horizon
 
     def active(self, day: float) -> bool:
-        """Whether the mission exists on ``day``."""
-        return self.start_day <= day < self.end_day
+        """Whether the mission exists on ``day`` (during a warm-up, whether it does on day 0)."""
+        return self.start_day <= max(day, 0.0) < self.end_day
 
     def open_posts(self, day: float) -> int:
         """Individual posts free now or within the replacement lead (for selection)."""

@@ -98,7 +98,7 @@ def build_world(scenario: Scenario, seed: np.random.SeedSequence,
     horizon = scenario.horizon_days
     skills = list(scenario.skills)
     book = PolicyBook([
-        TimedLever(day_of(start, p.start) if p.start else 0.0, p) for p in scenario.policies
+        TimedLever(day_of(start, p.start) if p.start else -np.inf, p) for p in scenario.policies
     ])
     extra = sum(p.max_new for p in scenario.policies if isinstance(p, NewContributorOutreach))
     contributors = [
@@ -115,7 +115,7 @@ def build_world(scenario: Scenario, seed: np.random.SeedSequence,
                         month_starts(scenario))
     observer.contributor_names = [c.name for c in contributors]
     world = World(
-        env=simpy.Environment(),
+        env=simpy.Environment(initial_time=-scenario.warmup_days),
         scenario=scenario,
         streams=Streams(seed),
         policies=book,
@@ -149,8 +149,8 @@ def start_processes(world: World) -> None:
     for timed in world.policies.all_of(NewContributorOutreach):
         world.env.process(outreach(world, timed))
     for timed in world.policies.all_of(policies.AssessmentCapacity):
-        if timed.start_day > 0:
-            world.env.timeout(timed.start_day).callbacks.append(
+        if timed.start_day > world.env.now:
+            world.env.timeout(timed.start_day - world.env.now).callbacks.append(
                 lambda _e: world.assessment.dispatch())
 
 
@@ -158,7 +158,7 @@ def mission_schedule(world: World, mission: MissionState) -> Generator[simpy.Eve
     """Apply the mission's steps when they come: surges open vacancies, cuts draw down."""
     days = sorted(set(mission.ipo.change_days(world.horizon))
                   | set(mission.units.change_days(world.horizon)))
-    posts = mission.ipo.at(0.0)
+    posts = mission.ipo.at(world.env.now)
     for day in days:
         yield world.env.timeout(day - world.env.now)
         new_posts = mission.ipo.at(day)

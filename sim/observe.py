@@ -91,6 +91,7 @@ class Observer:
 
     def waited(self, mission: int, category: int, days: float, n: int = 1) -> None:
         """``n`` arrivals whose posts waited ``days`` since falling vacant."""
+        days = max(days, 0.0)  # timers add up with float error: a just-in-time arrival is 0
         self.flows[mission, category, F["deploy_days"]] += days * n
         self.flows[mission, category, F["deploy_count"]] += n
         self.deploy_times[mission][category].extend([days] * n)
@@ -111,6 +112,10 @@ class Observer:
         if k > 0:
             self.snap_flows[k - 1] = self.flows
             self.snap_gap[k - 1] = gap
+        else:  # a warm-up's arrivals are not reported
+            for per_mission in self.deploy_times:
+                for times in per_mission:
+                    times.clear()
         self.flows[:] = 0.0
 
     # --- tables ----------------------------------------------------------------------------------

@@ -362,12 +362,20 @@ def draw_down(world: World, mission: MissionState, posts: int) -> None:
 def initial_staffing(world: World, mission: MissionState) -> None:
     """Place the officers serving at the start, part-way through their tours."""
     init = mission.spec.initial
-    if init.ipo <= 0 or not mission.active(0.0):
-        mission.ledger.open(0.0, int(max(mission.ipo.at(0.0), 0)))
+    now = world.env.now
+    if init.ipo <= 0 or not mission.active(now):
+        mission.ledger.open(now, int(max(mission.ipo.at(now), 0)))
         return
     rng = world.rng("initial.ipo", mission.name)
-    members = [c for c in world.members if c.active(0.0)]
-    weights = np.array([c.pool_by_gender.sum() * c.spec.ipo_propensity for c in members])
+    members = [c for c in world.members if c.active(now)]
+    sensitivity = world.scenario.pipeline.hardship_sensitivity
+    # owners in proportion to expected nominations: the call's weight (pool × propensity) times
+    # the chance of answering (propensity)
+    weights = np.array([
+        c.pool_by_gender.sum()
+        * c.propensity(now, mission.spec.hardship, sensitivity, world.policies) ** 2
+        for c in members
+    ])
     if weights.sum() <= 0:
         weights = np.ones(len(members))
     owners = np.repeat(np.arange(len(members)), rng.multinomial(init.ipo, weights / weights.sum()))
@@ -382,7 +390,7 @@ def initial_staffing(world: World, mission: MissionState) -> None:
         contributor = members[int(owners[order[i]])]
         woman = bool(rng.random() < init.ipo_women_share)
         skill = skills[i]
-        officer = Officer(contributor.index, woman, skill, mission.index, 0.0)
+        officer = Officer(contributor.index, woman, skill, mission.index, now)
         officer.state = State.SERVING
         contributor.send(int(woman), skill)
         world.observer.generate(IPO, State.SERVING)
@@ -395,4 +403,4 @@ def initial_staffing(world: World, mission: MissionState) -> None:
         rate = mission.spec.early_repatriation_rate
         repatriation = float(rng.exponential(365.25 / rate)) if rate > 0 else float("inf")
         _start_tour(world, officer, remaining, repatriation)
-    mission.ledger.open(0.0, int(max(mission.ipo.at(0.0) - init.ipo, 0)))
+    mission.ledger.open(now, int(max(mission.ipo.at(now) - init.ipo, 0)))

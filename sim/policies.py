@@ -28,7 +28,8 @@ class Lever(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     start: date | None = Field(
-        None, description="Date the lever takes effect (ISO date); empty means the run's start."
+        None, description="Date the lever takes effect (ISO date); empty means always, "
+        "including any warm-up before the start."
     )
     missions: list[str] | None = Field(
         None,

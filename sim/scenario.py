@@ -58,6 +58,13 @@ class RunSettings(Model):
     years: float = Field(10, gt=0, le=50, description="Horizon (years).")
     seed: int = Field(20250101, ge=0, description="Root seed of all random streams.")
     replications: int = Field(20, ge=1, le=100000, description="Default replications.")
+    warmup_years: float = Field(
+        0, ge=0, le=20,
+        description="Years simulated before the start, with the start's posts and standing "
+        "policies and the initial staffing placed at the warm-up's beginning, so that "
+        "replacements are already under way at the start (not reported). 0 places the initial "
+        "staffing at the start with an empty pipeline.",
+    )
 
 
 class Assessment(Model):
@@ -140,6 +147,11 @@ class ContributorProfile(Model):
 
     police_strength: int = Field(..., ge=0, description="National police strength (officers).")
     women_share: float = Field(..., ge=0, le=1, description="Women's share of national police.")
+    pool_women_share: float | None = Field(
+        None, ge=0, le=1,
+        description="Women's share of the eligible pool (officers available for UN service); "
+        "empty = the national women_share.",
+    )
     eligible_share: float = Field(
         0.01, ge=0, le=1, description="Share of national police eligible and available for UN "
         "service (the pool).",
@@ -311,6 +323,11 @@ class Scenario(Model):
     def end(self) -> date:
         """First day after the run: ``months`` calendar months after the start."""
         return add_months(self.run.start, self.months)
+
+    @property
+    def warmup_days(self) -> float:
+        """Days simulated before the start (``run.warmup_years`` × 365.25)."""
+        return self.run.warmup_years * 365.25
 
     @property
     def horizon_days(self) -> float:

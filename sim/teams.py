@@ -69,7 +69,7 @@ def team(world: World, mission: MissionState, project: Project,
     """Request, generate and deploy one team; it serves its months, then goes home."""
     env = world.env
     rng = world.rng("team", f"{mission.name}/{n}")
-    yield env.timeout(max(project.start_day, 0.0))
+    yield env.timeout(max(project.start_day - env.now, 0.0))
     if not mission.active(env.now):
         return
     requested = env.now
@@ -153,10 +153,10 @@ def start_standing_capacity(world: World) -> None:
             world.observer.generate(Category.IPO, State.STANDBY)
             world.standby.append(officer)
 
-    if timed.start_day <= 0:
+    if timed.start_day <= world.env.now:
         enlist()
     else:
-        world.env.timeout(timed.start_day).callbacks.append(enlist)
+        world.env.timeout(timed.start_day - world.env.now).callbacks.append(enlist)
 
 
 def surge(world: World, mission: MissionState, posts: int) -> None:

@@ -36,7 +36,8 @@ def initial_units(world: World, mission: MissionState) -> None:
     """Place the units serving at the start and start one process per unit slot."""
     slots = int(max([*mission.units.values, 0]))
     mission.unit_slots = [None] * slots
-    serving = min(mission.spec.initial.fpu_units, slots) if mission.active(0.0) else 0
+    now = world.env.now
+    serving = min(mission.spec.initial.fpu_units, slots) if mission.active(now) else 0
     rng = world.rng("initial.units", mission.name)
     tour = world.scenario.pipeline.units.tour_months * MONTH_DAYS
     for j in range(slots):
@@ -47,7 +48,7 @@ def initial_units(world: World, mission: MissionState) -> None:
                 unit = _new_unit(world, mission, contributor, rng, State.SERVING)
                 _serve(world, mission, unit, j, float(rng.uniform(0.0, tour)))
         world.env.process(slot(world, mission, j, unit))
-    mission.touch_units(0.0)
+    mission.touch_units(now)
 
 
 def slot(world: World, mission: MissionState, j: int,
@@ -57,7 +58,7 @@ def slot(world: World, mission: MissionState, j: int,
     pipe = world.scenario.pipeline
     rng = world.rng("unit.slot", f"{mission.name}/{j}")
     needed = current.tour_end if current is not None else \
-        mission.units.next_day_above(0.0, j, world.horizon)
+        mission.units.next_day_above(env.now, j, world.horizon)
     while needed is not None and needed < world.horizon:
         yield env.timeout(max(needed - pipe.units.rotation_lead_days - env.now, 0.0))
         day = max(env.now, needed)

@@ -186,8 +186,8 @@ def test_sequential_stopping(tmp_path: Path) -> None:
     assert loose.manifest["replications"] == 2 and loose.manifest["stopping"]["met"]
     tight = compare(TINY, variants=["quota"], replications=2, executor="serial",
                     out=tmp_path / "tight",
-                    stopping=Stopping(1e-9, "final_women_share", "ALL", "ipo",
-                                      max_replications=5, on="difference"))
+                    stopping=Stopping(1e-9, "mean_vacancy_rate", "ALL", "ipo",
+                                      max_replications=5, on="mean"))
     stop = tight.manifest["stopping"]
     assert tight.manifest["replications"] == 5 and not stop["met"]
     assert [h["replications"] for h in stop["history"]] == [2, 4, 5]
