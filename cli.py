@@ -29,6 +29,7 @@ from rich.progress import (
 from rich.table import Table
 
 import sim
+from sim import plots
 from sim.errors import PpsimError
 from sim.experiment import Stopping, default_out, parse_outcome
 
@@ -173,16 +174,18 @@ def _wrote(result: sim.RunResult) -> None:
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option("--variant", default="base", show_default=True, help="Variant to run.")
 @_execution_options
+@click.option("--no-plots", is_flag=True, help="Skip drawing the standard figures.")
 def run(scenario: str, variant: str, replications: int | None, seed: int | None,
         workers: int | None, dask: str | None, serial: bool, out: str | None,
-        resume: bool) -> None:
+        resume: bool, no_plots: bool) -> None:
     """Run replications of one variant of SCENARIO and summarize them per mission."""
     loaded = sim.load_scenario(scenario)
     loaded.resolve(variant)
     folder = Path(out) if out else default_out(loaded, variant)
     result = _experiment(f"{loaded.base.name}/{variant}", folder, lambda progress: sim.run(
         loaded, variant=variant, replications=replications, seed=seed, workers=workers,
-        executor=_executor(serial, dask), out=folder, resume=resume, progress=progress))
+        executor=_executor(serial, dask), out=folder, resume=resume, progress=progress,
+        plots=not no_plots))
     bands = result.summary
     bands = bands[bands["category"] == "all"]
     last = int(bands["month"].max())
@@ -234,11 +237,12 @@ def _ci(mean: float, low: float, high: float, share: bool) -> str:
 @click.option("--max-replications", type=click.IntRange(min=1),
               help="Cap for --until-halfwidth (default: 10 × --replications).")
 @_execution_options
+@click.option("--no-plots", is_flag=True, help="Skip drawing the standard figures.")
 def compare(scenario: str, variants: str | None, at: tuple[str, ...],
             until_halfwidth: float | None, outcome: str, stop_on: str,
             max_replications: int | None, replications: int | None, seed: int | None,
             workers: int | None, dask: str | None, serial: bool, out: str | None,
-            resume: bool) -> None:
+            resume: bool, no_plots: bool) -> None:
     """Compare the variants of SCENARIO with the base (common random numbers, paired CIs)."""
     loaded = sim.load_scenario(scenario)
     names = [v.strip() for v in variants.split(",") if v.strip()] if variants else None
@@ -252,7 +256,7 @@ def compare(scenario: str, variants: str | None, at: tuple[str, ...],
     result = _experiment(f"{loaded.base.name}/compare", folder, lambda progress: sim.compare(
         loaded, variants=names, replications=replications, seed=seed, workers=workers,
         executor=_executor(serial, dask), out=folder, resume=resume, progress=progress, at=at,
-        stopping=stopping))
+        stopping=stopping, plots=not no_plots))
     _print_comparison(result)
     _wrote(result)
 
@@ -382,6 +386,28 @@ def sweep(scenario: str, params: tuple[str, ...], design: str, points: int, vari
             previous = label
         console.print(stable)
     _wrote(result)
+
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(file_okay=False, exists=True))
+@click.option("--metric", "metrics", multiple=True,
+              type=click.Choice(list(plots.FIGURES)), help="Figure to draw (repeatable; "
+              "default: all that apply).")
+@click.option("--mission", help="Draw for one mission instead of all missions.")
+@click.option("--format", "formats", multiple=True, type=click.Choice(list(plots.FORMATS)),
+              help="Image format (repeatable; default png).")
+@click.option("--out", "-o", type=click.Path(file_okay=False),
+              help="Folder for the figures (default: RUN_DIR/plots).")
+def plot(run_dir: str, metrics: tuple[str, ...], mission: str | None,
+         formats: tuple[str, ...], out: str | None) -> None:
+    """Draw the standard figures of RUN_DIR (a folder written by run or compare)."""
+    written = plots.make_all(run_dir, formats=formats or ("png",),
+                             out_dir=Path(out) if out else None, metrics=list(metrics) or None,
+                             mission=mission)
+    folders = sorted({str(p.parent) for p in written})
+    console.print(f"wrote {len(written)} figures to {', '.join(folders)}: "
+                  f"{', '.join(sorted({p.stem for p in written}))}")
 
 
 if __name__ == "__main__":

@@ -93,6 +93,7 @@ class Execution:
         out: the run folder (default ``runs/<scenario>-<label>-<timestamp>``).
         resume: continue an unfinished run in ``<out>.partial``.
         progress: called as ``progress(finished, total)``.
+        plots: draw the standard figures into ``plots/`` (run and compare only).
     """
 
     executor: str | None = None
@@ -100,6 +101,7 @@ class Execution:
     out: str | Path | None = None
     resume: bool = False
     progress: Progress | None = None
+    plots: bool = True
 
 
 @dataclass(frozen=True)
@@ -275,9 +277,17 @@ def execute(job: Job, execution: Execution, replications: int,
                                                  "dask", "distributed", "SALib")}},
         **extra,
     }
-    path = folder.finish(manifest)
+    path = folder.finish(manifest, before_rename=_draw_plots
+                         if execution.plots and job.kind != "sweep" else None)
     log.info("run folder written: %s", path)
     return RunResult.open(path)
+
+
+def _draw_plots(partial: Path) -> None:
+    """Draw the standard figures into the run folder before it is renamed."""
+    from sim import plots  # matplotlib is imported only when figures are drawn
+
+    plots.make_all(partial)
 
 
 def _run_sequential(session: Session, batch: int, stopping: Stopping
@@ -584,7 +594,7 @@ def _compare_summaries(at: Sequence[date]) -> Callable[[RunFolder, Job, int], di
 def run(source: str | Path | LoadedScenario, variant: str = BASE,
         replications: int | None = None, seed: int | None = None, workers: int | None = None,
         executor: str | None = None, out: str | Path | None = None, resume: bool = False,
-        progress: Progress | None = None) -> RunResult:
+        progress: Progress | None = None, plots: bool = True) -> RunResult:
     """Run replications of one variant and write a run folder.
 
     Args:
@@ -597,6 +607,7 @@ def run(source: str | Path | LoadedScenario, variant: str = BASE,
         out: run folder (default ``runs/<scenario>-<variant>-<timestamp>``).
         resume: finish an interrupted run in ``<out>.partial`` (same settings).
         progress: called as ``progress(finished, total)`` after each task.
+        plots: draw the standard figures into ``plots/`` before the folder is renamed.
 
     Returns:
         The finished run (tables and summaries are read from the folder on demand).
@@ -612,7 +623,7 @@ def run(source: str | Path | LoadedScenario, variant: str = BASE,
     job = Job(kind="run", loaded=loaded, scenarios={variant: scenario}, seed=root, label=variant,
               settings={"kind": "run", "scenario": scenario_digest(loaded),
                         "variants": [variant], "replications": n, "seed": root})
-    return execute(job, Execution(executor, workers, out, resume, progress), n,
+    return execute(job, Execution(executor, workers, out, resume, progress, plots), n,
                    summarize=write_run_summaries)
 
 
@@ -621,7 +632,7 @@ def compare(source: str | Path | LoadedScenario, variants: Sequence[str] | None 
             workers: int | None = None, executor: str | None = None,
             out: str | Path | None = None, resume: bool = False,
             progress: Progress | None = None, at: Sequence[date | str] = (),
-            stopping: Stopping | None = None) -> RunResult:
+            stopping: Stopping | None = None, plots: bool = True) -> RunResult:
     """Run variants with common random numbers and compare them with the base.
 
     The base is always run (first), so every variant has paired differences. Writes
@@ -638,6 +649,7 @@ def compare(source: str | Path | LoadedScenario, variants: Sequence[str] | None 
         out: run folder (default ``runs/<scenario>-compare-<timestamp>``).
         resume: finish an interrupted comparison (same settings).
         progress: called as ``progress(finished, total)``.
+        plots: draw the standard figures into ``plots/`` before the folder is renamed.
         at: dates (ISO text or dates) at which to compare besides the horizon.
         stopping: add batches until the chosen outcome's CI is narrow enough.
 
@@ -661,7 +673,7 @@ def compare(source: str | Path | LoadedScenario, variants: Sequence[str] | None 
                         "variants": names, "replications": n, "seed": root,
                         "at": [d.isoformat() for d in dates],
                         "stopping": None if stopping is None else asdict(stopping)})
-    return execute(job, Execution(executor, workers, out, resume, progress), n, stopping,
+    return execute(job, Execution(executor, workers, out, resume, progress, plots), n, stopping,
                    summarize=_compare_summaries(dates))
 
 

@@ -28,7 +28,7 @@ import json
 import logging
 import os
 import shutil
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -346,9 +346,16 @@ class RunFolder:
         """Write ``frame`` as ``<relative>`` (a CSV file) in the partial folder."""
         write_csv(frame, self.partial / relative)
 
-    def finish(self, manifest: Mapping[str, Any]) -> Path:
-        """Write the manifest, drop the task files and rename the folder to its final name."""
+    def finish(self, manifest: Mapping[str, Any],
+               before_rename: Callable[[Path], Any] | None = None) -> Path:
+        """Write the manifest, drop the task files and rename the folder to its final name.
+
+        ``before_rename`` (e.g. drawing the plots) runs on the partial folder once the manifest
+        is there, so what it writes is part of the whole folder or of nothing.
+        """
         self._write_text("manifest.json", json.dumps(manifest, indent=2, default=str) + "\n")
+        if before_rename is not None:
+            before_rename(self.partial)
         if self.out.exists():
             raise ResultsError(f"{self.out} appeared while the run was writing; the results are "
                                f"in {self.partial}")
