@@ -148,6 +148,10 @@ class MissionState:
         self.travelling = SkillCounts(k)
         self.due_out = SkillCounts(k)
         self.serving_ipo = SkillCounts(k)
+        # officers due to leave, in the order they became due (= order of tour end), and how
+        # many of them already have a replacement on the way
+        self.due_queue: deque[Officer] = deque()
+        self.claims = 0
         self.unit_slots: list[Unit | None] = []
         self.units_serving = 0
         self.spt_authorized = 0
@@ -165,6 +169,21 @@ class MissionState:
         """Individual posts free now or within the replacement lead (for selection)."""
         committed = self.serving_ipo.total - self.due_out.total + self.travelling.total
         return int(self.ipo.at(day) - committed)
+
+    def empty_posts_uncovered(self, day: float) -> int:
+        """Posts empty now that no officer on the way is meant for (fill these at once)."""
+        covering = self.travelling.total - self.claims
+        return int(self.ipo.at(day) - self.serving_ipo.total - covering)
+
+    def claim_due(self) -> Officer | None:
+        """The serving officer leaving soonest whose post has no replacement on the way yet."""
+        while self.due_queue:
+            officer = self.due_queue.popleft()
+            if officer.due_out and not officer.claimed and officer.tour_end != float("inf"):
+                officer.claimed = True
+                self.claims += 1
+                return officer
+        return None
 
     def touch_units(self, day: float) -> None:
         """Accrue unit-days without a unit up to ``day``, then re-read the current gap."""

@@ -60,12 +60,13 @@ class Officer:
         since: day the officer entered ``state``.
         tour_end: day the current tour ends (serving only).
         due_out: whether the officer counts as leaving within the replacement lead time.
+        claimed: whether a selected replacement is already on the way for this officer's post.
         tour: number of the officer's current tour; a drawdown ends a tour early by moving
             on, so the timers scheduled for the old tour see a different number and do nothing.
     """
 
-    __slots__ = ("contributor", "due_out", "mission", "since", "skill", "state", "tour",
-                 "tour_end", "woman")
+    __slots__ = ("claimed", "contributor", "due_out", "mission", "since", "skill", "state",
+                 "tour", "tour_end", "woman")
 
     def __init__(self, contributor: int, woman: bool, skill: int, mission: int, day: float) -> None:
         self.contributor = contributor
@@ -76,6 +77,7 @@ class Officer:
         self.since = day
         self.tour_end = float("inf")
         self.due_out = False
+        self.claimed = False
         self.tour = 0
 
 

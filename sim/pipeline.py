@@ -221,12 +221,19 @@ def fill_posts(world: World, mission: MissionState) -> None:
     selected = [roster[i] for i in sorted(picked)]
     mission.roster = [o for i, o in enumerate(roster) if i not in picked]
     _, travel_factor = world.policies.delay_factors(now)
+    empty_now = mission.empty_posts_uncovered(now)
     for officer in selected:
         mission.waiting.add(officer.skill, -1)
         contributor = world.contributors[officer.contributor]
         spec = contributor.spec.travel_delay or world.scenario.pipeline.travel_delay
         delay = draw_delay(world.rng("travel.delay", contributor.name), spec.mean_days, spec.cv,
                            travel_factor)
+        if empty_now > 0:
+            empty_now -= 1
+        else:  # a rotation: arrive for the handover, not months before it
+            outgoing = mission.claim_due()
+            if outgoing is not None:
+                delay = max(delay, outgoing.tour_end - now)
         travel(world, officer, State.WAITING, delay)
 
 
@@ -304,7 +311,9 @@ def _due_out(world: World, officer: Officer, token: int, _event: simpy.Event | N
     if officer.tour != token or officer.state is not State.SERVING:
         return
     officer.due_out = True
-    world.missions[officer.mission].due_out.add(officer.skill)
+    mission = world.missions[officer.mission]
+    mission.due_out.add(officer.skill)
+    mission.due_queue.append(officer)
     remaining = officer.tour_end - world.env.now
     world.env.timeout(max(remaining, 0.0)).callbacks.append(
         partial(_tour_ends, world, officer, token, "rotations"))
@@ -323,6 +332,9 @@ def depart(world: World, officer: Officer, reason: str) -> None:
     if officer.due_out:
         mission.due_out.add(officer.skill, -1)
         officer.due_out = False
+    if officer.claimed:
+        mission.claims -= 1
+        officer.claimed = False
     mission.serving_ipo.add(officer.skill, -1)
     mission.serving.pop(officer, None)
     world.observer.serve(mission.index, IPO, officer.contributor, int(officer.woman),
