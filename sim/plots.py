@@ -38,6 +38,7 @@ import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from cycler import cycler
 from matplotlib.figure import Figure
 
 from sim.errors import ResultsError
@@ -46,7 +47,7 @@ OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "
              "#000000"]
 """Okabe–Ito colours, distinguishable with the common colour-vision deficiencies."""
 FORMATS = ("png", "svg", "pdf")
-STYLE = {
+STYLE: dict[str, Any] = {
     "figure.figsize": (12.8, 7.2),
     "figure.dpi": 100,
     "savefig.dpi": 150,
@@ -62,7 +63,7 @@ STYLE = {
     "legend.fontsize": 11,
     "figure.titlesize": 16,
     "figure.titleweight": "bold",
-    "axes.prop_cycle": matplotlib.cycler(color=OKABE_ITO),
+    "axes.prop_cycle": cycler(color=OKABE_ITO),
     "svg.hashsalt": "ppsim",  # stable SVG ids
     "pdf.compression": 6,
 }
@@ -73,7 +74,7 @@ CATEGORY_LABELS = {"ipo": "Individual police officers", "fpu": "Formed police un
 @contextmanager
 def style() -> Iterator[None]:
     """The house style for every ppsim figure."""
-    with plt.rc_context(STYLE):
+    with plt.rc_context(STYLE):  # type: ignore[arg-type]
         yield
 
 
