@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import pandas as pd
 from rich import box
 from rich.console import Console
 from rich.progress import (
@@ -207,7 +208,24 @@ def run(scenario: str, variant: str, replications: int | None, seed: int | None,
                           _band(get.get("vacancy_rate"), share=True),
                           _band(get.get("women_share"), share=True))
     console.print(table)
+    _print_validation(result.path)
     _wrote(result)
+
+
+def _print_validation(folder: Path) -> None:
+    """The historical check: how far the simulated median is from the published figures."""
+    path = folder / "summary" / "validation_metrics.parquet"
+    if not path.exists():
+        return
+    metrics = pd.read_parquet(path)
+    table = Table(title="Check against published figures (summary/validation.csv)",
+                  box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False, show_edge=False)
+    for column in ("metric", "figures", "MAPE %", "inside 90% band"):
+        table.add_column(column, justify="left" if column == "metric" else "right")
+    for row in metrics.to_dict("records"):
+        table.add_row(str(row["metric"]), str(row["n"]), f"{100 * row['mape']:.1f}",
+                      f"{100 * row['inside_90_share']:.0f}%")
+    console.print(table)
 
 
 def _ci(mean: float, low: float, high: float, share: bool) -> str:

@@ -483,7 +483,27 @@ def write_run_summaries(folder: RunFolder, job: Job, replications: int) -> dict[
     del outcomes
     targets = read_table(tables / "targets.parquet")
     folder.write_frame(plain(target_summary(targets)), "summary/targets")
-    return {}
+    return validation_summaries(folder, job)
+
+
+def validation_summaries(folder: RunFolder, job: Job) -> dict[str, Any]:
+    """``summary/validation*`` when the scenario carries published figures (historical check).
+
+    Returns the error metrics for the manifest (empty when there is nothing to check).
+    """
+    from sim.calibration import error_metrics, observed_vs_simulated
+
+    key, scenario = next(iter(job.scenarios.items()))
+    if not scenario.observed:
+        return {}
+    columns = ["variant", "date", "mission", "category", "deployed", "women_share", "authorized"]
+    monthly = plain(read_table(folder.partial / "tables" / "monthly.parquet", columns))
+    monthly = monthly[monthly["variant"] == str(key)]
+    matched = observed_vs_simulated(monthly, scenario.observed)
+    metrics = error_metrics(matched)
+    folder.write_frame(matched, "summary/validation")
+    folder.write_frame(metrics, "summary/validation_metrics")
+    return {"validation": metrics.to_dict("records")}
 
 
 def month_of(starts: Sequence[date], when: date) -> int:

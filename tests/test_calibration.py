@@ -50,3 +50,28 @@ def test_observation_after_the_run_is_skipped() -> None:
     """Observations later than the last snapshot are not matched."""
     obs = [Observation(date=date(2030, 1, 1), metric="deployed", value=1.0)]
     assert observed_vs_simulated(monthly([1.0]), obs).empty
+
+
+def test_run_with_published_figures_writes_the_check(tmp_path, tiny_raw) -> None:
+    """A run of a scenario with `observed` writes summary/validation*; the CLI prints MAPE."""
+    import copy
+
+    from click.testing import CliRunner
+
+    from cli import main
+    from tests.test_scenario import write
+
+    raw = copy.deepcopy(tiny_raw)
+    raw["observed"] = [{"date": "2026-01-01", "metric": "deployed", "value": 600},
+                       {"date": "2027-01-01", "metric": "women_share", "value": 0.2,
+                        "category": "ipo"}]
+    path = write(tmp_path, raw)
+    out = tmp_path / "run"
+    result = CliRunner().invoke(main, ["run", str(path), "-n", "2", "--serial", "--no-plots",
+                                       "--out", str(out)], terminal_width=120)
+    assert result.exit_code == 0, result.output
+    assert "Check against published figures" in result.output
+    matched = pd.read_csv(out / "summary" / "validation.csv")
+    assert list(matched["metric"]) == ["deployed", "women_share"]
+    metrics = pd.read_csv(out / "summary" / "validation_metrics.csv")
+    assert set(metrics["metric"]) == {"deployed", "women_share"}
