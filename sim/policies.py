@@ -13,6 +13,7 @@ more specialists, more women, faster deployment, INTERPOL support (see ``docs/mo
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass
 from datetime import date
@@ -276,13 +277,22 @@ class PolicyBook:
         self._by_kind: dict[type, list[TimedLever]] = {}
         for timed in levers:
             self._by_kind.setdefault(type(timed.lever), []).append(timed)
+        # what is in force changes only on start days: answers are cached per period between
+        # them (the model asks on every decision)
+        self._starts = sorted({t.start_day for t in levers})
+        self._cache: dict[tuple[type, int, str | None], list[Lever]] = {}
 
     def active(self, kind: type, day: float, mission: str | None = None) -> list[Lever]:
-        """Levers of ``kind`` in force on ``day`` (at ``mission``), oldest first."""
+        """Levers of ``kind`` in force on ``day`` (at ``mission``), oldest first (do not mutate)."""
         timed = self._by_kind.get(kind)
-        if not timed:  # the common case, asked on every decision: keep it cheap
+        if not timed:
             return []
-        return [t.lever for t in timed if t.applies(day, mission)]
+        key = (kind, bisect.bisect_right(self._starts, day), mission)
+        found = self._cache.get(key)
+        if found is None:
+            found = [t.lever for t in timed if t.applies(day, mission)]
+            self._cache[key] = found
+        return found
 
     def training_epoch(self, day: float) -> int:
         """How many specialist-training levers have started by ``day`` (a cache key)."""
