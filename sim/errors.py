@@ -6,6 +6,8 @@ named on the class, in one place. Nothing here prints.
 
 from __future__ import annotations
 
+import difflib
+
 
 class PpsimError(Exception):
     """Base of every error ppsim reports to a user; ``exit_code`` is what the CLI exits with."""
@@ -53,3 +55,11 @@ class ResultsError(PpsimError):
     """A run folder is missing, incomplete, or belongs to a different scenario or settings."""
 
     exit_code = 4
+
+
+def unknown_message(kind: str, got: str, allowed: list[str], where: str = "") -> str:
+    """``where: unknown kind 'x'; did you mean 'y'? (allowed: a, b)`` with difflib's guess."""
+    guess = difflib.get_close_matches(got, allowed, n=1)
+    hint = f"; did you mean {guess[0]!r}?" if guess else ""
+    prefix = f"{where}: " if where else ""
+    return f"{prefix}unknown {kind} {got!r}{hint} (allowed: {', '.join(allowed) or 'none'})"

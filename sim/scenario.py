@@ -6,9 +6,8 @@ path plus extra policies. :func:`load_scenario` validates the base and every var
 the edge, into frozen objects; nothing downstream reads raw dictionaries or applies defaults.
 Variants are built by re-validating merged data, never by mutating a validated object.
 
-Key paths address any field: ``pipeline.assessment.teams``, ``contributors.Bangladesh.pass_rate``
-(named list entries by name), ``missions.MINUSCA.ipo_posts.2025-01-01`` (dated schedules by
-date), ``policies.0.share`` (other list entries by index).
+Key paths (``pipeline.assessment.teams``, ``contributors.Bangladesh.pass_rate``) are in
+:mod:`sim.keypaths`.
 
 Units: time in days unless a field says months or years; shares in [0, 1]; counts of officers.
 """
@@ -23,12 +22,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal, TypeVar, get_origin
+from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from sim.errors import ParameterError, ScenarioError, VariantError
+from sim.errors import ParameterError, ScenarioError, VariantError, unknown_message
+from sim.keypaths import apply_overrides, get_path, match_key, model_in, set_path
 from sim.policies import LEVERS, Policy
 
 Category = Literal["ipo", "fpu"]
@@ -394,14 +394,6 @@ class LoadedScenario:
         return self.variants[variant]
 
 
-def unknown_message(kind: str, got: str, allowed: list[str], where: str = "") -> str:
-    """``where: unknown kind 'x'; did you mean 'y'? (allowed: a, b)`` with difflib's guess."""
-    guess = difflib.get_close_matches(got, allowed, n=1)
-    hint = f"; did you mean {guess[0]!r}?" if guess else ""
-    prefix = f"{where}: " if where else ""
-    return f"{prefix}unknown {kind} {got!r}{hint} (allowed: {', '.join(allowed) or 'none'})"
-
-
 class _Loader(yaml.SafeLoader):
     """YAML's safe loader, but dates stay text so that validation reports bad dates by key path."""
 
@@ -504,7 +496,7 @@ def _format_error(err: Any, data: Any, prefix: str) -> str:
             parts.append(f"[{piece}]")
             node = node[piece] if piece < len(node) else None
         elif isinstance(node, dict):
-            key = _match_key(node, piece)
+            key = match_key(node, piece)
             if key is None and piece in LEVERS:
                 continue
             parts.append(f".{piece}" if parts else str(piece))
@@ -532,16 +524,6 @@ def _format_error(err: Any, data: Any, prefix: str) -> str:
     return f"{path}: got {shown}, {msg[0].lower() + msg[1:]}"
 
 
-def _match_key(node: dict[Any, Any], piece: Any) -> Any:
-    """The key of ``node`` that pydantic's location ``piece`` refers to (dates are strings)."""
-    if piece in node:
-        return piece
-    for key in node:
-        if str(key) == str(piece):
-            return key
-    return None
-
-
 def _allowed_keys(err: Any, data: Any) -> str:
     """``; did you mean 'x'? (allowed: …)`` for an unknown key, from the schema's field names."""
     loc = list(err["loc"])
@@ -558,24 +540,13 @@ def _allowed_keys(err: Any, data: Any) -> str:
             )
             continue
         fld = getattr(schema, "model_fields", {}).get(piece)
-        schema = _model_in(fld.annotation) if fld is not None else None
+        schema = model_in(fld.annotation) if fld is not None else None
     if schema is None or not hasattr(schema, "model_fields"):
         return ""
     names = list(schema.model_fields)
     guess = difflib.get_close_matches(str(loc[-1]), names, n=1)
     hint = f"; did you mean {guess[0]!r}?" if guess else ""
     return f"{hint} (allowed: {', '.join(names)})"
-
-
-def _model_in(annotation: Any) -> Any:
-    """The pydantic model inside ``annotation`` (``list[M]``, ``M | None``, ``dict[str, M]``)."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()):
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    return None
 
 
 def check_references(s: Scenario) -> list[str]:
@@ -649,120 +620,13 @@ def _duplicates(kind: str, names: list[str]) -> list[str]:
     return out
 
 
-# --- Key paths -----------------------------------------------------------------------------------
-
-
-def apply_overrides(
-    data: dict[str, Any], overrides: Mapping[str, Any], where: str = "set"
-) -> dict[str, Any]:
-    """A deep copy of ``data`` with each ``{key.path: value}`` applied (see module docstring)."""
-    out = copy.deepcopy(data)
-    for path, value in overrides.items():
-        set_path(out, str(path), value, where)
-    return out
-
-
-def set_path(data: dict[str, Any], path: str, value: Any, where: str = "set") -> None:
-    """Set the field at ``path`` in raw scenario ``data`` to ``value`` (in place)."""
-    parent, last = _walk(data, path, where)
-    if isinstance(parent, list):
-        parent[_list_index(parent, last, path, where)] = value
-    else:
-        key = _match_key(parent, last)
-        parent[key if key is not None else _new_key(parent, last)] = value
-
-
-def get_path(data: dict[str, Any], path: str, where: str = "param") -> Any:
-    """The raw value at ``path``, or the schema default if the file leaves it out."""
-    parent, last = _walk(data, path, where)
-    if isinstance(parent, list):
-        return parent[_list_index(parent, last, path, where)]
-    key = _match_key(parent, last)
-    if key is None:
-        raise ParameterError(f"{where}: {path!r}: {last!r} is not set in the scenario file; set it "
-                             "there first to sweep it")
-    return parent[key]
-
-
-def _walk(data: dict[str, Any], path: str, where: str) -> tuple[Any, str]:
-    """Descend ``path`` and return (container of the last segment, last segment)."""
-    pieces = path.split(".")
-    if not path or any(p == "" for p in pieces):
-        raise ParameterError(
-            f"{where}: {path!r} is not a key path like 'pipeline.assessment.teams'")
-    node: Any = data
-    for depth, piece in enumerate(pieces[:-1]):
-        if isinstance(node, list):
-            node = node[_list_index(node, piece, path, where)]
-        elif isinstance(node, dict):
-            key = _match_key(node, piece)
-            if key is None:
-                if _schema_allows(pieces[: depth + 1]):
-                    node[piece] = {}
-                    key = piece
-                else:
-                    raise ParameterError(unknown_message(
-                        "key", piece, [str(k) for k in node], f"{where}: {path!r}"))
-            node = node[key]
-        else:
-            raise ParameterError(f"{where}: {path!r}: {'.'.join(pieces[:depth + 1])} is a value, "
-                                 "not a section")
-    if not isinstance(node, dict | list):
-        raise ParameterError(f"{where}: {path!r}: parent is a value, not a section")
-    if isinstance(node, dict) and _match_key(node, pieces[-1]) is None \
-            and not _schema_allows(pieces):
-        raise ParameterError(unknown_message("key", pieces[-1], [str(k) for k in node],
-                                             f"{where}: {path!r}"))
-    return node, pieces[-1]
-
-
-def _schema_allows(pieces: list[str]) -> bool:
-    """Whether a key path absent from the file is still a schema field (it has a default).
-
-    Named or indexed list entries (``contributors.Chad``) must exist in the file; free-form
-    mappings (skills, dated schedules) accept any key, which validation then checks.
-    """
-    schema: Any = Scenario
-    list_entry = False
-    for piece in pieces:
-        if list_entry:
-            list_entry = False
-            continue
-        fields = getattr(schema, "model_fields", None)
-        if fields is None:
-            return True
-        if piece not in fields:
-            return False
-        annotation = fields[piece].annotation
-        if get_origin(annotation) is dict:
-            return True
-        schema = _model_in(annotation)
-        list_entry = get_origin(annotation) is list
-        if schema is None:
-            return not list_entry
-    return True
-
-
-def _new_key(parent: dict[Any, Any], last: str) -> Any:
-    """Key to add to ``parent`` (dates stay text, as the loader leaves them)."""
-    return last
-
-
-def _list_index(node: list[Any], piece: str, path: str, where: str) -> int:
-    """Index of the list entry called ``piece`` (by its ``name``) or at index ``piece``."""
-    names = [str(item.get("name")) for item in node if isinstance(item, dict) and "name" in item]
-    for i, item in enumerate(node):
-        if isinstance(item, dict) and str(item.get("name")) == piece:
-            return i
-    if piece.isdigit() and int(piece) < len(node):
-        return int(piece)
-    allowed = names or [str(i) for i in range(len(node))]
-    raise ParameterError(unknown_message("entry", piece, allowed, f"{where}: {path!r}"))
-
-
 def schema_json() -> dict[str, Any]:
     """The JSON Schema of scenario files, for editors' autocompletion."""
     schema = ScenarioFile.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "ppsim scenario"
     return schema
+
+
+__all__ = ["BASE", "LoadedScenario", "Scenario", "ScenarioFile", "apply_overrides", "get_path",
+           "load_scenario", "read_yaml", "schema_json", "set_path", "unknown_message", "validate"]

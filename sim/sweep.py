@@ -12,7 +12,7 @@ A sweep varies named numeric fields (key paths, see :mod:`sim.scenario`) over ra
   first-order and total Sobol indices with bootstrap 95% intervals.
 
 Each point's scenario is the base's raw data (or a variant's) with the point's values applied by
-:func:`~sim.scenario.apply_overrides`, then validated like a scenario file, so a value out of a
+:func:`~sim.keypaths.apply_overrides`, then validated like a scenario file, so a value out of a
 field's range is reported with its key path. Fields whose file value is a whole number (counts of
 teams, posts) are rounded to whole numbers. All points use the same random streams for a given
 replication (common random numbers), so differences between points are not sampling noise.
@@ -51,8 +51,9 @@ from sim.experiment import (
     parse_outcome,
     scenario_digest,
 )
+from sim.keypaths import apply_overrides, get_path
 from sim.results import RunFolder, RunResult
-from sim.scenario import BASE, LoadedScenario, Scenario, apply_overrides, get_path, validate
+from sim.scenario import BASE, LoadedScenario, Scenario, validate
 
 log = logging.getLogger(__name__)
 
