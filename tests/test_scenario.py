@@ -208,3 +208,17 @@ def test_key_path_errors(tiny_raw: dict[str, Any]) -> None:
         sim.scenario.apply_overrides(tiny_raw, {"contributors.Betta.pass_rate": 1})
     with pytest.raises(ParameterError, match="is not a key path"):
         sim.scenario.apply_overrides(tiny_raw, {"pipeline..teams": 1})
+
+
+@pytest.mark.parametrize("command", ["run", "compare"])
+def test_bad_scenario_writes_nothing(command: str, tiny_raw: dict[str, Any],
+                                     tmp_path: Path) -> None:
+    """`ppsim run`/`compare` on an invalid file exit 2 and leave no run folder behind."""
+    data = copy.deepcopy(tiny_raw)
+    data["missions"][0]["hardship"] = 3
+    path = write(tmp_path, data)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, [command, str(path), "--serial", "--out", str(out)])
+    assert result.exit_code == 2
+    assert "missions[0].hardship: got 3" in result.output
+    assert not out.exists() and not out.with_name("out.partial").exists()
