@@ -496,9 +496,11 @@ def validation_summaries(folder: RunFolder, job: Job) -> dict[str, Any]:
     key, scenario = next(iter(job.scenarios.items()))
     if not scenario.observed:
         return {}
-    columns = ["variant", "date", "mission", "category", "deployed", "women_share", "authorized"]
-    monthly = plain(read_table(folder.partial / "tables" / "monthly.parquet", columns))
-    monthly = monthly[monthly["variant"] == str(key)]
+    columns = ["date", "mission", "category", "deployed", "women_share", "authorized"]
+    missions = sorted({o.mission for o in scenario.observed})
+    monthly = pd.read_parquet(folder.partial / "tables" / "monthly.parquet", columns=columns,
+                              filters=[("variant", "==", str(key)),
+                                       ("mission", "in", missions)])
     matched = observed_vs_simulated(monthly, scenario.observed)
     metrics = error_metrics(matched)
     folder.write_frame(matched, "summary/validation")

@@ -26,7 +26,7 @@ import math
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +87,6 @@ class RunData:
     variants: list[str]
     scenarios: dict[str, dict[str, Any]]
     bands: pd.DataFrame
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     @classmethod
     def open(cls, path: str | Path) -> RunData:
@@ -107,12 +106,15 @@ class RunData:
         order = manifest.get("variants") or list(dict.fromkeys(bands["variant"]))
         return cls(root, manifest, [str(v) for v in order], scenarios, bands)
 
-    def table(self, name: str, columns: list[str] | None = None) -> pd.DataFrame:
-        """A stacked table from ``tables/`` (cached)."""
-        if name not in self.tables:
-            self.tables[name] = pd.read_parquet(self.path / "tables" / f"{name}.parquet",
-                                                columns=columns)
-        return self.tables[name]
+    def table(self, name: str, columns: list[str], **equal: str) -> pd.DataFrame:
+        """Rows of a stacked table from ``tables/`` where each ``column == value`` in ``equal``.
+
+        Only the named columns and matching rows are read (Parquet filters), so memory stays
+        flat however many replications the run has.
+        """
+        filters = [(column, "==", value) for column, value in equal.items()] or None
+        return pd.read_parquet(self.path / "tables" / f"{name}.parquet",
+                               columns=columns, filters=filters)
 
     def summary(self, name: str) -> pd.DataFrame | None:
         """A summary table, or ``None`` if the run has none of that name."""
@@ -178,9 +180,8 @@ def _years(ax: Any, step: int = 1) -> None:
 def _monthly_bands(data: RunData, variant: str, mission: str, category: str,
                    metric: str) -> pd.DataFrame:
     """Percentile bands of a monthly column that ``summary/bands`` does not carry."""
-    monthly = data.table("monthly")
-    rows = monthly[(monthly["variant"] == variant) & (monthly["mission"] == mission)
-                   & (monthly["category"] == category)]
+    rows = data.table("monthly", ["date", metric], variant=variant, mission=mission,
+                      category=category)
     grouped = rows.groupby("date")[metric]
     out = pd.DataFrame({f"p{q}": grouped.quantile(q / 100) for q in (5, 25, 50, 75, 95)})
     return out.reset_index()
@@ -262,8 +263,8 @@ def fig_women_share(data: RunData, mission: str | None = None) -> Figure:
 def fig_specialist_coverage(data: RunData, mission: str | None = None) -> Figure:
     """Heatmap of specialist coverage (deployed / posts) by skill and year."""
     name = mission or "ALL"
-    skills = data.table("skills")
-    rows = skills[(skills["variant"] == data.variants[0]) & (skills["mission"] == name)]
+    rows = data.table("skills", ["date", "skill", "coverage"], variant=data.variants[0],
+                      mission=name)
     rows = rows.assign(year=pd.to_datetime(rows["date"]).dt.year)
     grid = rows.groupby(["skill", "year"])["coverage"].mean().unstack("year")
     order = [s for s in data.scenario.get("skills", []) if s in grid.index]
@@ -290,7 +291,8 @@ def fig_specialist_coverage(data: RunData, mission: str | None = None) -> Figure
 def fig_time_to_deploy(data: RunData, mission: str | None = None) -> Figure:
     """Distribution of days from a post falling vacant to its filling, by category."""
     name = mission or "ALL"
-    hist = data.table("deploy_times")
+    hist = data.table("deploy_times", ["variant", "mission", "category", "bin_start_days",
+                                       "arrivals"], mission=name)
     with style():
         fig, axes = plt.subplots(1, 3, sharey=False)
         for ax, category in zip(axes, ("ipo", "fpu", "spt"), strict=True):
@@ -318,8 +320,8 @@ def fig_time_to_deploy(data: RunData, mission: str | None = None) -> Figure:
 def fig_pipeline_flow(data: RunData, mission: str | None = None) -> Figure:
     """Nominations, passed assessments and arrivals of individual officers per year."""
     name = mission or "ALL"
-    monthly = data.table("monthly")
-    rows = monthly[(monthly["mission"] == name) & (monthly["category"] == "ipo")]
+    rows = data.table("monthly", ["variant", "replication", "date", "nominations", "passed",
+                                  "arrivals"], mission=name, category="ipo")
     rows = rows.assign(year=pd.to_datetime(rows["date"]).dt.year)
     per_rep = rows.groupby(["variant", "replication", "year"])[
         ["nominations", "passed", "arrivals"]].sum()
@@ -348,8 +350,8 @@ def fig_pipeline_flow(data: RunData, mission: str | None = None) -> Figure:
 
 def fig_contributors(data: RunData, mission: str | None = None) -> Figure:
     """Top contributors' shares of deployed police, and concentration (HHI) over time."""
-    contributors = data.table("contributors")
-    rows = contributors[contributors["variant"] == data.variants[0]]
+    rows = data.table("contributors", ["replication", "date", "contributor", "deployed"],
+                      variant=data.variants[0])
     by_month = rows.groupby(["replication", "date", "contributor"])["deployed"].sum()
     mean = by_month.groupby(["date", "contributor"]).mean().unstack("contributor").fillna(0)
     mean = mean.loc[:, mean.sum() > 0]
