@@ -430,3 +430,16 @@ def plot(run_dir: str, metrics: tuple[str, ...], mission: str | None,
 
 if __name__ == "__main__":
     main()
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(file_okay=False, exists=True))
+@click.option("--out", "-o", type=click.Path(dir_okay=False),
+              help="HTML file to write (default: RUN_DIR/report.html).")
+def report(run_dir: str, out: str | None) -> None:
+    """Write a self-contained HTML report of RUN_DIR (figures embedded, no network needed)."""
+    from sim.report import write_report
+
+    path = write_report(run_dir, out)
+    console.print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+
