@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -31,3 +32,16 @@ def tiny_raw() -> dict[str, Any]:
 def tiny_runs(tiny: sim.LoadedScenario) -> dict[str, list[dict[str, Any]]]:
     """Four replications of every variant of the tiny scenario (common random numbers)."""
     return {name: [simulate(tiny.resolve(name), r) for r in range(4)] for name in tiny.names}
+
+
+@pytest.fixture(scope="session")
+def compare_dir(tmp_path_factory: pytest.TempPathFactory, tiny_raw: dict[str, Any]) -> Path:
+    """A compare run of the tiny scenario with one published figure (drawn with its plots)."""
+    raw = copy.deepcopy(tiny_raw)
+    raw["observed"] = [{"date": "2026-01-01", "mission": "ALL", "category": "all",
+                        "metric": "deployed", "value": 500, "source": "test"},
+                       {"date": "2027-01-01", "mission": "ALL", "category": "ipo",
+                        "metric": "women_share", "value": 0.3, "source": "test"}]
+    out = tmp_path_factory.mktemp("plots") / "compare"
+    sim.compare(sim.load_scenario(raw), replications=3, executor="serial", out=out)
+    return out

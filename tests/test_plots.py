@@ -2,33 +2,17 @@
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
-from typing import Any
 
 import matplotlib.image as mpimg
 import numpy as np
 import pytest
 from click.testing import CliRunner
 
-import sim
 from cli import main
 from sim import plots
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="session")
-def compare_dir(tmp_path_factory: pytest.TempPathFactory, tiny_raw: dict[str, Any]) -> Path:
-    """A compare run of the tiny scenario with one published figure (drawn with its plots)."""
-    raw = copy.deepcopy(tiny_raw)
-    raw["observed"] = [{"date": "2026-01-01", "mission": "ALL", "category": "all",
-                        "metric": "deployed", "value": 500, "source": "test"},
-                       {"date": "2027-01-01", "mission": "ALL", "category": "ipo",
-                        "metric": "women_share", "value": 0.3, "source": "test"}]
-    out = tmp_path_factory.mktemp("plots") / "compare"
-    sim.compare(sim.load_scenario(raw), replications=3, executor="serial", out=out)
-    return out
 
 
 def _not_blank(path: Path) -> None:
