@@ -38,6 +38,8 @@ import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from cycler import cycler
 from matplotlib.figure import Figure
 
@@ -109,12 +111,23 @@ class RunData:
     def table(self, name: str, columns: list[str], **equal: str) -> pd.DataFrame:
         """Rows of a stacked table from ``tables/`` where each ``column == value`` in ``equal``.
 
-        Only the named columns and matching rows are read (Parquet filters), so memory stays
-        flat however many replications the run has.
+        The file is streamed batch by batch and only matching rows of the named columns are
+        kept, so memory stays flat however many replications the run has.
         """
-        filters = [(column, "==", value) for column, value in equal.items()] or None
-        return pd.read_parquet(self.path / "tables" / f"{name}.parquet",
-                               columns=columns, filters=filters)
+        from sim.experiment import scan
+
+        def keep(batch: pa.RecordBatch) -> pa.Array:
+            mask = pa.array([True] * batch.num_rows)
+            for column, value in equal.items():
+                mask = pc.and_(mask, pc.equal(batch.column(column), value))
+            return mask
+
+        path = self.path / "tables" / f"{name}.parquet"
+        needed = list(dict.fromkeys([*columns, *equal]))
+        parts = list(scan(path, needed, keep))
+        if not parts:
+            return pd.DataFrame(columns=columns)
+        return pa.Table.from_batches(parts).select(columns).to_pandas()
 
     def summary(self, name: str) -> pd.DataFrame | None:
         """A summary table, or ``None`` if the run has none of that name."""

@@ -134,7 +134,8 @@ def _targets_table(run_dir: Path, variants: list[str]) -> str:
     keys = ["mission", "category", "target_date", "target_share"]
     rows = []
     for key, group in targets.groupby(keys, sort=True, observed=True):
-        mission, category, when, share = key
+        mission, category, when, share = (str(key[0]), str(key[1]), pd.Timestamp(str(key[2])),
+                                          float(str(key[3])))
         cells = []
         for variant in variants:
             r = group[group["variant"] == variant]
@@ -142,7 +143,7 @@ def _targets_table(run_dir: Path, variants: list[str]) -> str:
                 float(r["probability"].iloc[0]), float(r["ci_low"].iloc[0]),
                 float(r["ci_high"].iloc[0]), True) + "</td>")
         rows.append(f"<tr><td>{_esc(mission)}</td><td>{_esc(str(category).upper())}</td>"
-                    f"<td>{pd.Timestamp(when):%Y-%m-%d}</td><td>{100 * float(share):.0f}%</td>"
+                    f"<td>{when:%Y-%m-%d}</td><td>{100 * share:.0f}%</td>"
                     f"{''.join(cells)}</tr>")
     head = "".join(f"<th>{_esc(v)}</th>" for v in variants)
     return ("<table><thead><tr><th>mission</th><th>category</th><th>target date</th>"
@@ -232,10 +233,10 @@ def render(run_dir: Path) -> str:
                            "folder written by `ppsim run` or `ppsim compare`")
     manifest = json.loads(manifest_path.read_text())
     variants = [str(v) for v in manifest.get("variants", [])]
-    scenarios = {p.stem: json.loads(p.read_text())
-                 for p in sorted((run_dir / "resolved").glob("*.json"))}
-    scenario = scenarios.get(variants[0]) if variants else next(iter(scenarios.values()), {})
-    scenario = scenario or {}
+    scenarios: dict[str, dict[str, Any]] = {
+        p.stem: json.loads(p.read_text()) for p in sorted((run_dir / "resolved").glob("*.json"))}
+    first = variants[0] if variants else next(iter(scenarios), "")
+    scenario: dict[str, Any] = scenarios.get(first) or {}
     descriptions = _variant_descriptions(run_dir, variants, scenario)
     name = scenario.get("name", (manifest.get("scenario") or {}).get("name", "ppsim run"))
     kind = "comparison of variants" if manifest.get("kind") == "compare" else "simulation run"
