@@ -176,9 +176,11 @@ def _wrote(result: sim.RunResult) -> None:
 @click.option("--variant", default="base", show_default=True, help="Variant to run.")
 @_execution_options
 @click.option("--no-plots", is_flag=True, help="Skip drawing the standard figures.")
+@click.option("--replace", is_flag=True,
+              help="Replace a finished run already in --out (once the new one is whole).")
 def run(scenario: str, variant: str, replications: int | None, seed: int | None,
         workers: int | None, dask: str | None, serial: bool, out: str | None,
-        resume: bool, no_plots: bool) -> None:
+        resume: bool, no_plots: bool, replace: bool) -> None:
     """Run replications of one variant of SCENARIO and summarize them per mission."""
     loaded = sim.load_scenario(scenario)
     loaded.resolve(variant)
@@ -186,7 +188,7 @@ def run(scenario: str, variant: str, replications: int | None, seed: int | None,
     result = _experiment(f"{loaded.base.name}/{variant}", folder, lambda progress: sim.run(
         loaded, variant=variant, replications=replications, seed=seed, workers=workers,
         executor=_executor(serial, dask), out=folder, resume=resume, progress=progress,
-        plots=not no_plots))
+        plots=not no_plots, replace=replace))
     bands = result.summary
     bands = bands[bands["category"] == "all"]
     last = int(bands["month"].max())
@@ -256,11 +258,13 @@ def _ci(mean: float, low: float, high: float, share: bool) -> str:
               help="Cap for --until-halfwidth (default: 10 × --replications).")
 @_execution_options
 @click.option("--no-plots", is_flag=True, help="Skip drawing the standard figures.")
+@click.option("--replace", is_flag=True,
+              help="Replace a finished run already in --out (once the new one is whole).")
 def compare(scenario: str, variants: str | None, at: tuple[str, ...],
             until_halfwidth: float | None, outcome: str, stop_on: str,
             max_replications: int | None, replications: int | None, seed: int | None,
             workers: int | None, dask: str | None, serial: bool, out: str | None,
-            resume: bool, no_plots: bool) -> None:
+            resume: bool, no_plots: bool, replace: bool) -> None:
     """Compare the variants of SCENARIO with the base (common random numbers, paired CIs)."""
     loaded = sim.load_scenario(scenario)
     names = [v.strip() for v in variants.split(",") if v.strip()] if variants else None
@@ -274,7 +278,7 @@ def compare(scenario: str, variants: str | None, at: tuple[str, ...],
     result = _experiment(f"{loaded.base.name}/compare", folder, lambda progress: sim.compare(
         loaded, variants=names, replications=replications, seed=seed, workers=workers,
         executor=_executor(serial, dask), out=folder, resume=resume, progress=progress, at=at,
-        stopping=stopping, plots=not no_plots))
+        stopping=stopping, plots=not no_plots, replace=replace))
     _print_comparison(result)
     _wrote(result)
 

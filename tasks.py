@@ -54,7 +54,8 @@ def main(argv: list[str]) -> None:
     task, rest = (argv[0], argv[1:]) if argv else ("help", [])
     if task == "run":
         install()
-        sh(BIN / "ppsim", "run", "scenarios/baseline.yaml", "--out", "results/baseline", *rest)
+        sh(BIN / "ppsim", "run", "scenarios/baseline.yaml", "--out", "results/baseline",
+           "--replace", *rest)
     elif task == "test":
         install()
         sh(PY, "-m", "pytest", *rest)

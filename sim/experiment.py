@@ -94,6 +94,7 @@ class Execution:
         resume: continue an unfinished run in ``<out>.partial``.
         progress: called as ``progress(finished, total)``.
         plots: draw the standard figures into ``plots/`` (run and compare only).
+        replace: replace a finished run already at ``out`` once the new one is whole.
     """
 
     executor: str | None = None
@@ -102,6 +103,7 @@ class Execution:
     resume: bool = False
     progress: Progress | None = None
     plots: bool = True
+    replace: bool = False
 
 
 @dataclass(frozen=True)
@@ -233,7 +235,8 @@ def execute(job: Job, execution: Execution, replications: int,
         summarize: writes the job's summaries into the partial folder; returns manifest extras.
     """
     out = Path(execution.out) if execution.out is not None else default_out(job.loaded, job.label)
-    folder = RunFolder.prepare(out, job.settings, execution.resume, job.key_column)
+    folder = RunFolder.prepare(out, job.settings, execution.resume, job.key_column,
+                               execution.replace)
     created = datetime.now(UTC).isoformat(timespec="seconds")
     started = time.perf_counter()
     with open_executor(execution.executor, execution.workers) as pool:
@@ -616,7 +619,8 @@ def _compare_summaries(at: Sequence[date]) -> Callable[[RunFolder, Job, int], di
 def run(source: str | Path | LoadedScenario, variant: str = BASE,
         replications: int | None = None, seed: int | None = None, workers: int | None = None,
         executor: str | None = None, out: str | Path | None = None, resume: bool = False,
-        progress: Progress | None = None, plots: bool = True) -> RunResult:
+        progress: Progress | None = None, plots: bool = True,
+        replace: bool = False) -> RunResult:
     """Run replications of one variant and write a run folder.
 
     Args:
@@ -630,6 +634,7 @@ def run(source: str | Path | LoadedScenario, variant: str = BASE,
         resume: finish an interrupted run in ``<out>.partial`` (same settings).
         progress: called as ``progress(finished, total)`` after each task.
         plots: draw the standard figures into ``plots/`` before the folder is renamed.
+        replace: replace a finished run already at ``out`` once the new one is whole.
 
     Returns:
         The finished run (tables and summaries are read from the folder on demand).
@@ -645,7 +650,7 @@ def run(source: str | Path | LoadedScenario, variant: str = BASE,
     job = Job(kind="run", loaded=loaded, scenarios={variant: scenario}, seed=root, label=variant,
               settings={"kind": "run", "scenario": scenario_digest(loaded),
                         "variants": [variant], "replications": n, "seed": root})
-    return execute(job, Execution(executor, workers, out, resume, progress, plots), n,
+    return execute(job, Execution(executor, workers, out, resume, progress, plots, replace), n,
                    summarize=write_run_summaries)
 
 
@@ -654,7 +659,8 @@ def compare(source: str | Path | LoadedScenario, variants: Sequence[str] | None 
             workers: int | None = None, executor: str | None = None,
             out: str | Path | None = None, resume: bool = False,
             progress: Progress | None = None, at: Sequence[date | str] = (),
-            stopping: Stopping | None = None, plots: bool = True) -> RunResult:
+            stopping: Stopping | None = None, plots: bool = True,
+            replace: bool = False) -> RunResult:
     """Run variants with common random numbers and compare them with the base.
 
     The base is always run (first), so every variant has paired differences. Writes
@@ -672,6 +678,7 @@ def compare(source: str | Path | LoadedScenario, variants: Sequence[str] | None 
         resume: finish an interrupted comparison (same settings).
         progress: called as ``progress(finished, total)``.
         plots: draw the standard figures into ``plots/`` before the folder is renamed.
+        replace: replace a finished run already at ``out`` once the new one is whole.
         at: dates (ISO text or dates) at which to compare besides the horizon.
         stopping: add batches until the chosen outcome's CI is narrow enough.
 
@@ -695,7 +702,8 @@ def compare(source: str | Path | LoadedScenario, variants: Sequence[str] | None 
                         "variants": names, "replications": n, "seed": root,
                         "at": [d.isoformat() for d in dates],
                         "stopping": None if stopping is None else asdict(stopping)})
-    return execute(job, Execution(executor, workers, out, resume, progress, plots), n, stopping,
+    return execute(job, Execution(executor, workers, out, resume, progress, plots, replace), n,
+                   stopping,
                    summarize=_compare_summaries(dates))
 
 

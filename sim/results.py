@@ -209,12 +209,14 @@ class RunFolder:
         partial: ``<out>.partial``, where everything is written until the run is whole.
         key_column: the name of the key column added to tables (``variant`` or ``point``).
         resumed: whether an existing partial folder is being continued.
+        replace: whether a finished run already at ``out`` is replaced when this one is whole.
     """
 
     out: Path
     key_column: str
     settings: dict[str, Any]
     resumed: bool = False
+    replace: bool = False
     partial: Path = field(init=False)
 
     def __post_init__(self) -> None:
@@ -222,18 +224,27 @@ class RunFolder:
 
     @classmethod
     def prepare(cls, out: str | Path, settings: Mapping[str, Any], resume: bool,
-                key_column: str = "variant") -> RunFolder:
+                key_column: str = "variant", replace: bool = False) -> RunFolder:
         """Check that ``out`` can be written (or resumed with the same ``settings``).
 
+        With ``replace``, a finished run folder already at ``out`` is kept until the new run is
+        whole and then swapped out; any other existing folder is still an error.
+
         Raises:
-            ResultsError: ``out`` exists; its partial folder exists and ``resume`` is false; or
-                ``resume`` is true and the partial folder's settings differ (naming them).
+            ResultsError: ``out`` exists (and ``replace`` is false or it is not a run folder);
+                its partial folder exists and ``resume`` is false; or ``resume`` is true and
+                the partial folder's settings differ (naming them).
         """
         path = Path(out)
         partial = partial_path(path)
         wanted = _normalize(settings)
         if path.exists():
-            raise ResultsError(f"{path} already exists (a finished run); choose another --out")
+            if not (path / "manifest.json").is_file():
+                raise ResultsError(f"{path} already exists and is not a ppsim run folder; "
+                                   "choose another --out")
+            if not replace:
+                raise ResultsError(f"{path} already exists (a finished run); choose another "
+                                   "--out, or --replace it")
         if partial.exists() and not resume:
             raise ResultsError(f"{partial} exists (an unfinished run); rerun with --resume to "
                                "finish it, or choose another --out")
@@ -250,8 +261,8 @@ class RunFolder:
                 raise ResultsError(f"cannot resume {partial}: settings differ from the "
                                    "unfinished run:\n  " + "\n  ".join(changed)
                                    + "\nrerun with the same settings, or choose another --out")
-            return cls(path, key_column, wanted, resumed=True)
-        return cls(path, key_column, wanted, resumed=False)
+            return cls(path, key_column, wanted, resumed=True, replace=replace)
+        return cls(path, key_column, wanted, resumed=False, replace=replace)
 
     def create(self, scenario_text: str, resolved: Mapping[str, Any]) -> None:
         """Make the partial folder with its settings, scenario file and resolved scenarios."""
@@ -356,10 +367,15 @@ class RunFolder:
         self._write_text("manifest.json", json.dumps(manifest, indent=2, default=str) + "\n")
         if before_rename is not None:
             before_rename(self.partial)
+        old = self.out.with_name(f"{self.out.name}.replaced")
         if self.out.exists():
-            raise ResultsError(f"{self.out} appeared while the run was writing; the results are "
-                               f"in {self.partial}")
+            if not self.replace:
+                raise ResultsError(f"{self.out} appeared while the run was writing; the "
+                                   f"results are in {self.partial}")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(self.out, old)  # the old run stays whole under .replaced until the swap
         os.replace(self.partial, self.out)
+        shutil.rmtree(old, ignore_errors=True)
         # After the rename: a kill before it keeps the tasks for --resume; after it, the
         # folder is whole and at worst holds a leftover tasks/ folder.
         shutil.rmtree(self.out / "tasks", ignore_errors=True)

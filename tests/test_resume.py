@@ -89,3 +89,27 @@ def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path: Path) -> None:
     assert "interrupted" in text and "--resume --out" in text
     assert "Traceback" not in text
     assert not out.exists() and Path(str(out) + ".partial").exists()
+
+
+def test_replace_swaps_a_finished_run_only_when_the_new_one_is_whole(tmp_path: Path) -> None:
+    """--replace keeps the old run until the new one is whole; without it, exit 4."""
+    from click.testing import CliRunner
+
+    from cli import main
+
+    out = tmp_path / "r"
+    args = ["run", str(TINY), "-n", "1", "--serial", "--no-plots", "--out", str(out)]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    first = (out / "manifest.json").read_text()
+    again = CliRunner().invoke(main, args)
+    assert again.exit_code == 4 and "--replace" in again.output
+    replaced = CliRunner().invoke(main, [*args, "--seed", "5", "--replace"])
+    assert replaced.exit_code == 0, replaced.output
+    assert (out / "manifest.json").read_text() != first
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "notes.txt").write_text("not a run")
+    refused = CliRunner().invoke(main, ["run", str(TINY), "-n", "1", "--serial", "--out",
+                                        str(tmp_path / "other"), "--replace"])
+    assert refused.exit_code == 4 and "not a ppsim run folder" in refused.output
+    assert (tmp_path / "other" / "notes.txt").exists()
