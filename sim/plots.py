@@ -114,7 +114,7 @@ class RunData:
         The file is streamed batch by batch and only matching rows of the named columns are
         kept, so memory stays flat however many replications the run has.
         """
-        from sim.experiment import scan
+        from sim.summaries import scan
 
         def keep(batch: pa.RecordBatch) -> pa.Array:
             mask = pa.array([True] * batch.num_rows)

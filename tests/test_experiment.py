@@ -99,7 +99,7 @@ def test_tables_are_stacked_with_key_columns_first(same_variant: sim.RunResult) 
 def test_bands_are_ordered_percentiles(same_variant: sim.RunResult) -> None:
     """Band percentiles are monotone and bracket the mean, for every metric and month."""
     b = same_variant.summary.dropna(subset=["mean"])
-    assert set(b["metric"]) == set(sim.experiment.BAND_METRICS)
+    assert set(b["metric"]) == set(sim.summaries.BAND_METRICS)
     cols = ["p5", "p25", "p50", "p75", "p95"]
     assert (np.diff(b[cols].to_numpy(), axis=1) >= -1e-9).all()
     assert ((b["p5"] <= b["mean"] + 1e-9) & (b["mean"] <= b["p95"] + 1e-9)).all()
