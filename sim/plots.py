@@ -129,6 +129,37 @@ class RunData:
             return pd.DataFrame(columns=columns)
         return pa.Table.from_batches(parts).select(columns).to_pandas()
 
+    def totals(self, name: str, keys: list[str], values: list[str],
+               **equal: str) -> pd.DataFrame:
+        """Sums and non-null counts of ``values`` by ``keys`` over the matching rows.
+
+        Aggregated batch by batch (Arrow group-by), so memory depends on the number of groups,
+        not of replications. The key ``year`` is derived from ``date``. Columns:
+        ``<value>_sum`` and ``<value>_count``, indexed by ``keys``.
+        """
+        from sim.summaries import scan
+
+        def keep(batch: pa.RecordBatch) -> pa.Array:
+            mask = pa.array([True] * batch.num_rows)
+            for column, value in equal.items():
+                mask = pc.and_(mask, pc.equal(batch.column(column), value))
+            return mask
+
+        stored = [k for k in keys if k != "year"] + (["date"] if "year" in keys else [])
+        needed = list(dict.fromkeys([*stored, *values, *equal]))
+        total: pd.DataFrame | None = None
+        for batch in scan(self.path / "tables" / f"{name}.parquet", needed, keep):
+            table = pa.Table.from_batches([batch])
+            if "year" in keys:
+                table = table.append_column("year", pc.year(table.column("date")))
+            grouped = table.group_by(keys).aggregate(
+                [(v, "sum") for v in values] + [(v, "count") for v in values])
+            frame = grouped.to_pandas().set_index(keys)
+            total = frame if total is None else total.add(frame, fill_value=0)
+        if total is None:
+            return pd.DataFrame(columns=[f"{v}_{a}" for v in values for a in ("sum", "count")])
+        return total.sort_index()
+
     def summary(self, name: str) -> pd.DataFrame | None:
         """A summary table, or ``None`` if the run has none of that name."""
         path = self.path / "summary" / f"{name}.parquet"
@@ -276,10 +307,11 @@ def fig_women_share(data: RunData, mission: str | None = None) -> Figure:
 def fig_specialist_coverage(data: RunData, mission: str | None = None) -> Figure:
     """Heatmap of specialist coverage (deployed / posts) by skill and year."""
     name = mission or "ALL"
-    rows = data.table("skills", ["date", "skill", "coverage"], variant=data.variants[0],
-                      mission=name)
-    rows = rows.assign(year=pd.to_datetime(rows["date"]).dt.year)
-    grid = rows.groupby(["skill", "year"])["coverage"].mean().unstack("year")
+    sums = data.totals("skills", ["skill", "year"], ["coverage"], variant=data.variants[0],
+                       mission=name)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = sums["coverage_sum"] / sums["coverage_count"].where(sums["coverage_count"] > 0)
+    grid = mean.unstack("year")
     order = [s for s in data.scenario.get("skills", []) if s in grid.index]
     grid = grid.reindex(order or list(grid.index))
     with style():
@@ -333,17 +365,15 @@ def fig_time_to_deploy(data: RunData, mission: str | None = None) -> Figure:
 def fig_pipeline_flow(data: RunData, mission: str | None = None) -> Figure:
     """Nominations, passed assessments and arrivals of individual officers per year."""
     name = mission or "ALL"
-    rows = data.table("monthly", ["variant", "replication", "date", "nominations", "passed",
-                                  "arrivals"], mission=name, category="ipo")
-    rows = rows.assign(year=pd.to_datetime(rows["date"]).dt.year)
-    per_rep = rows.groupby(["variant", "replication", "year"])[
-        ["nominations", "passed", "arrivals"]].sum()
-    mean = per_rep.groupby(["variant", "year"]).mean()
+    flows = ["nominations", "passed", "arrivals"]
+    sums = data.totals("monthly", ["variant", "year"], flows, mission=name, category="ipo")
+    replications = float(data.manifest.get("replications") or 1)
+    mean = pd.DataFrame({f: sums[f"{f}_sum"] / replications for f in flows})
+    years = sorted({int(y) for y in mean.index.get_level_values("year")})
     stages = [("nominations", "nominated"), ("passed", "passed assessment"),
               ("arrivals", "arrived")]
     with style():
         fig, ax = plt.subplots()
-        years = sorted(rows["year"].unique())
         width = 0.8 / (len(stages) * len(data.variants))
         x = np.arange(len(years))
         k = 0
@@ -363,10 +393,10 @@ def fig_pipeline_flow(data: RunData, mission: str | None = None) -> Figure:
 
 def fig_contributors(data: RunData, mission: str | None = None) -> Figure:
     """Top contributors' shares of deployed police, and concentration (HHI) over time."""
-    rows = data.table("contributors", ["replication", "date", "contributor", "deployed"],
-                      variant=data.variants[0])
-    by_month = rows.groupby(["replication", "date", "contributor"])["deployed"].sum()
-    mean = by_month.groupby(["date", "contributor"]).mean().unstack("contributor").fillna(0)
+    sums = data.totals("contributors", ["date", "contributor"], ["deployed"],
+                       variant=data.variants[0])
+    replications = float(data.manifest.get("replications") or 1)
+    mean = (sums["deployed_sum"] / replications).unstack("contributor").fillna(0)
     mean = mean.loc[:, mean.sum() > 0]
     top = list(mean.mean().sort_values(ascending=False).index[:7])
     others = mean.drop(columns=top).sum(axis=1)
