@@ -208,7 +208,7 @@ def _record(world: World, k: int, day: float, cats: int) -> None:
     if k < len(world.observer.months):
         world.observer.snapshot(k, due, authorized, targets, skill_posts, multiplier, gap)
     else:  # the closing record only completes the last month's flows
-        world.observer.snap_flows[k - 1] = world.observer.flows
+        world.observer.snap_flows[k - 1] = np.array(world.observer.flows)
         world.observer.snap_gap[k - 1] = gap
 
 

@@ -43,12 +43,14 @@ class Observer:
         self.months = months
         self.contributor_names: list[str] = []
         m, k = len(missions), len(skills) + 1
-        self.generated = np.zeros(N_CAT, dtype=np.int64)
-        self.census = np.zeros((N_CAT, len(State)), dtype=np.int64)
-        self.serving = np.zeros((m, N_CAT, 2, k), dtype=np.int64)
-        self.serving_mc = np.zeros((m, contributors, N_CAT), dtype=np.int64)
-        self.serving_c = np.zeros((contributors, N_CAT, 2), dtype=np.int64)
-        self.flows = np.zeros((m, N_CAT, len(FLOWS)))
+        # live counters are nested lists: updating one is several times cheaper than a numpy
+        # item, and they change on nearly every event; snapshots turn them into arrays
+        self.generated = [0] * N_CAT
+        self.census = [[0] * len(State) for _ in range(N_CAT)]
+        self.serving = [[[[0] * k for _ in range(2)] for _ in range(N_CAT)] for _ in range(m)]
+        self.serving_mc = [[[0] * N_CAT for _ in range(contributors)] for _ in range(m)]
+        self.serving_c = [[[0, 0] for _ in range(N_CAT)] for _ in range(contributors)]
+        self.flows = self._no_flows()
         self.deploy_times: list[list[list[float]]] = [[[] for _ in range(N_CAT)] for _ in range(m)]
         n = len(months)
         self.snap_serving = np.zeros((n, m, N_CAT, 2, k), dtype=np.int64)
@@ -64,36 +66,43 @@ class Observer:
         self.snap_multiplier = np.ones((n, m))
         self.snap_gap = np.zeros((n, m))
 
+    def _no_flows(self) -> list[list[list[float]]]:
+        return [[[0.0] * len(FLOWS) for _ in range(N_CAT)] for _ in self.missions]
+
     # --- what happens ----------------------------------------------------------------------------
 
     def generate(self, category: int, state: State, n: int = 1) -> None:
         """``n`` new officers enter the model in ``state``."""
         self.generated[category] += n
-        self.census[category, state] += n
+        self.census[category][state] += n
 
     def move(self, category: int, old: State, new: State, n: int = 1) -> None:
         """``n`` officers change state."""
-        self.census[category, old] -= n
-        self.census[category, new] += n
+        census = self.census[category]
+        census[old] -= n
+        census[new] += n
 
     def serve(self, mission: int, category: int, contributor: int, women: int, men: int,
               skill: int, sign: int) -> None:
         """Officers start (``sign`` 1) or stop (-1) serving."""
-        self.serving[mission, category, 1, skill] += sign * women
-        self.serving[mission, category, 0, skill] += sign * men
-        self.serving_mc[mission, contributor, category] += sign * (women + men)
-        self.serving_c[contributor, category, 1] += sign * women
-        self.serving_c[contributor, category, 0] += sign * men
+        serving = self.serving[mission][category]
+        serving[1][skill] += sign * women
+        serving[0][skill] += sign * men
+        self.serving_mc[mission][contributor][category] += sign * (women + men)
+        by_contributor = self.serving_c[contributor][category]
+        by_contributor[1] += sign * women
+        by_contributor[0] += sign * men
 
     def flow(self, mission: int, category: int, name: str, amount: float = 1.0) -> None:
         """Add to this month's flow counter ``name``."""
-        self.flows[mission, category, F[name]] += amount
+        self.flows[mission][category][F[name]] += amount
 
     def waited(self, mission: int, category: int, days: float, n: int = 1) -> None:
         """``n`` arrivals whose posts waited ``days`` since falling vacant."""
         days = max(days, 0.0)  # timers add up with float error: a just-in-time arrival is 0
-        self.flows[mission, category, F["deploy_days"]] += days * n
-        self.flows[mission, category, F["deploy_count"]] += n
+        flows = self.flows[mission][category]
+        flows[F["deploy_days"]] += days * n
+        flows[F["deploy_count"]] += n
         self.deploy_times[mission][category].extend([days] * n)
 
     def snapshot(self, k: int, due: np.ndarray, authorized: np.ndarray, targets: np.ndarray,
@@ -110,13 +119,13 @@ class Observer:
         self.snap_skill_posts[k] = skill_posts
         self.snap_multiplier[k] = multiplier
         if k > 0:
-            self.snap_flows[k - 1] = self.flows
+            self.snap_flows[k - 1] = np.array(self.flows)
             self.snap_gap[k - 1] = gap
         else:  # a warm-up's arrivals are not reported
             for per_mission in self.deploy_times:
                 for times in per_mission:
                     times.clear()
-        self.flows[:] = 0.0
+        self.flows = self._no_flows()
 
     # --- tables ----------------------------------------------------------------------------------
 
@@ -224,7 +233,7 @@ class Observer:
 
     def _member_mask(self) -> np.ndarray:
         """Contributor columns that are member states (not the UN's standing capacity)."""
-        mask = np.zeros(self.serving_mc.shape[1], dtype=bool)  # unnamed slots stay out
+        mask = np.zeros(len(self.serving_mc[0]), dtype=bool)  # unnamed slots stay out
         for i, name in enumerate(self.contributor_names):
             mask[i] = not name.startswith("UN standing capacity")
         return mask
