@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import pandas as pd
 from rich import box
 from rich.console import Console
 from rich.progress import (
@@ -30,9 +29,8 @@ from rich.progress import (
 from rich.table import Table
 
 import sim
-from sim import plots
 from sim.errors import PpsimError
-from sim.experiment import Stopping, default_out, parse_outcome
+from sim.outputs import catalog
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -84,7 +82,9 @@ def check(scenario: str) -> None:
 @main.command()
 def schema() -> None:
     """Print the JSON Schema of scenario files (for editors' autocompletion)."""
-    click.echo(json.dumps(sim.scenario.schema_json(), indent=2, default=str))
+    from sim.scenario.schema import schema_json
+
+    click.echo(json.dumps(schema_json(), indent=2, default=str))
 
 
 # --- Experiments: run, compare, sweep -----------------------------------------------------------
@@ -151,6 +151,18 @@ def _experiment(label: str, out: Path, call: Callable[[Callable[[int, int], None
         sys.exit(130)
 
 
+def _default_out(loaded: Any, label: str) -> Path:
+    from sim.experiments.engine import default_out
+
+    return default_out(loaded, label)
+
+
+def _parse_outcome(text: str) -> tuple[str, str, str]:
+    from sim.experiments.engine import parse_outcome
+
+    return parse_outcome(text)
+
+
 def _num(value: float, share: bool = False) -> str:
     if value != value:  # NaN
         return "–"
@@ -166,7 +178,7 @@ def _band(row: Any, share: bool = False) -> str:
     return mean if low == high == mean else f"{mean} ({low}–{high})"
 
 
-def _wrote(result: sim.RunResult) -> None:
+def _wrote(result: Any) -> None:
     parts = [f"{p.name}/" for p in sorted(result.path.iterdir()) if p.is_dir()]
     console.print(f"wrote {result.path}/ ({', '.join(parts)}, manifest.json)")
 
@@ -184,7 +196,7 @@ def run(scenario: str, variant: str, replications: int | None, seed: int | None,
     """Run replications of one variant of SCENARIO and summarize them per mission."""
     loaded = sim.load_scenario(scenario)
     loaded.resolve(variant)
-    folder = Path(out) if out else default_out(loaded, variant)
+    folder = Path(out) if out else _default_out(loaded, variant)
     result = _experiment(f"{loaded.base.name}/{variant}", folder, lambda progress: sim.run(
         loaded, variant=variant, replications=replications, seed=seed, workers=workers,
         executor=_executor(serial, dask), out=folder, resume=resume, progress=progress,
@@ -219,6 +231,8 @@ def _print_validation(folder: Path) -> None:
     path = folder / "summary" / "validation_metrics.parquet"
     if not path.exists():
         return
+    import pandas as pd
+
     metrics = pd.read_parquet(path)
     table = Table(title="Check against published figures (summary/validation.csv)",
                   box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False, show_edge=False)
@@ -270,11 +284,13 @@ def compare(scenario: str, variants: str | None, at: tuple[str, ...],
     names = [v.strip() for v in variants.split(",") if v.strip()] if variants else None
     stopping = None
     if until_halfwidth is not None:
-        name, mission, category = parse_outcome(outcome)
+        name, mission, category = _parse_outcome(outcome)
         batch = replications or loaded.base.run.replications
+        from sim.experiments.engine import Stopping
+
         stopping = Stopping(until_halfwidth, name, mission, category,
                             max_replications or 10 * batch, stop_on)  # type: ignore[arg-type]
-    folder = Path(out) if out else default_out(loaded, "compare")
+    folder = Path(out) if out else _default_out(loaded, "compare")
     result = _experiment(f"{loaded.base.name}/compare", folder, lambda progress: sim.compare(
         loaded, variants=names, replications=replications, seed=seed, workers=workers,
         executor=_executor(serial, dask), out=folder, resume=resume, progress=progress, at=at,
@@ -283,7 +299,7 @@ def compare(scenario: str, variants: str | None, at: tuple[str, ...],
     _wrote(result)
 
 
-def _print_comparison(result: sim.RunResult) -> None:
+def _print_comparison(result: Any) -> None:
     """The headline comparison (mission ALL), target probabilities and the stopping outcome."""
     comp = result.read("summary/comparison")
     keep = (comp["mission"] == "ALL") & (
@@ -358,11 +374,11 @@ def sweep(scenario: str, params: tuple[str, ...], design: str, points: int, vari
           workers: int | None, dask: str | None, serial: bool, out: str | None,
           resume: bool) -> None:
     """Run SCENARIO over a design of parameter points; per-point results, Sobol indices."""
-    from sim.sweep import DEFAULT_OUTCOMES
+    from sim.experiments.sweep import DEFAULT_OUTCOMES
 
     loaded = sim.load_scenario(scenario)
     chosen = outcomes or DEFAULT_OUTCOMES
-    folder = Path(out) if out else default_out(loaded, "sweep")
+    folder = Path(out) if out else _default_out(loaded, "sweep")
     result = _experiment(f"{loaded.base.name}/sweep", folder, lambda progress: sim.sweep(
         loaded, list(params), design=design, points=points, replications=replications,
         seed=seed, variant=variant, outcomes=chosen, workers=workers,
@@ -378,7 +394,7 @@ def sweep(scenario: str, params: tuple[str, ...], design: str, points: int, vari
         table.add_column(column, justify="left" if column in ("outcome", "") else "right",
                          overflow="fold")
     for text in chosen:
-        name, mission, category = parse_outcome(text)
+        name, mission, category = _parse_outcome(text)
         sel = results[(results["outcome"] == name) & (results["mission"] == mission)
                       & (results["category"] == category)].dropna(subset=["mean"])
         if sel.empty:
@@ -414,16 +430,18 @@ def sweep(scenario: str, params: tuple[str, ...], design: str, points: int, vari
 @main.command()
 @click.argument("run_dir", type=click.Path(file_okay=False, exists=True))
 @click.option("--metric", "metrics", multiple=True,
-              type=click.Choice(list(plots.FIGURES)), help="Figure to draw (repeatable; "
+              type=click.Choice(list(catalog.FIGURES)), help="Figure to draw (repeatable; "
               "default: all that apply).")
 @click.option("--mission", help="Draw for one mission instead of all missions.")
-@click.option("--format", "formats", multiple=True, type=click.Choice(list(plots.FORMATS)),
+@click.option("--format", "formats", multiple=True, type=click.Choice(list(catalog.FORMATS)),
               help="Image format (repeatable; default png).")
 @click.option("--out", "-o", type=click.Path(file_okay=False),
               help="Folder for the figures (default: RUN_DIR/plots).")
 def plot(run_dir: str, metrics: tuple[str, ...], mission: str | None,
          formats: tuple[str, ...], out: str | None) -> None:
     """Draw the standard figures of RUN_DIR (a folder written by run or compare)."""
+    from sim.outputs import plots
+
     written = plots.make_all(run_dir, formats=formats or ("png",),
                              out_dir=Path(out) if out else None, metrics=list(metrics) or None,
                              mission=mission)
@@ -432,18 +450,17 @@ def plot(run_dir: str, metrics: tuple[str, ...], mission: str | None,
                   f"{', '.join(sorted({p.stem for p in written}))}")
 
 
-if __name__ == "__main__":
-    main()
-
-
 @main.command()
 @click.argument("run_dir", type=click.Path(file_okay=False, exists=True))
 @click.option("--out", "-o", type=click.Path(dir_okay=False),
               help="HTML file to write (default: RUN_DIR/report.html).")
 def report(run_dir: str, out: str | None) -> None:
     """Write a self-contained HTML report of RUN_DIR (figures embedded, no network needed)."""
-    from sim.report import write_report
+    from sim.outputs.report import write_report
 
     path = write_report(run_dir, out)
     console.print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
 
+
+if __name__ == "__main__":
+    main()

@@ -4,6 +4,9 @@
 ``python3 tasks.py test``  installs ppsim (with test tools) into ``.venv`` and runs the suite.
 ``python3 tasks.py lock``  regenerates ``requirements.lock`` from ``pyproject.toml``.
 ``python3 tasks.py figures`` regenerates the README figures in ``docs/figures``.
+``python3 tasks.py golden``  regenerates the stored model outputs in ``tests/golden/model``
+                           (only when a change of results is intended).
+``python3 tasks.py quick``   runs the fast tier of the tests (``-m "not slow"``, under a minute).
 
 Installation is pinned by ``requirements.lock`` (exact versions), so every machine runs the same
 libraries; it is skipped when the lock file has not changed since the last install.
@@ -65,6 +68,12 @@ def main(argv: list[str]) -> None:
         sh(PY, "-m", "pip", "install", "--quiet", "uv>=0.4")
         sh(PY, "-m", "uv", "pip", "compile", "pyproject.toml", "--extra", "dev",
            "--python-version", "3.11", "--quiet", "-o", LOCK)
+    elif task == "quick":
+        install()
+        sh(PY, "-m", "pytest", "-m", "not slow", "-q", *rest)
+    elif task == "golden":
+        install()
+        sh(PY, "tests/golden_outputs.py", *rest)
     elif task == "figures":
         install()
         sh(PY, "docs/make_figures.py", *rest)

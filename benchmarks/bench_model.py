@@ -18,8 +18,8 @@ from pathlib import Path
 import simpy
 
 import sim
-from sim.model import build_world, simulate, start_processes, target_points
-from sim.streams import replication_seed
+from sim.model.replication import build_world, simulate, start_processes, target_points
+from sim.model.streams import replication_seed
 
 ROOT = Path(__file__).resolve().parent.parent
 

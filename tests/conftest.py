@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import sim
-from sim.model import simulate
+from sim.model.replication import simulate
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "tests" / "data" / "tiny.yaml"
@@ -25,7 +25,7 @@ def tiny() -> sim.LoadedScenario:
 @pytest.fixture(scope="session")
 def tiny_raw() -> dict[str, Any]:
     """The tiny scenario's raw data (to build modified scenarios in tests)."""
-    return sim.scenario.read_yaml(TINY)
+    return sim.scenario.schema.read_yaml(TINY)
 
 
 @pytest.fixture(scope="session")

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.calibration import error_metrics, observed_vs_simulated
-from sim.scenario import Observation
+from sim.outputs.validation import error_metrics, observed_vs_simulated
+from sim.scenario.schema import Observation
 
 
 def monthly(values: list[float]) -> pd.DataFrame:

@@ -17,10 +17,12 @@ import pytest
 from click.testing import CliRunner
 
 import sim
-import sim.executors
+import sim.experiments.executors
+import sim.model.replication
 from cli import main
 from sim.errors import ExecutorError, ParameterError, ResultsError, VariantError
-from sim.experiment import Stopping, compare, run
+from sim.experiments.api import compare, run
+from sim.experiments.engine import Stopping
 
 TINY = Path(__file__).resolve().parent / "data" / "tiny.yaml"
 
@@ -35,7 +37,7 @@ def _files(folder: Path) -> dict[str, bytes]:
 @pytest.fixture(scope="module")
 def same_variant(tmp_path_factory: pytest.TempPathFactory) -> sim.RunResult:
     """The tiny scenario with a variant that changes nothing, compared serially (3 reps)."""
-    raw = sim.scenario.read_yaml(TINY)
+    raw = sim.scenario.schema.read_yaml(TINY)
     raw["variants"]["same"] = {"description": "identical to the base"}
     loaded = sim.load_scenario(raw)
     out = tmp_path_factory.mktemp("same") / "run"
@@ -74,7 +76,7 @@ def test_run_folder_layout_and_manifest(same_variant: sim.RunResult) -> None:
     for name in ("base", "same", "quota"):
         resolved = json.loads((path / "resolved" / f"{name}.json").read_text())
         assert resolved["name"] == "tiny"
-    for table in sim.results.TABLES:
+    for table in sim.runs.folder.TABLES:
         assert (path / "tables" / f"{table}.parquet").exists()
         assert (path / "tables" / f"{table}.csv").exists()
     for summary in ("bands.csv", "outcomes.csv", "targets.csv", "comparison.csv"):
@@ -99,7 +101,7 @@ def test_tables_are_stacked_with_key_columns_first(same_variant: sim.RunResult) 
 def test_bands_are_ordered_percentiles(same_variant: sim.RunResult) -> None:
     """Band percentiles are monotone and bracket the mean, for every metric and month."""
     b = same_variant.summary.dropna(subset=["mean"])
-    assert set(b["metric"]) == set(sim.summaries.BAND_METRICS)
+    assert set(b["metric"]) == set(sim.outputs.summaries.BAND_METRICS)
     cols = ["p5", "p25", "p50", "p75", "p95"]
     assert (np.diff(b[cols].to_numpy(), axis=1) >= -1e-9).all()
     assert ((b["p5"] <= b["mean"] + 1e-9) & (b["mean"] <= b["p95"] + 1e-9)).all()
@@ -133,7 +135,7 @@ def test_failed_task_leaves_no_run_folder(tmp_path: Path, monkeypatch: pytest.Mo
                                           ) -> None:
     """An exception in a task propagates, naming the task; only the partial folder remains."""
     calls = {"n": 0}
-    real = sim.model.simulate
+    real = sim.model.replication.simulate
 
     def flaky(scenario: sim.Scenario, replication: int, seed: int | None = None) -> Any:
         calls["n"] += 1
@@ -141,7 +143,7 @@ def test_failed_task_leaves_no_run_folder(tmp_path: Path, monkeypatch: pytest.Mo
             raise RuntimeError("model exploded")
         return real(scenario, replication, seed)
 
-    monkeypatch.setattr(sim.model, "simulate", flaky)
+    monkeypatch.setattr(sim.model.replication, "simulate", flaky)
     out = tmp_path / "r"
     with pytest.raises(RuntimeError, match="model exploded") as info:
         run(TINY, replications=3, executor="serial", out=out)
@@ -237,7 +239,7 @@ def test_cli_compare_prints_differences_and_targets(tmp_path: Path) -> None:
 def test_cli_bad_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str],
                        code: int, message: str) -> None:
     """Bad input exits non-zero with a clear one-line reason and leaves no run folder."""
-    monkeypatch.setattr(sim.executors, "DASK_CONNECT_TIMEOUT_S", 1.0)
+    monkeypatch.setattr(sim.experiments.executors, "DASK_CONNECT_TIMEOUT_S", 1.0)
     monkeypatch.chdir(tmp_path)
     out = tmp_path / "out"
     result = _cli(*args, "-n", "1", "--out", str(out))
@@ -250,7 +252,7 @@ def test_cli_bad_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: li
 
 def test_loaded_scenario_from_a_dict_is_saved_as_yaml(tmp_path: Path) -> None:
     """A scenario built in Python (no file) is written to scenario.yaml as YAML."""
-    raw = copy.deepcopy(sim.scenario.read_yaml(TINY))
+    raw = copy.deepcopy(sim.scenario.schema.read_yaml(TINY))
     result = run(sim.load_scenario(raw), replications=1, executor="serial", out=tmp_path / "d")
     text = (result.path / "scenario.yaml").read_text()
     assert "name: tiny" in text

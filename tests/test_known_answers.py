@@ -13,8 +13,8 @@ from typing import Any
 import pandas as pd
 
 import sim
-from sim.keypaths import apply_overrides
-from sim.model import simulate
+from sim.model.replication import simulate
+from sim.scenario.keypaths import apply_overrides
 
 ONE_CONTRIBUTOR: dict[str, Any] = {
     "name": "known",

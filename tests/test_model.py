@@ -16,7 +16,7 @@ from sim.model import Decisions, simulate
 
 def scenario_from(raw: dict[str, Any], **changes: Any) -> sim.Scenario:
     """A validated scenario from raw data with ``{key.path: value}`` overrides."""
-    data = sim.scenario.apply_overrides(raw, changes)
+    data = sim.scenario.schema.apply_overrides(raw, changes)
     data.pop("variants", None)
     return sim.load_scenario(data).base
 

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from sim import plots
+from sim.outputs import plots
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -7,7 +7,8 @@ from datetime import date
 import numpy as np
 import pytest
 
-from sim import policies as p
+from sim.model import policies as p
+from sim.scenario.levers import LEVERS
 
 
 def rng(seed: int = 1) -> np.random.Generator:
@@ -107,5 +108,5 @@ def test_policy_book_combines_multipliers() -> None:
 
 def test_levers_list_comes_from_the_classes() -> None:
     """The allowed lever names are read off the classes, so they never drift."""
-    assert "women_nomination_quota" in p.LEVERS and "interpol_support" in p.LEVERS
-    assert len(p.LEVERS) == len(set(p.LEVERS)) == 17
+    assert "women_nomination_quota" in LEVERS and "interpol_support" in LEVERS
+    assert len(LEVERS) == len(set(LEVERS)) == 17

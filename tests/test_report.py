@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from sim import plots
-from sim.report import FIGURE_TITLES, write_report
+from sim.outputs import plots
+from sim.outputs.report import FIGURE_TITLES, write_report
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"

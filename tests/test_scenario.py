@@ -85,7 +85,7 @@ def test_bad_scenario_gives_clear_error(case: str, tiny_raw: dict[str, Any],
             if key in ("policies", "variants"):
                 data[key] = value
             else:
-                sim.scenario.set_path(data, key, value)
+                sim.scenario.schema.set_path(data, key, value)
         path = write(tmp_path, data)
     result = check(path)
     assert result.exit_code == 2, result.output
@@ -189,7 +189,7 @@ def test_variant_overrides_only_what_it_names(tiny: sim.LoadedScenario) -> None:
 
 def test_key_paths_address_named_entries_and_dates(tiny_raw: dict[str, Any]) -> None:
     """Named list entries are addressed by name and dated schedules by date."""
-    data = sim.scenario.apply_overrides(tiny_raw, {
+    data = sim.scenario.schema.apply_overrides(tiny_raw, {
         "contributors.Beta.pass_rate": 0.5,
         "missions.North.ipo_posts.2027-01-01": 150,
         "pipeline.units.tour_months": 9,
@@ -205,9 +205,9 @@ def test_key_paths_address_named_entries_and_dates(tiny_raw: dict[str, Any]) -> 
 def test_key_path_errors(tiny_raw: dict[str, Any]) -> None:
     """Unknown entries and keys are ParameterErrors with a suggestion."""
     with pytest.raises(ParameterError, match="did you mean 'Beta'"):
-        sim.scenario.apply_overrides(tiny_raw, {"contributors.Betta.pass_rate": 1})
+        sim.scenario.schema.apply_overrides(tiny_raw, {"contributors.Betta.pass_rate": 1})
     with pytest.raises(ParameterError, match="is not a key path"):
-        sim.scenario.apply_overrides(tiny_raw, {"pipeline..teams": 1})
+        sim.scenario.schema.apply_overrides(tiny_raw, {"pipeline..teams": 1})
 
 
 @pytest.mark.parametrize("command", ["run", "compare"])

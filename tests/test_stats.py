@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import stats
+from sim.outputs import stats
 
 TRIALS = 1000
 # With 1,000 trials the coverage estimate of a true 95% interval has sd ≈ 0.007; ±0.03 is > 4 sd,

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 import sim
 from cli import main
 from sim.errors import ParameterError, ScenarioError
-from sim.sweep import (
+from sim.experiments.sweep import (
     Parameter,
     _sobol,
     check_parameters,

@@ -1,0 +1,137 @@
+"""The experiment API that the CLI and notebooks share: :func:`run` and :func:`compare`.
+
+They build a :class:`~sim.experiments.engine.Job` and hand it to the engine with the finalisers
+that draw figures, so the engine itself never imports presentation (see
+:mod:`sim.experiments.engine` for the steps of a run and the run folder's life cycle).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+
+from sim.experiments.engine import (
+    Execution,
+    Job,
+    Progress,
+    Stopping,
+    _check_stopping,
+    _parse_date,
+    _positive,
+    execute,
+    load,
+    scenario_digest,
+)
+from sim.outputs.summaries import compare_summaries, write_run_summaries
+from sim.runs.folder import RunResult
+from sim.scenario.schema import BASE, LoadedScenario
+
+
+def draw_standard_figures(partial: Path) -> None:
+    """Draw the standard figures into a run folder before it is renamed (a finaliser)."""
+    from sim.outputs import plots  # matplotlib is imported only when figures are drawn
+
+    plots.make_all(partial)
+
+
+def standard_figures(plots: bool) -> tuple[Callable[[Path], None], ...]:
+    """The finalisers of a run or comparison: the standard figures, or none."""
+    return (draw_standard_figures,) if plots else ()
+
+
+def run(source: str | Path | LoadedScenario, variant: str = BASE,
+        replications: int | None = None, seed: int | None = None, workers: int | None = None,
+        executor: str | None = None, out: str | Path | None = None, resume: bool = False,
+        progress: Progress | None = None, plots: bool = True,
+        replace: bool = False) -> RunResult:
+    """Run replications of one variant and write a run folder.
+
+    Args:
+        source: a scenario file or a :class:`~sim.scenario.schema.LoadedScenario`.
+        variant: ``"base"`` or a variant's name.
+        replications: how many (default: the scenario's ``run.replications``).
+        seed: root seed (default: the scenario's ``run.seed``).
+        workers: tasks at once (default: CPUs).
+        executor: ``None``/``"processes"``, ``"serial"``, ``"dask-local"`` or ``"dask://ADDR"``.
+        out: run folder (default ``runs/<scenario>-<variant>-<timestamp>``).
+        resume: finish an interrupted run in ``<out>.partial`` (same settings).
+        progress: called as ``progress(finished, total)`` after each task.
+        plots: draw the standard figures into ``plots/`` before the folder is renamed.
+        replace: replace a finished run already at ``out`` once the new one is whole.
+
+    Returns:
+        The finished run (tables and summaries are read from the folder on demand).
+
+    Raises:
+        VariantError, ParameterError, ResultsError, ExecutorError: before anything is written.
+    """
+    loaded = load(source)
+    scenario = loaded.resolve(variant)
+    n = _positive("replications", scenario.run.replications if replications is None
+                  else replications)
+    root = scenario.run.seed if seed is None else int(seed)
+    job = Job(kind="run", loaded=loaded, scenarios={variant: scenario}, seed=root, label=variant,
+              settings={"kind": "run", "scenario": scenario_digest(loaded),
+                        "variants": [variant], "replications": n, "seed": root})
+    return execute(job, Execution(executor, workers, out, resume, progress, replace,
+                             standard_figures(plots)), n,
+                   summarize=write_run_summaries)
+
+
+def compare(source: str | Path | LoadedScenario, variants: Sequence[str] | None = None,
+            replications: int | None = None, seed: int | None = None,
+            workers: int | None = None, executor: str | None = None,
+            out: str | Path | None = None, resume: bool = False,
+            progress: Progress | None = None, at: Sequence[date | str] = (),
+            stopping: Stopping | None = None, plots: bool = True,
+            replace: bool = False) -> RunResult:
+    """Run variants with common random numbers and compare them with the base.
+
+    The base is always run (first), so every variant has paired differences. Writes
+    ``summary/comparison`` (headline outcomes at the horizon and at each ``at`` date, with
+    differences from the base) and ``summary/targets`` besides the run summaries.
+
+    Args:
+        source: a scenario file or a loaded scenario.
+        variants: variant names (default: all of the file's variants).
+        replications: replications per variant; with ``stopping``, the batch size.
+        seed: root seed (default: the scenario's ``run.seed``).
+        workers: tasks at once.
+        executor: see :func:`run`.
+        out: run folder (default ``runs/<scenario>-compare-<timestamp>``).
+        resume: finish an interrupted comparison (same settings).
+        progress: called as ``progress(finished, total)``.
+        plots: draw the standard figures into ``plots/`` before the folder is renamed.
+        replace: replace a finished run already at ``out`` once the new one is whole.
+        at: dates (ISO text or dates) at which to compare besides the horizon.
+        stopping: add batches until the chosen outcome's CI is narrow enough.
+
+    Raises:
+        VariantError: an unknown variant; ParameterError: a bad date, outcome or count.
+    """
+    loaded = load(source)
+    names = list(loaded.names) if variants is None else [BASE, *(v for v in variants
+                                                                  if v != BASE)]
+    names = list(dict.fromkeys(names))
+    scenarios = {name: loaded.resolve(name) for name in names}
+    base = loaded.base
+    n = _positive("replications", base.run.replications if replications is None
+                  else replications)
+    root = base.run.seed if seed is None else int(seed)
+    dates = [_parse_date(d, base) for d in at]
+    if stopping is not None:
+        _check_stopping(stopping, base)
+    job = Job(kind="compare", loaded=loaded, scenarios=scenarios, seed=root, label="compare",
+              settings={"kind": "compare", "scenario": scenario_digest(loaded),
+                        "variants": names, "replications": n, "seed": root,
+                        "at": [d.isoformat() for d in dates],
+                        "stopping": None if stopping is None else asdict(stopping)})
+    return execute(job, Execution(executor, workers, out, resume, progress, replace,
+                             standard_figures(plots)), n,
+                   stopping,
+                   summarize=compare_summaries(dates))
+
+
+__all__ = ["compare", "draw_standard_figures", "run", "standard_figures"]

@@ -1,0 +1,406 @@
+"""Experiments: replications of variants, run on an executor, written to a run folder.
+
+:func:`run` simulates one variant, :func:`compare` several with common random numbers (the
+base always included, so that every variant has paired differences), and
+:func:`sim.sweep.sweep` a design of parameter points. All three share one engine:
+
+1. resolve the scenarios and settings, and check the run folder (nothing is written on bad
+   input: :class:`~sim.errors.VariantError`, :class:`~sim.errors.ParameterError`,
+   :class:`~sim.errors.ResultsError`);
+2. open the executor (:mod:`sim.experiments.executors`; an unreachable cluster is an
+   :class:`~sim.errors.ExecutorError`, still before anything is written);
+3. run the missing (key, replication) tasks, storing each as it finishes
+   (:class:`~sim.runs.folder.RunFolder`), so a killed run resumes where it stopped;
+4. assemble the tables in a fixed order and write the summaries, then the manifest, and rename
+   the folder to its final name.
+
+Replication ``r`` of every variant uses :func:`sim.model.streams.replication_seed` ``(seed, r)``,
+so the results do not depend on the executor, on the number of workers or on the order tasks finish.
+
+Summaries (``summary/``): ``bands`` (mean and percentiles of monthly metrics over
+replications), ``outcomes`` (mean and 95% CI of each scalar outcome), ``targets`` (probability
+of meeting each women's-share target by its date), and for comparisons ``comparison`` (headline
+outcomes with paired differences from the base); they are computed in :mod:`sim.outputs.summaries`.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import logging
+import platform
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from sim.errors import ParameterError
+from sim.experiments.executors import Executor, TaskSpec, open_executor, run_task
+from sim.outputs import catalog, stats
+from sim.outputs.summaries import CATEGORIES
+from sim.runs.folder import TABLES, RunFolder, RunResult
+from sim.scenario.schema import BASE, LoadedScenario, Scenario, load_scenario, unknown_message
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+"""Called as ``progress(finished, total)`` after each task (``total`` grows in sequential runs)."""
+
+OUTCOMES = tuple(catalog.OUTCOMES)
+"""Scalar outcomes of a replication (the ``outcomes`` table, ``docs/outputs.md``)."""
+
+
+# --- Settings ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Execution:
+    """How to run tasks and where to write (none of it changes the results).
+
+    Attributes:
+        executor: ``None`` (local processes), ``"serial"``, ``"dask-local"`` or ``"dask://…"``.
+        workers: tasks at once (default: the number of CPUs).
+        out: the run folder (default ``runs/<scenario>-<label>-<timestamp>``).
+        resume: continue an unfinished run in ``<out>.partial``.
+        progress: called as ``progress(finished, total)``.
+        replace: replace a finished run already at ``out`` once the new one is whole.
+        finalisers: called with the partial folder after the summaries and before the rename
+            (e.g. the standard figures of :mod:`sim.outputs.plots`); the engine itself never
+            imports presentation. A finaliser that fails is logged and the run still finishes.
+    """
+
+    executor: str | None = None
+    workers: int | None = None
+    out: str | Path | None = None
+    resume: bool = False
+    progress: Progress | None = None
+    replace: bool = False
+    finalisers: tuple[Callable[[Path], None], ...] = ()
+
+
+@dataclass(frozen=True)
+class Stopping:
+    """Sequential stopping: add batches of replications until a CI is narrow enough.
+
+    Attributes:
+        halfwidth: stop when the CI half-width of the outcome is at most this.
+        outcome: a scalar outcome name (:data:`OUTCOMES`).
+        mission: the mission (or ``ALL``) of the outcome.
+        category: the category of the outcome.
+        max_replications: stop here whatever the half-width.
+        on: ``"mean"``: the CI of each variant's mean; ``"difference"``: the CI of each
+            variant's paired difference from the base (narrower with common random numbers).
+    """
+
+    halfwidth: float
+    outcome: str = "mean_deployed"
+    mission: str = "ALL"
+    category: str = "all"
+    max_replications: int = 1000
+    on: Literal["mean", "difference"] = "mean"
+
+
+@dataclass(frozen=True)
+class Job:
+    """What to simulate: the scenarios by key, the seed, the tables kept, and the settings.
+
+    ``resolved`` names the scenarios saved in ``resolved/`` when they are not the keyed ones
+    (a sweep saves the scenario its points start from, not every point).
+    """
+
+    kind: Literal["run", "compare", "sweep"]
+    loaded: LoadedScenario
+    scenarios: dict[Any, Scenario]
+    seed: int
+    label: str
+    key_column: str = "variant"
+    tables: tuple[str, ...] = TABLES
+    settings: dict[str, Any] = field(default_factory=dict)
+    resolved: dict[str, Scenario] | None = None
+
+    @property
+    def keys(self) -> list[Any]:
+        """Keys in output order."""
+        return list(self.scenarios)
+
+
+def load(source: str | Path | LoadedScenario) -> LoadedScenario:
+    """A loaded scenario from a path (validated) or as given."""
+    return source if isinstance(source, LoadedScenario) else load_scenario(source)
+
+
+def scenario_text(loaded: LoadedScenario) -> str:
+    """The scenario file as loaded (or the data as YAML when it did not come from a file)."""
+    path = Path(loaded.path)
+    if loaded.path != "<dict>" and path.is_file():
+        return path.read_text(encoding="utf-8")
+    return yaml.safe_dump(loaded.raw, sort_keys=False, allow_unicode=True)
+
+
+def scenario_digest(loaded: LoadedScenario) -> str:
+    """A hash of the scenario's data, to refuse resuming a run with a changed scenario."""
+    import hashlib
+    import json
+
+    text = json.dumps(loaded.raw, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _positive(name: str, value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise ParameterError(f"{name}: got {value!r}, must be a whole number ≥ 1")
+    return int(value)
+
+
+def default_out(loaded: LoadedScenario, label: str) -> Path:
+    """``runs/<scenario name>-<label>-<local timestamp>`` (relative to the working folder)."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    return Path("runs") / f"{loaded.base.name}-{label}-{stamp}"
+
+
+# --- The engine ----------------------------------------------------------------------------------
+
+
+class Session:
+    """One execution of a job: the run folder, the executor and the task counters."""
+
+    def __init__(self, job: Job, execution: Execution, folder: RunFolder, pool: Executor) -> None:
+        self.job = job
+        self.execution = execution
+        self.folder = folder
+        self.pool = pool
+        self.finished = 0
+        self.ran = 0
+
+    def run_replications(self, replications: int) -> None:
+        """Run every missing task of replications ``0 … replications − 1``, saving each."""
+        job = self.job
+        done = self.folder.done(job.keys)
+        wanted = [(key, rep) for rep in range(replications) for key in job.keys]
+        todo = [TaskSpec(key, rep, job.seed, job.scenarios[key], job.tables)
+                for key, rep in wanted if (key, rep) not in done]
+        total = len(wanted)
+        self.finished = total - len(todo)
+        self._report(total)
+        for output in self.pool.imap_unordered(run_task, todo):
+            self.folder.save_task(output)
+            self.finished += 1
+            self.ran += 1
+            self._report(total)
+
+    def _report(self, total: int) -> None:
+        if self.execution.progress is not None:
+            self.execution.progress(self.finished, total)
+
+
+def execute(job: Job, execution: Execution, replications: int,
+            stopping: Stopping | None = None,
+            summarize: Callable[[RunFolder, Job, int], dict[str, Any]] | None = None
+            ) -> RunResult:
+    """Run ``job`` to a finished run folder (see the module docstring) and open it.
+
+    Args:
+        job: what to simulate.
+        execution: how and where.
+        replications: replications per key (with ``stopping``: the batch size).
+        stopping: sequential stopping rule, or ``None`` for a fixed count.
+        summarize: writes the job's summaries into the partial folder; returns manifest extras.
+    """
+    out = Path(execution.out) if execution.out is not None else default_out(job.loaded, job.label)
+    folder = RunFolder.prepare(out, job.settings, execution.resume, job.key_column,
+                               execution.replace)
+    created = datetime.now(UTC).isoformat(timespec="seconds")
+    started = time.perf_counter()
+    with open_executor(execution.executor, execution.workers) as pool:
+        folder.create(scenario_text(job.loaded),
+                      job.resolved if job.resolved is not None else job.scenarios)
+        session = Session(job, execution, folder, pool)
+        extra: dict[str, Any] = {}
+        if stopping is None:
+            session.run_replications(replications)
+            n = replications
+        else:
+            n, extra["stopping"] = _run_sequential(session, replications, stopping)
+        executor_name, workers = pool.name, pool.workers
+    simulated = time.perf_counter() - started
+    rows, timings = folder.assemble(job.keys, n, job.tables)
+    if summarize is not None:
+        extra.update(summarize(folder, job, n))
+    manifest = {
+        "kind": job.kind,
+        "ppsim_version": _ppsim_version(),
+        "git": _git(),
+        "scenario": {"name": job.loaded.base.name, "path": job.loaded.path,
+                     "digest": scenario_digest(job.loaded)},
+        job.key_column + "s": [str(k) for k in job.keys],
+        "replications": n,
+        "seed": job.seed,
+        "executor": executor_name,
+        "workers": workers,
+        "created": created,
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "resumed": folder.resumed,
+        "tasks_run_this_session": session.ran,
+        "timings": {"total_seconds": round(time.perf_counter() - started, 3),
+                    "simulation_seconds": round(simulated, 3),
+                    "task_seconds_sum": round(sum(t.get("seconds", 0.0) for t in timings), 3),
+                    "tasks": timings},
+        "tables": rows,
+        "settings": job.settings,
+        "versions": {"python": platform.python_version(),
+                     **{m: _version(m) for m in ("numpy", "pandas", "pyarrow", "simpy", "scipy",
+                                                 "dask", "distributed", "SALib")}},
+        **extra,
+    }
+    path = folder.finish(manifest, before_rename=_finaliser(execution.finalisers))
+    log.info("run folder written: %s", path)
+    return RunResult.open(path)
+
+
+def _finaliser(finalisers: Sequence[Callable[[Path], None]]) -> Callable[[Path], None] | None:
+    """One callback running every finaliser in order; a failing one is logged, not fatal.
+
+    Tables and summaries are already whole when finalisers run, so a figure that cannot be
+    drawn must never lose a finished run.
+    """
+    if not finalisers:
+        return None
+
+    def run_all(partial: Path) -> None:
+        for finalise in finalisers:
+            try:
+                finalise(partial)
+            except Exception as exc:
+                log.warning("finaliser %s failed (the run's tables are kept): %s",
+                            getattr(finalise, "__name__", finalise), exc)
+
+    return run_all
+
+
+def _run_sequential(session: Session, batch: int, stopping: Stopping
+                    ) -> tuple[int, dict[str, Any]]:
+    """Add batches of ``batch`` replications until the stopping rule holds; (n, record)."""
+    values: dict[tuple[Any, int], float] = {}
+    history: list[dict[str, Any]] = []
+    n = min(batch, stopping.max_replications)
+    while True:
+        session.run_replications(n)
+        width = _criterion(session, n, stopping, values)
+        history.append({"replications": n, "halfwidth": width})
+        log.info("sequential stopping: %d replications, half-width %.4g (target %.4g)",
+                 n, width, stopping.halfwidth)
+        met = bool(np.isfinite(width) and width <= stopping.halfwidth)
+        if met or n >= stopping.max_replications:
+            break
+        n = min(n + batch, stopping.max_replications)
+    record = {"halfwidth_target": stopping.halfwidth, "outcome": stopping.outcome,
+              "mission": stopping.mission, "category": stopping.category, "on": stopping.on,
+              "max_replications": stopping.max_replications, "met": met, "history": history}
+    return n, record
+
+
+def _criterion(session: Session, n: int, stopping: Stopping,
+               values: dict[tuple[Any, int], float]) -> float:
+    """Largest CI half-width of the stopping outcome over variants after ``n`` replications."""
+    job = session.job
+    for key in job.keys:
+        for rep in range(n):
+            if (key, rep) not in values:
+                values[(key, rep)] = _task_outcome(session.folder, key, rep, stopping)
+    rows = pd.DataFrame([{"variant": k, "replication": r, "value": v}
+                         for (k, r), v in values.items() if r < n])
+    rows["outcome"] = stopping.outcome
+    if stopping.on == "difference" and len(job.keys) > 1:
+        table = stats.paired_differences(rows, ["outcome"])
+        table = table[table["variant"] != BASE]
+    else:
+        table = stats.summarize(rows, ["variant", "outcome"])
+    widths = stats.halfwidth(table)
+    return float(widths.max()) if widths.notna().all() else float("nan")
+
+
+def _task_outcome(folder: RunFolder, key: Any, rep: int, stopping: Stopping) -> float:
+    from sim.runs.folder import decode_task
+
+    frame = decode_task(folder.task_path(key, rep))[0]["outcomes"].to_pandas()
+    hit = frame[(frame["outcome"] == stopping.outcome) & (frame["mission"] == stopping.mission)
+                & (frame["category"] == stopping.category)]
+    return float(hit["value"].iloc[0]) if len(hit) else float("nan")
+
+
+def _ppsim_version() -> str:
+    from sim import __version__
+
+    return __version__
+
+
+def _version(module: str) -> str | None:
+    try:
+        return importlib.metadata.version(module)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def _git() -> dict[str, Any] | None:
+    """The commit of the ppsim source tree and whether it has uncommitted changes."""
+    where = Path(__file__).resolve().parent
+    try:
+        commit = subprocess.run(["git", "-C", str(where), "rev-parse", "HEAD"], check=True,
+                                capture_output=True, text=True, timeout=5).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(where), "status", "--porcelain",
+                                "--untracked-files=no"], check=True, capture_output=True,
+                               text=True, timeout=5).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return {"commit": commit, "dirty": bool(dirty)}
+
+
+def _parse_date(value: date | str, scenario: Scenario) -> date:
+    """An ``at`` date within the run's horizon."""
+    try:
+        when = value if isinstance(value, date) else date.fromisoformat(str(value))
+    except ValueError:
+        raise ParameterError(f"at: got {value!r}, expected an ISO date like 2027-01-01") from None
+    if not scenario.run.start <= when < scenario.end:
+        raise ParameterError(f"at: got {when}, must be within the run "
+                             f"({scenario.run.start} to {scenario.end}, exclusive)")
+    return when
+
+
+def _check_stopping(stopping: Stopping, scenario: Scenario) -> None:
+    """Refuse a stopping rule that names an unknown outcome, mission or category."""
+    if stopping.outcome not in OUTCOMES:
+        raise ParameterError(unknown_message("outcome", stopping.outcome, list(OUTCOMES),
+                                             "--outcome"))
+    missions = [*(m.name for m in scenario.missions), "ALL"]
+    if stopping.mission not in missions:
+        raise ParameterError(unknown_message("mission", stopping.mission, missions, "--outcome"))
+    if stopping.category not in CATEGORIES:
+        raise ParameterError(unknown_message("category", stopping.category, list(CATEGORIES),
+                                             "--outcome"))
+    if not stopping.halfwidth > 0:
+        raise ParameterError(f"--until-halfwidth: got {stopping.halfwidth}, must be > 0")
+    _positive("max_replications", stopping.max_replications)
+    if stopping.on not in ("mean", "difference"):
+        raise ParameterError(f"stop on: got {stopping.on!r}, allowed: mean, difference")
+
+
+def parse_outcome(text: str) -> tuple[str, str, str]:
+    """``NAME[:MISSION[:CATEGORY]]`` → (outcome, mission, category); defaults ALL and all."""
+    parts = text.split(":")
+    if len(parts) > 3 or not parts[0]:
+        raise ParameterError(f"--outcome: got {text!r}, expected NAME[:MISSION[:CATEGORY]], "
+                             "e.g. mean_deployed:ALL:all")
+    parts += ["ALL", "all"][len(parts) - 1:]
+    return parts[0], parts[1], parts[2]
+
+
+
+__all__ = ["OUTCOMES", "Execution", "Job", "Stopping", "default_out", "execute", "load",
+           "parse_outcome", "scenario_digest"]

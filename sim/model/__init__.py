@@ -1,0 +1,25 @@
+"""The model layer: one replication of the SimPy world, from a resolved scenario to tables.
+
+State (:mod:`~sim.model.personnel`, :mod:`~sim.model.contributors`, :mod:`~sim.model.missions`),
+timing processes (:mod:`~sim.model.pipeline`, :mod:`~sim.model.assessment`, :mod:`~sim.model.units`,
+:mod:`~sim.model.teams`), pure decisions (:mod:`~sim.model.policies`), random streams
+(:mod:`~sim.model.streams`) and observation (:mod:`~sim.model.observe`, :mod:`~sim.model.metrics`),
+tied together by :mod:`~sim.model.replication`.
+"""
+
+from __future__ import annotations
+
+from sim.lazy import exports
+
+_EXPORTS = {
+    "simulate": "replication",
+    "build_world": "replication",
+    "start_processes": "replication",
+    "Decisions": "world",
+    "World": "world",
+}
+
+
+__getattr__ = exports(__name__, _EXPORTS)
+
+__all__ = sorted(_EXPORTS)

@@ -1,0 +1,111 @@
+"""Member states at run time: their pools of eligible officers, who is abroad, who is resting.
+
+A contributor's *pool* is its eligible officers (national strength × eligible share), split by
+gender (national women's share) and skill (the skill shares, raised by specialist training).
+Officers nominated, assessed, travelling or serving are *abroad*; after they return they *cool
+down* for the pipeline's cool-down period before they can be nominated again. Availability is
+pool − abroad − cooling, by gender and skill; the ceiling caps everyone abroad at once.
+"""
+
+from __future__ import annotations
+
+import heapq
+
+import numpy as np
+
+from sim.model.policies import PolicyBook
+from sim.scenario.schema import Contributor
+
+
+class ContributorState:
+    """A contributor's pools and counters during one replication.
+
+    Args:
+        index: position in the model's contributor list.
+        spec: the validated contributor.
+        skills: the scenario's specialist skills, in order (skill index = position + 1).
+        join_day, leave_day: days it takes part (inclusive start, exclusive end).
+    """
+
+    def __init__(
+        self, index: int, spec: Contributor, skills: list[str], join_day: float, leave_day: float
+    ) -> None:
+        self.index = index
+        self.spec = spec
+        self.name = spec.name
+        self.join_day = join_day
+        self.leave_day = leave_day
+        pool = spec.police_strength * spec.eligible_share
+        women = spec.women_share if spec.pool_women_share is None else spec.pool_women_share
+        self.pool_by_gender = np.array([pool * (1 - women), pool * women])
+        self.base_shares = np.array([spec.skills.get(s, 0.0) for s in skills])
+        self.skills = skills
+        k = len(skills) + 1
+        self.abroad = np.zeros((2, k), dtype=np.int64)
+        self.cooling = np.zeros((2, k), dtype=np.int64)
+        self._resting: list[tuple[float, int, int, int]] = []
+        self._pools: dict[int, np.ndarray] = {}
+        self.units_in_use = 0
+        self.languages = frozenset(spec.languages)
+
+    def active(self, day: float) -> bool:
+        """Whether the contributor takes part on ``day``."""
+        return self.join_day <= day < self.leave_day
+
+    def skill_shares(self, day: float, policies: PolicyBook) -> np.ndarray:
+        """Shares of the pool by skill index (general first) on ``day``, after training."""
+        shares = self.base_shares.copy()
+        for i, skill in enumerate(self.skills):
+            shares[i] *= policies.skill_share_multiplier(day, skill)
+        total = shares.sum()
+        if total > 1:
+            shares /= total
+        return np.concatenate(([1.0 - shares.sum()], shares))
+
+    def _release(self, day: float) -> None:
+        """Move officers whose cool-down ended back into the pool."""
+        while self._resting and self._resting[0][0] <= day:
+            _, woman, skill, n = heapq.heappop(self._resting)
+            self.cooling[woman, skill] -= n
+
+    def pool(self, day: float, policies: PolicyBook) -> np.ndarray:
+        """Eligible officers by (gender, skill) on ``day`` (cached until training changes it)."""
+        epoch = policies.training_epoch(day)
+        pool = self._pools.get(epoch)
+        if pool is None:
+            pool = np.floor(np.outer(self.pool_by_gender, self.skill_shares(day, policies)))
+            self._pools[epoch] = pool
+        return pool
+
+    def available(self, day: float, policies: PolicyBook) -> np.ndarray:
+        """Officers available for nomination on ``day``, shape (gender, skill), never negative."""
+        if self._resting and self._resting[0][0] <= day:
+            self._release(day)
+        return np.maximum(self.pool(day, policies) - self.abroad - self.cooling, 0)
+
+    def headroom(self) -> int:
+        """Officers it may still send abroad under its ceiling (large when it has none)."""
+        if self.spec.ceiling is None:
+            return 10**9
+        return max(self.spec.ceiling - int(self.abroad.sum()), 0)
+
+    def send(self, woman: int, skill: int, n: int = 1) -> None:
+        """Count ``n`` officers as abroad (nominated through serving)."""
+        self.abroad[woman, skill] += n
+
+    def come_home(self, day: float, woman: int, skill: int, n: int, cool_down: float) -> None:
+        """Officers return: no longer abroad, resting for ``cool_down`` days."""
+        self.abroad[woman, skill] -= n
+        if cool_down > 0:
+            self.cooling[woman, skill] += n
+            heapq.heappush(self._resting, (day + cool_down, woman, skill, n))
+
+    def propensity(self, day: float, hardship: float, sensitivity: float,
+                   policies: PolicyBook) -> float:
+        """Probability it answers a requested nomination for a mission of ``hardship``."""
+        p = self.spec.ipo_propensity * policies.propensity_multiplier(day, self.spec.women_share)
+        return min(max(p * (1.0 - sensitivity * hardship), 0.0), 1.0)
+
+    def free_units(self, day: float, policies: PolicyBook) -> int:
+        """Formed units it can still field on ``day``."""
+        return max(self.spec.fpu_capacity + policies.extra_fpu_capacity(day) - self.units_in_use, 0)

@@ -1,0 +1,199 @@
+"""Missions at run time: authorized posts over time, vacancies, and who is there.
+
+A mission authorizes individual posts and formed units by a schedule of steps between its start
+and end. A *vacancy* opens when an authorized post is empty: at the start, when a step raises
+the posts, or when an officer leaves without a replacement already there. The vacancy ledger
+keeps the days vacancies opened (oldest filled first) so that each arrival records how long its
+post waited: the time from vacancy to deployment.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import deque
+from datetime import date
+
+import numpy as np
+
+from sim.model.personnel import Officer, Unit
+from sim.scenario.schema import Mission, day_of
+
+
+class Schedule:
+    """A step function of days: the value of the last step on or before a day (0 before any).
+
+    Args:
+        steps: {date: value} from the scenario.
+        start: the run's start date (day 0).
+        active: (first, last) days the mission exists; the value is 0 outside.
+    """
+
+    def __init__(self, steps: dict[date, int] | dict[date, float], start: date,
+                 active: tuple[float, float]) -> None:
+        ordered = sorted((day_of(start, d), float(v)) for d, v in steps.items())
+        self.days = [d for d, _ in ordered]
+        self.values = [v for _, v in ordered]
+        self.first, self.last = active
+
+    def at(self, day: float) -> float:
+        """The value in force on ``day``; during a warm-up (day < 0), the value on day 0."""
+        day = max(day, 0.0)
+        if day < self.first or day >= self.last:
+            return 0.0
+        i = bisect.bisect_right(self.days, day) - 1
+        return self.values[i] if i >= 0 else 0.0
+
+    def change_days(self, horizon: float) -> list[float]:
+        """Days in (0, horizon) when the value may change (steps, start, end)."""
+        days = {d for d in [*self.days, self.first, self.last] if 0 < d < horizon}
+        return sorted(days)
+
+    def next_day_above(self, day: float, level: float, horizon: float) -> float | None:
+        """First day ≥ ``day`` (before ``horizon``) on which the value exceeds ``level``."""
+        if self.at(day) > level:
+            return day
+        for d in self.change_days(horizon):
+            if d > day and self.at(d) > level:
+                return d
+        return None
+
+
+class VacancyLedger:
+    """Days on which the still-open vacancies opened, and early arrivals not yet matched.
+
+    ``credit`` counts officers who arrived before the post they fill fell vacant (a replacement
+    arriving before the outgoing officer leaves); the next departure then opens no vacancy.
+    """
+
+    def __init__(self) -> None:
+        self.opened: deque[float] = deque()
+        self.credit = 0
+
+    def open(self, day: float, n: int = 1) -> None:
+        """``n`` posts fall vacant on ``day`` (unless early arrivals already cover them)."""
+        for _ in range(n):
+            if self.credit > 0:
+                self.credit -= 1
+            else:
+                self.opened.append(day)
+
+    def fill(self, day: float) -> float:
+        """An officer arrives: days the oldest vacancy waited (0 if it arrived early)."""
+        if self.opened:
+            return day - self.opened.popleft()
+        self.credit += 1
+        return 0.0
+
+    def close(self, n: int) -> None:
+        """``n`` posts are abolished: drop the most recently opened vacancies."""
+        for _ in range(min(n, len(self.opened))):
+            self.opened.pop()
+
+
+class SkillCounts:
+    """Officer counts by skill index with a running total (cheaper than summing arrays)."""
+
+    __slots__ = ("by_skill", "total")
+
+    def __init__(self, skills: int) -> None:
+        self.by_skill = [0] * skills
+        self.total = 0
+
+    def add(self, skill: int, n: int = 1) -> None:
+        """Add ``n`` (negative to remove) officers of ``skill``."""
+        self.by_skill[skill] += n
+        self.total += n
+
+    def array(self) -> np.ndarray:
+        """The counts by skill as an array."""
+        return np.array(self.by_skill, dtype=float)
+
+
+class MissionState:
+    """A mission's schedules, vacancies and people during one replication.
+
+    Args:
+        index: position in the model's mission list.
+        spec: the validated mission.
+        start: the run's start date.
+        skills: the scenario's specialist skills, in order.
+        horizon: the run's length in days.
+    """
+
+    def __init__(self, index: int, spec: Mission, start: date, skills: list[str],
+                 horizon: float) -> None:
+        self.index = index
+        self.spec = spec
+        self.name = spec.name
+        self.start_day = day_of(start, spec.start)
+        self.end_day = day_of(start, spec.end) if spec.end else float("inf")
+        active = (self.start_day, self.end_day)
+        self.ipo = Schedule(spec.ipo_posts, start, active)
+        self.units = Schedule(spec.fpu_units, start, active)
+        self.targets: dict[str, Schedule] = {
+            cat: Schedule(steps, start, (-float("inf"), float("inf")))
+            for cat, steps in spec.women_target.items()
+        }
+        k = len(skills) + 1
+        self.skill_posts = np.zeros(k)
+        for i, skill in enumerate(skills):
+            self.skill_posts[i + 1] = spec.specialist_posts.get(skill, 0)
+        self.languages = frozenset(spec.languages)
+        self.ledger = VacancyLedger()
+        self.roster: list[Officer] = []
+        self.serving: dict[Officer, None] = {}  # insertion-ordered, so iteration is reproducible
+        # IPO counts by skill index, for calls: in the pipeline, travelling, leaving soon.
+        self.pipeline = SkillCounts(k)  # nominated + assessing
+        self.waiting = SkillCounts(k)
+        self.travelling = SkillCounts(k)
+        self.due_out = SkillCounts(k)
+        self.serving_ipo = SkillCounts(k)
+        # officers due to leave, in the order they became due (= order of tour end), and how
+        # many of them already have a replacement on the way
+        self.due_queue: deque[Officer] = deque()
+        self.claims = 0
+        self.unit_slots: list[Unit | None] = []
+        self.units_serving = 0
+        self.spt_authorized = 0
+        self.spt_skill_posts = np.zeros(k)
+        self._gap_since = 0.0
+        self._gap_units = 0.0
+        self.gap_unit_days = 0.0
+        self.horizon = horizon
+
+    def active(self, day: float) -> bool:
+        """Whether the mission exists on ``day`` (during a warm-up, whether it does on day 0)."""
+        return self.start_day <= max(day, 0.0) < self.end_day
+
+    def open_posts(self, day: float) -> int:
+        """Individual posts free now or within the replacement lead (for selection)."""
+        committed = self.serving_ipo.total - self.due_out.total + self.travelling.total
+        return int(self.ipo.at(day) - committed)
+
+    def empty_posts_uncovered(self, day: float) -> int:
+        """Posts empty now that no officer on the way is meant for (fill these at once)."""
+        covering = self.travelling.total - self.claims
+        return int(self.ipo.at(day) - self.serving_ipo.total - covering)
+
+    def claim_due(self) -> Officer | None:
+        """The serving officer leaving soonest whose post has no replacement on the way yet."""
+        while self.due_queue:
+            officer = self.due_queue.popleft()
+            if officer.due_out and not officer.claimed and officer.tour_end != float("inf"):
+                officer.claimed = True
+                self.claims += 1
+                return officer
+        return None
+
+    def touch_units(self, day: float) -> None:
+        """Accrue unit-days without a unit up to ``day``, then re-read the current gap."""
+        self.gap_unit_days += (day - self._gap_since) * self._gap_units
+        self._gap_since = day
+        self._gap_units = max(self.units.at(day) - self.units_serving, 0.0)
+
+    def women_target(self, category: str, day: float) -> float:
+        """Target women's share for ``category`` on ``day`` (NaN if none is set yet)."""
+        schedule = self.targets.get(category)
+        if schedule is None or day < schedule.days[0]:
+            return float("nan")
+        return schedule.at(day)

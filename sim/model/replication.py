@@ -1,0 +1,216 @@
+"""One replication: build the SimPy world from a scenario and its random streams, run, tabulate.
+
+:func:`simulate` is the whole model as a function: (resolved scenario, replication, seed) →
+tables. It builds a :class:`World` (contributors, missions, the assessment centre, the observer,
+the policy book and the decision functions), starts the timing processes of
+:mod:`sim.model.pipeline` (individual officers), :mod:`sim.model.units` (formed units),
+:mod:`sim.model.teams` (specialized teams and standing capacity) and the monthly snapshots, runs
+to the horizon and returns the tables of ``docs/outputs.md``.
+
+Researchers can replace any decision with their own function without editing the package::
+
+    from sim.model import Decisions, simulate
+    def seniority_first(candidates, posts, women_first): ...
+    tables = simulate(scenario, 0, decisions=Decisions(select_candidates=seniority_first))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import simpy
+
+from sim.model import pipeline, teams, units
+from sim.model.assessment import AssessmentCentre
+from sim.model.contributors import ContributorState
+from sim.model.metrics import TargetPoint
+from sim.model.missions import MissionState
+from sim.model.observe import Observer
+from sim.model.personnel import Category
+from sim.model.policies import PolicyBook, TimedLever
+from sim.model.streams import Streams, replication_seed
+from sim.model.world import STANDING, Decisions, World
+from sim.scenario.levers import AssessmentCapacity, NewContributorOutreach
+from sim.scenario.schema import Contributor, Scenario, add_months, day_of
+
+
+def month_starts(scenario: Scenario) -> list[date]:
+    """Snapshot dates: the start and the same day of each following month of the run."""
+    return [add_months(scenario.run.start, k) for k in range(scenario.months)]
+
+
+def build_world(scenario: Scenario, seed: np.random.SeedSequence,
+                decisions: Decisions | None = None) -> World:
+    """Create the environment, the state objects and the policy book (no processes yet)."""
+    start = scenario.run.start
+    horizon = scenario.horizon_days
+    skills = list(scenario.skills)
+    book = PolicyBook([
+        TimedLever(day_of(start, p.start) if p.start else -np.inf, p) for p in scenario.policies
+    ])
+    extra = sum(p.max_new for p in scenario.policies if isinstance(p, NewContributorOutreach))
+    contributors = [
+        ContributorState(i, c, skills,
+                         day_of(start, c.joins) if c.joins else -np.inf,
+                         day_of(start, c.leaves) + 1 if c.leaves else np.inf)
+        for i, c in enumerate(scenario.contributors)
+    ]
+    standing_spec = Contributor(name=STANDING, police_strength=0, women_share=0.3)
+    standing = ContributorState(len(contributors), standing_spec, skills, -np.inf, np.inf)
+    contributors.append(standing)
+    missions = [MissionState(i, m, start, skills, horizon) for i, m in enumerate(scenario.missions)]
+    observer = Observer([m.name for m in missions], len(contributors) + extra, skills,
+                        month_starts(scenario))
+    observer.contributor_names = [c.name for c in contributors]
+    world = World(
+        env=simpy.Environment(initial_time=-scenario.warmup_days),
+        scenario=scenario,
+        streams=Streams(seed),
+        policies=book,
+        decisions=decisions or Decisions(),
+        observer=observer,
+        contributors=contributors,
+        missions=missions,
+        horizon=horizon,
+        standing=standing,
+    )
+    default_teams = scenario.pipeline.assessment.teams
+    world.assessment = AssessmentCentre(
+        world.env,
+        lambda day: book.assessment_teams(day, default_teams),
+        scenario.pipeline.assessment.candidates_per_team_month,
+        lambda officer: pipeline.assessed(world, officer),
+    )
+    return world
+
+
+def start_processes(world: World) -> None:
+    """Place the officers serving at the start and start every timing process."""
+    teams.start_standing_capacity(world)
+    for mission in world.missions:
+        pipeline.initial_staffing(world, mission)
+        units.initial_units(world, mission)
+        world.env.process(mission_schedule(world, mission))
+        teams.start_projects(world, mission)
+    world.env.process(pipeline.calls(world))
+    world.env.process(snapshots(world))
+    for timed in world.policies.all_of(NewContributorOutreach):
+        world.env.process(outreach(world, timed))
+    for timed in world.policies.all_of(AssessmentCapacity):
+        if timed.start_day > world.env.now:
+            world.env.timeout(timed.start_day - world.env.now).callbacks.append(
+                lambda _e: world.assessment.dispatch())
+
+
+def mission_schedule(world: World, mission: MissionState) -> Generator[simpy.Event, Any, None]:
+    """Apply the mission's steps when they come: surges open vacancies, cuts draw down."""
+    days = sorted(set(mission.ipo.change_days(world.horizon))
+                  | set(mission.units.change_days(world.horizon)))
+    posts = mission.ipo.at(world.env.now)
+    for day in days:
+        yield world.env.timeout(day - world.env.now)
+        new_posts = mission.ipo.at(day)
+        if new_posts > posts:
+            mission.ledger.open(day, int(new_posts - posts))
+            teams.surge(world, mission, int(new_posts - posts))
+        elif new_posts < posts:
+            mission.ledger.close(int(posts - new_posts))
+            pipeline.draw_down(world, mission, int(new_posts))
+        posts = new_posts
+        units.draw_down(world, mission)
+        pipeline.fill_posts(world, mission)
+
+
+def snapshots(world: World) -> Generator[simpy.Event, Any, None]:
+    """Record the counters at the start of every month."""
+    scenario = world.scenario
+    start = scenario.run.start
+    cats = len(Category)
+    for k, when in enumerate(world.observer.months):
+        day = day_of(start, when)
+        yield world.env.timeout(day - world.env.now)
+        _record(world, k, day, cats)
+    end = world.horizon
+    yield world.env.timeout(max(end - world.env.now - 1e-9, 0))
+    _record(world, len(world.observer.months), end, cats)
+
+
+def _record(world: World, k: int, day: float, cats: int) -> None:
+    m = len(world.missions)
+    due = np.array([mi.due_out.total for mi in world.missions])
+    authorized = np.zeros((m, cats))
+    targets = np.full((m, cats), np.nan)
+    skill_posts = np.zeros((m, len(world.scenario.skills) + 1))
+    multiplier = np.ones(m)
+    gap = np.zeros(m)
+    for i, mi in enumerate(world.missions):
+        mi.touch_units(day)
+        gap[i] = mi.gap_unit_days
+        mi.gap_unit_days = 0.0
+        authorized[i] = (mi.ipo.at(day), mi.units.at(day) * mi.spec.fpu_unit_size,
+                         mi.spt_authorized)
+        targets[i, Category.IPO] = mi.women_target("ipo", day)
+        targets[i, Category.FPU] = mi.women_target("fpu", day)
+        skill_posts[i] = mi.skill_posts * (mi.ipo.at(day) > 0) + mi.spt_skill_posts
+        multiplier[i] = world.policies.investigative_multiplier(day, mi.name)
+    if k < len(world.observer.months):
+        world.observer.snapshot(k, due, authorized, targets, skill_posts, multiplier, gap)
+    else:  # the closing record only completes the last month's flows
+        world.observer.snap_flows[k - 1] = np.array(world.observer.flows)
+        world.observer.snap_gap[k - 1] = gap
+
+
+def outreach(world: World, timed: TimedLever) -> Generator[simpy.Event, Any, None]:
+    """New contributors join at a Poisson rate, each a copy of the lever's profile."""
+    lever = timed.lever
+    assert isinstance(lever, NewContributorOutreach)
+    rng = world.rng("outreach.join", lever.profile)
+    profile = next(c for c in world.scenario.contributors if c.name == lever.profile)
+    yield world.env.timeout(max(timed.start_day - world.env.now, 0))
+    if lever.joining_rate_per_year <= 0:
+        return
+    for i in range(lever.max_new):
+        yield world.env.timeout(float(rng.exponential(365.25 / lever.joining_rate_per_year)))
+        spec = profile.model_copy(update={"name": f"{profile.name} (new {i + 1})",
+                                          "joins": None, "leaves": None})
+        index = len(world.contributors)
+        world.contributors.append(
+            ContributorState(index, spec, list(world.scenario.skills), world.env.now, np.inf))
+        world.observer.contributor_names.append(spec.name)
+
+
+def target_points(scenario: Scenario) -> list[TargetPoint]:
+    """Every women's-share target point (mission, category, date, share) of the scenario."""
+    return [
+        (m.name, category, when, share)
+        for m in scenario.missions
+        for category, steps in m.women_target.items()
+        for when, share in sorted(steps.items())
+    ]
+
+
+def simulate(scenario: Scenario, replication: int = 0, seed: int | None = None,
+             decisions: Decisions | None = None) -> dict[str, pd.DataFrame]:
+    """Run one replication and return its tables (``docs/outputs.md``).
+
+    Args:
+        scenario: a resolved scenario (``load_scenario(path).resolve(variant)``).
+        replication: replication number; with ``seed`` it picks the random streams. Variants of
+            one scenario share streams for the same replication (common random numbers).
+        seed: root seed; ``None`` uses ``scenario.run.seed``.
+        decisions: replacement decision functions (default: the stock rules).
+    """
+    root = scenario.run.seed if seed is None else seed
+    world = build_world(scenario, replication_seed(root, replication), decisions)
+    start_processes(world)
+    world.env.run(until=world.horizon)
+    costs = scenario.costs
+    rates = (costs.ipo_officer_month, costs.fpu_officer_month, costs.spt_officer_month)
+    return world.observer.tables(rates, target_points(scenario))
+
+
+__all__ = ["Decisions", "World", "build_world", "simulate", "start_processes"]

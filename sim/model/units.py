@@ -1,0 +1,197 @@
+"""Formed police units: generation, pre-deployment assessment, tours and rotation gaps.
+
+Each authorized unit post of a mission is a *slot* with one SimPy process. Life cycle of a slot::
+
+    needed on day D ──(D − rotation lead)──► request: a contributor with a free unit is chosen
+      ──(generation delay)──► pre-deployment assessment ──(fail: remedial delay, again)──►
+      ──(travel)──► arrives on max(ready, D) and serves a tour ──► next needed on its tour end
+
+The outgoing unit leaves at its tour end whatever happens; a replacement that is late leaves the
+post empty (a rotation gap, counted in unit-days). Units are blocks of officers: their
+composition (size, women) is counted, not simulated person by person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import simpy
+
+from sim.model.assessment import MONTH_DAYS
+from sim.model.contributors import ContributorState
+from sim.model.missions import MissionState
+from sim.model.personnel import GENERAL, Category, State, Unit
+from sim.model.streams import draw_delay
+
+if TYPE_CHECKING:
+    from sim.model.world import World
+
+FPU = Category.FPU
+
+
+def initial_units(world: World, mission: MissionState) -> None:
+    """Place the units serving at the start and start one process per unit slot."""
+    slots = int(max([*mission.units.values, 0]))
+    mission.unit_slots = [None] * slots
+    now = world.env.now
+    serving = min(mission.spec.initial.fpu_units, slots) if mission.active(now) else 0
+    rng = world.rng("initial.units", mission.name)
+    tour = world.scenario.pipeline.units.tour_months * MONTH_DAYS
+    for j in range(slots):
+        unit = None
+        if j < serving:
+            contributor = _choose(world, mission, rng)
+            if contributor is not None:
+                unit = _new_unit(world, mission, contributor, rng, State.SERVING)
+                _serve(world, mission, unit, j, float(rng.uniform(0.0, tour)))
+        world.env.process(slot(world, mission, j, unit))
+    mission.touch_units(now)
+
+
+def slot(world: World, mission: MissionState, j: int,
+         current: Unit | None) -> Generator[simpy.Event, Any, None]:
+    """Keep unit post ``j`` of ``mission`` filled for as long as it is authorized."""
+    env = world.env
+    pipe = world.scenario.pipeline
+    rng = world.rng("unit.slot", f"{mission.name}/{j}")
+    needed = current.tour_end if current is not None else \
+        mission.units.next_day_above(env.now, j, world.horizon)
+    while needed is not None and needed < world.horizon:
+        yield env.timeout(max(needed - pipe.units.rotation_lead_days - env.now, 0.0))
+        day = max(env.now, needed)
+        if mission.units.at(day) <= j:
+            needed = mission.units.next_day_above(day, j, world.horizon)
+            continue
+        contributor = _choose(world, mission, rng)
+        while contributor is None:
+            yield env.timeout(pipe.call_interval_days)
+            contributor = _choose(world, mission, rng)
+        unit = _new_unit(world, mission, contributor, rng, State.NOMINATED)
+        yield env.timeout(draw_delay(rng, pipe.units.generation_delay.mean_days,
+                                     pipe.units.generation_delay.cv))
+        _move(world, unit, State.ASSESSING)
+        while True:
+            world.observer.flow(mission.index, FPU, "assessed", unit.size)
+            if rng.random() < contributor.spec.fpu_pass_rate:
+                break
+            yield env.timeout(pipe.units.remedial_delay_days)
+        world.observer.flow(mission.index, FPU, "passed", unit.size)
+        _move(world, unit, State.TRAVELLING)
+        yield env.timeout(draw_delay(rng, pipe.units.travel_delay.mean_days,
+                                     pipe.units.travel_delay.cv))
+        if needed > env.now:
+            yield env.timeout(needed - env.now)
+        if mission.units.at(env.now) <= j:
+            world.observer.flow(mission.index, FPU, "drawdowns", unit.size)
+            _go_home(world, unit)
+            needed = mission.units.next_day_above(env.now, j, world.horizon)
+            continue
+        world.observer.waited(mission.index, FPU, env.now - needed)
+        _serve(world, mission, unit, j, pipe.units.tour_months * MONTH_DAYS)
+        needed = unit.tour_end
+
+
+def _choose(world: World, mission: MissionState, rng: np.random.Generator
+            ) -> ContributorState | None:
+    """The contributor asked for a unit: free capacity × propensity, gender rule permitting."""
+    now = world.env.now
+    pipe = world.scenario.pipeline
+    rule = world.policies.unit_women_minimum(now, mission.name)
+    members = [c for c in world.members if c.active(now)]
+    weights = np.zeros(len(members))
+    for i, c in enumerate(members):
+        free = c.free_units(now, world.policies)  # cheapest test first: most have none free
+        size = c.spec.fpu_unit_size
+        if free <= 0 or c.headroom() < size:
+            continue
+        if c.available(now, world.policies)[:, GENERAL].sum() < size:
+            continue
+        w = free * c.propensity(now, mission.spec.hardship, pipe.hardship_sensitivity,
+                                world.policies)
+        if rule is not None and not rule.funded and c.spec.fpu_women_share < rule.min_women_share:
+            w *= rule.unfunded_weight
+        weights[i] = w
+    index = world.decisions.choose_weighted(weights, rng)
+    return members[index] if index >= 0 else None
+
+
+def _new_unit(world: World, mission: MissionState, contributor: ContributorState,
+              rng: np.random.Generator, state: State) -> Unit:
+    """Generate a unit: its composition, the contributor's capacity and the census."""
+    now = world.env.now
+    spec = contributor.spec
+    rule = world.policies.unit_women_minimum(now, mission.name)
+    minimum = 0.0
+    if rule is not None and (rule.funded or spec.fpu_women_share >= rule.min_women_share):
+        minimum = rule.min_women_share
+    women = int(world.decisions.unit_women(spec.fpu_unit_size, spec.fpu_women_share, minimum, rng))
+    unit = Unit(FPU, contributor.index, mission.index, spec.fpu_unit_size, women)
+    unit.state = state
+    contributor.units_in_use += 1
+    contributor.send(1, GENERAL, women)
+    contributor.send(0, GENERAL, unit.size - women)
+    world.observer.generate(FPU, state, unit.size)
+    if state is State.NOMINATED:
+        world.observer.flow(mission.index, FPU, "nominations", unit.size)
+        world.observer.flow(mission.index, FPU, "nominations_women", women)
+    return unit
+
+
+def _move(world: World, unit: Unit, new: State) -> None:
+    world.observer.move(unit.category, unit.state, new, unit.size)
+    unit.state = new
+
+
+def _serve(world: World, mission: MissionState, unit: Unit, j: int, tour_days: float) -> None:
+    """The unit takes up slot ``j`` for ``tour_days``; its departure is scheduled."""
+    now = world.env.now
+    if unit.state is not State.SERVING:
+        _move(world, unit, State.SERVING)
+        world.observer.flow(mission.index, FPU, "arrivals", unit.size)
+        world.observer.flow(mission.index, FPU, "arrivals_women", unit.women)
+    mission.unit_slots[j] = unit
+    mission.units_serving += 1
+    mission.touch_units(now)
+    world.observer.serve(mission.index, FPU, unit.contributor, unit.women,
+                         unit.size - unit.women, GENERAL, 1)
+    unit.tour_end = now + tour_days
+    world.env.timeout(tour_days).callbacks.append(partial(_leave_event, world, unit, j))
+
+
+def _leave_event(world: World, unit: Unit, j: int, _event: simpy.Event) -> None:
+    if unit.state is State.SERVING:
+        leave(world, unit, j, "rotations")
+
+
+def leave(world: World, unit: Unit, j: int, reason: str) -> None:
+    """The unit leaves slot ``j`` (rotation or drawdown) and goes home."""
+    mission = world.missions[unit.mission]
+    mission.unit_slots[j] = None
+    mission.units_serving -= 1
+    mission.touch_units(world.env.now)
+    world.observer.serve(mission.index, FPU, unit.contributor, unit.women,
+                         unit.size - unit.women, GENERAL, -1)
+    world.observer.flow(mission.index, FPU, reason, unit.size)
+    _go_home(world, unit)
+
+
+def _go_home(world: World, unit: Unit) -> None:
+    contributor = world.contributors[unit.contributor]
+    _move(world, unit, State.RETURNED)
+    contributor.units_in_use -= 1
+    cool = world.scenario.pipeline.cool_down_days
+    contributor.come_home(world.env.now, 1, GENERAL, unit.women, cool)
+    contributor.come_home(world.env.now, 0, GENERAL, unit.size - unit.women, cool)
+
+
+def draw_down(world: World, mission: MissionState) -> None:
+    """Units in slots beyond the authorized number leave now."""
+    authorized = int(mission.units.at(world.env.now))
+    for j in range(authorized, len(mission.unit_slots)):
+        unit = mission.unit_slots[j]
+        if unit is not None and unit.state is State.SERVING:
+            leave(world, unit, j, "drawdowns")
+    mission.touch_units(world.env.now)

@@ -1,0 +1,1 @@
+"""The outputs layer: statistics, summaries, validation, figures and the report, for people."""

@@ -1,0 +1,197 @@
+"""Statistics over replications: pure functions from tidy DataFrames to tidy DataFrames.
+
+Every function here takes stacked replications (one row per replication and key, a numeric
+column) and returns one row per key. Nothing reads files or keeps state, so the same functions
+serve the run folder's summaries, the sequential stopping rule and notebooks.
+
+Conventions:
+
+- Confidence intervals are two-sided, t-based (Student's t with ``n − 1`` degrees of freedom)
+  around the mean of independent replications, at ``level`` (default 0.95). NaN values (a
+  quantity undefined in a replication, e.g. a share with nobody deployed) are left out, so ``n``
+  counts the replications where the quantity exists; fewer than two gives NaN bounds.
+- **Paired differences** (``variant − base``) are taken replication by replication: variants
+  share random numbers (common random numbers, see :mod:`sim.model.streams`), so the spread of the
+  differences, not of each variant, measures the uncertainty of the comparison.
+- **Probabilities** of meeting a target are shares of replications, with Wilson score intervals
+  (well behaved at 0 and 1, unlike the normal approximation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+PERCENTILES: tuple[int, ...] = (5, 25, 50, 75, 95)
+"""Percentiles reported in bands (the 90% band is p5–p95, the 50% band p25–p75)."""
+
+
+def t_quantile(n: np.ndarray | int, level: float = 0.95) -> np.ndarray:
+    """Student's t quantile for a two-sided ``level`` interval from ``n`` observations.
+
+    Returns NaN where ``n < 2`` (no spread to estimate).
+    """
+    from scipy import stats as _scipy_stats  # lazily: scipy.stats takes ~1 s to import
+
+    n_arr = np.asarray(n, dtype=float)
+    df = np.where(n_arr >= 2, n_arr - 1, np.nan)
+    return np.asarray(_scipy_stats.t.ppf((1 + level) / 2, df))
+
+
+def mean_ci(values: Sequence[float] | np.ndarray, level: float = 0.95
+            ) -> tuple[int, float, float, float]:
+    """``(n, mean, ci_low, ci_high)`` of the non-NaN ``values`` with a t-based interval."""
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    n = int(x.size)
+    if n == 0:
+        return 0, float("nan"), float("nan"), float("nan")
+    mean = float(x.mean())
+    if n < 2:
+        return n, mean, float("nan"), float("nan")
+    half = float(t_quantile(n, level)) * float(x.std(ddof=1)) / np.sqrt(n)
+    return n, mean, mean - half, mean + half
+
+
+def summarize(df: pd.DataFrame, by: Sequence[str], value: str = "value",
+              level: float = 0.95) -> pd.DataFrame:
+    """Mean and t-based CI of ``value`` over the rows of each ``by`` group.
+
+    Returns:
+        One row per group (in order of first appearance) with the ``by`` columns and ``n``,
+        ``mean``, ``sd``, ``ci_low``, ``ci_high``.
+    """
+    by = list(by)
+    grouped = df.groupby(by, sort=False, dropna=False, observed=True)[value]
+    out = grouped.agg(n="count", mean="mean", sd="std").reset_index()
+    half = t_quantile(out["n"].to_numpy(), level) * out["sd"].to_numpy() / np.sqrt(
+        out["n"].clip(lower=1).to_numpy())
+    # A constant sample has sd 0: the interval is the point (t·0 = 0 even when t is finite).
+    half = np.where(out["sd"].to_numpy() == 0, 0.0, half)
+    half = np.where(out["n"].to_numpy() >= 2, half, np.nan)
+    out["ci_low"] = out["mean"] - half
+    out["ci_high"] = out["mean"] + half
+    out["n"] = out["n"].astype("int64")
+    return out
+
+
+def halfwidth(summary: pd.DataFrame) -> pd.Series:
+    """Half-widths ``(ci_high − ci_low) / 2`` of a :func:`summarize` (or difference) table."""
+    low = "ci_low" if "ci_low" in summary else "diff_ci_low"
+    high = "ci_high" if "ci_high" in summary else "diff_ci_high"
+    return (summary[high] - summary[low]) / 2
+
+
+def percentile_bands(df: pd.DataFrame, by: Sequence[str], metrics: Sequence[str],
+                     percentiles: Sequence[int] = PERCENTILES) -> pd.DataFrame:
+    """Mean and percentiles over replications of each metric, per ``by`` group.
+
+    Percentiles use linear interpolation between order statistics (numpy's default); NaN
+    values are left out, and a group with none gives NaN.
+
+    Returns:
+        Long format: the ``by`` columns, ``metric``, ``mean`` and ``p5`` … ``p95`` (one column
+        per percentile), in order of first appearance of the groups, metric by metric.
+    """
+    by = list(by)
+    grouped = df.groupby(by, sort=False, dropna=False, observed=True)
+    qs = np.array([p / 100 for p in percentiles])
+    parts = []
+    # One metric at a time (not a melted long frame): memory stays a few columns of ``df``.
+    for metric in metrics:
+        column = grouped[metric]
+        mean = column.mean().astype(float)
+        q = column.quantile(qs).unstack(level=-1).reindex(mean.index)  # unstack sorts: realign
+        out = mean.rename("mean").reset_index()
+        out[[f"p{p}" for p in percentiles]] = q.to_numpy(dtype=float)
+        out.insert(len(by), "metric", metric)
+        parts.append(out)
+    return pd.concat(parts, ignore_index=True)
+
+
+def paired_differences(df: pd.DataFrame, by: Sequence[str], value: str = "value",
+                       key: str = "variant", base: str = "base", pair: str = "replication",
+                       level: float = 0.95) -> pd.DataFrame:
+    """Mean and t-based CI of ``value(variant) − value(base)``, paired by replication.
+
+    Args:
+        df: stacked rows with columns ``key``, ``pair``, ``by`` and ``value``.
+        by: the columns that identify a quantity (e.g. outcome, mission, category).
+        value: the numeric column.
+        key: the column naming the variant.
+        base: the reference variant; its own rows give differences of exactly zero.
+        pair: the column pairing rows across variants (replications share random numbers).
+        level: confidence level.
+
+    Returns:
+        One row per (``key``, ``by``) with ``n`` (pairs where both values exist),
+        ``diff_mean``, ``diff_ci_low``, ``diff_ci_high``.
+    """
+    by = list(by)
+    ref = df.loc[df[key] == base, [*by, pair, value]].rename(columns={value: "_base"})
+    if ref.empty:
+        raise ValueError(f"paired_differences: no rows for the base {base!r} in column {key!r}")
+    merged = df[[key, *by, pair, value]].merge(ref, on=[*by, pair], how="left", sort=False)
+    merged["_diff"] = merged[value].astype(float) - merged["_base"].astype(float)
+    out = summarize(merged, [key, *by], "_diff", level)
+    return out.drop(columns="sd").rename(columns={
+        "mean": "diff_mean", "ci_low": "diff_ci_low", "ci_high": "diff_ci_high"})
+
+
+def wilson_interval(successes: np.ndarray | int, n: np.ndarray | int, level: float = 0.95
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval ``(low, high)`` for a binomial proportion; NaN where ``n == 0``."""
+    from scipy import stats as _scipy_stats
+
+    k = np.asarray(successes, dtype=float)
+    m = np.asarray(n, dtype=float)
+    z = float(_scipy_stats.norm.ppf((1 + level) / 2))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = k / m
+        denom = 1 + z * z / m
+        centre = (p + z * z / (2 * m)) / denom
+        half = z * np.sqrt(p * (1 - p) / m + z * z / (4 * m * m)) / denom
+    low = np.where(m > 0, np.clip(centre - half, 0, 1), np.nan)
+    high = np.where(m > 0, np.clip(centre + half, 0, 1), np.nan)
+    return low, high
+
+
+def target_probabilities(targets: pd.DataFrame, by: Sequence[str] = (
+        "variant", "mission", "category", "target_date", "target_share"),
+        level: float = 0.95) -> pd.DataFrame:
+    """Probability of meeting each women's-share target by its date, with a Wilson interval.
+
+    Args:
+        targets: stacked ``targets`` tables (``docs/outputs.md``) with ``met_by_target_date``.
+        by: the columns identifying a target (and the variant).
+        level: confidence level.
+
+    Returns:
+        One row per target with ``n`` (replications), ``met`` (how many met it by its date),
+        ``probability``, ``ci_low``, ``ci_high``.
+    """
+    by = list(by)
+    grouped = targets.groupby(by, sort=False, dropna=False, observed=True)["met_by_target_date"]
+    out = grouped.agg(n="count", met="sum").reset_index()
+    out["n"] = out["n"].astype("int64")
+    out["met"] = out["met"].astype("int64")
+    out["probability"] = out["met"] / out["n"].where(out["n"] > 0)
+    low, high = wilson_interval(out["met"].to_numpy(), out["n"].to_numpy(), level)
+    out["ci_low"] = low
+    out["ci_high"] = high
+    return out
+
+
+__all__ = [
+    "PERCENTILES",
+    "halfwidth",
+    "mean_ci",
+    "paired_differences",
+    "percentile_bands",
+    "summarize",
+    "t_quantile",
+    "target_probabilities",
+    "wilson_interval",
+]

@@ -1,0 +1,292 @@
+"""Summaries of a run folder's tables: percentile bands, outcome CIs, targets, comparisons.
+
+Everything here reads the assembled tables in ``tables/`` of a (partial) run folder and writes
+``summary/``; the tables are streamed in bounded chunks, so memory stays flat however many
+replications a run has. The statistics themselves are pure functions in :mod:`sim.outputs.stats`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from sim.outputs import catalog, stats
+from sim.runs.folder import RunFolder
+
+
+class Job(Protocol):
+    """What the summaries need of an experiment's job (:class:`sim.experiments.engine.Job`)."""
+
+    @property
+    def keys(self) -> list[Any]:
+        """Variant (or point) keys in output order."""
+
+    @property
+    def scenarios(self) -> Mapping[Any, Any]:
+        """The resolved scenario of each key."""
+
+BAND_METRICS = ("deployed", "authorized", "vacancy_rate", "women_share", "women_target",
+                "arrivals", "time_to_deploy_days", "unit_gap_days")
+"""Monthly metrics summarized in ``summary/bands``."""
+
+
+HORIZON_OUTCOMES = catalog.HEADLINE
+"""Headline outcomes of a comparison ``at == "horizon"``: scalar outcomes of the whole run."""
+
+DATED_OUTCOMES = tuple(catalog.DATED_OUTCOMES)
+"""Headline outcomes at a date (``--at``), for the month containing it: ``deployed``,
+``vacancy_rate`` and ``women_share`` that month; ``specialist_coverage`` (category ``ipo``) the
+mean over skills of coverage that month; ``mean_time_to_deploy`` over arrivals from the start
+to that month (days); ``unit_gap_days`` summed from the start to that month."""
+
+CATEGORIES = ("ipo", "fpu", "spt", "all")
+BAND_BUDGET_ROWS = 100_000
+"""Most monthly rows read at once when computing bands (bounds memory at any replication count)."""
+
+
+def _ordered(frame: pd.DataFrame, orders: Mapping[str, Sequence[Any]]) -> pd.DataFrame:
+    """``frame`` stably sorted by the position of each column's value in its given order."""
+    codes = pd.DataFrame({col: pd.Categorical(frame[col], categories=list(dict.fromkeys(order)),
+                                              ordered=True).codes
+                          for col, order in orders.items()}, index=frame.index)
+    idx = codes.sort_values(list(orders), kind="stable").index
+    return frame.loc[idx].reset_index(drop=True)
+
+
+def read_table(path: Path, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """A table of the run folder with text columns as categoricals (far less memory)."""
+    return pq.read_table(path, columns=list(columns) if columns else None).to_pandas(
+        strings_to_categorical=True)
+
+
+def plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with categorical columns turned back into plain text (for written summaries)."""
+    for col in frame.columns:
+        if isinstance(frame[col].dtype, pd.CategoricalDtype):
+            frame[col] = frame[col].astype(str)
+    return frame
+
+
+def scan(path: Path, columns: Sequence[str],
+         keep: Callable[[pa.RecordBatch], pa.Array]) -> Iterator[pa.RecordBatch]:
+    """Stream the rows of a Parquet table that ``keep`` selects, batch by batch.
+
+    Only one batch of the file is decoded at a time, so memory is bounded by the rows kept.
+    """
+    handle = pq.ParquetFile(path)
+    for batch in handle.iter_batches(batch_size=65_536, columns=list(columns)):
+        kept = batch.filter(keep(batch))
+        if kept.num_rows:
+            yield kept
+
+
+def _month_chunk(path: Path, columns: Sequence[str], key_column: str, key: Any,
+                 months: range) -> pd.DataFrame:
+    """Rows of one key and a range of months (bounded memory)."""
+    def keep(batch: pa.RecordBatch) -> pa.Array:
+        month = batch.column("month")
+        return pc.and_(pc.equal(batch.column(key_column), key),
+                       pc.and_(pc.greater_equal(month, months.start),
+                               pc.less(month, months.stop)))
+
+    parts = list(scan(path, columns, keep))
+    if not parts:
+        return pd.DataFrame(columns=list(columns))
+    return pa.Table.from_batches(parts).to_pandas(strings_to_categorical=True)
+
+
+def _months(path: Path) -> int:
+    """Number of months in a monthly table (from the Parquet column statistics)."""
+    meta = pq.read_metadata(path)
+    index = meta.schema.names.index("month")
+    top = -1
+    for g in range(meta.num_row_groups):
+        column = meta.row_group(g).column(index)
+        top = max(top, int(column.statistics.max)) if column.statistics else top
+    if top < 0:
+        top = int(pc.max(pq.read_table(path, columns=["month"]).column("month")).as_py())
+    return top + 1
+
+
+def bands(folder: RunFolder, keys: Sequence[Any], replications: int) -> pd.DataFrame:
+    """Percentile bands of :data:`BAND_METRICS`, read from ``tables/monthly`` month by month.
+
+    The monthly table is streamed in chunks of months small enough that at most
+    :data:`BAND_BUDGET_ROWS` rows are in memory, so memory does not grow with replications.
+    """
+    kc = folder.key_column
+    path = folder.partial / "tables" / "monthly.parquet"
+    first = _month_chunk(path, [kc, "replication", "month", "mission", "category"], kc, keys[0],
+                         range(0, 1))
+    months = _months(path)
+    per_month = max(1, len(first) // replications)
+    step = max(1, BAND_BUDGET_ROWS // (per_month * replications))
+    columns = [kc, "date", "month", "mission", "category", *BAND_METRICS]
+    parts = []
+    for key in keys:
+        for lo in range(0, months, step):
+            chunk = _month_chunk(path, columns, kc, key, range(lo, min(lo + step, months)))
+            parts.append(stats.percentile_bands(chunk, [kc, "date", "month", "mission",
+                                                        "category"], BAND_METRICS))
+            del chunk
+    out = plain(pd.concat(parts, ignore_index=True))
+    return _ordered(out, {kc: keys, "metric": BAND_METRICS,
+                          "mission": [str(m) for m in first["mission"].unique()],
+                          "category": [*CATEGORIES, *map(str, first["category"].unique())],
+                          "month": range(months)})
+
+
+def outcome_summary(outcomes: pd.DataFrame, key_column: str = "variant") -> pd.DataFrame:
+    """Mean and 95% CI over replications of every scalar outcome."""
+    return stats.summarize(outcomes, [key_column, "mission", "category", "outcome"])
+
+
+def target_summary(targets: pd.DataFrame, key_column: str = "variant") -> pd.DataFrame:
+    """Probability of meeting each women's-share target by its date (Wilson 95% interval)."""
+    return stats.target_probabilities(
+        targets, [key_column, "mission", "category", "target_date", "target_share"])
+
+
+def write_run_summaries(folder: RunFolder, job: Job, replications: int) -> dict[str, Any]:
+    """``summary/bands``, ``summary/outcomes`` and ``summary/targets`` of a run."""
+    tables = folder.partial / "tables"
+    folder.write_frame(bands(folder, job.keys, replications), "summary/bands")
+    outcomes = read_table(tables / "outcomes.parquet")
+    folder.write_frame(plain(outcome_summary(outcomes)), "summary/outcomes")
+    del outcomes
+    targets = read_table(tables / "targets.parquet")
+    folder.write_frame(plain(target_summary(targets)), "summary/targets")
+    return validation_summaries(folder, job)
+
+
+def validation_summaries(folder: RunFolder, job: Job) -> dict[str, Any]:
+    """``summary/validation*`` when the scenario carries published figures (historical check).
+
+    Returns the error metrics for the manifest (empty when there is nothing to check).
+    """
+    from sim.outputs.validation import error_metrics, observed_vs_simulated
+
+    key, scenario = next(iter(job.scenarios.items()))
+    if not scenario.observed:
+        return {}
+    columns = ["date", "mission", "category", "deployed", "women_share", "authorized"]
+    missions = sorted({o.mission for o in scenario.observed})
+    monthly = pd.read_parquet(folder.partial / "tables" / "monthly.parquet", columns=columns,
+                              filters=[("variant", "==", str(key)),
+                                       ("mission", "in", missions)])
+    matched = observed_vs_simulated(monthly, scenario.observed)
+    metrics = error_metrics(matched)
+    folder.write_frame(matched, "summary/validation")
+    folder.write_frame(metrics, "summary/validation_metrics")
+    return {"validation": metrics.to_dict("records")}
+
+
+def month_of(starts: Sequence[date], when: date) -> int:
+    """Index of the month (by its first day) that contains ``when``."""
+    index = int(np.searchsorted(np.array(starts, dtype="datetime64[D]"),
+                                np.datetime64(when, "D"), side="right")) - 1
+    return max(index, 0)
+
+
+def headline_values(folder: RunFolder, at: Sequence[date]) -> pd.DataFrame:
+    """Per replication values of the comparison's headline outcomes, stacked (long format).
+
+    Columns: variant, replication, outcome, mission, category, at, value.
+    """
+    tables = folder.partial / "tables"
+    keys = ["variant", "replication", "mission", "category"]
+    outcomes = read_table(tables / "outcomes.parquet")
+    horizon = plain(outcomes[outcomes["outcome"].isin(HORIZON_OUTCOMES)].copy())
+    del outcomes
+    horizon["at"] = "horizon"
+    parts = [horizon[[*keys, "outcome", "at", "value"]]]
+    if at:
+        path = tables / "monthly.parquet"
+        first = pa.Table.from_batches(list(scan(path, ["replication", "date"], lambda b: pc.equal(
+            b.column("replication"), 0)))).column("date").to_pandas()
+        starts = sorted({pd.Timestamp(s).date() for s in first})
+        for when in at:
+            parts.extend(_dated(tables, month_of(starts, when), when.isoformat()))
+    values = pd.concat(parts, ignore_index=True)
+    values["value"] = values["value"].astype(float)
+    return values
+
+
+def _dated(tables: Path, month: int, label: str) -> list[pd.DataFrame]:
+    """The :data:`DATED_OUTCOMES` of every replication in month ``month`` (streamed)."""
+    keys = ["variant", "replication", "mission", "category"]
+    sums = ["_sum", "_n", "unit_gap_days"]
+    cols = [*keys, "month", "deployed", "vacancy_rate", "women_share", "arrivals",
+            "time_to_deploy_days", "unit_gap_days"]
+    points, partial = [], []
+    for batch in scan(tables / "monthly.parquet", cols,
+                      lambda b: pc.less_equal(b.column("month"), month)):
+        frame = batch.to_pandas()
+        now = frame[frame["month"] == month]
+        points.append(now.melt(id_vars=keys, value_vars=["deployed", "vacancy_rate",
+                                                         "women_share"],
+                               var_name="outcome", value_name="value"))
+        frame = frame.assign(_sum=frame["time_to_deploy_days"] * frame["arrivals"],
+                             _n=frame["arrivals"].where(frame["time_to_deploy_days"].notna(), 0))
+        partial.append(frame.groupby(keys, sort=False)[sums].sum().reset_index())
+    cum = pd.concat(partial, ignore_index=True).groupby(keys, sort=False)[sums].sum() \
+        .reset_index()
+    cum["mean_time_to_deploy"] = cum["_sum"] / cum["_n"].where(cum["_n"] > 0)
+    cumulative = cum.melt(id_vars=keys, value_vars=["mean_time_to_deploy", "unit_gap_days"],
+                          var_name="outcome", value_name="value")
+    skills = pd.concat([b.to_pandas() for b in scan(
+        tables / "skills.parquet", ["variant", "replication", "mission", "month", "coverage"],
+        lambda b: pc.equal(b.column("month"), month))], ignore_index=True)
+    cover = skills.groupby(["variant", "replication", "mission"], sort=False)["coverage"] \
+        .mean().rename("value").reset_index()
+    cover["category"] = "ipo"
+    cover["outcome"] = "specialist_coverage"
+    out = []
+    for part in (pd.concat(points, ignore_index=True), cover, cumulative):
+        part = part.copy()
+        part["at"] = label
+        out.append(part[[*keys, "outcome", "at", "value"]])
+    return out
+
+
+def comparison_table(values: pd.DataFrame, variants: Sequence[str]) -> pd.DataFrame:
+    """Mean and CI per variant, and the paired difference from the base, of each headline value.
+
+    Returns:
+        Columns variant, outcome, mission, category, at, n, mean, ci_low, ci_high, diff_mean,
+        diff_ci_low, diff_ci_high; the base's differences are exactly zero.
+    """
+    by = ["outcome", "mission", "category", "at"]
+    means = stats.summarize(values, ["variant", *by]).drop(columns="sd")
+    diffs = stats.paired_differences(values, by).drop(columns="n")
+    out = means.merge(diffs, on=["variant", *by], how="left", sort=False)
+    out = out[["variant", *by, "n", "mean", "ci_low", "ci_high", "diff_mean", "diff_ci_low",
+               "diff_ci_high"]]
+    # Horizon and dated rows each follow their own list's order.
+    horizon = {o: i for i, o in enumerate(HORIZON_OUTCOMES)}
+    dated = {o: i for i, o in enumerate(DATED_OUTCOMES)}
+    out["_rank"] = [(horizon if a == "horizon" else dated).get(o, 99)
+                    for a, o in zip(out["at"], out["outcome"], strict=True)]
+    out = _ordered(out, {"at": list(values["at"].unique()), "_rank": range(100),
+                         "mission": list(values["mission"].unique()),
+                         "category": [*CATEGORIES, *values["category"].unique()],
+                         "variant": variants})
+    return out.drop(columns="_rank")
+
+
+def compare_summaries(at: Sequence[date]) -> Callable[[RunFolder, Job, int], dict[str, Any]]:
+    """The summary writer of a comparison: run summaries plus ``summary/comparison``."""
+    def write(folder: RunFolder, job: Job, replications: int) -> dict[str, Any]:
+        extra = write_run_summaries(folder, job, replications)
+        values = headline_values(folder, at)
+        folder.write_frame(comparison_table(values, job.keys), "summary/comparison")
+        return {**extra, "at": [d.isoformat() for d in at]}
+    return write

@@ -1,0 +1,469 @@
+"""Run folders: where a run's tasks, tables, summaries and manifest are written, atomically.
+
+A run folder's life cycle (``out`` is the folder the user asked for)::
+
+    prepared ──► open ──► tasks saved one by one ──► assembled ──► finished
+    (checks)     <out>.partial/          tasks/<key>/<rep>.arrow   tables/, summary/   <out>
+
+- **prepared**: :meth:`RunFolder.prepare` checks that ``<out>`` does not exist and that an
+  existing ``<out>.partial`` is only reused with ``resume=True`` and the same settings. Nothing
+  is written, so bad input never leaves a folder behind.
+- **open**: :meth:`RunFolder.create` makes ``<out>.partial/`` with ``settings.json`` (what must
+  match to resume), ``scenario.yaml`` (the file as loaded) and ``resolved/<variant>.json``.
+- **tasks saved**: each finished task's tables are one file, written under a temporary name and
+  moved into place with :func:`os.replace`, so a killed run leaves only whole task files; a
+  resumed run skips the tasks whose file exists.
+- **assembled**: :meth:`RunFolder.assemble` streams the task files, in a fixed order (key order
+  as given, then replication), into ``tables/<table>.parquet`` and ``.csv`` — the bytes do not
+  depend on which executor ran the tasks, or in which order they finished.
+- **finished**: :meth:`RunFolder.finish` writes ``manifest.json``, renames ``<out>.partial`` to
+  ``<out>`` and deletes ``tasks/``. A folder without ``.partial`` is always whole.
+
+:class:`RunResult` opens a finished folder and reads its tables lazily.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from sim.errors import ResultsError
+from sim.runs.task import TaskOutput
+
+log = logging.getLogger(__name__)
+
+TABLES = ("monthly", "skills", "pipeline", "contributors", "deploy_times", "targets", "outcomes")
+"""The tables one replication produces (``docs/outputs.md``), in the order they are written."""
+
+BATCH_ROWS = 50_000
+"""Rows buffered per table while assembling: bounds memory whatever the replication count."""
+
+_TASK_META = b"ppsim.task"
+
+
+# --- One task's tables as one file ---------------------------------------------------------------
+
+
+def encode_task(tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any]) -> bytes:
+    """Encode a task's tables as one Arrow IPC file: a row per table holding its own IPC stream.
+
+    Nesting keeps one file (one atomic write) per task while each table keeps its own schema;
+    ``meta`` (timings, worker) goes in the file's schema metadata. Arrow IPC with LZ4 reads
+    several times faster than Parquet, which matters when a run of thousands of tasks is
+    assembled; task files are temporary, so their size matters less.
+    """
+    names, blobs = [], []
+    options = pa.ipc.IpcWriteOptions(compression="lz4")
+    for name, frame in tables.items():
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, table.schema, options=options) as writer:
+            writer.write_table(table)
+        names.append(name)
+        blobs.append(sink.getvalue().to_pybytes())
+    outer = pa.table({"table": pa.array(names, pa.string()),
+                      "data": pa.array(blobs, pa.large_binary())})
+    outer = outer.replace_schema_metadata({_TASK_META: json.dumps(dict(meta)).encode()})
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_file(sink, outer.schema) as writer:
+        writer.write_table(outer)
+    return bytes(sink.getvalue().to_pybytes())
+
+
+def decode_task(source: str | Path | bytes) -> tuple[dict[str, pa.Table], dict[str, Any]]:
+    """The tables and metadata of a task file (or of its bytes)."""
+    data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    outer = pa.ipc.open_file(pa.BufferReader(data)).read_all()
+    meta = json.loads((outer.schema.metadata or {}).get(_TASK_META, b"{}"))
+    tables = {}
+    for name, blob in zip(outer.column("table").to_pylist(), outer.column("data").chunks[0],
+                          strict=True):
+        tables[name] = pa.ipc.open_stream(blob.as_buffer()).read_all()
+    return tables, meta
+
+
+def _dirname(key: str | int) -> str:
+    """A file name for a task key: the name itself when safe, else percent-encoded."""
+    text = str(key)
+    safe = quote(text, safe="")
+    return safe if safe not in (".", "..") else safe.replace(".", "%2E")
+
+
+# --- Writing frames ------------------------------------------------------------------------------
+
+
+def _to_arrow(frame: pd.DataFrame) -> pa.Table:
+    return pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
+
+
+def csv_schema(schema: pa.Schema) -> pa.Schema:
+    """The schema a table is written to CSV with: timestamps as ISO dates.
+
+    Every ppsim timestamp is a day (month starts, target dates), so ``2025-01-01`` rather than
+    ``2025-01-01 00:00:00``.
+    """
+    return pa.schema([pa.field(f.name, pa.date32()) if pa.types.is_timestamp(f.type) else f
+                      for f in schema])
+
+
+def _for_csv(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    return table.cast(schema, safe=False)
+
+
+def write_frame(frame: pd.DataFrame, path_stem: Path) -> None:
+    """Write ``frame`` as ``<stem>.parquet`` and ``<stem>.csv``."""
+    path_stem.parent.mkdir(parents=True, exist_ok=True)
+    table = _to_arrow(frame)
+    pq.write_table(table, path_stem.with_suffix(".parquet"))
+    write_csv(frame, path_stem.with_suffix(".csv"))
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """Write ``frame`` as CSV with Arrow's writer (shortest round-trip floats, empty for NaN)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = _to_arrow(frame)
+    pacsv.write_csv(_for_csv(table, csv_schema(table.schema)), path)
+
+
+class _TableWriter:
+    """Streams Arrow tables of one kind into a Parquet file and a CSV file, in batches."""
+
+    def __init__(self, stem: Path) -> None:
+        self.stem = stem
+        self.rows = 0
+        self._buffer: list[pa.Table] = []
+        self._buffered = 0
+        self._schema: pa.Schema | None = None
+        self._parquet: pq.ParquetWriter | None = None
+        self._csv: pacsv.CSVWriter | None = None
+        self._csv_schema: pa.Schema | None = None
+
+    def add(self, table: pa.Table) -> None:
+        self._buffer.append(table)
+        self._buffered += table.num_rows
+        if self._buffered >= BATCH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._buffer:
+            return
+        if self._schema is None:
+            # The first batch fixes the schema (a column all-null in one task is typed by others).
+            self._schema = pa.unify_schemas([t.schema for t in self._buffer],
+                                            promote_options="permissive")
+            self._parquet = pq.ParquetWriter(self.stem.with_suffix(".parquet"), self._schema)
+            self._csv_schema = csv_schema(self._schema)
+            self._csv = pacsv.CSVWriter(self.stem.with_suffix(".csv"), self._csv_schema)
+        try:
+            batch = pa.concat_tables([t.select(self._schema.names).cast(self._schema)
+                                      for t in self._buffer])
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, KeyError) as exc:
+            raise ResultsError(f"{self.stem.name}: a task's table does not match the others' "
+                               f"columns ({exc})") from None
+        assert self._parquet is not None and self._csv is not None
+        assert self._csv_schema is not None
+        self._parquet.write_table(batch)
+        self._csv.write_table(_for_csv(batch, self._csv_schema))
+        self.rows += batch.num_rows
+        self._buffer, self._buffered = [], 0
+
+    def close(self) -> None:
+        self.flush()
+        if self._parquet is not None and self._csv is not None:
+            self._parquet.close()
+            self._csv.close()
+
+
+# --- The run folder ------------------------------------------------------------------------------
+
+
+def partial_path(out: Path) -> Path:
+    """The temporary name a run is written under until it is whole."""
+    return out.with_name(out.name + ".partial")
+
+
+def _normalize(settings: Mapping[str, Any]) -> dict[str, Any]:
+    normalized: dict[str, Any] = json.loads(json.dumps(settings, default=str))
+    return normalized
+
+
+@dataclass
+class RunFolder:
+    """A run folder being written (see the module docstring for its life cycle).
+
+    Attributes:
+        out: the final folder.
+        partial: ``<out>.partial``, where everything is written until the run is whole.
+        key_column: the name of the key column added to tables (``variant`` or ``point``).
+        resumed: whether an existing partial folder is being continued.
+        replace: whether a finished run already at ``out`` is replaced when this one is whole.
+    """
+
+    out: Path
+    key_column: str
+    settings: dict[str, Any]
+    resumed: bool = False
+    replace: bool = False
+    partial: Path = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.partial = partial_path(self.out)
+
+    @classmethod
+    def prepare(cls, out: str | Path, settings: Mapping[str, Any], resume: bool,
+                key_column: str = "variant", replace: bool = False) -> RunFolder:
+        """Check that ``out`` can be written (or resumed with the same ``settings``).
+
+        With ``replace``, a finished run folder already at ``out`` is kept until the new run is
+        whole and then swapped out; any other existing folder is still an error.
+
+        Raises:
+            ResultsError: ``out`` exists (and ``replace`` is false or it is not a run folder);
+                its partial folder exists and ``resume`` is false; or ``resume`` is true and
+                the partial folder's settings differ (naming them).
+        """
+        path = Path(out)
+        partial = partial_path(path)
+        wanted = _normalize(settings)
+        if path.exists():
+            if not (path / "manifest.json").is_file():
+                raise ResultsError(f"{path} already exists and is not a ppsim run folder; "
+                                   "choose another --out")
+            if not replace:
+                raise ResultsError(f"{path} already exists (a finished run); choose another "
+                                   "--out, or --replace it")
+        if partial.exists() and not resume:
+            raise ResultsError(f"{partial} exists (an unfinished run); rerun with --resume to "
+                               "finish it, or choose another --out")
+        if resume and partial.exists():
+            stored_path = partial / "settings.json"
+            try:
+                stored = json.loads(stored_path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise ResultsError(f"{stored_path}: cannot be read ({exc}); the folder is not a "
+                                   "ppsim run; choose another --out") from None
+            changed = [f"{k}: was {stored.get(k)!r}, now {wanted.get(k)!r}"
+                       for k in sorted(set(stored) | set(wanted)) if stored.get(k) != wanted.get(k)]
+            if changed:
+                raise ResultsError(f"cannot resume {partial}: settings differ from the "
+                                   "unfinished run:\n  " + "\n  ".join(changed)
+                                   + "\nrerun with the same settings, or choose another --out")
+            return cls(path, key_column, wanted, resumed=True, replace=replace)
+        return cls(path, key_column, wanted, resumed=False, replace=replace)
+
+    def create(self, scenario_text: str, resolved: Mapping[str, Any]) -> None:
+        """Make the partial folder with its settings, scenario file and resolved scenarios."""
+        (self.partial / "tasks").mkdir(parents=True, exist_ok=True)
+        if self.resumed:
+            for stale in (self.partial / "tasks").glob("*/.*.tmp*"):
+                stale.unlink(missing_ok=True)
+            return
+        self._write_text("settings.json", json.dumps(self.settings, indent=2) + "\n")
+        self._write_text("scenario.yaml", scenario_text)
+        for name, scenario in resolved.items():
+            self._write_text(f"resolved/{_dirname(name)}.json",
+                             json.dumps(scenario.model_dump(mode="json"), indent=2) + "\n")
+
+    def _write_text(self, relative: str, text: str) -> None:
+        path = self.partial / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+
+    def task_path(self, key: str | int, replication: int) -> Path:
+        """Where the task (key, replication) is stored."""
+        return self.partial / "tasks" / _dirname(key) / f"{replication}.arrow"
+
+    def done(self, keys: Sequence[str | int]) -> set[tuple[str | int, int]]:
+        """The (key, replication) tasks already stored (from an earlier, interrupted session)."""
+        found: set[tuple[str | int, int]] = set()
+        for key in keys:
+            folder = self.partial / "tasks" / _dirname(key)
+            if not folder.is_dir():
+                continue
+            for path in folder.glob("*.arrow"):
+                if path.stem.isdigit():
+                    found.add((key, int(path.stem)))
+        return found
+
+    def save_task(self, output: TaskOutput) -> None:
+        """Store a finished task atomically (temporary name, then :func:`os.replace`)."""
+        path = self.task_path(output.key, output.replication)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+        with open(tmp, "wb") as handle:
+            handle.write(output.blob)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+
+    def tasks(self, keys: Sequence[str | int], replications: int
+              ) -> Iterator[tuple[str | int, int, Path]]:
+        """Every task's (key, replication, path), in the fixed output order."""
+        for key in keys:
+            for rep in range(replications):
+                yield key, rep, self.task_path(key, rep)
+
+    def assemble(self, keys: Sequence[str | int], replications: int,
+                 tables: Sequence[str]) -> tuple[dict[str, int], list[dict[str, Any]]]:
+        """Stream every task file, in order, into ``tables/<table>.parquet`` and ``.csv``.
+
+        Returns:
+            Rows written per table, and each task's timing record (from its file's metadata).
+        """
+        folder = self.partial / "tables"
+        folder.mkdir(parents=True, exist_ok=True)
+        writers = {name: _TableWriter(folder / name) for name in tables}
+        key_type = pa.string() if all(isinstance(k, str) for k in keys) else pa.int64()
+        timings: list[dict[str, Any]] = []
+        try:
+            for key, rep, path in self.tasks(keys, replications):
+                if not path.exists():
+                    raise ResultsError(f"{path}: task missing; the run is incomplete")
+                decoded, meta = decode_task(path)
+                timings.append({self.key_column: key, "replication": rep, **meta})
+                for name in tables:
+                    table = decoded[name].replace_schema_metadata(None)
+                    n = table.num_rows
+                    table = table.add_column(0, pa.field(self.key_column, key_type),
+                                             pa.array([key] * n, key_type))
+                    table = table.add_column(1, pa.field("replication", pa.int64()),
+                                             pa.array([rep] * n, pa.int64()))
+                    writers[name].add(table)
+        finally:
+            for writer in writers.values():
+                writer.close()
+        return {name: w.rows for name, w in writers.items()}, timings
+
+    def write_frame(self, frame: pd.DataFrame, relative: str) -> None:
+        """Write ``frame`` as ``<relative>.parquet`` and ``.csv`` in the partial folder."""
+        write_frame(frame, self.partial / relative)
+
+    def write_csv(self, frame: pd.DataFrame, relative: str) -> None:
+        """Write ``frame`` as ``<relative>`` (a CSV file) in the partial folder."""
+        write_csv(frame, self.partial / relative)
+
+    def finish(self, manifest: Mapping[str, Any],
+               before_rename: Callable[[Path], Any] | None = None) -> Path:
+        """Write the manifest, drop the task files and rename the folder to its final name.
+
+        ``before_rename`` (e.g. drawing the plots) runs on the partial folder once the manifest
+        is there, so what it writes is part of the whole folder or of nothing.
+        """
+        self._write_text("manifest.json", json.dumps(manifest, indent=2, default=str) + "\n")
+        if before_rename is not None:
+            before_rename(self.partial)
+        old = self.out.with_name(f"{self.out.name}.replaced")
+        if self.out.exists():
+            if not self.replace:
+                raise ResultsError(f"{self.out} appeared while the run was writing; the "
+                                   f"results are in {self.partial}")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(self.out, old)  # the old run stays whole under .replaced until the swap
+        os.replace(self.partial, self.out)
+        shutil.rmtree(old, ignore_errors=True)
+        # After the rename: a kill before it keeps the tasks for --resume; after it, the
+        # folder is whole and at worst holds a leftover tasks/ folder.
+        shutil.rmtree(self.out / "tasks", ignore_errors=True)
+        return self.out
+
+
+# --- Reading finished runs -----------------------------------------------------------------------
+
+
+class Tables(Mapping[str, pd.DataFrame]):
+    """The tables of a finished run folder, read from Parquet on first access."""
+
+    def __init__(self, folder: Path) -> None:
+        self._folder = folder
+        self._cache: dict[str, pd.DataFrame] = {}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._cache:
+            path = self._folder / f"{name}.parquet"
+            if not path.exists():
+                raise KeyError(f"{name!r}: no such table in {self._folder} "
+                               f"(has: {', '.join(self)})")
+            self._cache[name] = pd.read_parquet(path)
+        return self._cache[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(p.stem for p in self._folder.glob("*.parquet")))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """A finished run folder: its manifest, and its tables and summaries read on demand.
+
+    Attributes:
+        path: the run folder.
+        manifest: the parsed ``manifest.json``.
+    """
+
+    path: Path
+    manifest: dict[str, Any]
+
+    @classmethod
+    def open(cls, path: str | Path) -> RunResult:
+        """Open a finished run folder.
+
+        Raises:
+            ResultsError: the folder is missing, unfinished or not a ppsim run.
+        """
+        folder = Path(path)
+        manifest = folder / "manifest.json"
+        if not manifest.exists():
+            hint = " (unfinished: rerun with --resume)" if partial_path(folder).exists() else ""
+            raise ResultsError(f"{folder}: not a finished ppsim run folder{hint}")
+        return cls(folder, json.loads(manifest.read_text(encoding="utf-8")))
+
+    @cached_property
+    def tables(self) -> Tables:
+        """Stacked tables (``docs/outputs.md``) with the variant (or point) and replication."""
+        return Tables(self.path / "tables")
+
+    @cached_property
+    def summary(self) -> pd.DataFrame:
+        """Percentile bands of the monthly metrics over replications (``summary/bands``)."""
+        return self.read("summary/bands")
+
+    @cached_property
+    def outcomes(self) -> pd.DataFrame:
+        """Mean and 95% CI of each scalar outcome (``summary/outcomes``)."""
+        return self.read("summary/outcomes")
+
+    def read(self, relative: str) -> pd.DataFrame:
+        """Read ``<relative>.parquet`` (or ``<relative>`` when it names a CSV) from the folder."""
+        path = self.path / relative
+        if path.suffix == ".csv":
+            return pd.read_csv(path)
+        return pd.read_parquet(path.with_suffix(".parquet"))
+
+
+__all__ = [
+    "TABLES",
+    "RunFolder",
+    "RunResult",
+    "Tables",
+    "decode_task",
+    "encode_task",
+    "partial_path",
+    "write_frame",
+]

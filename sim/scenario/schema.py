@@ -1,0 +1,640 @@
+"""Scenario files: their schema, validation, variants and key paths.
+
+A scenario file (YAML) holds a *base* (run settings, skills, pipeline, contributors, missions,
+policies, observed history) and named *variants*, each a set of overrides of the base by key
+path plus extra policies. :func:`load_scenario` validates the base and every variant once, at
+the edge, into frozen objects; nothing downstream reads raw dictionaries or applies defaults.
+Variants are built by re-validating merged data, never by mutating a validated object.
+
+Key paths (``pipeline.assessment.teams``, ``contributors.Bangladesh.pass_rate``) are in
+:mod:`sim.scenario.keypaths`.
+
+Units: time in days unless a field says months or years; shares in [0, 1]; counts of officers.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import difflib
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from sim.errors import ParameterError, ScenarioError, VariantError, unknown_message
+from sim.scenario.keypaths import (
+    apply_overrides,
+    get_path,
+    match_key,
+    model_in,
+    set_path,
+    use_schema,
+)
+from sim.scenario.levers import LEVERS, Lever, Policy
+
+Category = Literal["ipo", "fpu"]
+_S = TypeVar("_S", bound="Scenario")
+BASE = "base"
+
+
+class Model(BaseModel):
+    """Base of every scenario section: unknown keys are errors, objects are frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Delay(Model):
+    """A random delay: gamma distributed with a mean and a coefficient of variation."""
+
+    mean_days: float = Field(..., gt=0, le=3650, description="Mean delay (days).")
+    cv: float = Field(
+        0.5, ge=0, le=3, description="Coefficient of variation (sd / mean); 0 means fixed."
+    )
+
+
+class RunSettings(Model):
+    """When the simulation starts, how long it runs, and its randomness."""
+
+    start: date = Field(..., description="First day of the simulation (ISO date).")
+    years: float = Field(10, gt=0, le=50, description="Horizon (years).")
+    seed: int = Field(20250101, ge=0, description="Root seed of all random streams.")
+    replications: int = Field(20, ge=1, le=100000, description="Default replications.")
+    warmup_years: float = Field(
+        0, ge=0, le=20,
+        description="Years simulated before the start, with the start's posts and standing "
+        "policies and the initial staffing placed at the warm-up's beginning, so that "
+        "replacements are already under way at the start (not reported). 0 places the initial "
+        "staffing at the start with an empty pipeline.",
+    )
+
+
+class Assessment(Model):
+    """Assessment for mission service (selection assessment teams of limited capacity)."""
+
+    teams: int = Field(4, ge=0, le=1000, description="Assessment teams working at once.")
+    candidates_per_team_month: float = Field(
+        40, gt=0, le=10000, description="Candidates one team assesses per month."
+    )
+    language_pass_factor: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Multiplier on the pass rate of nominees who speak no working language "
+        "of the mission.",
+    )
+
+
+class UnitPipeline(Model):
+    """Generation, assessment and rotation of formed police units."""
+
+    generation_delay: Delay = Field(
+        Delay(mean_days=120, cv=0.4), description="From request to a unit ready for assessment."
+    )
+    remedial_delay_days: float = Field(
+        60, ge=0, le=730, description="Extra preparation after a failed pre-deployment visit."
+    )
+    travel_delay: Delay = Field(
+        Delay(mean_days=45, cv=0.4), description="From passing assessment to arrival."
+    )
+    rotation_lead_days: float = Field(
+        180, ge=0, le=730, description="Days before an outgoing unit's end that its "
+        "replacement is requested.",
+    )
+    tour_months: float = Field(12, gt=0, le=36, description="Length of a unit's tour (months).")
+
+
+class TeamPipeline(Model):
+    """Generation of specialized police teams."""
+
+    generation_delay: Delay = Field(
+        Delay(mean_days=90, cv=0.4), description="From request to a team's arrival."
+    )
+
+
+class Pipeline(Model):
+    """The deployment pipeline's parameters shared by all contributors and missions."""
+
+    call_interval_days: float = Field(
+        30, gt=0, le=365, description="Days between calls for individual officers."
+    )
+    overbooking: float = Field(
+        1.5, ge=1, le=10, description="Nominations requested per open post (allows for failures)."
+    )
+    replacement_lead_days: float = Field(
+        90, ge=0, le=730, description="Posts emptying within this many days are called for."
+    )
+    nomination_delay: Delay = Field(
+        Delay(mean_days=60, cv=0.5), description="From call to nomination (default)."
+    )
+    travel_delay: Delay = Field(
+        Delay(mean_days=45, cv=0.5), description="From selection to arrival (default)."
+    )
+    cool_down_days: float = Field(
+        365, ge=0, le=3650, description="Days after return before an officer can go again."
+    )
+    roster_expiry_days: float = Field(
+        180, ge=0, le=1825, description="Days a passed, unselected candidate stays available."
+    )
+    hardship_sensitivity: float = Field(
+        0.5, ge=0, le=1, description="How much a mission's hardship lowers nomination propensity."
+    )
+    assessment: Assessment = Field(Assessment(), description="Assessment for mission service.")
+    units: UnitPipeline = Field(UnitPipeline(), description="Formed police units.")
+    teams: TeamPipeline = Field(TeamPipeline(), description="Specialized police teams.")
+
+
+class ContributorProfile(Model):
+    """A member state's police: its pools, willingness and lead times."""
+
+    police_strength: int = Field(..., ge=0, description="National police strength (officers).")
+    women_share: float = Field(..., ge=0, le=1, description="Women's share of national police.")
+    pool_women_share: float | None = Field(
+        None, ge=0, le=1,
+        description="Women's share of the eligible pool (officers available for UN service); "
+        "empty = the national women_share.",
+    )
+    eligible_share: float = Field(
+        0.01, ge=0, le=1, description="Share of national police eligible and available for UN "
+        "service (the pool).",
+    )
+    skills: dict[str, float] = Field(
+        default_factory=dict, description="Share of the pool holding each specialist skill."
+    )
+    languages: list[str] = Field(
+        default_factory=lambda: ["en"], description="Languages its officers work in (ISO 639-1)."
+    )
+    ceiling: int | None = Field(
+        None, ge=0, description="Most officers abroad in UN service at once; empty means none."
+    )
+    ipo_propensity: float = Field(
+        0.5, ge=0, le=1, description="Probability a requested individual nomination is answered."
+    )
+    fpu_capacity: int = Field(0, ge=0, le=100, description="Formed units it can field at once.")
+    fpu_women_share: float = Field(0.1, ge=0, le=1, description="Women's share of its units.")
+    fpu_unit_size: int = Field(140, ge=1, le=400, description="Officers per formed unit.")
+    pass_rate: float = Field(
+        0.7, ge=0, le=1, description="Probability a nominee passes assessment for mission service."
+    )
+    fpu_pass_rate: float = Field(
+        0.9, ge=0, le=1, description="Probability a unit passes its pre-deployment assessment."
+    )
+    nomination_delay: Delay | None = Field(None, description="Overrides the pipeline's default.")
+    travel_delay: Delay | None = Field(None, description="Overrides the pipeline's default.")
+    tour_months: float = Field(12, gt=0, le=48, description="Individual officers' tour (months).")
+    extension_probability: float = Field(
+        0.2, ge=0, le=1, description="Probability an officer extends at tour end."
+    )
+    extension_months: float = Field(6, gt=0, le=24, description="Length of an extension (months).")
+
+    @field_validator("skills")
+    @classmethod
+    def _skills_sum(cls, value: dict[str, float]) -> dict[str, float]:
+        for name, share in value.items():
+            if not 0 <= share <= 1:
+                raise ValueError(f"share of {name!r} must be in [0, 1] (got {share})")
+        if sum(value.values()) > 1 + 1e-9:
+            raise ValueError(f"skill shares must sum to at most 1 (got {sum(value.values()):g})")
+        return value
+
+
+class Contributor(ContributorProfile):
+    """A member state contributing police, with its name and when it takes part."""
+
+    name: str = Field(..., min_length=1, pattern=r"^[^.]+$", description="Unique name (no dots).")
+    joins: date | None = Field(None, description="First day it contributes; empty = from start.")
+    leaves: date | None = Field(None, description="Last day it contributes; empty = never.")
+
+
+class SpecializedTeam(Model):
+    """A specialized police team for a mission's project, for a fixed period."""
+
+    skill: str = Field(..., description="The team's specialist skill.")
+    size: int = Field(8, ge=1, le=60, description="Officers in the team.")
+    start: date = Field(..., description="Date the project asks for the team.")
+    months: float = Field(12, gt=0, le=60, description="How long the team serves (months).")
+    contributor: str | None = Field(None, description="Contributor asked; empty = best placed.")
+
+
+class InitialStaffing(Model):
+    """Officers already serving at the run's start (a present-day picture)."""
+
+    ipo: int = Field(0, ge=0, description="Individual officers serving.")
+    ipo_women_share: float = Field(0.2, ge=0, le=1, description="Their women's share.")
+    fpu_units: int = Field(0, ge=0, description="Formed units serving.")
+    specialists: dict[str, int] = Field(
+        default_factory=dict, description="Serving individual officers with each skill."
+    )
+
+
+class Mission(Model):
+    """A peace operation with a police component."""
+
+    name: str = Field(..., min_length=1, pattern=r"^[^.]+$", description="Unique name (no dots).")
+    start: date = Field(..., description="Mandate start (may be before the run's start).")
+    end: date | None = Field(None, description="Mandate end; empty means open-ended.")
+    languages: list[str] = Field(
+        default_factory=lambda: ["en"], description="Working languages (ISO 639-1)."
+    )
+    hardship: float = Field(0.5, ge=0, le=1, description="Hardship (0 easy … 1 hardest).")
+    early_repatriation_rate: float = Field(
+        0.02, ge=0, le=5, description="Early repatriations per officer-year."
+    )
+    ipo_posts: dict[date, int] = Field(
+        default_factory=dict,
+        description="Authorized individual officers: a schedule of steps {date: posts}.",
+    )
+    fpu_units: dict[date, int] = Field(
+        default_factory=dict, description="Authorized formed units: a schedule {date: units}."
+    )
+    fpu_unit_size: int = Field(140, ge=1, le=400, description="Authorized officers per unit.")
+    specialist_posts: dict[str, int] = Field(
+        default_factory=dict, description="Individual posts coded for each skill (part of ipo)."
+    )
+    women_target: dict[Category, dict[date, float]] = Field(
+        default_factory=dict,
+        description="Women's-share targets by category: {ipo|fpu: {date: share}}.",
+    )
+    teams: list[SpecializedTeam] = Field(default_factory=list, description="Team projects.")
+    initial: InitialStaffing = Field(InitialStaffing(), description="Officers serving at start.")
+
+    @field_validator("ipo_posts", "fpu_units")
+    @classmethod
+    def _non_negative(cls, value: dict[date, int]) -> dict[date, int]:
+        for day, count in value.items():
+            if count < 0:
+                raise ValueError(f"{day}: got {count}, must be ≥ 0")
+        return value
+
+    @field_validator("women_target")
+    @classmethod
+    def _shares(cls, value: dict[str, dict[date, float]]) -> dict[str, dict[date, float]]:
+        for category, steps in value.items():
+            for day, share in steps.items():
+                if not 0 <= share <= 1:
+                    raise ValueError(f"{category}.{day}: got {share}, must be in [0, 1]")
+        return value
+
+
+class Costs(Model):
+    """Cost rates used to price officer-months (US dollars); zero means not priced."""
+
+    ipo_officer_month: float = Field(0, ge=0, description="Per individual officer-month (USD).")
+    fpu_officer_month: float = Field(0, ge=0, description="Per formed-unit officer-month (USD).")
+    spt_officer_month: float = Field(0, ge=0, description="Per team officer-month (USD).")
+
+
+class Observation(Model):
+    """A published figure the model can be checked against (historical view)."""
+
+    date: dt.date = Field(..., description="Date the figure refers to (ISO date).")
+    mission: str = Field("ALL", description="Mission name or ALL.")
+    category: Literal["ipo", "fpu", "all"] = Field("all", description="Category of police.")
+    metric: Literal["deployed", "women_share", "authorized"] = Field(
+        "deployed", description="What was measured (officers, or a share in [0, 1]).")
+    value: float = Field(..., ge=0, description="The published value.")
+    source: str = Field("", description="Where the figure is published.")
+
+
+class Scenario(Model):
+    """A resolved scenario: everything one simulation needs, validated and frozen."""
+
+    name: str = Field(..., min_length=1, description="Short name used in outputs and plots.")
+    description: str = Field("", description="What the scenario represents; sources.")
+    run: RunSettings = Field(..., description="Start, horizon, seed and replications.")
+    skills: list[str] = Field(
+        default_factory=lambda: ["investigation", "forensics", "sgbv", "organized_crime",
+                                 "public_order"],
+        description="Specialist skills the scenario tracks.",
+    )
+    pipeline: Pipeline = Field(Pipeline(), description="Pipeline parameters.")
+    costs: Costs = Field(Costs(), description="Cost rates.")
+    contributors: list[Contributor] = Field(
+        ..., min_length=1, description="Member states contributing police.")
+    missions: list[Mission] = Field(
+        ..., min_length=1, description="Peace operations with police components.")
+    policies: list[Policy] = Field(default_factory=list, description="Action-plan levers.")
+    observed: list[Observation] = Field(default_factory=list, description="Published figures.")
+
+    @property
+    def months(self) -> int:
+        """Whole months simulated: ``run.years × 12`` rounded (at least one)."""
+        return max(round(self.run.years * 12), 1)
+
+    @property
+    def end(self) -> date:
+        """First day after the run: ``months`` calendar months after the start."""
+        return add_months(self.run.start, self.months)
+
+    @property
+    def warmup_days(self) -> float:
+        """Days simulated before the start (``run.warmup_years`` × 365.25)."""
+        return self.run.warmup_years * 365.25
+
+    @property
+    def horizon_days(self) -> float:
+        """Length of the run in days (to the start of the month after the last one)."""
+        return day_of(self.run.start, self.end)
+
+
+class Variant(Model):
+    """Overrides of the base: values by key path, and policies added to the base's."""
+
+    description: str = Field("", description="What the variant asks.")
+    set: dict[str, Any] = Field(default_factory=dict, description="{key.path: new value}.")
+    policies: list[dict[str, Any]] = Field(
+        default_factory=list, description="Levers added to the base's policies."
+    )
+
+
+use_schema(Scenario)
+
+
+class ScenarioFile(Scenario):
+    """The schema of a scenario file: a base scenario plus named variants."""
+
+    variants: dict[str, Variant] = Field(default_factory=dict, description="Named variants.")
+
+
+def add_months(start: date, months: int) -> date:
+    """The date ``months`` calendar months after ``start`` (day of month capped at 28)."""
+    year, month = divmod(start.month - 1 + months, 12)
+    return date(start.year + year, month + 1, min(start.day, 28))
+
+
+def add_days(start: date, days: float) -> date:
+    """The date ``days`` (rounded down) after ``start``."""
+    return date.fromordinal(start.toordinal() + math.floor(days))
+
+
+def day_of(start: date, when: date) -> float:
+    """Simulation day of ``when`` (days since ``start``; negative before it)."""
+    return float(when.toordinal() - start.toordinal())
+
+
+# --- Loading and resolving -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoadedScenario:
+    """A validated scenario file: its base, each variant resolved, and where it came from."""
+
+    path: str
+    raw: dict[str, Any]
+    base: Scenario
+    variants: dict[str, Scenario] = field(default_factory=dict)
+    descriptions: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def names(self) -> list[str]:
+        """``base`` then the variant names in file order."""
+        return [BASE, *self.variants]
+
+    def resolve(self, variant: str = BASE) -> Scenario:
+        """The scenario of ``variant`` (``"base"`` for the base); unknown names are errors."""
+        if variant == BASE:
+            return self.base
+        if variant not in self.variants:
+            raise VariantError(unknown_message("variant", variant, self.names, self.path))
+        return self.variants[variant]
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML's safe loader, but dates stay text so that validation reports bad dates by key path."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def read_yaml(path: str | Path) -> dict[str, Any]:
+    """Read a scenario file into a dict, with clear errors for missing, empty or bad files."""
+    file = str(path)
+    p = Path(path)
+    if not p.exists():
+        raise ScenarioError(file, ["file not found"])
+    if p.is_dir():
+        raise ScenarioError(file, ["is a folder, expected a YAML scenario file"])
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(file, [f"cannot be read: {exc}"]) from None
+    try:
+        data = yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError(file, [f"{where}not valid YAML ({problem})"]) from None
+    if data is None:
+        raise ScenarioError(file, ["file is empty; expected a mapping with run, contributors, "
+                                   "missions"])
+    if not isinstance(data, dict):
+        raise ScenarioError(file, [f"top level: got {type(data).__name__}, expected a mapping"])
+    return data
+
+
+def load_scenario(source: str | Path | Mapping[str, Any]) -> LoadedScenario:
+    """Load and validate a scenario file (or a dict in the file's shape) and all its variants.
+
+    Raises:
+        ScenarioError: listing every problem as ``key.path: got VALUE, what is allowed``.
+    """
+    if isinstance(source, Mapping):
+        file, raw = "<dict>", copy.deepcopy(dict(source))
+    else:
+        file, raw = str(source), read_yaml(source)
+    spec = validate(raw, file, ScenarioFile)
+    base_raw = {k: v for k, v in raw.items() if k != "variants"}
+    base = Scenario.model_validate(base_raw)
+    variants: dict[str, Scenario] = {}
+    problems: list[str] = []
+    for name, variant in spec.variants.items():
+        if name == BASE:
+            problems.append(f"variants.{name}: the name 'base' is reserved for the base scenario")
+            continue
+        try:
+            data = apply_overrides(base_raw, variant.set, f"variants.{name}.set")
+            data["policies"] = [*data.get("policies", []), *copy.deepcopy(variant.policies)]
+            variants[name] = validate(data, file, Scenario, prefix=f"variants.{name}")
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+        except ParameterError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise ScenarioError(file, problems)
+    return LoadedScenario(
+        path=file,
+        raw=raw,
+        base=base,
+        variants=variants,
+        descriptions={BASE: spec.description, **{n: v.description for n, v in
+                                                 spec.variants.items()}},
+    )
+
+
+def validate(
+    data: dict[str, Any], file: str, schema: type[_S], prefix: str = ""
+) -> _S:
+    """Validate ``data`` against ``schema`` and check cross-references; raise one ScenarioError."""
+    try:
+        scenario = schema.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(file, [_format_error(err, data, prefix) for err in exc.errors()]) \
+            from None
+    problems = [f"{prefix + '.' if prefix else ''}{p}" for p in check_references(scenario)]
+    if problems:
+        raise ScenarioError(file, problems)
+    return scenario
+
+
+def _format_error(err: Any, data: Any, prefix: str) -> str:
+    """``path: got VALUE, MESSAGE`` for one pydantic error, naming list entries by index."""
+    loc = list(err["loc"])
+    # Discriminated unions add the tag to the location (policies.0.assessment_capacity.teams).
+    parts: list[str] = []
+    node: Any = data
+    for piece in loc:
+        if isinstance(node, list) and isinstance(piece, int):
+            parts.append(f"[{piece}]")
+            node = node[piece] if piece < len(node) else None
+        elif isinstance(node, dict):
+            key = match_key(node, piece)
+            if key is None and piece in LEVERS:
+                continue
+            parts.append(f".{piece}" if parts else str(piece))
+            node = node.get(key) if key is not None else None
+        else:
+            parts.append(f".{piece}" if parts else str(piece))
+            node = None
+    path = "".join(parts) or "top level"
+    if prefix:
+        path = f"{prefix}.{path}" if path != "top level" else prefix
+    kind = err["type"]
+    msg = err["msg"]
+    if kind == "missing":
+        return f"{path}: missing required key"
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(err, data)
+        return f"{path}: unknown key{allowed}"
+    if kind == "union_tag_invalid":
+        return f"{path}.lever: got {err['input'].get('lever')!r}, allowed: {', '.join(LEVERS)}"
+    if kind == "union_tag_not_found":
+        return f"{path}: missing key 'lever' (allowed: {', '.join(LEVERS)})"
+    value = err.get("input")
+    shown = repr(value) if not isinstance(value, dict | list) else type(value).__name__
+    msg = msg.replace("Value error, ", "")
+    return f"{path}: got {shown}, {msg[0].lower() + msg[1:]}"
+
+
+def _allowed_keys(err: Any, data: Any) -> str:
+    """``; did you mean 'x'? (allowed: …)`` for an unknown key, from the schema's field names."""
+    loc = list(err["loc"])
+    schema: Any = ScenarioFile
+    for piece in loc[:-1]:
+        if isinstance(piece, int) or schema is None:
+            continue
+        if piece in LEVERS:
+            schema = next(
+                c for c in Lever.__subclasses__()
+                if c.model_fields["lever"].annotation.__args__[0] == piece  # type: ignore
+            )
+            continue
+        fld = getattr(schema, "model_fields", {}).get(piece)
+        schema = model_in(fld.annotation) if fld is not None else None
+    if schema is None or not hasattr(schema, "model_fields"):
+        return ""
+    names = list(schema.model_fields)
+    guess = difflib.get_close_matches(str(loc[-1]), names, n=1)
+    hint = f"; did you mean {guess[0]!r}?" if guess else ""
+    return f"{hint} (allowed: {', '.join(names)})"
+
+
+def check_references(s: Scenario) -> list[str]:
+    """Problems with names that refer to something the scenario does not define."""
+    problems: list[str] = []
+    skills = list(s.skills)
+    missions = [m.name for m in s.missions]
+    contributors = [c.name for c in s.contributors]
+    problems += _duplicates("contributors", contributors)
+    problems += _duplicates("missions", missions)
+    for i, c in enumerate(s.contributors):
+        for skill in c.skills:
+            if skill not in skills:
+                problems.append(
+                    unknown_message("skill", skill, skills, f"contributors[{i}].skills"))
+        if c.joins and c.leaves and c.leaves < c.joins:
+            problems.append(f"contributors[{i}].leaves: got {c.leaves}, must be after joins "
+                            f"({c.joins})")
+    for i, m in enumerate(s.missions):
+        where = f"missions[{i}]"
+        for skill in [*m.specialist_posts, *m.initial.specialists]:
+            if skill not in skills:
+                problems.append(
+                    unknown_message("skill", skill, skills, f"{where}.specialist_posts"))
+        for j, team in enumerate(m.teams):
+            if team.skill not in skills:
+                problems.append(unknown_message("skill", team.skill, skills,
+                                                f"{where}.teams[{j}].skill"))
+            if team.contributor is not None and team.contributor not in contributors:
+                problems.append(unknown_message("contributor", team.contributor, contributors,
+                                                f"{where}.teams[{j}].contributor"))
+        if m.end is not None and m.end <= m.start:
+            problems.append(f"{where}.end: got {m.end}, must be after start ({m.start})")
+        peak = max(m.ipo_posts.values(), default=0)
+        coded = sum(m.specialist_posts.values())
+        if coded > peak:
+            problems.append(f"{where}.specialist_posts: got {coded} coded posts in all, must be "
+                            f"≤ the most ipo_posts authorized ({peak})")
+        if m.initial.ipo > 0 and not m.ipo_posts:
+            problems.append(f"{where}.initial.ipo: got {m.initial.ipo}, but the mission "
+                            "authorizes no ipo_posts")
+    for i, lever in enumerate(s.policies):
+        for name in lever.missions or []:
+            if name not in missions:
+                problems.append(unknown_message("mission", name, missions,
+                                                f"policies[{i}].missions"))
+        for attr in ("skill", "skills"):
+            value = getattr(lever, attr, None)
+            for skill in [value] if isinstance(value, str) else value or []:
+                if skill not in skills:
+                    problems.append(unknown_message("skill", skill, skills,
+                                                    f"policies[{i}].{attr}"))
+        profile = getattr(lever, "profile", None)
+        if profile is not None and profile not in contributors:
+            problems.append(unknown_message("contributor", profile, contributors,
+                                            f"policies[{i}].profile"))
+    for i, obs in enumerate(s.observed):
+        if obs.mission != "ALL" and obs.mission not in missions:
+            problems.append(unknown_message("mission", obs.mission, [*missions, "ALL"],
+                                            f"observed[{i}].mission"))
+    return problems
+
+
+def _duplicates(kind: str, names: list[str]) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for i, name in enumerate(names):
+        if name in seen:
+            out.append(f"{kind}[{i}].name: got {name!r}, names must be unique")
+        seen.add(name)
+    return out
+
+
+def schema_json() -> dict[str, Any]:
+    """The JSON Schema of scenario files, for editors' autocompletion."""
+    schema = ScenarioFile.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "ppsim scenario"
+    return schema
+
+
+__all__ = ["BASE", "LoadedScenario", "Scenario", "ScenarioFile", "apply_overrides", "get_path",
+           "load_scenario", "read_yaml", "schema_json", "set_path", "unknown_message", "validate"]
