@@ -26,10 +26,10 @@ from __future__ import annotations
 
 import bisect
 import math
-from datetime import date
 from collections import defaultdict
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
