@@ -58,6 +58,9 @@ if TYPE_CHECKING:
 
 IPO, FPU = Category.IPO, Category.FPU
 WEEK = 7.0
+AFTER = 1e-3
+"""Days after a boundary (month start, freeze end) that held arrivals try again: just after that
+day's monthly snapshot, so that they count in the new month."""
 
 
 # --- Pure decisions ------------------------------------------------------------------------------
@@ -194,14 +197,14 @@ class EntryGate:
         for freeze in self.freezes:
             if freeze.on(day):
                 self.book.effect(freeze.index, self.mission, "arrivals_held")
-                return freeze.last - day
+                return freeze.last - day + AFTER
         month = month_index(self.book.month_starts, day)
         for limit in self.limits:
             quota = (limit.spec.arrivals_per_month if category is IPO
                      else limit.spec.units_per_month)
             if limit.on(day) and quota is not None and limit.entered[(month, category)] >= quota:
                 self.book.effect(limit.index, self.mission, "entries_deferred")
-                return max(self.book.month_starts[month + 1] - day, 1e-6)
+                return self.book.month_starts[month + 1] - day + AFTER
         for limit in self.limits:
             if limit.on(day):
                 limit.entered[(month, category)] += 1
@@ -437,7 +440,9 @@ def rehat(world: World, book: EventBook, index: int, event: Rehat,
     step = event.within_days / len(joiners) if joiners else 0.0
     by_name = {c.name: c for c in world.members}
     for k, (contingent, category) in enumerate(joiners):
-        yield env.timeout(max(first + k * step - env.now, 0.0))
+        wait = first + k * step - env.now
+        if wait > 0:  # those joining at once are all placed before the day's snapshot
+            yield env.timeout(wait)
         contributor = by_name[contingent.contributor]
         rng = world.rng("rehat.people", contributor.name)
         if category is IPO:
