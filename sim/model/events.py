@@ -200,8 +200,8 @@ class EntryGate:
                 return freeze.last - day + AFTER
         month = month_index(self.book.month_starts, day)
         for limit in self.limits:
-            quota = (limit.spec.arrivals_per_month if category is IPO
-                     else limit.spec.units_per_month)
+            quota = {IPO: limit.spec.arrivals_per_month,
+                     FPU: limit.spec.units_per_month}.get(category)
             if limit.on(day) and quota is not None and limit.entered[(month, category)] >= quota:
                 self.book.effect(limit.index, self.mission, "entries_deferred")
                 return self.book.month_starts[month + 1] - day + AFTER
