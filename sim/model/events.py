@@ -309,7 +309,7 @@ def _install_cut(world: World, book: EventBook, index: int, event: Event,
         f_ipo, f_units = cut_factors(mission.ipo.at(first), mission.units.at(first),
                                      mission.spec.fpu_unit_size, event.share, event.order)
         _cut(world, book, index, mission, (first, last), (f_ipo, f_units),
-             event.over_weeks * WEEK, event.order)
+             event.over_weeks * WEEK, event.order, _day(world, event.start))
 
 
 def _install_closure(world: World, book: EventBook, index: int, event: Event,
@@ -319,17 +319,17 @@ def _install_closure(world: World, book: EventBook, index: int, event: Event,
     first, by = _day(world, event.start), _day(world, event.by)
     mission.end_day = min(mission.end_day, by)
     _cut(world, book, index, mission, (first, math.inf), (0.0, 0.0), max(by - 1 - first, 0.0),
-         event.order)
+         event.order, first)
 
 
 def _cut(world: World, book: EventBook, index: int, mission: MissionState,
          days: tuple[float, float], factors: tuple[float, float], span: float,
-         order: Any) -> None:
+         order: Any, announced: float) -> None:
     """Scale the mission's posts over ``days`` and repatriate the excess over ``span`` days."""
     first, last = days
     before = mission.ipo.at(first) + mission.units.at(first) * mission.spec.fpu_unit_size
-    mission.ipo.scale(first, last, factors[0])
-    mission.units.scale(first, last, factors[1])
+    mission.ipo.scale(first, last, factors[0], announced)
+    mission.units.scale(first, last, factors[1], announced)
     after = mission.ipo.at(first) + mission.units.at(first) * mission.spec.fpu_unit_size
     book.effect(index, mission, "posts_cut", before - after)
     mission.paced_days.add(first)

@@ -39,6 +39,14 @@ class Schedule:
         self.days = [d for d, _ in ordered]
         self.values = [v for _, v in ordered]
         self.first, self.last = active
+        self.unscaled: Schedule | None = None  # the steps before an event scaled them
+        self.known = math.inf  # the day the first scaling was announced
+
+    def planned(self, day: float, now: float) -> float:
+        """The value on ``day`` as known on ``now`` (a cut is unknown before its announcement)."""
+        if self.unscaled is not None and now < self.known:
+            return self.unscaled.at(day)
+        return self.at(day)
 
     def at(self, day: float) -> float:
         """The value in force on ``day``; during a warm-up (day < 0), the value on day 0."""
@@ -53,12 +61,17 @@ class Schedule:
         days = {d for d in [*self.days, self.first, self.last] if 0 < d < horizon}
         return sorted(days)
 
-    def scale(self, first: float, last: float, factor: float) -> None:
+    def scale(self, first: float, last: float, factor: float, known: float) -> None:
         """Multiply the steps in force on days in [first, last) by ``factor``, rounded (a cut).
 
         Breakpoints are added at ``first`` and ``last`` so that later steps inside the window are
-        scaled too and the value returns to the unscaled steps on ``last``.
+        scaled too and the value returns to the unscaled steps on ``last``. Before day ``known``
+        (the announcement) :meth:`planned` still gives the unscaled steps.
         """
+        if self.unscaled is None:
+            self.unscaled = Schedule({}, date.min, (self.first, self.last))
+            self.unscaled.days, self.unscaled.values = list(self.days), list(self.values)
+        self.known = min(self.known, known)
         for day in (first, last):
             if math.isfinite(day) and day not in self.days:
                 i = bisect.bisect_right(self.days, day)

@@ -62,7 +62,7 @@ def slot(world: World, mission: MissionState, j: int,
     while needed is not None and needed < world.horizon:
         yield env.timeout(max(needed - pipe.units.rotation_lead_days - env.now, 0.0))
         day = max(env.now, needed)
-        if mission.units.at(day) <= j:
+        if mission.units.planned(day, env.now) <= j:
             needed = mission.units.next_day_above(day, j, world.horizon)
             continue
         contributor = _choose(world, mission, rng)
