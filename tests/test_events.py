@@ -219,3 +219,33 @@ def test_bad_event_in_a_variant_is_located(tiny_raw: dict[str, Any], tmp_path: P
     result = _check(tmp_path, raw)
     assert result.exit_code != 0
     assert "variants.cut.events[0].share: got -0.1" in result.output, result.output
+
+
+# --- Outputs -------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_events_figure_and_manifest(tiny_raw: dict[str, Any], tmp_path: Path) -> None:
+    """A compare run with an event draws the events timeline and lists the events applied."""
+    import json
+
+    import matplotlib.image as mpimg
+    import numpy as np
+
+    from sim.outputs import plots
+
+    raw = copy.deepcopy(tiny_raw)
+    raw["variants"] = {"cut": {"events": [CUT, FREEZE]}}
+    out = tmp_path / "run"
+    sim.compare(sim.load_scenario(raw), replications=2, executor="serial", out=out)
+    assert "events" in plots.available(plots.RunData.open(out))
+    image = mpimg.imread(out / "plots" / "events.png")
+    assert float(np.std(image[..., :3])) > 0.05
+    fig = plots.fig_events(plots.RunData.open(out))
+    titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
+    assert titles == ["All missions", "North", "South"]  # the freeze touches every mission
+    labels = fig.axes[0].get_legend_handles_labels()[1]
+    assert "budget cut" in labels and "rotation freeze" in labels
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["events"]["base"] == []
+    assert [e["type"] for e in manifest["events"]["cut"]] == ["budget_cut", "rotation_freeze"]
