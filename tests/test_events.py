@@ -226,7 +226,7 @@ def test_bad_event_in_a_variant_is_located(tiny_raw: dict[str, Any], tmp_path: P
 
 @pytest.mark.slow
 def test_events_figure_and_manifest(tiny_raw: dict[str, Any], tmp_path: Path) -> None:
-    """A compare run with an event draws the events timeline and lists the events applied."""
+    """A compare run with events draws their timeline, reports them, and lists them applied."""
     import json
 
     import matplotlib.image as mpimg
@@ -246,6 +246,10 @@ def test_events_figure_and_manifest(tiny_raw: dict[str, Any], tmp_path: Path) ->
     assert titles == ["All missions", "North", "South"]  # the freeze touches every mission
     labels = fig.axes[0].get_legend_handles_labels()[1]
     assert "budget cut" in labels and "rotation freeze" in labels
+    from sim.outputs.report import render
+
+    html = render(out)
+    assert "<h2>Events</h2>" in html and "rotation_freeze" in html
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["events"]["base"] == []
     assert [e["type"] for e in manifest["events"]["cut"]] == ["budget_cut", "rotation_freeze"]
