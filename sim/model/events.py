@@ -30,6 +30,7 @@ from collections import defaultdict
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -229,11 +230,11 @@ class EntryGate:
                 self.book.effect(freeze.index, self.mission, "tours_extended", unit.size)
                 deadline = freeze.last + freeze.catch_up - day
                 self.book.world.env.timeout(deadline).callbacks.append(
-                    lambda _e, u=unit, k=j, t=token: self._end_held_unit(u, k, t))
+                    partial(self._end_held_unit, unit, j, token))
                 return True
         return False
 
-    def _end_held_unit(self, unit: Unit, j: int, token: int) -> None:
+    def _end_held_unit(self, unit: Unit, j: int, token: int, _event: simpy.Event) -> None:
         mission = self.mission
         if unit.tour == token and unit.state is State.SERVING and mission.unit_slots[j] is unit:
             units.leave(self.book.world, unit, j, "rotations")
