@@ -75,7 +75,8 @@ def check(scenario: str) -> None:
     click.echo(
         f"{scenario}: valid — scenario {base.name!r}, {len(base.contributors)} contributors, "
         f"{len(base.missions)} missions, {len(base.policies)} policies, "
-        f"variants: {', '.join(loaded.variants) or 'none'}"
+        + (f"{len(base.events)} events, " if base.events else "")
+        + f"variants: {', '.join(loaded.variants) or 'none'}"
     )
 
 

@@ -82,6 +82,8 @@ def send_call(world: World, mission: MissionState, skill: int | None, n: int) ->
     now = world.env.now
     pipe = world.scenario.pipeline
     members = [c for c in world.members if c.active(now)]
+    if mission.gate is not None:
+        members = [c for c in members if mission.gate.accepts(c.name, now)]
     if not members:
         return
     available = [c.available(now, world.policies) for c in members]
@@ -244,6 +246,8 @@ def travel(world: World, officer: Officer, old: State, delay: float) -> None:
     officer.since = world.env.now
     world.observer.move(IPO, old, State.TRAVELLING)
     mission.travelling.add(officer.skill)
+    if mission.gate is not None:
+        delay += mission.gate.extra_delay(world.env.now)
     world.env.timeout(delay).callbacks.append(partial(_arrive, world, officer))
 
 
@@ -256,9 +260,22 @@ def _arrive(world: World, officer: Officer, _event: simpy.Event) -> None:
         world.observer.flow(mission.index, IPO, "drawdowns")
         return_home(world, officer, State.TRAVELLING)
         return
+    if mission.gate is not None:
+        wait = mission.gate.admit(now, IPO)
+        if wait > 0:  # held at the border (entry quota or freeze): try again later
+            mission.travelling.add(officer.skill)
+            world.env.timeout(wait).callbacks.append(partial(_arrive, world, officer))
+            return
+    take_post(world, officer, State.TRAVELLING)
+
+
+def take_post(world: World, officer: Officer, old: State) -> None:
+    """The officer starts a tour in their mission now (from state ``old``); tour rules drawn."""
+    now = world.env.now
+    mission = world.missions[officer.mission]
     officer.state = State.SERVING
     officer.since = now
-    world.observer.move(IPO, State.TRAVELLING, State.SERVING)
+    world.observer.move(IPO, old, State.SERVING)
     contributor = world.contributors[officer.contributor]
     mission.serving_ipo.add(officer.skill)
     mission.serving[officer] = None
@@ -322,11 +339,27 @@ def _due_out(world: World, officer: Officer, token: int, _event: simpy.Event | N
 def _tour_ends(world: World, officer: Officer, token: int, reason: str,
                _event: simpy.Event) -> None:
     if officer.tour == token and officer.state is State.SERVING:
+        mission = world.missions[officer.mission]
+        if reason == "rotations" and mission.gate is not None \
+                and mission.gate.hold_rotation(world.env.now, officer, token):
+            return  # a rotation freeze extends the tour; the backlog ends it later
         depart(world, officer, reason)
 
 
 def depart(world: World, officer: Officer, reason: str) -> None:
     """The officer leaves the mission; the post falls vacant unless it was cut."""
+    mission = vacate(world, officer, reason)
+    return_home(world, officer, State.SERVING)
+    fill_posts(world, mission)
+
+
+def vacate(world: World, officer: Officer, reason: str, opens: bool | None = None
+           ) -> MissionState:
+    """The officer stops serving (counted as ``reason``); the post falls vacant if ``opens``.
+
+    ``opens`` defaults to every reason but a drawdown (whose post was cut). The officer's state
+    is left to the caller (home, or on to another mission).
+    """
     now = world.env.now
     mission = world.missions[officer.mission]
     if officer.due_out:
@@ -340,10 +373,10 @@ def depart(world: World, officer: Officer, reason: str) -> None:
     world.observer.serve(mission.index, IPO, officer.contributor, int(officer.woman),
                          int(not officer.woman), officer.skill, -1)
     world.observer.flow(mission.index, IPO, reason)
-    if reason != "drawdowns" and mission.serving_ipo.total < mission.ipo.at(now):
+    if (reason != "drawdowns" if opens is None else opens) \
+            and mission.serving_ipo.total < mission.ipo.at(now):
         mission.ledger.open(now)
-    return_home(world, officer, State.SERVING)
-    fill_posts(world, mission)
+    return mission
 
 
 def return_home(world: World, officer: Officer, old: State) -> None:
@@ -380,6 +413,8 @@ def initial_staffing(world: World, mission: MissionState) -> None:
         return
     rng = world.rng("initial.ipo", mission.name)
     members = [c for c in world.members if c.active(now)]
+    if mission.gate is not None and mission.gate.limits_initial:
+        members = [c for c in members if mission.gate.accepts(c.name, now)] or members
     sensitivity = world.scenario.pipeline.hardship_sensitivity
     # owners in proportion to expected nominations: the call's weight (pool × propensity) times
     # the chance of answering (propensity)

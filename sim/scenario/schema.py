@@ -28,6 +28,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sim.errors import ParameterError, ScenarioError, VariantError, unknown_message
+from sim.scenario.events import EVENT_TYPES, ScenarioEvent, check_events
 from sim.scenario.keypaths import (
     apply_overrides,
     get_path,
@@ -319,6 +320,9 @@ class Scenario(Model):
     missions: list[Mission] = Field(
         ..., min_length=1, description="Peace operations with police components.")
     policies: list[Policy] = Field(default_factory=list, description="Action-plan levers.")
+    events: list[ScenarioEvent] = Field(
+        default_factory=list, description="Dated shocks: cuts, entry limits, re-hatting, "
+        "transfers, rotation freezes, closures (sim/scenario/events.py).")
     observed: list[Observation] = Field(default_factory=list, description="Published figures.")
 
     @property
@@ -349,6 +353,9 @@ class Variant(Model):
     set: dict[str, Any] = Field(default_factory=dict, description="{key.path: new value}.")
     policies: list[dict[str, Any]] = Field(
         default_factory=list, description="Levers added to the base's policies."
+    )
+    events: list[dict[str, Any]] = Field(
+        default_factory=list, description="Events added to the base's events."
     )
 
 
@@ -463,6 +470,8 @@ def load_scenario(source: str | Path | Mapping[str, Any]) -> LoadedScenario:
         try:
             data = apply_overrides(base_raw, variant.set, f"variants.{name}.set")
             data["policies"] = [*data.get("policies", []), *copy.deepcopy(variant.policies)]
+            if variant.events:
+                data["events"] = [*data.get("events", []), *copy.deepcopy(variant.events)]
             variants[name] = validate(data, file, Scenario, prefix=f"variants.{name}")
         except ScenarioError as exc:
             problems.extend(exc.problems)
@@ -507,7 +516,7 @@ def _format_error(err: Any, data: Any, prefix: str) -> str:
             node = node[piece] if piece < len(node) else None
         elif isinstance(node, dict):
             key = match_key(node, piece)
-            if key is None and piece in LEVERS:
+            if key is None and (piece in LEVERS or piece in EVENT_TYPES):
                 continue
             parts.append(f".{piece}" if parts else str(piece))
             node = node.get(key) if key is not None else None
@@ -524,14 +533,20 @@ def _format_error(err: Any, data: Any, prefix: str) -> str:
     if kind == "extra_forbidden":
         allowed = _allowed_keys(err, data)
         return f"{path}: unknown key{allowed}"
+    tag, tags = ("type", list(EVENT_TYPES)) if _in_events(loc) else ("lever", list(LEVERS))
     if kind == "union_tag_invalid":
-        return f"{path}.lever: got {err['input'].get('lever')!r}, allowed: {', '.join(LEVERS)}"
+        return f"{path}.{tag}: got {err['input'].get(tag)!r}, allowed: {', '.join(tags)}"
     if kind == "union_tag_not_found":
-        return f"{path}: missing key 'lever' (allowed: {', '.join(LEVERS)})"
+        return f"{path}: missing key {tag!r} (allowed: {', '.join(tags)})"
     value = err.get("input")
     shown = repr(value) if not isinstance(value, dict | list) else type(value).__name__
     msg = msg.replace("Value error, ", "")
     return f"{path}: got {shown}, {msg[0].lower() + msg[1:]}"
+
+
+def _in_events(loc: list[Any]) -> bool:
+    """Whether a pydantic location is inside the ``events`` list (of a file or a variant)."""
+    return "events" in loc[:3]
 
 
 def _allowed_keys(err: Any, data: Any) -> str:
@@ -540,6 +555,9 @@ def _allowed_keys(err: Any, data: Any) -> str:
     schema: Any = ScenarioFile
     for piece in loc[:-1]:
         if isinstance(piece, int) or schema is None:
+            continue
+        if piece in EVENT_TYPES and _in_events(loc):
+            schema = EVENT_TYPES[piece]
             continue
         if piece in LEVERS:
             schema = next(
@@ -611,6 +629,7 @@ def check_references(s: Scenario) -> list[str]:
         if profile is not None and profile not in contributors:
             problems.append(unknown_message("contributor", profile, contributors,
                                             f"policies[{i}].profile"))
+    problems += check_events(list(s.events), missions, contributors, (s.run.start, s.end))
     for i, obs in enumerate(s.observed):
         if obs.mission != "ALL" and obs.mission not in missions:
             problems.append(unknown_message("mission", obs.mission, [*missions, "ALL"],
