@@ -590,7 +590,7 @@ def history(mission: str | None, contributor: str | None, category: str | None,
         finally:
             plt.close(fig)
             partial.unlink(missing_ok=True)
-    console.print(f"wrote {target}")
+    console.print(f"wrote {target}", soft_wrap=True)
 
 
 @main.group()
@@ -644,4 +644,4 @@ def from_data(as_of: str, out: str, years: float, force: bool) -> None:
         f"wrote {target}: {s['contributors']} contributors, {s['missions']} missions, starting "
         f"{s['start']} from the record at {s['as_of']}: {s['ipo']:,} IPOs ({s['ipo_women']:,} "
         f"women), {s['fpu']:,} FPU personnel ({s['fpu_women']:,} women) in {s['units']} units "
-        f"({time.perf_counter() - began:.1f} s)")
+        f"({time.perf_counter() - began:.1f} s)", soft_wrap=True)

@@ -422,7 +422,9 @@ def _initial(mine: pd.DataFrame, ipo: int, ipo_w: int, units: int) -> dict[str, 
 
 def _observed(built: Built, period: pd.Period, start: Any, years: float) -> list[dict[str, Any]]:
     """Year-end figures of the record after ``as_of`` within the run (checks, not inputs)."""
-    end = pd.Period(start, freq="M") + max(round(years * 12), 1) - 1
+    # an end-of-month figure is compared with the next month's first-day snapshot: the last
+    # month that can be checked is the one before the run's last snapshot
+    end = pd.Period(start, freq="M") + max(round(years * 12), 1) - 2
     table = read("totals")
     months = table["date"].dt.to_period("M")
     later = table[(months > period) & (months <= end)]
