@@ -475,6 +475,7 @@ def history(mission: str | None, contributor: str | None, category: str | None,
     import os
 
     import numpy as np
+    import pandas as pd
 
     import sim.data as record
     from sim.errors import DataError
