@@ -132,8 +132,9 @@ def test_casework_never_changes_staffing(tiny_raw: dict[str, Any]) -> None:
     for table in ("monthly", "skills", "pipeline", "contributors", "targets"):
         pd.testing.assert_frame_equal(plain[table], worked[table])
     assert plain["cases"].empty and not worked["cases"].empty
-    extra = worked["outcomes"].iloc[len(plain["outcomes"]):]
-    pd.testing.assert_frame_equal(plain["outcomes"], worked["outcomes"].iloc[:len(plain["outcomes"])])
+    n = len(plain["outcomes"])
+    pd.testing.assert_frame_equal(plain["outcomes"], worked["outcomes"].iloc[:n])
+    extra = worked["outcomes"].iloc[n:]
     assert set(extra["outcome"]) == {"cases_cleared", "case_backlog", "cost_per_case_cleared"}
 
 
@@ -299,7 +300,7 @@ BAD = {
 
 @pytest.mark.parametrize("case", list(BAD))
 def test_bad_casework_input_is_located(case: str, tiny_raw: dict[str, Any]) -> None:
-    """Each bad casework or INTERPOL input gives a message naming where, what and what is allowed."""
+    """Each bad casework or INTERPOL input names where, what came and what is allowed."""
     edit, message = BAD[case]
     data = with_casework(tiny_raw)
     edit(data)
