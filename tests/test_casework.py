@@ -320,3 +320,23 @@ def test_bad_casework_file_writes_nothing(tiny_raw: dict[str, Any], tmp_path: Pa
     assert result.exit_code == 2
     assert "unknown crime area 'piracy'" in result.output
     assert not out.exists() and not out.with_name("out.partial").exists()
+
+
+@pytest.mark.slow
+def test_run_folder_has_cases_outcomes_and_figure(tiny_raw: dict[str, Any],
+                                                  tmp_path: Path) -> None:
+    """`ppsim compare` with casework writes the cases table, casework outcomes and the figure."""
+    data = with_casework(tiny_raw)
+    data["variants"] = {"linked": {"policies": [connectivity({"fugitives": 0.5})]}}
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["compare", str(path), "-n", "2", "--serial",
+                                       "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    cases = pd.read_parquet(out / "tables" / "cases.parquet")
+    assert {"variant", "replication", "backlog", "hit_share"} <= set(cases.columns)
+    comparison = pd.read_parquet(out / "summary" / "comparison.parquet")
+    assert {"cases_cleared", "case_backlog", "cost_per_case_cleared"} <= set(
+        comparison["outcome"])
+    assert (out / "plots" / "casework.png").stat().st_size > 20_000

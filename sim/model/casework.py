@@ -3,7 +3,8 @@
 Per mission and crime area a :class:`CaseDesk` holds the cases. A case's life cycle (days):
 
     arrived → waiting (FIFO for a case slot) → in work (a gamma time) → cleared | closed uncleared
-                     └→ abandoned (waited longer than the area's ``max_wait_days``)
+                     └→ abandoned (waited longer than the area's ``max_wait_days``, or
+                                   handed over when the mission ends)
 
 Cases arrive as a Poisson stream whose rate is the mission's step schedule (cases per month).
 Everything random about a case is drawn at intake from streams of its own (``case.arrival``,
@@ -220,6 +221,10 @@ class CaseBook:
             self.world.env.process(self.arrivals(desk))
         for mission in sorted({d.mission.index for d in self.desks}):
             self.world.env.process(self.review(mission))
+        for mission in dict.fromkeys(d.mission for d in self.desks):
+            if self.world.env.now < mission.end_day < self.world.horizon:
+                self.world.env.timeout(mission.end_day - self.world.env.now).callbacks.append(
+                    lambda _e, m=mission: self.close_mission(m))
         for timed in self.world.policies.all_of(InterpolInvestigativeSupport):
             lever = timed.lever
             assert isinstance(lever, InterpolInvestigativeSupport)
@@ -277,6 +282,14 @@ class CaseBook:
             world.env.timeout(area.max_wait_days).callbacks.append(
                 lambda _e: self.abandon(desk, case))
         self.dispatch(desk)
+
+    def close_mission(self, mission: MissionState) -> None:
+        """The mission ends: its waiting cases are handed over (counted as abandoned)."""
+        for desk in self.desks:
+            if desk.mission is mission:
+                for case in desk.waiting:
+                    self.abandon(desk, case)
+                desk.waiting.clear()
 
     def answered(self, desk: CaseDesk, case: Case, link: InterpolConnectivity) -> None:
         """A query's hit comes back: the case's remaining work shrinks."""
