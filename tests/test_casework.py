@@ -325,9 +325,11 @@ def test_bad_casework_file_writes_nothing(tiny_raw: dict[str, Any], tmp_path: Pa
 @pytest.mark.slow
 def test_run_folder_has_cases_outcomes_and_figure(tiny_raw: dict[str, Any],
                                                   tmp_path: Path) -> None:
-    """`ppsim compare` with casework writes the cases table, casework outcomes and the figure."""
+    """`ppsim compare` writes the cases table (of every variant, with casework or without),
+    the casework outcomes and the casework figure."""
     data = with_casework(tiny_raw)
-    data["variants"] = {"linked": {"policies": [connectivity({"fugitives": 0.5})]}}
+    data["variants"] = {"linked": {"policies": [connectivity({"fugitives": 0.5})]},
+                        "without": {"set": {"casework": None}}}
     path = tmp_path / "s.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     out = tmp_path / "out"
@@ -336,6 +338,7 @@ def test_run_folder_has_cases_outcomes_and_figure(tiny_raw: dict[str, Any],
     assert result.exit_code == 0, result.output
     cases = pd.read_parquet(out / "tables" / "cases.parquet")
     assert {"variant", "replication", "backlog", "hit_share"} <= set(cases.columns)
+    assert set(cases["variant"]) == {"base", "linked"}  # "without" adds no rows
     comparison = pd.read_parquet(out / "summary" / "comparison.parquet")
     assert {"cases_cleared", "case_backlog", "cost_per_case_cleared"} <= set(
         comparison["outcome"])

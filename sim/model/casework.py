@@ -41,6 +41,7 @@ from collections import deque
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -219,12 +220,12 @@ class CaseBook:
         """Start the arrival stream of every desk and each mission's staffing review."""
         for desk in self.desks:
             self.world.env.process(self.arrivals(desk))
-        for mission in sorted({d.mission.index for d in self.desks}):
-            self.world.env.process(self.review(mission))
+        for index in sorted({d.mission.index for d in self.desks}):
+            self.world.env.process(self.review(index))
         for mission in dict.fromkeys(d.mission for d in self.desks):
             if self.world.env.now < mission.end_day < self.world.horizon:
                 self.world.env.timeout(mission.end_day - self.world.env.now).callbacks.append(
-                    lambda _e, m=mission: self.close_mission(m))
+                    partial(self.close_mission, mission))
         for timed in self.world.policies.all_of(InterpolInvestigativeSupport):
             lever = timed.lever
             assert isinstance(lever, InterpolInvestigativeSupport)
@@ -283,7 +284,7 @@ class CaseBook:
                 lambda _e: self.abandon(desk, case))
         self.dispatch(desk)
 
-    def close_mission(self, mission: MissionState) -> None:
+    def close_mission(self, mission: MissionState, _event: simpy.Event | None = None) -> None:
         """The mission ends: its waiting cases are handed over (counted as abandoned)."""
         for desk in self.desks:
             if desk.mission is mission:
@@ -443,42 +444,60 @@ class CaseBook:
 def cases_table(book: CaseBook, months: list[date]) -> pd.DataFrame:
     """Tabulate a :class:`CaseBook`'s snapshots, with ALL missions and all areas as totals."""
     missions = list(dict.fromkeys(d.mission.name for d in book.desks))
-    groups: list[tuple[str, str, list[int]]] = []
+    names, areas, members = [], [], []
     for name in [*missions, "ALL"]:
         for area in [*book.areas, "all"]:
-            members = [i for i, d in enumerate(book.desks)
-                       if name in (d.mission.name, "ALL") and area in (d.area, "all")]
-            groups.append((name, area, members))
-    rows = []
-    dates = pd.to_datetime(months)
-    for k in range(len(months)):
-        for name, area, members in groups:
-            snap = book.snaps[k, members].sum(axis=0)
-            counts = dict(zip(COUNTS, snap[:len(COUNTS)], strict=True))
-            times = [t for i in members for t in book.snap_clear[k][i]]
-            closed = counts["cleared"] + counts["closed_uncleared"]
-            waits, slots = book.snap_open[k, members].sum(axis=0)
-            busy_days, slot_days = snap[len(COUNTS) + 2], snap[len(COUNTS) + 3]
-            rows.append((
-                k, dates[k], name, area, *(int(counts[c]) for c in COUNTS[:5]),
-                int(snap[len(COUNTS)]), int(snap[len(COUNTS) + 1]),
-                float(np.median(times)) if times else math.nan,
-                waits / counts["started"] if counts["started"] else math.nan,
-                counts["cleared"] / closed if closed else math.nan,
-                counts["hits"] / counts["arrivals"] if counts["arrivals"] else math.nan,
-                int(slots),
-                busy_days / slot_days if slot_days > 0 else math.nan,
-            ))
-    return pd.DataFrame(rows, columns=list(CASE_COLUMNS)).astype(
-        {c: np.int64 for c in (*COUNTS[:5], "month", "backlog", "in_work", "slots")})
+            names.append(name)
+            areas.append(area)
+            members.append([i for i, d in enumerate(book.desks)
+                            if name in (d.mission.name, "ALL") and area in (d.area, "all")])
+    n, g = len(months), len(members)
+    belongs = np.zeros((g, len(book.desks)))
+    for j, found in enumerate(members):
+        belongs[j, found] = 1.0
+    snaps = np.einsum("gd,kdc->kgc", belongs, book.snaps)  # (month, group, counter)
+    opens = np.einsum("gd,kdc->kgc", belongs, book.snap_open)
+    c = {name: snaps[..., i] for i, name in enumerate(COUNTS)}
+    backlog, in_work, busy, avail = (snaps[..., len(COUNTS) + i] for i in range(4))
+    closed = c["cleared"] + c["closed_uncleared"]
+    medians = np.array([[_median([t for i in found for t in book.snap_clear[k][i]])
+                         for found in members] for k in range(n)]).reshape(n, g)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        columns = {
+            "month": np.repeat(np.arange(n), g),
+            "date": np.repeat(pd.to_datetime(months), g),
+            "mission": np.tile(np.array(names, dtype=object), n),
+            "area": np.tile(np.array(areas, dtype=object), n),
+            **{name: c[name].reshape(-1).round().astype(np.int64) for name in COUNTS[:5]},
+            "backlog": backlog.reshape(-1).round().astype(np.int64),
+            "in_work": in_work.reshape(-1).round().astype(np.int64),
+            "median_days_to_clear": medians.reshape(-1),
+            "mean_wait_days": np.where(c["started"] > 0, opens[..., 0] / c["started"],
+                                       np.nan).reshape(-1),
+            "clearance_rate": np.where(closed > 0, c["cleared"] / closed, np.nan).reshape(-1),
+            "hit_share": np.where(c["arrivals"] > 0, c["hits"] / c["arrivals"],
+                                  np.nan).reshape(-1),
+            "slots": opens[..., 1].reshape(-1).round().astype(np.int64),
+            "utilisation": np.where(avail > 0, busy / avail, np.nan).reshape(-1),
+        }
+    return pd.DataFrame(columns, columns=list(CASE_COLUMNS))
+
+
+def _median(values: list[float]) -> float:
+    """Median of a short list (NaN when empty); cheaper than numpy for a handful of values."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
 def empty_cases_table() -> pd.DataFrame:
     """A ``cases`` table without rows, of the same columns and types (no casework)."""
     frame = pd.DataFrame({c: pd.Series(dtype=np.int64) for c in CASE_COLUMNS})
-    frame["date"] = pd.Series(dtype="datetime64[ns]")
+    frame["date"] = pd.Series(dtype="datetime64[s]")
     for c in ("mission", "area"):
-        frame[c] = pd.Series(dtype=object)
+        frame[c] = pd.Series(dtype="str")
     for c in ("median_days_to_clear", "mean_wait_days", "clearance_rate", "hit_share",
               "utilisation"):
         frame[c] = pd.Series(dtype=float)
