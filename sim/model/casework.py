@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
@@ -50,7 +50,6 @@ import simpy
 
 from sim.model.missions import MissionState, Schedule
 from sim.model.personnel import Category
-from sim.model.streams import draw_delay
 from sim.scenario.casework import MONTH_DAYS, Casework
 from sim.scenario.levers import InterpolConnectivity, InterpolInvestigativeSupport
 
@@ -103,6 +102,68 @@ def clearance_probability(base: float, hit: bool, gain: float) -> float:
     return base + gain * (1.0 - base) if hit else base
 
 
+# --- Random draws ----------------------------------------------------------------------------
+
+
+BLOCK = 256
+"""Draws taken from a stream at once (numpy gives the same values as one at a time)."""
+
+
+class Block:
+    """Values of one random stream, drawn ``BLOCK`` at a time and handed out one by one.
+
+    Args:
+        draw: returns the next ``n`` values of the stream (e.g. ``rng.random``).
+    """
+
+    __slots__ = ("_draw", "_next", "_values")
+
+    def __init__(self, draw: Callable[[int], np.ndarray]) -> None:
+        self._draw = draw
+        self._values: list[float] = []
+        self._next = 0
+
+    def __call__(self) -> float:
+        """The stream's next value."""
+        if self._next >= len(self._values):
+            self._values = self._draw(BLOCK).tolist()
+            self._next = 0
+        value = self._values[self._next]
+        self._next += 1
+        return value
+
+
+@dataclass(frozen=True)
+class CaseDraws:
+    """A desk's streams (``case.arrival``, ``case.work``, ``case.clearance``, ``case.hit``)."""
+
+    gap: Block
+    """Standard exponential variates (× mean gap = the gap to the next arrival)."""
+    work: Callable[[], float]
+    """Working time of the next case (days)."""
+    clearance: Block
+    """Uniforms compared with the clearance probability at closure."""
+    hit: Block
+    """Uniforms compared with the hit probability of an intake query."""
+
+
+def case_draws(world: World, key: str, mean_days: float, cv: float) -> CaseDraws:
+    """The named streams of the desk ``key`` (``mission/area``); work as :func:`draw_delay`."""
+    work_rng = world.rng("case.work", key)
+    if cv <= 0 or mean_days <= 0:
+        def work() -> float:
+            return mean_days
+    else:
+        shape = 1.0 / (cv * cv)
+        work = Block(lambda n: work_rng.gamma(shape, mean_days / shape, n))
+    return CaseDraws(
+        gap=Block(world.rng("case.arrival", key).standard_exponential),
+        work=work,
+        clearance=Block(world.rng("case.clearance", key).random),
+        hit=Block(world.rng("case.hit", key).random),
+    )
+
+
 # --- State ---------------------------------------------------------------------------------------
 
 
@@ -131,8 +192,12 @@ class CaseDesk:
     """
 
     def __init__(self, mission: MissionState, area: str, index: int, shares: list[float],
-                 counterparts: float, arrivals: Schedule) -> None:
+                 counterparts: float, arrivals: Schedule, draws: CaseDraws) -> None:
         self.mission = mission
+        self.draws = draws
+        self.changes: list[float] = []
+        self.rate = 0.0  # cases per day in force until ``step`` (a day)
+        self.step = -math.inf
         self.area = area
         self.index = index
         self.shares = shares
@@ -184,9 +249,13 @@ class CaseBook:
                     works = spec.eligible_areas(skill)
                     shares.append(spec.slots_per_specialist / len(works) if area in works
                                   else 0.0)
+                spec_area = spec.areas[area]
+                draws = case_draws(world, f"{mission.name}/{area}", spec_area.service_mean_days,
+                                   spec_area.service_cv)
                 self.desks.append(CaseDesk(mission, area, a, shares,
                                            load.counterpart_slots / n_areas,
-                                           Schedule(load.arrivals.get(area, {}), start, active)))
+                                           Schedule(load.arrivals.get(area, {}), start, active),
+                                           draws))
         months = len(world.observer.months)
         self.snaps = np.zeros((months, len(self.desks), len(COUNTS) + 4))
         self.snap_clear: list[list[list[float]]] = [[[] for _ in self.desks]
@@ -219,7 +288,8 @@ class CaseBook:
     def start(self) -> None:
         """Start the arrival stream of every desk and each mission's staffing review."""
         for desk in self.desks:
-            self.world.env.process(self.arrivals(desk))
+            desk.changes = desk.arrivals.change_days(self.world.horizon)
+            self.next_arrival(desk)
         for index in sorted({d.mission.index for d in self.desks}):
             self.world.env.process(self.review(index))
         for mission in dict.fromkeys(d.mission for d in self.desks):
@@ -238,39 +308,40 @@ class CaseBook:
                         d.mission is m for d in self.desks):
                     self.cost[m.name] += lever.cost
 
-    def arrivals(self, desk: CaseDesk) -> Generator[simpy.Event, Any, None]:
-        """Poisson arrivals at the schedule's rate (memoryless, so redrawn after each step)."""
-        env = self.world.env
-        key = f"{desk.mission.name}/{desk.area}"
-        rng = self.world.rng("case.arrival", key)
-        changes = desk.arrivals.change_days(self.world.horizon)
-        while True:
-            now = env.now
-            rate = desk.arrivals.at(now) / MONTH_DAYS
-            step = next((d for d in changes if d > now), math.inf)
-            if rate <= 0:
-                if step == math.inf:
-                    return
-                yield env.timeout(step - now)
-                continue
-            gap = float(rng.exponential(1.0 / rate))
-            if now + gap >= step:
-                yield env.timeout(step - now)
-                continue
-            yield env.timeout(gap)
-            self.intake(desk, key)
+    def next_arrival(self, desk: CaseDesk, _event: simpy.Event | None = None) -> None:
+        """Time the desk's next Poisson arrival at the schedule's rate.
 
-    def intake(self, desk: CaseDesk, key: str) -> None:
+        The rate is a step function; being memoryless, the next arrival is drawn anew at each
+        step (a draw reaching past the step is discarded).
+        """
+        env = self.world.env
+        now = env.now
+        if now >= desk.step:  # a new step of the schedule: read its rate and the next step
+            desk.rate = desk.arrivals.at(now) / MONTH_DAYS
+            desk.step = next((d for d in desk.changes if d > now), math.inf)
+        rate, step = desk.rate, desk.step
+        if rate > 0:
+            gap = desk.draws.gap() * (1.0 / rate)
+            if now + gap < step:
+                env.timeout(gap).callbacks.append(partial(self._arrive, desk))
+                return
+        if step < math.inf:
+            env.timeout(step - now).callbacks.append(partial(self.next_arrival, desk))
+
+    def _arrive(self, desk: CaseDesk, _event: simpy.Event) -> None:
+        self.intake(desk)
+        self.next_arrival(desk)
+
+    def intake(self, desk: CaseDesk) -> None:
         """A case arrives: draw its work and clearance, query INTERPOL, queue it."""
         world = self.world
         now = world.env.now
         area = self.spec.areas[desk.area]
-        work = draw_delay(world.rng("case.work", key), area.service_mean_days, area.service_cv)
-        case = Case(now, work, float(world.rng("case.clearance", key).random()))
+        case = Case(now, desk.draws.work(), desk.draws.clearance())
         desk.counts[0] += 1
         link = world.policies.connectivity(now, desk.mission.name)
         if link is not None:
-            draw = float(world.rng("case.hit", key).random())
+            draw = desk.draws.hit()
             if world.decisions.query_hit(link.hit_probability.get(desk.area, 0.0), draw):
                 case.hit = True
                 desk.counts[5] += 1
