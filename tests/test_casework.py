@@ -105,6 +105,17 @@ def test_no_eligible_slots_backlog_grows_linearly() -> None:
     assert abs(slope - 20.0) < 4 * math.sqrt(20.0 * months) / months * 2
 
 
+def test_staff_without_eligible_skills_work_no_cases(tiny_raw: dict[str, Any]) -> None:
+    """Officers whose skills work no area (and no generic share) leave every case waiting."""
+    data = with_casework(tiny_raw, eligibility={}, generic_slot_fraction=0.0)
+    cases = simulate(sim.load_scenario(data).base, 0)["cases"]
+    g = rows(cases, "North", "all")
+    assert (g["slots"] == 0).all() and (g["started"] == 0).all()
+    assert (g["backlog"].to_numpy() == g["arrivals"].cumsum().to_numpy()).all()
+    # 15 cases a month for 60 months: Poisson mean 900, sd 30, so 810 is 3 sd below
+    assert g["backlog"].iloc[-1] > 0.9 * 15 * len(g)
+
+
 def test_backlog_is_conserved(tiny_raw: dict[str, Any]) -> None:
     """Each month: backlog = last backlog + arrivals − started − abandoned; closed = started."""
     data = with_casework(tiny_raw)
