@@ -187,8 +187,13 @@ class CaseDesk:
     """The cases of one (mission, area) and their monthly counters.
 
     Args:
-        mission: the mission's state; area: the crime area's name and index; shares: slots per
-        officer by skill index (general first) at this desk; counterparts: partner slots here.
+        mission: the mission's state.
+        area: the crime area's name.
+        index: the area's position in the scenario's areas.
+        shares: slots each serving officer gives this desk, by skill index (general first).
+        counterparts: host-state counterpart slots at this desk.
+        arrivals: cases per month, a step schedule of days.
+        draws: the desk's random streams.
     """
 
     def __init__(self, mission: MissionState, area: str, index: int, shares: list[float],
