@@ -45,7 +45,8 @@ from sim.runs.task import TaskOutput
 
 log = logging.getLogger(__name__)
 
-TABLES = ("monthly", "skills", "pipeline", "contributors", "deploy_times", "targets", "outcomes")
+TABLES = ("monthly", "skills", "pipeline", "contributors", "deploy_times", "targets", "outcomes",
+          "cases")
 """The tables one replication produces (``docs/outputs.md``), in the order they are written."""
 
 BATCH_ROWS = 50_000

@@ -5,7 +5,8 @@ below (one per lever, told apart by the ``lever`` key). This module is schema on
 numpy or simpy): how a lever acts is :class:`sim.model.policies.PolicyBook`'s business.
 
 The levers follow the UN–INTERPOL ministerial commitments and the action plan: more police,
-more specialists, more women, faster deployment, INTERPOL support (see ``docs/model.md``).
+more specialists, more women, faster deployment, INTERPOL cooperation acting on casework (see
+``docs/model.md``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class Lever(BaseModel):
@@ -202,17 +203,119 @@ class Reimbursement(Lever):
     extra_fpu_capacity: int = Field(0, ge=0, le=20, description="Extra units each can field.")
 
 
-class InterpolSupport(Lever):
-    """Access to INTERPOL's databases and investigative support at a mission.
+ConnectivityLevel = Literal["none", "ncb", "mission_hq", "field"]
+"""Where deployed police reach INTERPOL's I-24/7 network and databases: not at all, through the
+host state's National Central Bureau, at mission headquarters, or in the field."""
 
-    Modelled (an assumption, documented in ``docs/model.md``) as a multiplier on the investigative
-    capacity of specialists serving there: capacity = specialists × ``investigative_multiplier``.
+
+def _default_latency() -> dict[str, float]:
+    # assumptions (docs/sources.md): a request relayed by the host's NCB takes days; a terminal
+    # at mission HQ answers the same day; field access (mobile) within hours
+    return {"ncb": 7.0, "mission_hq": 1.0, "field": 0.1}
+
+
+def _default_hits() -> dict[str, float]:
+    # assumptions (docs/sources.md): share of cases whose intake query finds a record
+    return {"fugitives": 0.25, "drugs": 0.15, "terrorism": 0.1,
+            "trafficking_in_human_beings": 0.1, "corruption": 0.05}
+
+
+class InterpolConnectivity(Lever):
+    """Access to INTERPOL's I-24/7 network and databases for the mission's casework.
+
+    Every new case is queried at intake; the answer comes ``latency_days[level]`` later and is a
+    hit with ``hit_probability[area]``. A hit multiplies the case's remaining work by
+    ``work_factor`` and raises its clearance probability p to p + ``clearance_gain`` × (1 − p).
+    Level ``none`` sends no queries. Needs a ``casework`` section.
     """
 
-    lever: Literal["interpol_support"] = Field(..., description="The lever's name.")
-    investigative_multiplier: float = Field(
-        1.25, ge=1, le=5, description="Multiplier on specialists' investigative capacity."
-    )
+    lever: Literal["interpol_connectivity"] = Field(..., description="The lever's name.")
+    level: ConnectivityLevel = Field(
+        "mission_hq", description="Where police reach I-24/7: none, ncb, mission_hq or field.")
+    latency_days: dict[str, float] = Field(
+        default_factory=_default_latency,
+        description="Days from query to answer by level (ncb, mission_hq, field).")
+    hit_probability: dict[str, float] = Field(
+        default_factory=_default_hits,
+        description="Probability an intake query finds a record, by crime area (areas not "
+        "named: 0).")
+    work_factor: float = Field(
+        0.7, gt=0, le=1, description="Multiplier on a case's remaining work after a hit.")
+    clearance_gain: float = Field(
+        0.3, ge=0, le=1, description="Share of the gap to certain clearance a hit closes.")
+    monthly_cost: float = Field(
+        0, ge=0, description="Cost per mission per month (USD): terminals, links, training.")
+
+    @field_validator("latency_days")
+    @classmethod
+    def _latencies(cls, value: dict[str, float]) -> dict[str, float]:
+        allowed = ("ncb", "mission_hq", "field")
+        for level, days in value.items():
+            if level not in allowed:
+                raise ValueError(f"unknown level {level!r} (allowed: {', '.join(allowed)})")
+            if not 0 <= days <= 365:
+                raise ValueError(f"{level}: got {days}, must be in [0, 365] days")
+        return value
+
+    @field_validator("hit_probability")
+    @classmethod
+    def _probabilities(cls, value: dict[str, float]) -> dict[str, float]:
+        for area, p in value.items():
+            if not 0 <= p <= 1:
+                raise ValueError(f"{area}: got {p}, must be in [0, 1]")
+        return value
+
+
+class InterpolInvestigativeSupport(Lever):
+    """A temporary block of INTERPOL expert case slots (an incident-response team).
+
+    From ``start`` for ``weeks``, each mission in scope gets ``slots`` extra case slots in each
+    named crime area. Needs a ``casework`` section and a ``start``.
+    """
+
+    lever: Literal["interpol_investigative_support"] = Field(..., description="The lever's name.")
+    areas: list[str] | None = Field(None, description="Crime areas supported; empty = all.")
+    slots: int = Field(2, ge=0, le=100, description="Extra case slots per area and mission.")
+    weeks: float = Field(6, gt=0, le=520, description="How long the experts stay (weeks).")
+    cost: float = Field(0, ge=0, description="Cost per deployment to one mission (USD).")
+
+
+class InterpolCapacityBuilding(Lever):
+    """INTERPOL training of contributors' police: more specialists in their pools after a lag.
+
+    Like ``specialist_training`` (each contributor's share of officers with a skill is multiplied
+    by ``share_multiplier``, the shares capped to sum to at most 1), but from ``start`` plus
+    ``lag_months``, and a lever of its own so its effect can be told apart.
+    """
+
+    lever: Literal["interpol_capacity_building"] = Field(..., description="The lever's name.")
+    skills: list[str] | None = Field(None, description="Skills trained; empty means all.")
+    share_multiplier: float = Field(1.2, ge=1, le=10, description="Multiplier on skill shares.")
+    lag_months: float = Field(12, ge=0, le=120, description="Months from start to effect.")
+
+
+class InterpolVetting(Lever):
+    """Hypothetical: nominees screened against INTERPOL's databases before assessment.
+
+    Screening adds ``extra_delay_days`` to every individual officer's nomination, rejects a share
+    ``rejection_share`` of nominees (counted as failing assessment), and multiplies missions'
+    early-repatriation hazard by ``repatriation_factor`` (fewer disciplinary repatriations).
+    No such screening is published; every value is an assumption (docs/model.md).
+    """
+
+    lever: Literal["interpol_vetting"] = Field(..., description="The lever's name.")
+    extra_delay_days: float = Field(7, ge=0, le=365, description="Days added to nomination.")
+    rejection_share: float = Field(0.01, ge=0, le=1, description="Share of nominees rejected.")
+    repatriation_factor: float = Field(
+        0.9, ge=0, le=1, description="Multiplier on early-repatriation hazard.")
+
+
+RETIRED: dict[str, str] = {
+    "interpol_support": "replaced by interpol_connectivity, interpol_investigative_support, "
+    "interpol_capacity_building and interpol_vetting, which act on a casework section "
+    "(docs/model.md, Casework); the output-only multiplier investigative_capacity is gone",
+}
+"""Lever names no longer accepted, with what replaced them (for a clear error)."""
 
 
 Policy = Annotated[
@@ -232,7 +335,10 @@ Policy = Annotated[
     | TourLength
     | NewContributorOutreach
     | Reimbursement
-    | InterpolSupport,
+    | InterpolConnectivity
+    | InterpolInvestigativeSupport
+    | InterpolCapacityBuilding
+    | InterpolVetting,
     Field(discriminator="lever"),
 ]
 """One action-plan lever, told apart by its ``lever`` key."""

@@ -35,6 +35,7 @@ from pydantic import (
 )
 
 from sim.errors import ParameterError, ScenarioError, VariantError, unknown_message
+from sim.scenario.casework import Casework, casework_problems
 from sim.scenario.events import EVENT_TYPES, ScenarioEvent, check_events
 from sim.scenario.keypaths import (
     apply_overrides,
@@ -44,7 +45,14 @@ from sim.scenario.keypaths import (
     set_path,
     use_schema,
 )
-from sim.scenario.levers import LEVERS, Lever, Policy
+from sim.scenario.levers import (
+    LEVERS,
+    RETIRED,
+    InterpolConnectivity,
+    InterpolInvestigativeSupport,
+    Lever,
+    Policy,
+)
 
 Category = Literal["ipo", "fpu"]
 _S = TypeVar("_S", bound="Scenario")
@@ -389,6 +397,9 @@ class Scenario(Model):
         default_factory=list, description="Dated shocks: cuts, entry limits, re-hatting, "
         "transfers, rotation freezes, closures (sim/scenario/events.py).")
     observed: list[Observation] = Field(default_factory=list, description="Published figures.")
+    casework: Casework | None = Field(
+        None, description="Transnational-crime casework worked by serving specialists "
+        "(docs/model.md, Casework); empty means no casework is simulated.")
 
     @property
     def months(self) -> int:
@@ -598,6 +609,9 @@ def _format_error(err: Any, data: Any, prefix: str) -> str:
     if kind == "extra_forbidden":
         allowed = _allowed_keys(err, data)
         return f"{path}: unknown key{allowed}"
+    if kind == "union_tag_invalid" and err["input"].get("lever") in RETIRED:
+        tag = err["input"].get("lever")
+        return f"{path}.lever: got {tag!r}, {RETIRED[tag]}"
     tag, tags = ("type", list(EVENT_TYPES)) if _in_events(loc) else ("lever", list(LEVERS))
     if kind == "union_tag_invalid":
         return f"{path}.{tag}: got {err['input'].get(tag)!r}, allowed: {', '.join(tags)}"
@@ -701,6 +715,9 @@ def check_references(s: Scenario) -> list[str]:
             problems.append(unknown_message("contributor", profile, contributors,
                                             f"policies[{i}].profile"))
     problems += check_events(list(s.events), missions, contributors, (s.run.start, s.end))
+    problems += _interpol_problems(s)
+    if s.casework is not None:
+        problems += casework_problems(s.casework, skills, missions)
     for i, obs in enumerate(s.observed):
         if obs.mission != "ALL" and obs.mission not in missions:
             problems.append(unknown_message("mission", obs.mission, [*missions, "ALL"],
@@ -726,6 +743,33 @@ def _initial_references(s: Scenario, i: int, contributors: list[str]) -> list[st
     if m.initial.by_contributor and m.initial.fpu_units > authorized:
         problems.append(f"missions[{i}].initial.fpu_units: got {m.initial.fpu_units}, must be ≤ "
                         f"the most fpu_units authorized ({authorized})")
+    return problems
+
+
+_INTERPOL = (InterpolConnectivity, InterpolInvestigativeSupport)
+
+
+def _interpol_problems(s: Scenario) -> list[str]:
+    """INTERPOL levers that act on casework need it, and name only its crime areas."""
+    problems: list[str] = []
+    areas = list(s.casework.areas) if s.casework is not None else []
+    for i, lever in enumerate(s.policies):
+        where = f"policies[{i}]"
+        if isinstance(lever, _INTERPOL) and s.casework is None:
+            problems.append(f"{where}.lever: got {lever.lever!r}, which acts on casework; add a "
+                            "casework section (docs/model.md, Casework)")
+            continue
+        named: list[tuple[str, list[str]]] = []
+        if isinstance(lever, InterpolConnectivity) and "hit_probability" in lever.model_fields_set:
+            named.append(("hit_probability", list(lever.hit_probability)))
+        if isinstance(lever, InterpolInvestigativeSupport):
+            named.append(("areas", lever.areas or []))
+            if lever.start is None:
+                problems.append(f"{where}.start: missing, a temporary support block needs a "
+                                "start date")
+        for key, names in named:
+            problems += [unknown_message("crime area", a, areas, f"{where}.{key}")
+                         for a in names if a not in areas]
     return problems
 
 
