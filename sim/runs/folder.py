@@ -270,7 +270,7 @@ def _check_existing(path: Path, replace: bool) -> None:
         raise ResultsError(f"{path} already exists and is not a folder; ppsim never deletes "
                            "what it did not write; choose another --out")
     if not has_marker(path):
-        raise ResultsError(f"{path} already exists and was not written by ppsim (it has no "
+        raise ResultsError(f"{path} already exists and is not a ppsim run folder (it has no "
                            f"{MARKER} marker), so ppsim will neither write into nor replace "
                            "it; choose a new --out (a folder that does not exist yet)")
     if not replace:

@@ -375,8 +375,10 @@ class Mission(Model):
 def _counts_within(value: dict[Any, int], most: int) -> dict[Any, int]:
     """Check every count of a schedule or a by-skill mapping is in ``[0, most]``."""
     for key, count in value.items():
-        if not 0 <= count <= most:
-            raise ValueError(f"{key}: got {count}, must be in [0, {most:,}]")
+        if count < 0:
+            raise ValueError(f"{key}: got {count}, must be ≥ 0")
+        if count > most:
+            raise ValueError(f"{key}: got {count}, must be ≤ {most:,}")
     return value
 
 
