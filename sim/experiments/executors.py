@@ -384,6 +384,7 @@ def _connect(address: str) -> Any:
     thread.join(DASK_CONNECT_TIMEOUT_S + 5)
     if thread.is_alive():
         gave_up.set()
+        _quiet_abandoned_client()
         raise ExecutorError(
             f"no answer from {address} within {DASK_CONNECT_TIMEOUT_S + 5:g} s: something "
             "accepts connections there but does not answer as a Dask scheduler; check the "
@@ -391,6 +392,20 @@ def _connect(address: str) -> Any:
     if "error" in result:
         raise result["error"]
     return result["client"]
+
+
+def _quiet_abandoned_client() -> None:
+    """Silence the half-made client's complaint when it is collected at exit (not our error)."""
+    import sys
+
+    previous = sys.unraisablehook
+
+    def hook(unraisable: Any) -> None:
+        if "Client.__del__" in repr(getattr(unraisable, "object", "")):
+            return
+        previous(unraisable)
+
+    sys.unraisablehook = hook
 
 
 def _connect_message(address: str, exc: BaseException) -> str:
