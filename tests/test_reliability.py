@@ -32,7 +32,13 @@ from cli import main
 from sim.errors import PpsimError, ResultsError, StorageError, os_error_message
 from sim.experiments.executors import run_task
 from sim.runs import ownership, provenance
-from sim.runs.folder import RunFolder, partial_path
+from sim.runs.folder import (
+    DamagedTaskError,
+    RunFolder,
+    decode_task,
+    encode_task,
+    partial_path,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "tests" / "data" / "tiny.yaml"
@@ -183,6 +189,30 @@ def test_second_writer_is_refused_and_a_stale_lock_is_taken_over(
     assert "taking over the lock" in caplog.text
     assert tables(out) == reference
     assert not (out / ownership.LOCK).exists()
+
+
+@pytest.mark.slow
+def test_two_runs_into_one_folder_never_mix(tmp_path: Path) -> None:
+    """Two runs with different seeds started together: one is refused, the other is pure."""
+    out = tmp_path / "run"
+    procs = {seed: subprocess.Popen(
+        [sys.executable, str(ROOT / "cli.py"), *run_args(out, "--seed", str(seed))],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for seed in (7, 8)}
+    ended = {seed: (proc.wait(timeout=240), proc.stderr.read().decode())
+             for seed, proc in procs.items()}
+    for proc in procs.values():
+        proc.stdout.close()
+        proc.stderr.close()
+    codes = sorted(code for code, _ in ended.values())
+    assert codes == [0, ResultsError.exit_code], ended
+    (winner,) = (seed for seed, (code, _) in ended.items() if code == 0)
+    (loser_text,) = (" ".join(text.split()) for code, text in ended.values() if code)
+    assert any(why in loser_text for why in ("another ppsim run", "already exists")), loser_text
+    assert json.loads((out / "manifest.json").read_text())["seed"] == winner
+    alone = sim.run(TINY, replications=REPS, seed=winner, executor="serial",
+                    out=tmp_path / "alone", plots=False)
+    assert tables(out) == tables(alone.path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["alone", "run"]
 
 
 def test_lock_is_exclusive_within_one_folder(tmp_path: Path) -> None:
@@ -608,3 +638,24 @@ def test_a_truncated_task_file_is_rerun_on_resume(tmp_path: Path,
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["damaged_tasks_rerun"] == 1 and manifest["tasks_run_this_session"] == 2
     assert tables(out) == reference
+
+
+def test_every_flipped_byte_or_cut_of_a_task_file_is_detected() -> None:
+    """A task file damaged anywhere (one bit, or cut at any length) is a DamagedTaskError.
+
+    Arrow itself can crash on corrupted IPC metadata, so the check must come first.
+    """
+    import pandas as pd
+
+    blob = encode_task({"monthly": pd.DataFrame({"deployed": [1.0, 2.5], "month": [0, 1]})},
+                       {"seconds": 0.1})
+    assert decode_task(blob)[1] == {"seconds": 0.1}
+    for i in range(len(blob)):
+        flipped = bytearray(blob)
+        flipped[i] ^= 0x10
+        with pytest.raises(DamagedTaskError):
+            decode_task(bytes(flipped))
+    for n in range(0, len(blob), 7):
+        with pytest.raises(DamagedTaskError):
+            decode_task(blob[:n])
+

@@ -48,6 +48,7 @@ from sim.outputs.summaries import CATEGORIES
 from sim.runs.folder import TABLES, RunFolder, RunResult
 from sim.runs.provenance import code_digest
 from sim.scenario.schema import BASE, LoadedScenario, Scenario, load_scenario, unknown_message
+from sim.scenario.types import MAX_SEED
 
 log = logging.getLogger(__name__)
 
@@ -162,10 +163,33 @@ def scenario_digest(loaded: LoadedScenario) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def _positive(name: str, value: int) -> int:
+MAX_REPLICATIONS = 100_000
+"""Most replications (or sweep points) per key: the scenario schema's limit, for the API too."""
+
+
+def _positive(name: str, value: int, most: int = MAX_REPLICATIONS) -> int:
+    """``value`` as an int in ``[1, most]``, or a :class:`ParameterError` naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise ParameterError(f"{name}: got {value!r}, must be a whole number ≥ 1")
+        raise ParameterError(f"{name}: got {_short(value)}, must be a whole number ≥ 1")
+    if value > most:
+        raise ParameterError(f"{name}: got {_short(value)}, must be at most {most:,}")
     return int(value)
+
+
+def _seed(value: int | None, default: int) -> int:
+    """The root seed: ``default`` (the scenario's) or ``value`` in ``[0, MAX_SEED]``."""
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or \
+            not 0 <= value <= MAX_SEED:
+        raise ParameterError(f"seed: got {_short(value)}, must be a whole number in "
+                             f"[0, {MAX_SEED}]")
+    return int(value)
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else f"a {len(text)}-character value ({text[:12]}…)"
 
 
 NAME_LIMIT = 60

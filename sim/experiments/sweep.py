@@ -45,6 +45,7 @@ from sim.experiments.engine import (
     Stopping,
     _check_stopping,
     _positive,
+    _seed,
     execute,
     load,
     parse_outcome,
@@ -298,7 +299,7 @@ def sweep(source: str | Path | LoadedScenario,
     checked = check_parameters(base, ranges)
     n = _positive("replications", base.run.replications if replications is None
                   else replications)
-    root = base.run.seed if seed is None else int(seed)
+    root = _seed(seed, base.run.seed)
     refs = [parse_outcome(o) for o in outcomes]
     for name, mission, category in refs:
         _check_stopping(Stopping(1.0, name, mission, category), base)

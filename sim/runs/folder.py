@@ -37,6 +37,8 @@ import logging
 import os
 import secrets
 import shutil
+import struct
+import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -63,6 +65,7 @@ BATCH_ROWS = 50_000
 """Rows buffered per table while assembling: bounds memory whatever the replication count."""
 
 _TASK_META = b"ppsim.task"
+_TRAILER = b"PPSIMTASK1"
 
 MAX_NAME = 120
 """Longest file name made from a key; longer keys are cut and suffixed with a hash."""
@@ -78,6 +81,10 @@ def encode_task(tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any]) -> 
     ``meta`` (timings, worker) goes in the file's schema metadata. Arrow IPC with LZ4 reads
     several times faster than Parquet, which matters when a run of thousands of tasks is
     assembled; task files are temporary, so their size matters less.
+
+    The Arrow bytes are followed by a trailer (``_TRAILER`` magic, CRC-32 and length of the
+    Arrow bytes), checked by :func:`decode_task` before Arrow parses anything: a damaged file
+    is an error, never a crash (Arrow may crash on corrupted IPC metadata).
     """
     names, blobs = [], []
     options = pa.ipc.IpcWriteOptions(compression="lz4")
@@ -94,7 +101,20 @@ def encode_task(tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any]) -> 
     sink = pa.BufferOutputStream()
     with pa.ipc.new_file(sink, outer.schema) as writer:
         writer.write_table(outer)
-    return bytes(sink.getvalue().to_pybytes())
+    body = bytes(sink.getvalue().to_pybytes())
+    return body + _TRAILER + struct.pack("<IQ", zlib.crc32(body), len(body))
+
+
+def _checked_body(data: bytes) -> bytes:
+    """The Arrow bytes of a task file after checking its trailer (magic, CRC-32, length)."""
+    size = len(_TRAILER) + struct.calcsize("<IQ")
+    if len(data) < size or data[-size:-size + len(_TRAILER)] != _TRAILER:
+        raise ValueError(f"no ppsim trailer (file of {len(data)} bytes is truncated)")
+    crc, length = struct.unpack("<IQ", data[-size + len(_TRAILER):])
+    body = data[:-size]
+    if length != len(body) or zlib.crc32(body) != crc:
+        raise ValueError("checksum mismatch (the file's bytes changed after it was written)")
+    return body
 
 
 class DamagedTaskError(ResultsError):
@@ -117,7 +137,7 @@ def decode_task(source: str | Path | bytes) -> tuple[dict[str, pa.Table], dict[s
 
 def _decode(source: str | Path | bytes) -> tuple[dict[str, pa.Table], dict[str, Any]]:
     data = source if isinstance(source, bytes) else Path(source).read_bytes()
-    outer = pa.ipc.open_file(pa.BufferReader(data)).read_all()
+    outer = pa.ipc.open_file(pa.BufferReader(_checked_body(data))).read_all()
     meta = json.loads((outer.schema.metadata or {}).get(_TASK_META, b"{}"))
     tables = {}
     for name, blob in zip(outer.column("table").to_pylist(), outer.column("data").chunks[0],
