@@ -29,7 +29,8 @@ from hypothesis import strategies as st
 import sim
 import sim.experiments.engine as engine
 from cli import main
-from sim.errors import PpsimError, ResultsError, StorageError, os_error_message
+from sim.errors import ExecutorError, PpsimError, ResultsError, StorageError, os_error_message
+from sim.experiments import executors
 from sim.experiments.executors import run_task
 from sim.runs import ownership, provenance
 from sim.runs.folder import (
@@ -622,6 +623,23 @@ def test_a_killed_worker_is_retried_and_the_bytes_are_identical(
     assert (tmp_path / "killed-once").exists()
     assert "a worker process died" in caplog.text
     assert tables(result.path) == reference
+
+
+def always_dying_task(spec: Any) -> Any:
+    """A task whose worker always dies (a replication that exhausts memory, say)."""
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+@pytest.mark.slow
+def test_a_worker_that_keeps_dying_fails_the_run_with_a_message(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Retries are bounded: after the last attempt the run stops with an ExecutorError."""
+    monkeypatch.setattr(executors, "MAX_ATTEMPTS", 2)
+    monkeypatch.setattr(engine, "run_task", always_dying_task)
+    with pytest.raises(ExecutorError, match=r"died \(attempt 2 of 2; killed, or out of memory"):
+        sim.run(TINY, replications=1, workers=1, out=tmp_path / "run", plots=False)
+    assert partial_path(tmp_path / "run").exists()
+    assert not (partial_path(tmp_path / "run") / ownership.LOCK).exists()
 
 
 def test_a_truncated_task_file_is_rerun_on_resume(tmp_path: Path,

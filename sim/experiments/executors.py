@@ -244,9 +244,9 @@ class ProcessExecutor(Executor):
         worst = max(lost, key=lambda spec: attempts[_order(spec)])
         if attempts[_order(worst)] >= MAX_ATTEMPTS:
             raise ExecutorError(
-                f"a worker process died {attempts[_order(worst)]} times while running "
-                f"{_describe(worst)} (killed, or out of memory?); the finished tasks are kept: "
-                "rerun with --resume, perhaps with fewer --workers")
+                f"the worker process running {_describe(worst)} died (attempt "
+                f"{attempts[_order(worst)]} of {MAX_ATTEMPTS}; killed, or out of memory?); the "
+                "finished tasks are kept: rerun with --resume, perhaps with fewer --workers")
         log.warning("a worker process died; restarting the workers and running %d unfinished "
                     "task(s) again", len(lost))
         self._pool.shutdown(wait=True, cancel_futures=True)
