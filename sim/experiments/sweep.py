@@ -128,7 +128,10 @@ def check_parameters(scenario: Scenario, ranges: Mapping[str, tuple[float, float
             shown = type(value).__name__ if isinstance(value, dict | list) else repr(value)
             raise ParameterError(f"--param {path}: got {shown}, a sweep needs a numeric field "
                                  "(a count, share, rate or number of days)")
-        if not (math.isfinite(low) and math.isfinite(high)) or not low < high:
+        if not (math.isfinite(low) and math.isfinite(high)):
+            raise ParameterError(f"--param {path}: got {low:g}:{high:g}; LOW and HIGH must be "
+                                 "finite numbers")
+        if not low < high:
             raise ParameterError(f"--param {path}: empty range {low:g}:{high:g}; LOW must be "
                                  "less than HIGH")
         params.append(Parameter(path, float(low), float(high), isinstance(value, int)))
