@@ -257,14 +257,14 @@ class SpecializedTeam(Model):
 class InitialContribution(Model):
     """One contributor's officers and units serving in a mission at the start (as observed)."""
 
-    ipo: int = Field(0, ge=0, description="Its individual officers serving.")
-    ipo_women: int = Field(0, ge=0, description="Women among them.")
-    fpu_units: int = Field(0, ge=0, description="Its formed units serving.")
-    fpu_officers: int | None = Field(
+    ipo: Count = Field(0, ge=0, description="Its individual officers serving.")
+    ipo_women: Count = Field(0, ge=0, description="Women among them.")
+    fpu_units: Count = Field(0, ge=0, description="Its formed units serving.")
+    fpu_officers: Count | None = Field(
         None, ge=0, description="Officers in those units, shared evenly among them; empty = "
         "units × the contributor's fpu_unit_size.",
     )
-    fpu_women: int | None = Field(
+    fpu_women: Count | None = Field(
         None, ge=0, description="Women in those units, shared evenly among them; empty = drawn "
         "from the contributor's fpu_women_share.",
     )
