@@ -216,6 +216,23 @@ def test_two_runs_into_one_folder_never_mix(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["alone", "run"]
 
 
+def test_a_lock_whose_pid_was_reused_is_stale(tmp_path: Path,
+                                               live_process: subprocess.Popen[bytes]) -> None:
+    """A live pid that started after the lock was written is not the holder: taken over."""
+    folder = tmp_path / "x.partial"
+    folder.mkdir()
+    _lock_as(folder, live_process.pid)
+    holder = ownership.read_holder(folder)
+    assert holder is not None and ownership.is_alive(holder)  # no start time: assume alive
+    data = json.loads((folder / ownership.LOCK).read_text())
+    (folder / ownership.LOCK).write_text(json.dumps({**data, "ticks": 1}))
+    holder = ownership.read_holder(folder)
+    assert holder is not None and not ownership.is_alive(holder)
+    ownership.acquire(folder)
+    holder = ownership.read_holder(folder)
+    assert holder is not None and holder.pid == os.getpid()
+
+
 def test_lock_is_exclusive_within_one_folder(tmp_path: Path) -> None:
     """Two acquisitions race on O_EXCL: the second, by a live holder, is refused."""
     folder = tmp_path / "x.partial"

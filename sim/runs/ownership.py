@@ -7,8 +7,10 @@
 - **Lock** (``.ppsim-lock`` in ``<out>.partial``): created with ``O_CREAT | O_EXCL`` so exactly
   one process holds it; it records the holder's pid, host and start time. A second run into the
   same ``--out`` is refused while the holder lives. A lock left by a process that died (same
-  host, pid no longer running) is taken over with a warning; a lock from another host is never
-  taken over automatically, since its holder cannot be checked from here.
+  host, pid no longer running, or the pid now belongs to a process started later — pid reuse,
+  told apart by the process start time in ``/proc`` where there is one) is taken over with a
+  warning; a lock from another host is never taken over automatically, since its holder cannot
+  be checked from here.
 """
 
 from __future__ import annotations
@@ -53,11 +55,20 @@ def has_marker(folder: Path) -> bool:
 
 @dataclass(frozen=True)
 class Holder:
-    """Who holds a lock: process id, host name and when it started (ISO time, UTC)."""
+    """Who holds a lock.
+
+    Attributes:
+        pid: the holder's process id.
+        host: the holder's host name.
+        started: when it took the lock (ISO time, UTC).
+        ticks: the process's start time in clock ticks since boot (``/proc/<pid>/stat``;
+            ``None`` where there is no ``/proc``), to tell a reused pid from the holder.
+    """
 
     pid: int
     host: str
     started: str
+    ticks: int | None = None
 
     def describe(self) -> str:
         """``pid 123 on host h since 2026-…``."""
@@ -66,14 +77,25 @@ class Holder:
 
 def _me() -> Holder:
     return Holder(os.getpid(), socket.gethostname(),
-                  datetime.now(UTC).isoformat(timespec="seconds"))
+                  datetime.now(UTC).isoformat(timespec="seconds"), _start_ticks(os.getpid()))
+
+
+def _start_ticks(pid: int) -> int | None:
+    """When process ``pid`` started (clock ticks since boot, from /proc), or ``None``."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[19])
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def read_holder(folder: Path) -> Holder | None:
     """The holder recorded in ``folder``'s lock, or ``None`` when unlocked or unreadable."""
     try:
         data: dict[str, Any] = json.loads((folder / LOCK).read_text(encoding="utf-8"))
-        return Holder(int(data["pid"]), str(data["host"]), str(data["started"]))
+        ticks = data.get("ticks")
+        return Holder(int(data["pid"]), str(data["host"]), str(data["started"]),
+                      None if ticks is None else int(ticks))
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -89,8 +111,9 @@ def is_alive(holder: Holder) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True  # a live process of another user
-    return True
+        pass  # a live process of another user
+    now = _start_ticks(holder.pid)
+    return holder.ticks is None or now is None or now == holder.ticks
 
 
 def acquire(folder: Path) -> None:
@@ -128,7 +151,8 @@ def _create(folder: Path) -> bool:
         return False
     me = _me()
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump({"pid": me.pid, "host": me.host, "started": me.started}, handle)
+        json.dump({"pid": me.pid, "host": me.host, "started": me.started, "ticks": me.ticks},
+                  handle)
     return True
 
 
@@ -154,5 +178,5 @@ def live_holder(folder: Path) -> Holder | None:
     return holder if holder is not None and is_alive(holder) else None
 
 
-__all__ = ["LOCK", "MARKER", "MARKER_FORMAT", "Holder", "acquire", "has_marker", "live_holder",
-           "read_holder", "release", "write_marker"]
+__all__ = ["LOCK", "MARKER", "MARKER_FORMAT", "Holder", "acquire", "has_marker", "is_alive",
+           "live_holder", "read_holder", "release", "write_marker"]
