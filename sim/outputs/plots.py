@@ -24,7 +24,6 @@ Figures (names are stable; ``ppsim plot --metric NAME`` draws one):
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from collections.abc import Callable, Iterator
@@ -47,8 +46,9 @@ import pyarrow.parquet as pq
 from cycler import cycler
 from matplotlib.figure import Figure
 
-from sim.errors import ResultsError
+from sim.errors import ResultsError, StorageError, os_error_message
 from sim.outputs import catalog
+from sim.runs.folder import read_manifest
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442",
              "#000000"]
@@ -104,12 +104,15 @@ class RunData:
             raise ResultsError(f"{root}: not a run folder (no summary/bands.parquet); give a "
                                "folder written by `ppsim run` or `ppsim compare`")
         manifest_path = root / "manifest.json"
-        manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+        manifest = read_manifest(manifest_path) if manifest_path.exists() else {}
         if not manifest and (root / "settings.json").exists():
-            manifest = json.loads((root / "settings.json").read_text())
-        scenarios = {p.stem: json.loads(p.read_text())
-                     for p in sorted((root / "resolved").glob("*.json"))}
-        bands = pd.read_parquet(bands_path)
+            manifest = read_manifest(root / "settings.json")
+        scenarios = {p.stem: read_manifest(p) for p in sorted((root / "resolved").glob("*.json"))}
+        try:
+            bands = pd.read_parquet(bands_path)
+        except (OSError, pa.ArrowException) as exc:
+            raise ResultsError(f"{bands_path}: cannot be read ({exc}); the run folder is "
+                               "damaged; rerun the experiment into a new --out") from None
         order = manifest.get("variants") or list(dict.fromkeys(bands["variant"]))
         return cls(root, manifest, [str(v) for v in order], scenarios, bands)
 
@@ -619,9 +622,7 @@ FIGURES: dict[str, Callable[[RunData, str | None], Figure]] = {
 
 
 def available(data: RunData) -> list[str]:
-    """Figures that apply to this run (forest plot: compare runs; casework: runs with cases;
-    events: runs with events).
-    """
+    """Figures that apply to this run (some need a comparison, casework or events)."""
     has_events = any(s.get("events") for s in data.scenarios.values())
     return [name for name in FIGURES
             if (name != "differences" or data.summary("comparison") is not None)
@@ -675,6 +676,11 @@ def make_all(run_dir: str | Path, formats: tuple[str, ...] = ("png",),
     target = Path(out_dir) if out_dir is not None else Path(run_dir) / "plots"
     suffix = f"_{mission}" if mission else ""
     written: list[Path] = []
-    for name in names:
-        written += save_figure(FIGURES[name](data, mission), target / f"{name}{suffix}", formats)
+    try:
+        for name in names:
+            written += save_figure(FIGURES[name](data, mission), target / f"{name}{suffix}",
+                                   formats)
+    except OSError as exc:
+        raise StorageError(os_error_message(exc, "writing the figures: cannot write",
+                                            then="rerun")) from None
     return written

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 import os
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from sim.errors import ResultsError
+from sim.errors import ResultsError, StorageError, os_error_message
+from sim.runs.folder import read_manifest
 
 FIGURE_TITLES = {
     "deployed": "Police deployed against authorized strength",
@@ -292,10 +292,10 @@ def render(run_dir: Path) -> str:
     if not manifest_path.exists():
         raise ResultsError(f"{run_dir}: not a finished run folder (no manifest.json); give a "
                            "folder written by `ppsim run` or `ppsim compare`")
-    manifest = json.loads(manifest_path.read_text())
+    manifest = read_manifest(manifest_path)
     variants = [str(v) for v in manifest.get("variants", [])]
     scenarios: dict[str, dict[str, Any]] = {
-        p.stem: json.loads(p.read_text()) for p in sorted((run_dir / "resolved").glob("*.json"))}
+        p.stem: read_manifest(p) for p in sorted((run_dir / "resolved").glob("*.json"))}
     first = variants[0] if variants else next(iter(scenarios), "")
     scenario: dict[str, Any] = scenarios.get(first) or {}
     descriptions = _variant_descriptions(run_dir, variants, scenario)
@@ -345,12 +345,21 @@ def _variant_descriptions(run_dir: Path, variants: list[str],
 
 
 def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
-    """Write the report of ``run_dir`` (default ``run_dir/report.html``) atomically."""
+    """Write the report of ``run_dir`` (default ``run_dir/report.html``) atomically.
+
+    Raises:
+        ResultsError: ``run_dir`` is not a finished run folder or is damaged.
+        StorageError: the report cannot be written (disk full, permission, …).
+    """
     root = Path(run_dir)
     target = Path(out) if out is not None else root / "report.html"
     text = render(root)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise StorageError(os_error_message(exc, "writing the report: cannot write",
+                                            then="rerun")) from None
     return target

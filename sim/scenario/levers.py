@@ -16,11 +16,13 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from sim.scenario.types import Count, Real
+
 
 class Lever(BaseModel):
     """Fields every lever has."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     start: date | None = Field(
         None, description="Date the lever takes effect (ISO date); empty means always, "
@@ -37,7 +39,7 @@ class WomenNominationQuota(Lever):
     """Calls for individual officers ask for at least ``share`` women among nominees."""
 
     lever: Literal["women_nomination_quota"] = Field(..., description="The lever's name.")
-    share: float = Field(..., ge=0, le=1, description="Minimum share of women among nominees.")
+    share: Real = Field(..., ge=0, le=1, description="Minimum share of women among nominees.")
 
 
 class WomenSelectionPriority(Lever):
@@ -55,9 +57,9 @@ class GenderBalancedUnits(Lever):
     """
 
     lever: Literal["gender_balanced_units"] = Field(..., description="The lever's name.")
-    min_women_share: float = Field(..., ge=0, le=1, description="Minimum women's share per unit.")
+    min_women_share: Real = Field(..., ge=0, le=1, description="Minimum women's share per unit.")
     funded: bool = Field(True, description="Whether funding lets every contributor meet it.")
-    unfunded_weight: float = Field(
+    unfunded_weight: Real = Field(
         0.2, ge=0, le=1, description="Weight multiplier for contributors that cannot meet it."
     )
 
@@ -71,8 +73,8 @@ class WomenOutreach(Lever):
     """
 
     lever: Literal["women_outreach"] = Field(..., description="The lever's name.")
-    min_home_women_share: float = Field(0.2, ge=0, le=1, description="Threshold share of women.")
-    propensity_multiplier: float = Field(1.5, ge=1, description="Multiplier on propensity.")
+    min_home_women_share: Real = Field(0.2, ge=0, le=1, description="Threshold share of women.")
+    propensity_multiplier: Real = Field(1.5, ge=1, description="Multiplier on propensity.")
 
 
 class SkillCodedCalls(Lever):
@@ -95,8 +97,8 @@ class SpecialistRoster(Lever):
 
     lever: Literal["specialist_roster"] = Field(..., description="The lever's name.")
     skills: list[str] | None = Field(None, description="Skills rostered; empty means all.")
-    pre_assessed_share: float = Field(0.8, ge=0, le=1, description="Share already assessed.")
-    nomination_delay_factor: float = Field(
+    pre_assessed_share: Real = Field(0.8, ge=0, le=1, description="Share already assessed.")
+    nomination_delay_factor: Real = Field(
         0.5, gt=0, le=1, description="Multiplier on nomination delay for rostered specialists."
     )
 
@@ -110,7 +112,7 @@ class SpecialistTraining(Lever):
 
     lever: Literal["specialist_training"] = Field(..., description="The lever's name.")
     skills: list[str] | None = Field(None, description="Skills trained; empty means all.")
-    share_multiplier: float = Field(2.0, ge=1, description="Multiplier on skill shares.")
+    share_multiplier: Real = Field(2.0, ge=1, description="Multiplier on skill shares.")
 
 
 class SpecializedTeams(Lever):
@@ -118,23 +120,23 @@ class SpecializedTeams(Lever):
 
     lever: Literal["specialized_teams"] = Field(..., description="The lever's name.")
     skill: str = Field(..., description="The team's skill.")
-    size: int = Field(8, ge=1, le=60, description="Officers per team.")
-    months: float = Field(12, gt=0, le=60, description="How long each team serves (months).")
-    teams_per_mission: int = Field(1, ge=1, le=20, description="Teams sent to each mission.")
+    size: Count = Field(8, ge=1, le=60, description="Officers per team.")
+    months: Real = Field(12, gt=0, le=60, description="How long each team serves (months).")
+    teams_per_mission: Count = Field(1, ge=1, le=20, description="Teams sent to each mission.")
 
 
 class AssessmentCapacity(Lever):
     """More (or fewer) assessment teams from ``start``."""
 
     lever: Literal["assessment_capacity"] = Field(..., description="The lever's name.")
-    teams: int = Field(..., ge=0, le=1000, description="Assessment teams working at once.")
+    teams: Count = Field(..., ge=0, le=1000, description="Assessment teams working at once.")
 
 
 class PreAssessedRoster(Lever):
     """A share of individual-officer nominees arrives already assessed (a pre-assessed roster)."""
 
     lever: Literal["pre_assessed_roster"] = Field(..., description="The lever's name.")
-    share: float = Field(..., ge=0, le=1, description="Share of nominees who skip assessment.")
+    share: Real = Field(..., ge=0, le=1, description="Share of nominees who skip assessment.")
 
 
 class StandingCapacity(Lever):
@@ -146,10 +148,10 @@ class StandingCapacity(Lever):
     """
 
     lever: Literal["standing_capacity"] = Field(..., description="The lever's name.")
-    size: int = Field(..., ge=0, le=1000, description="Officers in the standing capacity.")
-    deploy_delay_days: float = Field(21, ge=0, le=365, description="Days from surge to arrival.")
-    deployment_months: float = Field(6, gt=0, le=24, description="Months each deployment lasts.")
-    women_share: float = Field(0.3, ge=0, le=1, description="Women's share of the pool.")
+    size: Count = Field(..., ge=0, le=1000, description="Officers in the standing capacity.")
+    deploy_delay_days: Real = Field(21, ge=0, le=365, description="Days from surge to arrival.")
+    deployment_months: Real = Field(6, gt=0, le=24, description="Months each deployment lasts.")
+    women_share: Real = Field(0.3, ge=0, le=1, description="Women's share of the pool.")
     skill: str | None = Field(None, description="Their specialist skill; empty means general.")
 
 
@@ -157,8 +159,8 @@ class FasterDeployment(Lever):
     """Shorter lead times: nomination and travel delays are multiplied by these factors."""
 
     lever: Literal["faster_deployment"] = Field(..., description="The lever's name.")
-    nomination_delay_factor: float = Field(1.0, gt=0, le=1, description="Nomination multiplier.")
-    travel_delay_factor: float = Field(1.0, gt=0, le=1, description="Travel delay multiplier.")
+    nomination_delay_factor: Real = Field(1.0, gt=0, le=1, description="Nomination multiplier.")
+    travel_delay_factor: Real = Field(1.0, gt=0, le=1, description="Travel delay multiplier.")
 
 
 class LanguageTraining(Lever):
@@ -169,15 +171,15 @@ class LanguageTraining(Lever):
     """
 
     lever: Literal["language_training"] = Field(..., description="The lever's name.")
-    penalty_reduction: float = Field(0.5, ge=0, le=1, description="Share of penalty removed.")
+    penalty_reduction: Real = Field(0.5, ge=0, le=1, description="Share of penalty removed.")
 
 
 class TourLength(Lever):
     """Retention: tour length and extension rules for individual officers."""
 
     lever: Literal["tour_length"] = Field(..., description="The lever's name.")
-    months: float | None = Field(None, gt=0, le=48, description="Tour length (months).")
-    extension_probability: float | None = Field(
+    months: Real | None = Field(None, gt=0, le=48, description="Tour length (months).")
+    extension_probability: Real | None = Field(
         None, ge=0, le=1, description="Probability an officer extends at tour end."
     )
 
@@ -190,17 +192,17 @@ class NewContributorOutreach(Lever):
     """
 
     lever: Literal["new_contributor_outreach"] = Field(..., description="The lever's name.")
-    joining_rate_per_year: float = Field(..., ge=0, le=50, description="New contributors/year.")
+    joining_rate_per_year: Real = Field(..., ge=0, le=50, description="New contributors/year.")
     profile: str = Field(..., description="Name of the contributor whose profile newcomers copy.")
-    max_new: int = Field(20, ge=0, le=200, description="Most newcomers over the run.")
+    max_new: Count = Field(20, ge=0, le=200, description="Most newcomers over the run.")
 
 
 class Reimbursement(Lever):
     """Reimbursement that raises contributors' willingness to nominate and to field units."""
 
     lever: Literal["reimbursement"] = Field(..., description="The lever's name.")
-    propensity_multiplier: float = Field(1.2, ge=0, description="Multiplier on propensity.")
-    extra_fpu_capacity: int = Field(0, ge=0, le=20, description="Extra units each can field.")
+    propensity_multiplier: Real = Field(1.2, ge=0, description="Multiplier on propensity.")
+    extra_fpu_capacity: Count = Field(0, ge=0, le=20, description="Extra units each can field.")
 
 
 ConnectivityLevel = Literal["none", "ncb", "mission_hq", "field"]
