@@ -332,9 +332,12 @@ def _print_comparison(result: Any) -> None:
             previous = label
         console.print(table)
     targets = result.read("summary/targets.csv")
+    if "headline" in targets:
+        targets = targets[targets["headline"].astype(bool)]
     if len(targets):
-        ttable = Table(title="Probability of meeting each women's-share target by its date "
-                       "[95% Wilson CI]", box=box.SIMPLE_HEAD, title_justify="left")
+        ttable = Table(title="Probability of meeting each women's-share target on its date "
+                       "[95% Wilson CI] (mean share on that date)", box=box.SIMPLE_HEAD,
+                       title_justify="left")
         for column in ("mission", "category", "target", *targets["variant"].unique()):
             named = column in ("mission", "category", "target")
             ttable.add_column(column, justify="left" if named else "right", no_wrap=not named,
@@ -342,8 +345,9 @@ def _print_comparison(result: Any) -> None:
         for (mission, category, when, share), group in targets.groupby(
                 ["mission", "category", "target_date", "target_share"], sort=False):
             cells = [f"{100 * r['probability']:.0f}% [{100 * r['ci_low']:.0f}, "
-                     f"{100 * r['ci_high']:.0f}]" for r in group.to_dict("records")]
-            ttable.add_row(mission, category, f"{100 * share:.0f}% by {when}", *cells)
+                     f"{100 * r['ci_high']:.0f}] ({_num(r['mean_share'], share=True)}%)"
+                     for r in group.to_dict("records")]
+            ttable.add_row(mission, category, f"{100 * share:.0f}% on {when}", *cells)
         console.print(ttable)
     stop = result.manifest.get("stopping")
     if stop:

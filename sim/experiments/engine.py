@@ -19,7 +19,7 @@ so the results do not depend on the executor, on the number of workers or on the
 
 Summaries (``summary/``): ``bands`` (mean and percentiles of monthly metrics over
 replications), ``outcomes`` (mean and 95% CI of each scalar outcome), ``targets`` (probability
-of meeting each women's-share target by its date), and for comparisons ``comparison`` (headline
+of meeting each women's-share target on its date), and for comparisons ``comparison`` (headline
 outcomes with paired differences from the base); they are computed in :mod:`sim.outputs.summaries`.
 """
 

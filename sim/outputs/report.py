@@ -126,11 +126,22 @@ def _findings_table(run_dir: Path, variants: list[str]) -> str:
             f"{''.join(rows)}</tbody></table><p class=note>{note}</p>")
 
 
+def headline_targets(targets: pd.DataFrame) -> pd.DataFrame:
+    """The targets a run can speak to: dated after its start and inside it (``headline``)."""
+    if "headline" not in targets:
+        return targets
+    return targets[targets["headline"].astype(str).isin(["True", "true", "1"])]
+
+
 def _targets_table(run_dir: Path, variants: list[str]) -> str:
-    """Probability of meeting each women's-share target by its date, one column per variant."""
+    """Probability of meeting each women's-share target on its date, one column per variant."""
     targets = _read(run_dir / "summary" / "targets.parquet")
     if targets is None or targets.empty:
         return "<p>The scenario sets no women's-share targets.</p>"
+    targets = headline_targets(targets)
+    if targets.empty:
+        return ("<p>Every women's-share target is dated at or before the run's start (or after "
+                "its end): none can be judged by this run.</p>")
     keys = ["mission", "category", "target_date", "target_share"]
     rows = []
     for key, group in targets.groupby(keys, sort=True, observed=True):
@@ -141,15 +152,24 @@ def _targets_table(run_dir: Path, variants: list[str]) -> str:
             r = group[group["variant"] == variant]
             cells.append("<td>–</td>" if r.empty else "<td>" + _interval(
                 float(r["probability"].iloc[0]), float(r["ci_low"].iloc[0]),
-                float(r["ci_high"].iloc[0]), True) + "</td>")
+                float(r["ci_high"].iloc[0]), True)
+                + f"<br><span class=note>share {_pct(float(r['mean_share'].iloc[0]))}</span>"
+                + "</td>")
         rows.append(f"<tr><td>{_esc(mission)}</td><td>{_esc(str(category).upper())}</td>"
                     f"<td>{when:%Y-%m-%d}</td><td>{100 * share:.0f}%</td>"
                     f"{''.join(cells)}</tr>")
     head = "".join(f"<th>{_esc(v)}</th>" for v in variants)
     return ("<table><thead><tr><th>mission</th><th>category</th><th>target date</th>"
             f"<th>target share</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-            "<p class=note>Probability (%) that the women's share reached the target by its "
-            "date: the share of replications that did, with a 95% Wilson interval.</p>")
+            "<p class=note>Probability (%) that the women's share is at or above the target on "
+            "its date (in the month containing it): the share of replications where it is, with "
+            "a 95% Wilson interval; below it, the mean women's share on that date. Targets dated "
+            "at or before the run's start are left out.</p>")
+
+
+def _pct(value: float) -> str:
+    """A share as a whole percentage, or a dash when undefined."""
+    return "–" if value != value else f"{100 * value:.0f}%"
 
 
 def _figures(run_dir: Path) -> str:
