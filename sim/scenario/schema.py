@@ -343,11 +343,24 @@ class Scenario(Model):
 
 
 class Variant(Model):
-    """Overrides of the base: values by key path, and policies added to the base's."""
+    """Overrides of the base: other variants it builds on, values by key path, extra policies.
+
+    A variant that ``extends`` others starts from the base with their ``set`` values and
+    policies applied first (in the order listed, each one's own ``extends`` before it, a variant
+    reached twice applied once), then its own. Cycles are refused.
+    """
 
     description: str = Field("", description="What the variant asks.")
-    set: dict[str, Any] = Field(default_factory=dict, description="{key.path: new value}.")
-    policies: list[dict[str, Any]] = Field(
+    extends: list[str] = Field(
+        default_factory=list,
+        description="Variants whose overrides and policies this one starts from, in order.",
+    )
+    set: dict[str, Any] = Field(
+        default_factory=dict,
+        description="{key.path: new value}, e.g. pipeline.assessment.teams: 8 or "
+        "missions.MINUSCA.ipo_posts: {2014-04-10: 600}.",
+    )
+    policies: list[Policy] = Field(
         default_factory=list, description="Levers added to the base's policies."
     )
 
@@ -456,20 +469,26 @@ def load_scenario(source: str | Path | Mapping[str, Any]) -> LoadedScenario:
     base = Scenario.model_validate(base_raw)
     variants: dict[str, Scenario] = {}
     problems: list[str] = []
-    for name, variant in spec.variants.items():
+    raw_variants = raw.get("variants") or {}
+    for name in spec.variants:
         if name == BASE:
             problems.append(f"variants.{name}: the name 'base' is reserved for the base scenario")
             continue
         try:
-            data = apply_overrides(base_raw, variant.set, f"variants.{name}.set")
-            data["policies"] = [*data.get("policies", []), *copy.deepcopy(variant.policies)]
+            data = copy.deepcopy(base_raw)
+            for step in variant_chain(name, spec.variants):
+                data = apply_overrides(data, spec.variants[step].set, f"variants.{step}.set")
+                extra = (raw_variants.get(step) or {}).get("policies") or []
+                data["policies"] = [*(data.get("policies") or []), *copy.deepcopy(extra)]
             variants[name] = validate(data, file, Scenario, prefix=f"variants.{name}")
+        except VariantError as exc:
+            problems.append(str(exc))
         except ScenarioError as exc:
             problems.extend(exc.problems)
         except ParameterError as exc:
             problems.append(str(exc))
     if problems:
-        raise ScenarioError(file, problems)
+        raise ScenarioError(file, list(dict.fromkeys(problems)))
     return LoadedScenario(
         path=file,
         raw=raw,
@@ -478,6 +497,31 @@ def load_scenario(source: str | Path | Mapping[str, Any]) -> LoadedScenario:
         descriptions={BASE: spec.description, **{n: v.description for n, v in
                                                  spec.variants.items()}},
     )
+
+
+def variant_chain(name: str, variants: Mapping[str, Variant],
+                  trail: tuple[str, ...] = ()) -> list[str]:
+    """The variants applied to build ``name``, in order, ending with ``name`` itself.
+
+    Each variant's ``extends`` come first (depth first, in the order listed); a variant reached
+    twice is applied once, at its first place.
+
+    Raises:
+        VariantError: an ``extends`` names an unknown variant (or ``base``), or the chain loops.
+    """
+    if name in trail:
+        loop = " → ".join([*trail[trail.index(name):], name])
+        raise VariantError(f"variants.{trail[-1]}.extends: cycle {loop}; a variant cannot "
+                           "extend itself, directly or through others")
+    order: list[str] = []
+    for parent in variants[name].extends:
+        if parent not in variants:
+            where = f"variants.{name}.extends"
+            raise VariantError(unknown_message("variant", parent, list(variants), where))
+        for step in variant_chain(parent, variants, (*trail, name)):
+            if step not in order:
+                order.append(step)
+    return [*order, name]
 
 
 def validate(
