@@ -87,6 +87,46 @@ def schema() -> None:
     click.echo(json.dumps(schema_json(), indent=2, default=str))
 
 
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+def init(file: str, force: bool) -> None:
+    """Write a commented starter scenario to FILE (it passes `ppsim check` as written)."""
+    from sim.scenario.starter import STARTER
+
+    path = Path(file)
+    if path.exists() and not force:
+        raise click.UsageError(f"{file} exists; choose another name or add --force")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(STARTER, encoding="utf-8")
+    click.echo(f"wrote {file}: edit it, then `ppsim check {file}` and `ppsim compare {file}`; "
+               "field reference in docs/scenarios.md")
+
+
+@main.command()
+@click.argument("names", nargs=-1)
+def levers(names: tuple[str, ...]) -> None:
+    """List the action-plan levers: name, meaning, fields with defaults (or only NAMES)."""
+    from sim.errors import unknown_message
+    from sim.scenario.reference import lever_catalog
+
+    catalog = lever_catalog()
+    known = [lever.name for lever in catalog]
+    for name in names:
+        if name not in known:
+            raise click.BadParameter(unknown_message("lever", name, known), param_hint="NAMES")
+    for lever in catalog:
+        if names and lever.name not in names:
+            continue
+        console.print(f"[bold]{lever.name}[/]: {lever.summary.replace('`', '')}",
+                      soft_wrap=True)
+        for f in lever.fields:
+            default = "" if f.default == "required" else f" = {f.default}"
+            required = " (required)" if f.default == "required" else ""
+            console.print(f"    {f.name}{default}{required}  [dim]{f.meaning}[/]",
+                          soft_wrap=True)
+
+
 # --- Experiments: run, compare, sweep -----------------------------------------------------------
 
 

@@ -4,6 +4,8 @@
 ``python3 tasks.py test``  installs ppsim (with test tools) into ``.venv`` and runs the suite.
 ``python3 tasks.py lock``  regenerates ``requirements.lock`` from ``pyproject.toml``.
 ``python3 tasks.py figures`` regenerates the README figures in ``docs/figures``.
+``python3 tasks.py docs``    regenerates the generated parts of ``docs/scenarios.md`` and
+                           ``scenarios/scenario.schema.json`` from the schema.
 ``python3 tasks.py golden``  regenerates the stored model outputs in ``tests/golden/model``
                            (only when a change of results is intended).
 ``python3 tasks.py quick``   runs the fast tier of the tests (``-m "not slow"``, under a minute).
@@ -74,6 +76,9 @@ def main(argv: list[str]) -> None:
     elif task == "golden":
         install()
         sh(PY, "tests/golden_outputs.py", *rest)
+    elif task == "docs":
+        install()
+        sh(PY, "-m", "sim.scenario.reference")
     elif task == "figures":
         install()
         sh(PY, "docs/make_figures.py", *rest)

@@ -281,6 +281,8 @@ def test_variant_policies_are_typed_in_file_and_schema(tiny_raw: dict[str, Any])
         {"lever": "women_nomination_quota", "share": 2}]}})
     with pytest.raises(ScenarioError, match=r"variants\.bad\.policies\[0\]\.share: got 2"):
         sim.load_scenario(data)
-    schema = sim.scenario.schema.schema_json()
+    from sim.scenario.schema import schema_json
+
+    schema = schema_json()
     items = schema["$defs"]["Variant"]["properties"]["policies"]["items"]
     assert "discriminator" in items or "oneOf" in items

@@ -41,7 +41,7 @@ def targets_met(monthly: pd.DataFrame, points: list[TargetPoint]) -> pd.DataFram
         hit = series[series["women_share"] >= share - 1e-12]
         inside = len(dates) > 0 and first_day <= target < after_last
         on_date = series[series_dates <= target]["women_share"] if inside else series.iloc[:0]
-        value = float(on_date.iloc[-1]) if len(on_date) else np.nan
+        value = float(on_date.to_numpy(dtype=float)[-1]) if len(on_date) else np.nan
         rows.append({
             "mission": mission,
             "category": category,
