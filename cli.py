@@ -68,8 +68,15 @@ def main(ctx: click.Context, debug: bool, verbose: int) -> None:
 
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
-def check(scenario: str) -> None:
-    """Validate SCENARIO and all its variants without running anything."""
+@click.option("--strict", is_flag=True,
+              help="Exit 1 when there are warnings (scenarios that cannot work, inert levers).")
+def check(scenario: str, strict: bool) -> None:
+    """Validate SCENARIO and all its variants without running anything.
+
+    Besides errors, warns about what validates but cannot work (a mission after the run, a
+    language nobody speaks, more formed units than contributors can field, skills nobody has)
+    and about levers that cannot act in this scenario.
+    """
     loaded = sim.load_scenario(scenario)
     base = loaded.base
     click.echo(
@@ -77,6 +84,22 @@ def check(scenario: str) -> None:
         f"{len(base.missions)} missions, {len(base.policies)} policies, "
         f"variants: {', '.join(loaded.variants) or 'none'}"
     )
+    found = _print_warnings(loaded, None, console)
+    if found and strict:
+        sys.exit(1)
+
+
+def _print_warnings(loaded: Any, names: list[str] | None, where: Console) -> int:
+    """Print the scenario's warnings (``sim.scenario.checks``); returns how many."""
+    from sim.scenario.checks import check_loaded
+
+    found = check_loaded(loaded, names)
+    if found:
+        noun = "warning" if len(found) == 1 else "warnings"
+        where.print(f"[yellow]{len(found)} {noun}[/] (the scenario runs, but):", soft_wrap=True)
+        for finding in found:
+            where.print(f"  {loaded.path}: {finding}", soft_wrap=True, markup=False)
+    return len(found)
 
 
 @main.command()
@@ -236,6 +259,7 @@ def run(scenario: str, variant: str, replications: int | None, seed: int | None,
     """Run replications of one variant of SCENARIO and summarize them per mission."""
     loaded = sim.load_scenario(scenario)
     loaded.resolve(variant)
+    _print_warnings(loaded, [variant], err_console)
     folder = Path(out) if out else _default_out(loaded, variant)
     result = _experiment(f"{loaded.base.name}/{variant}", folder, lambda progress: sim.run(
         loaded, variant=variant, replications=replications, seed=seed, workers=workers,
@@ -322,6 +346,9 @@ def compare(scenario: str, variants: str | None, at: tuple[str, ...],
     """Compare the variants of SCENARIO with the base (common random numbers, paired CIs)."""
     loaded = sim.load_scenario(scenario)
     names = [v.strip() for v in variants.split(",") if v.strip()] if variants else None
+    for name in names or []:
+        loaded.resolve(name)
+    _print_warnings(loaded, names, err_console)
     stopping = None
     if until_halfwidth is not None:
         name, mission, category = _parse_outcome(outcome)
