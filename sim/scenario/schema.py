@@ -474,6 +474,18 @@ class Scenario(Model):
         """Length of the run in days (to the start of the month after the last one)."""
         return day_of(self.run.start, self.end)
 
+    def with_overrides(self, overrides: Mapping[str, Any]) -> Scenario:
+        """A new scenario with ``{key.path: value}`` applied, validated like a file.
+
+        Key paths as in a variant's ``set:`` (``pipeline.assessment.teams``,
+        ``contributors.Ghana.pass_rate``, ``missions.MINUSCA.ipo_posts.2027-11-15``).
+
+        Raises:
+            ParameterError: a path that does not exist; ScenarioError: a bad value, by path.
+        """
+        data = apply_overrides(self.model_dump(mode="json"), overrides, "with_overrides")
+        return validate(data, "with_overrides", Scenario)
+
 
 class Variant(Model):
     """Overrides of the base: other variants it builds on, values by key path, extra policies.
@@ -540,6 +552,21 @@ class LoadedScenario:
     def names(self) -> list[str]:
         """``base`` then the variant names in file order."""
         return [BASE, *self.variants]
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> LoadedScenario:
+        """The scenario file with ``{key.path: value}`` applied to its base, reloaded.
+
+        Every variant is rebuilt on the changed base and validated again, so a notebook can
+        change an assumption and compare variants as from an edited file.
+
+        Raises:
+            ParameterError: a path that does not exist; ScenarioError: a bad value, by path.
+        """
+        base = {k: v for k, v in self.raw.items() if k != "variants"}
+        data = apply_overrides(base, overrides, "with_overrides")
+        if "variants" in self.raw:
+            data["variants"] = copy.deepcopy(self.raw["variants"])
+        return load_scenario(data)
 
     def resolve(self, variant: str = BASE) -> Scenario:
         """The scenario of ``variant`` (``"base"`` for the base); unknown names are errors."""
