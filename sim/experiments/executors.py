@@ -82,7 +82,7 @@ def run_task(spec: TaskSpec) -> TaskOutput:
     from sim.runs.folder import encode_task
 
     start = time.perf_counter()
-    tables = simulate(spec.scenario, spec.replication, spec.seed, spec.decisions)
+    tables = simulate(spec.scenario, spec.replication, spec.seed, decisions=spec.decisions)
     kept = {name: tables[name] for name in spec.tables}
     worker = f"{socket.gethostname()}:{os.getpid()}"
     seconds = time.perf_counter() - start
