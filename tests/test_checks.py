@@ -56,6 +56,9 @@ CASES: dict[str, tuple[Callable[[Raw], None], str, str]] = {
     "lever scoped to no mission": (
         _policies({"lever": "women_nomination_quota", "share": 0.4, "missions": []}),
         "policies.0", "names no mission"),
+    "missions on a lever that ignores them": (
+        _policies({"lever": "assessment_capacity", "teams": 6, "missions": ["North"]}),
+        "policies.0", "is ignored"),
     "lever after the run": (_policies({"lever": "women_selection_priority",
                                        "start": "2031-01-01"}), "policies.0", "never acts"),
 }

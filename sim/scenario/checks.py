@@ -179,6 +179,11 @@ def levers_out_of_time_or_place(s: Scenario) -> list[Finding]:
             continue
         if lever.missions is None:
             continue
+        if not lever.mission_scoped:
+            out.append(_lever(i, lever, f"missions: {lever.missions} is ignored: this lever "
+                                        "acts on contributors or the whole pipeline, so on "
+                                        "every mission"))
+            continue
         if not lever.missions:
             out.append(_lever(i, lever, "missions: [] names no mission, so it applies nowhere "
                                         "(leave missions out to apply it everywhere)"))

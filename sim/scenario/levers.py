@@ -11,7 +11,7 @@ more specialists, more women, faster deployment, INTERPOL support (see ``docs/mo
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,6 +20,10 @@ class Lever(BaseModel):
     """Fields every lever has."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    mission_scoped: ClassVar[bool] = False
+    """Whether the lever honours ``missions`` (the others act on contributors or the whole
+    pipeline, so ``missions`` is ignored; ``ppsim check`` warns when it is set)."""
 
     start: date | None = Field(
         None, description="Date the lever takes effect (ISO date); empty means always, "
@@ -35,12 +39,16 @@ class Lever(BaseModel):
 class WomenNominationQuota(Lever):
     """Calls for individual officers ask for at least ``share`` women among nominees."""
 
+    mission_scoped: ClassVar[bool] = True
+
     lever: Literal["women_nomination_quota"] = Field(..., description="The lever's name.")
     share: float = Field(..., ge=0, le=1, description="Minimum share of women among nominees.")
 
 
 class WomenSelectionPriority(Lever):
     """Among assessed candidates waiting for a post, women are selected first."""
+
+    mission_scoped: ClassVar[bool] = True
 
     lever: Literal["women_selection_priority"] = Field(..., description="The lever's name.")
 
@@ -52,6 +60,8 @@ class GenderBalancedUnits(Lever):
     can meet the minimum; without funding, contributors whose formed units fall short are asked
     last (their weight is multiplied by ``unfunded_weight``).
     """
+
+    mission_scoped: ClassVar[bool] = True
 
     lever: Literal["gender_balanced_units"] = Field(..., description="The lever's name.")
     min_women_share: float = Field(..., ge=0, le=1, description="Minimum women's share per unit.")
@@ -80,6 +90,8 @@ class SkillCodedCalls(Lever):
     Without this lever, calls are generic and specialists arrive only as often as the
     contributor's pool happens to hold them.
     """
+
+    mission_scoped: ClassVar[bool] = True
 
     lever: Literal["skill_coded_calls"] = Field(..., description="The lever's name.")
     skills: list[str] | None = Field(None, description="Skills coded; empty means all skills.")
@@ -114,6 +126,8 @@ class SpecialistTraining(Lever):
 
 class SpecializedTeams(Lever):
     """Extra specialized police teams deployed to missions from ``start``."""
+
+    mission_scoped: ClassVar[bool] = True
 
     lever: Literal["specialized_teams"] = Field(..., description="The lever's name.")
     skill: str = Field(..., description="The team's skill.")
@@ -208,6 +222,8 @@ class InterpolSupport(Lever):
     Modelled (an assumption, documented in ``docs/model.md``) as a multiplier on the investigative
     capacity of specialists serving there: capacity = specialists × ``investigative_multiplier``.
     """
+
+    mission_scoped: ClassVar[bool] = True
 
     lever: Literal["interpol_support"] = Field(..., description="The lever's name.")
     investigative_multiplier: float = Field(
