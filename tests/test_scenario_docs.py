@@ -10,6 +10,7 @@ from pydantic import BaseModel
 import sim
 from cli import main
 from sim.scenario import reference, schema
+from sim.scenario.events import EVENT_TYPES, Event
 from sim.scenario.keypaths import model_in
 from sim.scenario.levers import LEVERS, Lever
 
@@ -18,10 +19,10 @@ GUIDE = ROOT / "docs" / "scenarios.md"
 
 
 def _models(model: type[BaseModel], seen: set[type[BaseModel]]) -> set[type[BaseModel]]:
-    """Every schema class reachable from ``model`` through its fields (levers excluded)."""
+    """Every schema class reachable from ``model`` through its fields (levers, events excluded)."""
     for info in model.model_fields.values():
         inner = model_in(info.annotation)
-        if inner is not None and inner not in seen and not issubclass(inner, Lever):
+        if inner is not None and inner not in seen and not issubclass(inner, Lever | Event):
             seen.add(inner)
             _models(inner, seen)
     return seen
@@ -44,6 +45,8 @@ def test_guide_documents_every_section_and_field() -> None:
             assert f"| `{name}` |" in section, f"{where}.{name} missing from the guide"
     for lever in LEVERS:
         assert f"### `{lever}`" in text
+    for event in EVENT_TYPES:
+        assert f"### `{event}`" in text
 
 
 def test_behavioural_fields_say_how_to_estimate_them() -> None:

@@ -120,8 +120,10 @@ def sweep_base(loaded: LoadedScenario, variant: str = BASE) -> dict[str, Any]:
         for step in chain:  # the variants it extends first, as load_scenario builds it
             spec = raw[step] or {}
             data = apply_overrides(data, spec.get("set") or {}, f"variants.{step}.set")
-            data["policies"] = [*(data.get("policies") or []),
-                                *copy.deepcopy(spec.get("policies") or [])]
+            for section in ("policies", "events"):
+                extra = spec.get(section) or []
+                if extra:
+                    data[section] = [*(data.get(section) or []), *copy.deepcopy(extra)]
     return data
 
 

@@ -63,6 +63,8 @@ class World:
     standby: list[Any] = field(default_factory=list)
     standing_lever: Any = None
     standing_months: float = 6.0
+    events: Any = None
+    """The scenario's events at run time (:class:`sim.model.events.EventBook`), or None."""
 
     def rng(self, name: str, entity: str = "") -> np.random.Generator:
         """The named random stream (see :mod:`sim.model.streams`)."""

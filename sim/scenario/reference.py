@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from sim.scenario import schema
+from sim.scenario import events, schema
 from sim.scenario.levers import Lever
 
 SECTIONS: tuple[tuple[str, type[BaseModel]], ...] = (
@@ -31,10 +31,13 @@ SECTIONS: tuple[tuple[str, type[BaseModel]], ...] = (
     ("contributors[]", schema.Contributor),
     ("missions[]", schema.Mission),
     ("missions[].initial", schema.InitialStaffing),
+    ("missions[].initial.by_contributor.NAME", schema.InitialContribution),
     ("missions[].teams[]", schema.SpecializedTeam),
     ("costs", schema.Costs),
     ("observed[]", schema.Observation),
     ("variants.NAME", schema.Variant),
+    ("events[].contingents[] (rehat)", events.Contingent),
+    ("events[].order (contributors first)", events.ContributorsFirst),
 )
 """Each section of a scenario file, by where it sits, and its schema class."""
 
@@ -67,6 +70,8 @@ def type_name(annotation: Any) -> str:
     """A short readable type: ``dict[date, int]``, ``list[str]``, ``float | None``."""
     text = repr(annotation) if not isinstance(annotation, type) else annotation.__name__
     text = re.sub(r"\b(?:[a-z_]+\.)+([A-Za-z_]+)", r"\1", text)
+    if "BudgetCut" in text:
+        return "list of events"
     text = re.sub(r"Annotated\[Union\[.*", "list of levers", text)
     text = text.replace("Literal[", "one of [").replace("NoneType", "None")
     return "list of levers" if "WomenNominationQuota" in text else text
@@ -128,6 +133,34 @@ def lever_catalog() -> list[LeverDoc]:
     return out
 
 
+def event_catalog() -> list[LeverDoc]:
+    """Every event type (:data:`sim.scenario.events.EVENT_TYPES` order) with its own fields."""
+    common = tuple(events.Event.model_fields)
+    out = []
+    for name, cls in events.EVENT_TYPES.items():
+        doc = (cls.__doc__ or "").strip().replace("``", "`")
+        summary = doc.split("\n\n")[0].replace("\n", " ")
+        fields = [*field_docs(cls, skip=("type", *common)), *field_docs(events.Event)]
+        out.append(LeverDoc(name, summary, " ".join(doc.split()), tuple(fields)))
+    return out
+
+
+def events_markdown() -> str:
+    """Markdown: each event type with its meaning and a table of its own fields."""
+    lines = ["Every event also takes `start` (ISO date, required) and `note` (what happened and "
+             "the source).", ""]
+    common = set(events.Event.model_fields)
+    for event in event_catalog():
+        lines += [f"### `{event.name}`", "", event.description, "",
+                  "| field | type | default | allowed | meaning |", "|---|---|---|---|---|"]
+        for f in event.fields:
+            if f.name not in common:
+                lines.append(f"| `{f.name}` | {_cell(f.type)} | {_cell(f.default)} | "
+                             f"{_cell(f.allowed)} | {_cell(f.meaning)} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -172,7 +205,8 @@ def example_markdown() -> str:
     return f"```yaml\n{STARTER}```"
 
 
-GENERATED = {"example": example_markdown, "fields": fields_markdown, "levers": levers_markdown}
+GENERATED = {"example": example_markdown, "fields": fields_markdown, "levers": levers_markdown,
+             "events": events_markdown}
 """The generated blocks of ``docs/scenarios.md`` by marker name."""
 
 
