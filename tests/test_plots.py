@@ -133,7 +133,7 @@ def test_forest_plot_marks_the_better_side_from_the_catalog(compare_dir: Path) -
 def test_footers_mention_bands_only_where_drawn(compare_dir: Path) -> None:
     """Fan charts say what their bands are; figures without bands do not mention them."""
     data = plots.RunData.open(compare_dir)
-    with_bands = {"women_share", "contributors"}
+    with_bands = {"women_share", "contributors", "events"}
     for name, draw in plots.FIGURES.items():
         caption = _caption(draw(data, None))
         assert ("bands" in caption) == (name in with_bands), (name, caption)
