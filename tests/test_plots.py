@@ -116,7 +116,7 @@ def test_compare_figures_show_every_variant(compare_dir: Path) -> None:
     assert titles == data.variants
     contributors = plots.fig_contributors(data)
     titles = [ax.get_title() for ax in contributors.axes if ax.get_visible()]
-    assert [f"Top contributors: {v}" for v in data.variants] == titles[:len(data.variants)]
+    assert data.variants == titles[:len(data.variants)]
 
 
 def test_forest_plot_marks_the_better_side_from_the_catalog(compare_dir: Path) -> None:
@@ -137,3 +137,12 @@ def test_footers_mention_bands_only_where_drawn(compare_dir: Path) -> None:
     for name, draw in plots.FIGURES.items():
         caption = _caption(draw(data, None))
         assert ("bands" in caption) == (name in with_bands), (name, caption)
+
+
+def test_pipeline_flow_has_one_line_per_variant_and_stage(compare_dir: Path) -> None:
+    """Stages are panels and variants lines (any number of variants stays readable)."""
+    data = plots.RunData.open(compare_dir)
+    fig = plots.fig_pipeline_flow(data)
+    assert [ax.get_title() for ax in fig.axes] == ["Nominated", "Passed assessment", "Arrived"]
+    for ax in fig.axes:
+        assert [line.get_label() for line in ax.lines] == data.variants

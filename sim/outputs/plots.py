@@ -195,14 +195,17 @@ class RunData:
 
 
 def _finish(fig: Figure, data: RunData, title: str, note: str = "",
-            bands: bool = False, xlabel: str = "") -> Figure:
-    """Title, caption (and one x label shared by all panels, above the caption), laid out."""
+            bands: bool = False, xlabel: str = "", right: float = 1.0) -> Figure:
+    """Title, caption (and one x label shared by all panels, above the caption), laid out.
+
+    ``right`` < 1 keeps a margin for a legend placed outside the panels.
+    """
     fig.suptitle(title, x=0.01, ha="left")
     text = data.caption(bands) + (f" {note}" if note else "")
     fig.text(0.01, 0.01, text, fontsize=9, color="#444444", ha="left", va="bottom", wrap=True)
     if xlabel:
         fig.text(0.5, 0.045, xlabel, fontsize=11, ha="center", va="bottom")
-    fig.tight_layout(rect=(0, 0.08 if xlabel else 0.04, 1, 0.97))
+    fig.tight_layout(rect=(0, 0.08 if xlabel else 0.04, right, 0.97))
     return fig
 
 
@@ -300,13 +303,29 @@ def fig_deployed(data: RunData, mission: str | None = None) -> Figure:
             ax.set_ylabel("officers")
         for ax in list(axes.flat)[len(panels):]:
             ax.set_visible(False)
-        axes.flat[0].legend(loc="lower left", fontsize=9, ncol=2 if len(data.variants) > 2
-                            else 1)
+        fig.legend(handles=_deployed_key(data.variants, observed), loc="center right",
+                   fontsize=9)
         notes = ["Solid: individual officers (IPO); dashed: formed police units (FPU)."]
         if observed:
             notes.append("Diamonds: published figures (all police).")
         return _finish(fig, data, "Police deployed against authorized strength",
-                       " ".join(notes), bands=bands)
+                       " ".join(notes), bands=bands, right=0.84)
+
+
+def _deployed_key(variants: list[str], observed: bool) -> list[Any]:
+    """The deployed figure's legend: a colour per variant, then the line styles."""
+    from matplotlib.lines import Line2D
+
+    key: list[Any] = [Line2D([0], [0], color=OKABE_ITO[i % len(OKABE_ITO)], linewidth=2,
+                             label=variant) for i, variant in enumerate(variants)]
+    key += [Line2D([0], [0], color="#777777", linewidth=2, label="IPO deployed"),
+            Line2D([0], [0], color="#777777", linewidth=2, linestyle="--",
+                   label="FPU deployed"),
+            Line2D([0], [0], color="#000000", linewidth=1, label="authorized")]
+    if observed:
+        key.append(Line2D([0], [0], color="#000000", marker="D", linestyle="",
+                          label="published figure"))
+    return key
 
 
 EVENT_COLOURS = {"budget_cut": "#D55E00", "entry_constraint": "#CC79A7", "rehat": "#009E73",
@@ -484,41 +503,39 @@ def fig_time_to_deploy(data: RunData, mission: str | None = None) -> Figure:
                        "days and more)")
 
 
-HATCHES = ("", "//", "..", "xx", "\\\\", "++", "oo", "--")
-"""Bar hatching per variant, so variants stay apart without relying on shade alone."""
-
-
-def _variant_alpha(v: int, n: int) -> float:
-    """Opacity of variant ``v`` of ``n``: from 1 down to 0.45, whatever the number of variants."""
-    return 1.0 if n <= 1 else 1.0 - 0.55 * v / (n - 1)
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+"""Marker per variant, so variants stay apart without relying on colour alone."""
 
 
 def fig_pipeline_flow(data: RunData, mission: str | None = None) -> Figure:
-    """Nominations, passed assessments and arrivals of individual officers per year."""
+    """Nominations, passed assessments and arrivals of individual officers per year.
+
+    One panel per stage, one line per variant (colour and marker), so any number of variants
+    stays readable.
+    """
     name = mission or "ALL"
     flows = ["nominations", "passed", "arrivals"]
     sums = data.totals("monthly", ["variant", "year"], flows, mission=name, category="ipo")
     replications = float(data.manifest.get("replications") or 1)
     mean = pd.DataFrame({f: sums[f"{f}_sum"] / replications for f in flows})
     years = sorted({int(y) for y in mean.index.get_level_values("year")})
-    stages = [("nominations", "nominated"), ("passed", "passed assessment"),
-              ("arrivals", "arrived")]
+    stages = [("nominations", "Nominated"), ("passed", "Passed assessment"),
+              ("arrivals", "Arrived")]
     with style():
-        fig, ax = plt.subplots()
-        width = 0.8 / (len(stages) * len(data.variants))
-        x = np.arange(len(years))
-        k = 0
-        for v, variant in enumerate(data.variants):
-            for s, (column, label) in enumerate(stages):
+        fig, axes = plt.subplots(1, len(stages), sharey=True, squeeze=False)
+        for ax, (column, title) in zip(axes.flat, stages, strict=True):
+            for v, variant in enumerate(data.variants):
+                if variant not in mean.index.get_level_values("variant"):
+                    continue
                 values = mean.loc[variant][column].reindex(years).to_numpy()
-                ax.bar(x + (k - (len(stages) * len(data.variants) - 1) / 2) * width, values,
-                       width, color=OKABE_ITO[s], alpha=_variant_alpha(v, len(data.variants)),
-                       hatch=HATCHES[v % len(HATCHES)], edgecolor="white", linewidth=0.5,
-                       label=label if len(data.variants) == 1 else f"{label} ({variant})")
-                k += 1
-        ax.set_xticks(x, [str(y) for y in years])
-        ax.set_ylabel("individual officers per year (mean over replications)")
-        ax.legend(ncol=len(data.variants), loc="upper right")
+                ax.plot(years, values, color=OKABE_ITO[v % len(OKABE_ITO)],
+                        marker=MARKERS[v % len(MARKERS)], linewidth=2, label=variant)
+            ax.set_title(title)
+            ax.set_xticks(years, [str(y) for y in years],
+                          rotation=0 if len(years) <= 6 else 45)
+            ax.set_ylim(bottom=0)
+        axes.flat[0].set_ylabel("individual officers per year (mean over replications)")
+        axes.flat[0].legend(loc="lower left", fontsize=9)
         where = "all missions" if name == "ALL" else name
         return _finish(fig, data, f"Individual-officer pipeline per year ({where})")
 
@@ -554,7 +571,7 @@ def fig_contributors(data: RunData, mission: str | None = None) -> Figure:
             ax.stackplot(pd.to_datetime(shares.index), shares.T.to_numpy(),
                          labels=list(shares.columns), colors=colours, alpha=0.9)
             ax.set_ylim(0, 100)
-            ax.set_title(f"Top contributors: {variant}", fontsize=11)
+            ax.set_title(variant, fontsize=10)
             _years(ax, 3)
         axes.flat[0].set_ylabel("share of police deployed (%)")
         right = axes.flat[panels - 1]
@@ -563,15 +580,18 @@ def fig_contributors(data: RunData, mission: str | None = None) -> Figure:
             _fan(right, _monthly_bands(data, variant, name, "all", "hhi"),
                  OKABE_ITO[i % len(OKABE_ITO)], variant)
         _years(right, 3)
-        right.set_title("Concentration (HHI: 0 dispersed, 1 one contributor)", fontsize=11)
-        right.set_ylabel("HHI")
+        right.set_title("Concentration (HHI)", fontsize=10)
+        right.set_ylabel("HHI (0 dispersed … 1 one contributor)", fontsize=9)
         right.set_ylim(bottom=0)
-        right.legend(loc="upper left", fontsize=9)
+        if panels < rows * cols:  # room in the empty panel beside it
+            right.legend(loc="center left", bbox_to_anchor=(1.05, 0.5), fontsize=9)
+        else:
+            right.legend(loc="upper left", fontsize=8)
         for ax in list(axes.flat)[panels:]:
             ax.set_visible(False)
         handles, labels = axes.flat[0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="upper right", fontsize=9, ncol=min(len(labels), 4))
-        return _finish(fig, data, "Who contributes police",
+        return _finish(fig, data, "Who contributes police: top contributors' shares by variant",
                        "Shares: mean over replications; HHI bands over replications.",
                        bands=True)
 
