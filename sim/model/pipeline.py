@@ -32,6 +32,7 @@ from sim.model.contributors import ContributorState
 from sim.model.missions import MissionState
 from sim.model.personnel import GENERAL, Category, Officer, State
 from sim.model.streams import draw_delay
+from sim.model.transitions import enlist, transition
 
 if TYPE_CHECKING:
     from sim.model.world import World
@@ -57,9 +58,7 @@ def issue_call(world: World, mission: MissionState) -> None:
     if authorized <= 0:
         return
     ob = world.scenario.pipeline.overbooking
-    committed = (mission.serving_ipo.array() - mission.due_out.array()
-                 + mission.travelling.array() + mission.waiting.array()
-                 + mission.pipeline.array() / ob)
+    committed = mission.committed_by_skill(ob)
     total = math.ceil(max(authorized - committed.sum(), 0.0) * ob - 1e-9)
     requests: list[tuple[int | None, int]] = []
     left = total
@@ -128,8 +127,7 @@ def nominate(world: World, contributor: ContributorState, mission: MissionState,
     for woman, s in people:
         officer = Officer(contributor.index, woman, s, mission.index, now)
         contributor.send(int(woman), s)
-        mission.pipeline.add(s)
-        world.observer.generate(IPO, State.NOMINATED)
+        enlist(world, officer, State.NOMINATED)
         nominees.append(officer)
     if not nominees:
         return
@@ -150,20 +148,16 @@ def nominate(world: World, contributor: ContributorState, mission: MissionState,
 def _nominations_arrive(world: World, nominees: list[Officer], pre_assessed: float,
                         _event: simpy.Event) -> None:
     """Nominations reach the police division: pre-assessed ones wait, the rest queue."""
-    now = world.env.now
     for officer in nominees:
         mission = world.missions[officer.mission]
         world.observer.flow(mission.index, IPO, "nominations")
         if officer.woman:
             world.observer.flow(mission.index, IPO, "nominations_women")
         rng = world.rng("assessment.pre", world.contributors[officer.contributor].name)
-        officer.since = now
         if pre_assessed > 0 and rng.random() < pre_assessed:
-            mission.pipeline.add(officer.skill, -1)
-            _to_roster(world, officer, State.NOMINATED)
+            _to_roster(world, officer)
         else:
-            officer.state = State.ASSESSING
-            world.observer.move(IPO, State.NOMINATED, State.ASSESSING)
+            transition(world, officer, State.ASSESSING)
             world.assessment.submit(officer)
 
 
@@ -171,7 +165,6 @@ def assessed(world: World, officer: Officer) -> None:
     """An assessment ends: the candidate passes (and waits for a post) or goes home."""
     mission = world.missions[officer.mission]
     contributor = world.contributors[officer.contributor]
-    mission.pipeline.add(officer.skill, -1)
     world.observer.flow(mission.index, IPO, "assessed")
     speaks = bool(mission.languages & contributor.languages)
     p = world.decisions.pass_probability(
@@ -181,17 +174,14 @@ def assessed(world: World, officer: Officer) -> None:
     )
     if world.rng("assessment.pass", contributor.name).random() < p:
         world.observer.flow(mission.index, IPO, "passed")
-        _to_roster(world, officer, State.ASSESSING)
+        _to_roster(world, officer)
     else:
-        return_home(world, officer, State.ASSESSING)
+        return_home(world, officer)
 
 
-def _to_roster(world: World, officer: Officer, old: State) -> None:
+def _to_roster(world: World, officer: Officer) -> None:
     mission = world.missions[officer.mission]
-    officer.state = State.WAITING
-    officer.since = world.env.now
-    world.observer.move(IPO, old, State.WAITING)
-    mission.waiting.add(officer.skill)
+    transition(world, officer, State.WAITING)
     mission.roster.append(officer)
     fill_posts(world, mission)
 
@@ -206,9 +196,8 @@ def fill_posts(world: World, mission: MissionState) -> None:
     closed = not mission.active(now) and now >= mission.start_day
     while roster and (closed or now - roster[0].since > expiry):
         officer = roster.pop(0)
-        mission.waiting.add(officer.skill, -1)
         world.observer.flow(mission.index, IPO, "roster_expired")
-        return_home(world, officer, State.WAITING)
+        return_home(world, officer)
     free = mission.open_posts(now)
     if free <= 0 or not roster:
         return
@@ -223,7 +212,6 @@ def fill_posts(world: World, mission: MissionState) -> None:
     _, travel_factor = world.policies.delay_factors(now)
     empty_now = mission.empty_posts_uncovered(now)
     for officer in selected:
-        mission.waiting.add(officer.skill, -1)
         contributor = world.contributors[officer.contributor]
         spec = contributor.spec.travel_delay or world.scenario.pipeline.travel_delay
         delay = draw_delay(world.rng("travel.delay", contributor.name), spec.mean_days, spec.cv,
@@ -234,16 +222,12 @@ def fill_posts(world: World, mission: MissionState) -> None:
             outgoing = mission.claim_due()
             if outgoing is not None:
                 delay = max(delay, outgoing.tour_end - now)
-        travel(world, officer, State.WAITING, delay)
+        travel(world, officer, delay)
 
 
-def travel(world: World, officer: Officer, old: State, delay: float) -> None:
+def travel(world: World, officer: Officer, delay: float) -> None:
     """The officer travels to the mission and arrives after ``delay`` days."""
-    mission = world.missions[officer.mission]
-    officer.state = State.TRAVELLING
-    officer.since = world.env.now
-    world.observer.move(IPO, old, State.TRAVELLING)
-    mission.travelling.add(officer.skill)
+    transition(world, officer, State.TRAVELLING)
     world.env.timeout(delay).callbacks.append(partial(_arrive, world, officer))
 
 
@@ -251,19 +235,12 @@ def _arrive(world: World, officer: Officer, _event: simpy.Event) -> None:
     """Start a tour if a post is still there; otherwise go home (the post was cut)."""
     now = world.env.now
     mission = world.missions[officer.mission]
-    mission.travelling.add(officer.skill, -1)
-    if mission.ipo.at(now) - (mission.serving_ipo.total - mission.due_out.total) <= 0:
+    if not mission.has_post_for_arrival(now):
         world.observer.flow(mission.index, IPO, "drawdowns")
-        return_home(world, officer, State.TRAVELLING)
+        return_home(world, officer)
         return
-    officer.state = State.SERVING
-    officer.since = now
-    world.observer.move(IPO, State.TRAVELLING, State.SERVING)
+    transition(world, officer, State.SERVING)
     contributor = world.contributors[officer.contributor]
-    mission.serving_ipo.add(officer.skill)
-    mission.serving[officer] = None
-    world.observer.serve(mission.index, IPO, officer.contributor, int(officer.woman),
-                         int(not officer.woman), officer.skill, 1)
     world.observer.waited(mission.index, IPO, mission.ledger.fill(now))
     world.observer.flow(mission.index, IPO, "arrivals")
     if officer.woman:
@@ -329,40 +306,28 @@ def depart(world: World, officer: Officer, reason: str) -> None:
     """The officer leaves the mission; the post falls vacant unless it was cut."""
     now = world.env.now
     mission = world.missions[officer.mission]
-    if officer.due_out:
-        mission.due_out.add(officer.skill, -1)
-        officer.due_out = False
-    if officer.claimed:
-        mission.claims -= 1
-        officer.claimed = False
-    mission.serving_ipo.add(officer.skill, -1)
-    mission.serving.pop(officer, None)
-    world.observer.serve(mission.index, IPO, officer.contributor, int(officer.woman),
-                         int(not officer.woman), officer.skill, -1)
     world.observer.flow(mission.index, IPO, reason)
-    if reason != "drawdowns" and mission.serving_ipo.total < mission.ipo.at(now):
+    return_home(world, officer)
+    if reason != "drawdowns" and mission.empty_posts(now) > 0:
         mission.ledger.open(now)
-    return_home(world, officer, State.SERVING)
     fill_posts(world, mission)
 
 
-def return_home(world: World, officer: Officer, old: State) -> None:
+def return_home(world: World, officer: Officer) -> None:
     """The officer goes home (to cool down) or, for standing capacity, back to standby."""
     contributor = world.contributors[officer.contributor]
     if contributor is world.standing:
-        officer.state = State.STANDBY
-        world.observer.move(IPO, old, State.STANDBY)
+        transition(world, officer, State.STANDBY)
         world.standby.append(officer)
         return
-    officer.state = State.RETURNED
-    world.observer.move(IPO, old, State.RETURNED)
+    transition(world, officer, State.RETURNED)
     contributor.come_home(world.env.now, int(officer.woman), officer.skill, 1,
                           world.scenario.pipeline.cool_down_days)
 
 
 def draw_down(world: World, mission: MissionState, posts: int) -> None:
     """Posts were cut to ``posts``: those due to leave soonest go now."""
-    excess = mission.serving_ipo.total - posts
+    excess = mission.excess_officers(posts)
     if excess <= 0:
         return
     leaving = sorted(mission.serving, key=lambda o: o.tour_end)[:excess]  # stable, dict order
@@ -403,13 +368,8 @@ def initial_staffing(world: World, mission: MissionState) -> None:
         woman = bool(rng.random() < init.ipo_women_share)
         skill = skills[i]
         officer = Officer(contributor.index, woman, skill, mission.index, now)
-        officer.state = State.SERVING
         contributor.send(int(woman), skill)
-        world.observer.generate(IPO, State.SERVING)
-        mission.serving_ipo.add(skill)
-        mission.serving[officer] = None
-        world.observer.serve(mission.index, IPO, contributor.index, int(woman), int(not woman),
-                             skill, 1)
+        enlist(world, officer, State.SERVING)
         tour_days = contributor.spec.tour_months * MONTH_DAYS
         remaining = float(rng.uniform(0.0, tour_days))
         rate = mission.spec.early_repatriation_rate

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import simpy
 
-from sim.model import pipeline, teams, units
+from sim.model import pipeline, teams, transitions, units
 from sim.model.assessment import AssessmentCentre
 from sim.model.contributors import ContributorState
 from sim.model.metrics import TargetPoint
@@ -33,6 +33,7 @@ from sim.model.observe import Observer
 from sim.model.personnel import Category
 from sim.model.policies import PolicyBook, TimedLever
 from sim.model.streams import Streams, replication_seed
+from sim.model.transitions import debug_from_environment
 from sim.model.world import STANDING, Decisions, World
 from sim.scenario.levers import AssessmentCapacity, NewContributorOutreach
 from sim.scenario.schema import Contributor, Scenario, add_months, day_of
@@ -140,6 +141,8 @@ def snapshots(world: World) -> Generator[simpy.Event, Any, None]:
 
 
 def _record(world: World, k: int, day: float, cats: int) -> None:
+    if world.check_invariants:
+        transitions.check_invariants(world)
     m = len(world.missions)
     due = np.array([mi.due_out.total for mi in world.missions])
     authorized = np.zeros((m, cats))
@@ -194,7 +197,8 @@ def target_points(scenario: Scenario) -> list[TargetPoint]:
 
 
 def simulate(scenario: Scenario, replication: int = 0, seed: int | None = None,
-             decisions: Decisions | None = None) -> dict[str, pd.DataFrame]:
+             decisions: Decisions | None = None,
+             check_invariants: bool | None = None) -> dict[str, pd.DataFrame]:
     """Run one replication and return its tables (``docs/outputs.md``).
 
     Args:
@@ -203,9 +207,15 @@ def simulate(scenario: Scenario, replication: int = 0, seed: int | None = None,
             one scenario share streams for the same replication (common random numbers).
         seed: root seed; ``None`` uses ``scenario.run.seed``.
         decisions: replacement decision functions (default: the stock rules).
+        check_invariants: check the model's counts after every officer state change and at
+            every snapshot, raising :class:`sim.model.transitions.InvariantViolation` at the
+            first that disagrees (slower; a debugging aid). ``None`` reads the environment
+            variable ``PPSIM_DEBUG_INVARIANTS``.
     """
     root = scenario.run.seed if seed is None else seed
     world = build_world(scenario, replication_seed(root, replication), decisions)
+    world.check_invariants = (debug_from_environment() if check_invariants is None
+                              else check_invariants)
     start_processes(world)
     world.env.run(until=world.horizon)
     costs = scenario.costs

@@ -63,6 +63,8 @@ class World:
     standby: list[Any] = field(default_factory=list)
     standing_lever: Any = None
     standing_months: float = 6.0
+    check_invariants: bool = False
+    """Whether every officer state change is followed by the invariant checks (debug mode)."""
 
     def rng(self, name: str, entity: str = "") -> np.random.Generator:
         """The named random stream (see :mod:`sim.model.streams`)."""
