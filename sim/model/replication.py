@@ -33,6 +33,7 @@ from sim.model.observe import Observer
 from sim.model.personnel import Category
 from sim.model.policies import PolicyBook, TimedLever
 from sim.model.streams import Streams, replication_seed
+from sim.model.tables import tabulate
 from sim.model.transitions import debug_from_environment
 from sim.model.world import STANDING, Decisions, World
 from sim.scenario.levers import AssessmentCapacity, NewContributorOutreach
@@ -163,8 +164,7 @@ def _record(world: World, k: int, day: float, cats: int) -> None:
     if k < len(world.observer.months):
         world.observer.snapshot(k, due, authorized, targets, skill_posts, multiplier, gap)
     else:  # the closing record only completes the last month's flows
-        world.observer.snap_flows[k - 1] = np.array(world.observer.flows)
-        world.observer.snap_gap[k - 1] = gap
+        world.observer.close(gap)
 
 
 def outreach(world: World, timed: TimedLever) -> Generator[simpy.Event, Any, None]:
@@ -220,7 +220,7 @@ def simulate(scenario: Scenario, replication: int = 0, seed: int | None = None,
     world.env.run(until=world.horizon)
     costs = scenario.costs
     rates = (costs.ipo_officer_month, costs.fpu_officer_month, costs.spt_officer_month)
-    return world.observer.tables(rates, target_points(scenario))
+    return tabulate(world.observer.record(), rates, target_points(scenario))
 
 
 __all__ = ["Decisions", "World", "build_world", "simulate", "start_processes"]
