@@ -67,7 +67,7 @@ def main(argv: list[str]) -> None:
             venv.create(VENV, with_pip=True)
         sh(PY, "-m", "pip", "install", "--quiet", "uv>=0.4")
         sh(PY, "-m", "uv", "pip", "compile", "pyproject.toml", "--extra", "dev",
-           "--python-version", "3.11", "--quiet", "-o", LOCK)
+           "--python-version", "3.11", "--quiet", "-o", LOCK.name)
     elif task == "quick":
         install()
         sh(PY, "-m", "pytest", "-m", "not slow", "-q", *rest)

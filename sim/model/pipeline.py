@@ -340,11 +340,11 @@ def initial_staffing(world: World, mission: MissionState) -> None:
     """Place the officers serving at the start, part-way through their tours."""
     init = mission.spec.initial
     now = world.env.now
-    if init.ipo <= 0 or not mission.active(now):
+    members = [c for c in world.members if c.active(now)]
+    if init.ipo <= 0 or not mission.active(now) or not members:  # no contributor: nobody placed
         mission.ledger.open(now, int(max(mission.ipo.at(now), 0)))
         return
     rng = world.rng("initial.ipo", mission.name)
-    members = [c for c in world.members if c.active(now)]
     sensitivity = world.scenario.pipeline.hardship_sensitivity
     # owners in proportion to expected nominations: the call's weight (pool × propensity) times
     # the chance of answering (propensity)
