@@ -118,6 +118,7 @@ def test_run_summary_matches_the_tables(tmp_path: Path) -> None:
     assert (targets["n"] == 2).all()
 
 
+@pytest.mark.slow
 def test_same_bytes_serial_two_processes_and_dask(tmp_path: Path) -> None:
     """Tables and summaries are byte-identical: serial, 2 local processes, a Dask LocalCluster."""
     kwargs: dict[str, Any] = {"variants": ["quota"], "replications": 3, "at": ["2026-06-15"]}
@@ -181,6 +182,7 @@ def test_bad_inputs_are_refused_before_anything_is_written(tmp_path: Path) -> No
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_sequential_stopping(tmp_path: Path) -> None:
     """Batches are added until the half-width target or the cap; results equal a fixed run."""
     loose = compare(TINY, variants=["quota"], replications=2, executor="serial",
@@ -207,6 +209,7 @@ def _cli(*args: str) -> Any:
     return CliRunner().invoke(main, list(args))
 
 
+@pytest.mark.slow
 def test_cli_run_prints_a_summary_and_where_files_went(tmp_path: Path) -> None:
     """`ppsim run` prints the per-mission table and the run folder."""
     out = tmp_path / "r"
@@ -217,6 +220,7 @@ def test_cli_run_prints_a_summary_and_where_files_went(tmp_path: Path) -> None:
     assert (out / "manifest.json").exists()
 
 
+@pytest.mark.slow
 def test_cli_compare_prints_differences_and_targets(tmp_path: Path) -> None:
     """`ppsim compare` prints the headline comparison and target probabilities."""
     result = _cli("compare", str(TINY), "--variants", "quota", "-n", "2", "--serial",
