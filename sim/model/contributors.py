@@ -81,7 +81,8 @@ class ContributorState:
         """Officers available for nomination on ``day``, shape (gender, skill), never negative."""
         if self._resting and self._resting[0][0] <= day:
             self._release(day)
-        return np.maximum(self.pool(day, policies) - self.abroad - self.cooling, 0)
+        available: np.ndarray = np.maximum(self.pool(day, policies) - self.abroad - self.cooling, 0)
+        return available
 
     def headroom(self) -> int:
         """Officers it may still send abroad under its ceiling (large when it has none)."""

@@ -197,8 +197,10 @@ class MissionState:
         Serving officers not due out, those travelling and waiting on the roster, and nominees
         in the pipeline discounted by ``overbooking`` (not all of them will pass).
         """
-        return (self.serving_ipo.array() - self.due_out.array() + self.travelling.array()
-                + self.waiting.array() + self.pipeline.array() / overbooking)
+        committed: np.ndarray = (
+            self.serving_ipo.array() - self.due_out.array() + self.travelling.array()
+            + self.waiting.array() + self.pipeline.array() / overbooking)
+        return committed
 
     def excess_officers(self, posts: int) -> int:
         """Serving individual officers beyond ``posts`` (those a cut to ``posts`` sends home)."""

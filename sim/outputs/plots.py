@@ -128,7 +128,8 @@ class RunData:
         parts = list(scan(path, needed, keep))
         if not parts:
             return pd.DataFrame(columns=columns)
-        return pa.Table.from_batches(parts).select(columns).to_pandas()
+        table: pd.DataFrame = pa.Table.from_batches(parts).select(columns).to_pandas()
+        return table
 
     def totals(self, name: str, keys: list[str], values: list[str],
                **equal: str) -> pd.DataFrame:
