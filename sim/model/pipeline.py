@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import simpy
 
-from sim.model.assessment import MONTH_DAYS
+from sim.model.assessment import MONTH_DAYS, YEAR_DAYS
 from sim.model.contributors import ContributorState
 from sim.model.missions import MissionState
 from sim.model.personnel import GENERAL, Category, Officer, State
@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     from sim.model.world import World
 
 IPO = Category.IPO
+ROUNDING_SLACK = 1e-9
+"""Slack under ``ceil`` so that posts × overbooking that is whole in theory is not rounded up."""
 
 
 def calls(world: World) -> Generator[simpy.Event, Any, None]:
@@ -59,14 +61,14 @@ def issue_call(world: World, mission: MissionState) -> None:
         return
     ob = world.scenario.pipeline.overbooking
     committed = mission.committed_by_skill(ob)
-    total = math.ceil(max(authorized - committed.sum(), 0.0) * ob - 1e-9)
+    total = math.ceil(max(authorized - committed.sum(), 0.0) * ob - ROUNDING_SLACK)
     requests: list[tuple[int | None, int]] = []
     left = total
     for s, skill in enumerate(world.scenario.skills, start=1):
         posts = mission.skill_posts[s]
         if left <= 0 or posts <= 0 or not world.policies.skill_coded(now, mission.name, skill):
             continue
-        coded = min(math.ceil(max(posts - committed[s], 0.0) * ob - 1e-9), left)
+        coded = min(math.ceil(max(posts - committed[s], 0.0) * ob - ROUNDING_SLACK), left)
         if coded > 0:
             requests.append((s, coded))
             left -= coded
@@ -257,7 +259,7 @@ def _arrive(world: World, officer: Officer, _event: simpy.Event) -> None:
         tour_days = months * MONTH_DAYS
         rate = mission.spec.early_repatriation_rate
         rng = world.rng("tour.repatriation", mission.name)
-        repatriation = float(rng.exponential(365.25 / rate)) if rate > 0 else float("inf")
+        repatriation = float(rng.exponential(YEAR_DAYS / rate)) if rate > 0 else float("inf")
     _start_tour(world, officer, tour_days, repatriation)
 
 
@@ -373,6 +375,6 @@ def initial_staffing(world: World, mission: MissionState) -> None:
         tour_days = contributor.spec.tour_months * MONTH_DAYS
         remaining = float(rng.uniform(0.0, tour_days))
         rate = mission.spec.early_repatriation_rate
-        repatriation = float(rng.exponential(365.25 / rate)) if rate > 0 else float("inf")
+        repatriation = float(rng.exponential(YEAR_DAYS / rate)) if rate > 0 else float("inf")
         _start_tour(world, officer, remaining, repatriation)
     mission.ledger.open(now, int(max(mission.ipo.at(now) - init.ipo, 0)))

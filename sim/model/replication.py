@@ -25,7 +25,7 @@ import pandas as pd
 import simpy
 
 from sim.model import pipeline, teams, transitions, units
-from sim.model.assessment import AssessmentCentre
+from sim.model.assessment import YEAR_DAYS, AssessmentCentre
 from sim.model.contributors import ContributorState
 from sim.model.metrics import TargetPoint
 from sim.model.missions import MissionState
@@ -38,6 +38,9 @@ from sim.model.transitions import debug_from_environment
 from sim.model.world import STANDING, Decisions, World
 from sim.scenario.levers import AssessmentCapacity, NewContributorOutreach
 from sim.scenario.schema import Contributor, Scenario, add_months, day_of
+
+CLOSE_BEFORE_END_DAYS = 1e-9
+"""The closing record is taken this long before the horizon (the run stops at the horizon)."""
 
 
 def month_starts(scenario: Scenario) -> list[date]:
@@ -137,7 +140,7 @@ def snapshots(world: World) -> Generator[simpy.Event, Any, None]:
         yield world.env.timeout(day - world.env.now)
         _record(world, k, day, cats)
     end = world.horizon
-    yield world.env.timeout(max(end - world.env.now - 1e-9, 0))
+    yield world.env.timeout(max(end - world.env.now - CLOSE_BEFORE_END_DAYS, 0))
     _record(world, len(world.observer.months), end, cats)
 
 
@@ -177,7 +180,7 @@ def outreach(world: World, timed: TimedLever) -> Generator[simpy.Event, Any, Non
     if lever.joining_rate_per_year <= 0:
         return
     for i in range(lever.max_new):
-        yield world.env.timeout(float(rng.exponential(365.25 / lever.joining_rate_per_year)))
+        yield world.env.timeout(float(rng.exponential(YEAR_DAYS / lever.joining_rate_per_year)))
         spec = profile.model_copy(update={"name": f"{profile.name} (new {i + 1})",
                                           "joins": None, "leaves": None})
         index = len(world.contributors)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import difflib
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -365,11 +364,6 @@ def add_months(start: date, months: int) -> date:
     """The date ``months`` calendar months after ``start`` (day of month capped at 28)."""
     year, month = divmod(start.month - 1 + months, 12)
     return date(start.year + year, month + 1, min(start.day, 28))
-
-
-def add_days(start: date, days: float) -> date:
-    """The date ``days`` (rounded down) after ``start``."""
-    return date.fromordinal(start.toordinal() + math.floor(days))
 
 
 def day_of(start: date, when: date) -> float:
