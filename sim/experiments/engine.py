@@ -143,6 +143,14 @@ def scenario_text(loaded: LoadedScenario) -> str:
     return yaml.safe_dump(loaded.raw, sort_keys=False, allow_unicode=True)
 
 
+def _events_applied(job: Job) -> dict[str, Any]:
+    """``{"events": {key: [event, …]}}`` when any scenario of the job has events, else ``{}``."""
+    if not any(s.events for s in job.scenarios.values()):
+        return {}
+    return {"events": {str(k): [e.model_dump(mode="json") for e in s.events]
+                       for k, s in job.scenarios.items()}}
+
+
 def scenario_digest(loaded: LoadedScenario) -> str:
     """A hash of the scenario's data, to refuse resuming a run with a changed scenario."""
     import hashlib
@@ -253,6 +261,7 @@ def execute(job: Job, execution: Execution, replications: int,
                     "tasks": timings},
         "tables": rows,
         "settings": job.settings,
+        **_events_applied(job),
         "versions": {"python": platform.python_version(),
                      **{m: _version(m) for m in ("numpy", "pandas", "pyarrow", "simpy", "scipy",
                                                  "dask", "distributed", "SALib")}},

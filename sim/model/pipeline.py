@@ -82,7 +82,9 @@ def send_call(world: World, mission: MissionState, skill: int | None, n: int) ->
     """Split a request for ``n`` nominations (of ``skill``, or any) among contributors."""
     now = world.env.now
     pipe = world.scenario.pipeline
-    members = [c for c in world.members if c.active(now)]
+    members = [c for c in world.members if c.active(now) and c.serves(mission.name)]
+    if mission.gate is not None:
+        members = [c for c in members if mission.gate.accepts(c.name, now)]
     if not members:
         return
     available = [c.available(now, world.policies) for c in members]
@@ -227,9 +229,12 @@ def fill_posts(world: World, mission: MissionState) -> None:
         travel(world, officer, delay)
 
 
-def travel(world: World, officer: Officer, delay: float) -> None:
-    """The officer travels to the mission and arrives after ``delay`` days."""
-    transition(world, officer, State.TRAVELLING)
+def travel(world: World, officer: Officer, delay: float, to: MissionState | None = None) -> None:
+    """The officer travels to the mission (or to mission ``to``), arriving after ``delay`` days."""
+    transition(world, officer, State.TRAVELLING, to)
+    mission = world.missions[officer.mission]
+    if mission.gate is not None:
+        delay += mission.gate.extra_delay(world.env.now)
     world.env.timeout(delay).callbacks.append(partial(_arrive, world, officer))
 
 
@@ -241,6 +246,18 @@ def _arrive(world: World, officer: Officer, _event: simpy.Event) -> None:
         world.observer.flow(mission.index, IPO, "drawdowns")
         return_home(world, officer)
         return
+    if mission.gate is not None:
+        wait = mission.gate.admit(now, IPO)
+        if wait > 0:  # held at the border (entry quota or freeze): try again later
+            world.env.timeout(wait).callbacks.append(partial(_arrive, world, officer))
+            return
+    take_post(world, officer)
+
+
+def take_post(world: World, officer: Officer) -> None:
+    """The officer starts a tour in their mission now; tour rules drawn."""
+    now = world.env.now
+    mission = world.missions[officer.mission]
     transition(world, officer, State.SERVING)
     contributor = world.contributors[officer.contributor]
     world.observer.waited(mission.index, IPO, mission.ledger.fill(now))
@@ -301,18 +318,31 @@ def _due_out(world: World, officer: Officer, token: int, _event: simpy.Event | N
 def _tour_ends(world: World, officer: Officer, token: int, reason: str,
                _event: simpy.Event) -> None:
     if officer.tour == token and officer.state is State.SERVING:
+        mission = world.missions[officer.mission]
+        if reason == "rotations" and mission.gate is not None \
+                and mission.gate.hold_rotation(world.env.now, officer, token):
+            return  # a rotation freeze extends the tour; the backlog ends it later
         depart(world, officer, reason)
 
 
 def depart(world: World, officer: Officer, reason: str) -> None:
     """The officer leaves the mission; the post falls vacant unless it was cut."""
-    now = world.env.now
     mission = world.missions[officer.mission]
-    world.observer.flow(mission.index, IPO, reason)
     return_home(world, officer)
-    if reason != "drawdowns" and mission.empty_posts(now) > 0:
-        mission.ledger.open(now)
+    vacate(world, mission, reason)
     fill_posts(world, mission)
+
+
+def vacate(world: World, mission: MissionState, reason: str, opens: bool | None = None) -> None:
+    """An officer has left ``mission`` (counted as ``reason``); the post falls vacant if ``opens``.
+
+    Call it after the officer's state change (which takes them off the mission's counters).
+    ``opens`` defaults to every reason but a drawdown (whose post was cut).
+    """
+    now = world.env.now
+    world.observer.flow(mission.index, IPO, reason)
+    if (reason != "drawdowns" if opens is None else opens) and mission.empty_posts(now) > 0:
+        mission.ledger.open(now)
 
 
 def return_home(world: World, officer: Officer) -> None:
@@ -342,22 +372,32 @@ def initial_staffing(world: World, mission: MissionState) -> None:
     """Place the officers serving at the start, part-way through their tours."""
     init = mission.spec.initial
     now = world.env.now
-    members = [c for c in world.members if c.active(now)]
-    if init.ipo <= 0 or not mission.active(now) or not members:  # no contributor: nobody placed
+    if init.ipo <= 0 or not mission.active(now):
         mission.ledger.open(now, int(max(mission.ipo.at(now), 0)))
         return
     rng = world.rng("initial.ipo", mission.name)
-    sensitivity = world.scenario.pipeline.hardship_sensitivity
-    # owners in proportion to expected nominations: the call's weight (pool × propensity) times
-    # the chance of answering (propensity)
-    weights = np.array([
-        c.pool_by_gender.sum()
-        * c.propensity(now, mission.spec.hardship, sensitivity, world.policies) ** 2
-        for c in members
-    ])
-    if weights.sum() <= 0:
-        weights = np.ones(len(members))
-    owners = np.repeat(np.arange(len(members)), rng.multinomial(init.ipo, weights / weights.sum()))
+    women: np.ndarray | None = None
+    if init.by_contributor:  # observed owners and women (e.g. a scenario built from data)
+        members, owners, women = _observed_owners(world, mission)
+    else:
+        members = [c for c in world.members if c.active(now) and c.serves(mission.name)]
+        if mission.gate is not None and mission.gate.limits_initial:
+            members = [c for c in members if mission.gate.accepts(c.name, now)] or members
+        if not members:  # no contributor to second them: nobody is placed
+            mission.ledger.open(now, int(max(mission.ipo.at(now), 0)))
+            return
+        sensitivity = world.scenario.pipeline.hardship_sensitivity
+        # owners in proportion to expected nominations: the call's weight (pool × propensity)
+        # times the chance of answering (propensity)
+        weights = np.array([
+            c.pool_by_gender.sum()
+            * c.propensity(now, mission.spec.hardship, sensitivity, world.policies) ** 2
+            for c in members
+        ])
+        if weights.sum() <= 0:
+            weights = np.ones(len(members))
+        owners = np.repeat(np.arange(len(members)),
+                           rng.multinomial(init.ipo, weights / weights.sum()))
     skills = [GENERAL] * init.ipo
     position = 0
     for index, name in enumerate(world.scenario.skills, start=1):
@@ -367,7 +407,8 @@ def initial_staffing(world: World, mission: MissionState) -> None:
     order = rng.permutation(init.ipo)
     for i in range(init.ipo):
         contributor = members[int(owners[order[i]])]
-        woman = bool(rng.random() < init.ipo_women_share)
+        woman = bool(rng.random() < init.ipo_women_share) if women is None \
+            else bool(women[order[i]])
         skill = skills[i]
         officer = Officer(contributor.index, woman, skill, mission.index, now)
         contributor.send(int(woman), skill)
@@ -378,3 +419,21 @@ def initial_staffing(world: World, mission: MissionState) -> None:
         repatriation = float(rng.exponential(YEAR_DAYS / rate)) if rate > 0 else float("inf")
         _start_tour(world, officer, remaining, repatriation)
     mission.ledger.open(now, int(max(mission.ipo.at(now) - init.ipo, 0)))
+
+
+def _observed_owners(world: World, mission: MissionState
+                     ) -> tuple[list[ContributorState], np.ndarray, np.ndarray]:
+    """The initial officers as ``initial.by_contributor`` lists them.
+
+    Returns the contributors, each officer's contributor (an index into them) and whether the
+    officer is a woman, in the file's order.
+    """
+    by_name = {c.name: c for c in world.members}
+    members: list[ContributorState] = []
+    owners: list[int] = []
+    women: list[bool] = []
+    for name, entry in mission.spec.initial.by_contributor.items():
+        owners += [len(members)] * entry.ipo
+        women += [True] * entry.ipo_women + [False] * (entry.ipo - entry.ipo_women)
+        members.append(by_name[name])
+    return members, np.array(owners, dtype=np.int64), np.array(women, dtype=bool)

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import simpy
 
-from sim.model import pipeline, teams, transitions, units
+from sim.model import events, pipeline, teams, transitions, units
 from sim.model.assessment import YEAR_DAYS, AssessmentCentre
 from sim.model.contributors import ContributorState
 from sim.model.metrics import TargetPoint
@@ -95,6 +95,7 @@ def build_world(scenario: Scenario, seed: np.random.SeedSequence,
 
 def start_processes(world: World) -> None:
     """Place the officers serving at the start and start every timing process."""
+    events.install(world)
     teams.start_standing_capacity(world)
     for mission in world.missions:
         pipeline.initial_staffing(world, mission)
@@ -124,9 +125,11 @@ def mission_schedule(world: World, mission: MissionState) -> Generator[simpy.Eve
             teams.surge(world, mission, int(new_posts - posts))
         elif new_posts < posts:
             mission.ledger.close(int(posts - new_posts))
-            pipeline.draw_down(world, mission, int(new_posts))
+            if day not in mission.paced_days:
+                pipeline.draw_down(world, mission, int(new_posts))
         posts = new_posts
-        units.draw_down(world, mission)
+        if day not in mission.paced_days:  # an event's cut repatriates at its own pace
+            units.draw_down(world, mission)
         pipeline.fill_posts(world, mission)
 
 
@@ -223,7 +226,10 @@ def simulate(scenario: Scenario, replication: int = 0, seed: int | None = None,
     world.env.run(until=world.horizon)
     costs = scenario.costs
     rates = (costs.ipo_officer_month, costs.fpu_officer_month, costs.spt_officer_month)
-    return tabulate(world.observer.record(), rates, target_points(scenario))
+    tables = tabulate(world.observer.record(), rates, target_points(scenario))
+    if world.events is not None:
+        tables["events"] = world.events.table()
+    return tables
 
 
 __all__ = ["Decisions", "World", "build_world", "simulate", "start_processes"]

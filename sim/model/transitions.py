@@ -46,11 +46,13 @@ def enlist(world: World, officer: Officer, state: State) -> None:
         check_invariants(world)
 
 
-def transition(world: World, officer: Officer, new: State) -> None:
+def transition(world: World, officer: Officer, new: State,
+               to: MissionState | None = None) -> None:
     """Move ``officer`` to ``new``: census, mission counters and serving lists together.
 
-    Leaving service also settles the officer's place in the rotation (no longer due out, its
-    replacement no longer claimed).
+    With ``to``, the officer also moves to that mission (a transfer): off the old mission's
+    counters, onto the new one's. Leaving service also settles the officer's place in the
+    rotation (no longer due out, its replacement no longer claimed).
     """
     old = officer.state
     officer.state = new
@@ -58,6 +60,8 @@ def transition(world: World, officer: Officer, new: State) -> None:
     world.observer.move(IPO, old, new)
     if old is not State.STANDBY:  # standby officers belong to no mission
         _leave(world, world.missions[officer.mission], officer, old)
+    if to is not None:
+        officer.mission = to.index
     if new is not State.STANDBY:
         _enter(world, world.missions[officer.mission], officer, new)
     if world.check_invariants:

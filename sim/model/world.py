@@ -63,6 +63,8 @@ class World:
     standby: list[Any] = field(default_factory=list)
     standing_lever: Any = None
     standing_months: float = 6.0
+    events: Any = None
+    """The scenario's events at run time (:class:`sim.model.events.EventBook`), or None."""
     check_invariants: bool = False
     """Whether every officer state change is followed by the invariant checks (debug mode)."""
 

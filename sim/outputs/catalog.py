@@ -72,7 +72,7 @@ SWEEP_DEFAULTS = ("mean_deployed", "mean_vacancy_rate", "final_women_share")
 """Outcomes a sweep reports unless told otherwise."""
 
 FIGURES = ("deployed", "women_share", "specialist_coverage", "time_to_deploy", "pipeline_flow",
-           "contributors", "differences")
+           "contributors", "differences", "events")
 """Every standard figure by its stable name (drawn by :mod:`sim.outputs.plots`)."""
 
 FORMATS = ("png", "svg", "pdf")

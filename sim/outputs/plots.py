@@ -16,7 +16,8 @@ Figures (names are stable; ``ppsim plot --metric NAME`` draws one):
 - ``time_to_deploy``: distribution of days from vacancy to deployment, by category;
 - ``pipeline_flow``: nominations, passed assessments and arrivals per year;
 - ``contributors``: top contributors' shares and the concentration (HHI) over time;
-- ``differences``: (compare runs) paired differences from the base with 95% CIs.
+- ``differences``: (compare runs) paired differences from the base with 95% CIs;
+- ``events``: (runs with events) events as shaded bands over the deployed fan charts.
 """
 
 from __future__ import annotations
@@ -281,6 +282,73 @@ def fig_deployed(data: RunData, mission: str | None = None) -> Figure:
                        "Diamonds: published figures." if observed else "")
 
 
+EVENT_COLOURS = {"budget_cut": "#D55E00", "entry_constraint": "#CC79A7", "rehat": "#009E73",
+                 "transfer": "#56B4E9", "rotation_freeze": "#E69F00", "forced_closure": "#000000"}
+"""Band colour of each event type in the ``events`` figure."""
+
+
+def event_spans(scenario: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each event of a resolved scenario as a dated band: type, missions, first and last day.
+
+    The band covers what the event does: a cut from its announcement to the end of the
+    repatriation; an entry limit or a freeze while in force; a re-hat over its days; a transfer
+    until arrival; a closure until the mission must be empty.
+    """
+    run = scenario.get("run", {})
+    first = pd.Timestamp(run.get("start"))
+    end = first + pd.DateOffset(months=max(round(float(run.get("years", 10)) * 12), 1))
+    missions = [m["name"] for m in scenario.get("missions", [])]
+    spans = []
+    for event in scenario.get("events", []):
+        kind = event["type"]
+        start = pd.Timestamp(event["start"]) if event.get("start") else first
+        if kind == "budget_cut":
+            stop = start + pd.Timedelta(days=event["lag_days"] + 7 * event["over_weeks"])
+        elif kind in ("entry_constraint", "rotation_freeze"):
+            stop = pd.Timestamp(event["end"]) if event.get("end") else end
+        elif kind == "forced_closure":
+            stop = pd.Timestamp(event["by"])
+        else:
+            stop = start + pd.Timedelta(days=event.get("within_days", event.get("delay_days", 0)))
+        named = event.get("missions") or [event[k] for k in ("mission", "from_mission",
+                                                             "to_mission") if k in event]
+        spans.append({"type": kind, "missions": named or missions, "first": max(start, first),
+                      "last": max(min(stop, end), start + pd.Timedelta(days=20))})
+    return spans
+
+
+def fig_events(data: RunData, mission: str | None = None) -> Figure:
+    """Events as shaded bands over the deployed fan chart, for every mission an event touches."""
+    spans = {v: event_spans(data.scenarios.get(v, {})) for v in data.variants}
+    touched = {m for v in spans.values() for span in v for m in span["missions"]}
+    panels = [mission] if mission else ["ALL", *[m for m in data.missions if m in touched]]
+    rows, cols = _grid(len(panels))
+    with style():
+        fig, axes = plt.subplots(rows, cols, squeeze=False, sharex=True)
+        for ax, name in zip(axes.flat, panels, strict=False):
+            shown: set[str] = set()
+            for i, variant in enumerate(data.variants):
+                colour = OKABE_ITO[i % len(OKABE_ITO)]
+                _fan(ax, _series(data.bands, variant, name, "all", "deployed"), colour, variant)
+                for span in spans[variant]:
+                    if name != "ALL" and name not in span["missions"]:
+                        continue
+                    label = span["type"].replace("_", " ")
+                    ax.axvspan(span["first"], span["last"], alpha=0.12,
+                               color=EVENT_COLOURS[span["type"]],
+                               label=None if label in shown else label)
+                    shown.add(label)
+            ax.set_title("All missions" if name == "ALL" else name)
+            ax.set_ylim(bottom=0)
+            _years(ax, 1 if len(panels) == 1 else 3)
+            ax.set_ylabel("officers")
+        for ax in list(axes.flat)[len(panels):]:
+            ax.set_visible(False)
+        axes.flat[0].legend(loc="lower left")
+        return _finish(fig, data, "Events and police deployed",
+                       "Shaded: when each event acts (in any variant that has it).")
+
+
 def fig_women_share(data: RunData, mission: str | None = None) -> Figure:
     """Women's share of individual officers and formed units against the targets."""
     name = mission or "ALL"
@@ -496,14 +564,17 @@ FIGURES: dict[str, Callable[[RunData, str | None], Figure]] = {
     "pipeline_flow": fig_pipeline_flow,
     "contributors": fig_contributors,
     "differences": fig_differences,
+    "events": fig_events,
 }
 """Every standard figure by its stable name."""
 
 
 def available(data: RunData) -> list[str]:
-    """Figures that apply to this run (the forest plot only to compare runs)."""
+    """Figures that apply to this run (forest plot: compare runs; events: runs with events)."""
+    has_events = any(s.get("events") for s in data.scenarios.values())
     return [name for name in FIGURES
-            if name != "differences" or data.summary("comparison") is not None]
+            if (name != "differences" or data.summary("comparison") is not None)
+            and (name != "events" or has_events)]
 
 
 def save_figure(fig: Figure, stem: Path, formats: tuple[str, ...] = ("png",)) -> list[Path]:

@@ -171,6 +171,40 @@ def _figures(run_dir: Path) -> str:
     return "".join(parts)
 
 
+def _events_section(run_dir: Path, scenarios: dict[str, dict[str, Any]],
+                    variants: list[str]) -> list[str]:
+    """``<h2>Events</h2>``, a table of each variant's events and their timeline (if any)."""
+    rows = []
+    for variant in variants:
+        for event in scenarios.get(variant, {}).get("events", []):
+            missions = event.get("missions") or [event[k] for k in (
+                "mission", "from_mission", "to_mission") if k in event] or ["all"]
+            when = " to ".join(str(event[k]) for k in ("start", "end", "by", "restore")
+                               if event.get(k))
+            rows.append(f"<tr><th scope=row>{_esc(variant)}</th><td>{_esc(event['type'])}</td>"
+                        f"<td>{_esc(', '.join(missions))}</td><td>{_esc(when or 'always')}</td>"
+                        f"<td>{_esc(event.get('note', ''))}</td></tr>")
+    if not rows:
+        return []
+    figure = ""
+    path = run_dir / "plots" / "events.png"
+    if not path.exists():
+        from sim.outputs import plots
+
+        plots.make_all(run_dir, formats=("png",), metrics=["events"])
+    if path.exists():
+        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        figure = (f"<figure><img alt=\"Events over police deployed\" "
+                  f"src=\"data:image/png;base64,{data}\"><figcaption>Events over police "
+                  "deployed</figcaption></figure>")
+    return ["<h2>Events</h2>",
+            "<table class=desc><thead><tr><th>variant</th><th>event</th><th>missions</th>"
+            f"<th>dates</th><th>what and source</th></tr></thead><tbody>{''.join(rows)}"
+            "</tbody></table><p class=note>Dated shocks (docs/model.md, Events); their effect "
+            "shows in the monthly tables (authorized, arrivals, rotations, drawdowns).</p>",
+            figure]
+
+
 def _scenario_section(manifest: dict[str, Any], scenario: dict[str, Any],
                       variants: list[str], descriptions: dict[str, str]) -> str:
     missions = scenario.get("missions", [])
@@ -249,6 +283,7 @@ def render(run_dir: Path) -> str:
         f"{_esc(manifest.get('replications', ''))} replications · created "
         f"{_esc(manifest.get('finished', manifest.get('created', '')))}</p>",
         "<h2>Scenario</h2>", _scenario_section(manifest, scenario, variants, descriptions),
+        *_events_section(run_dir, scenarios, variants),
         "<h2>Key findings</h2>", _findings_table(run_dir, variants),
         "<h2>Women's-share targets</h2>", _targets_table(run_dir, variants),
         "<h2>Figures</h2>", _figures(run_dir),

@@ -24,9 +24,17 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from sim.errors import ParameterError, ScenarioError, VariantError, unknown_message
+from sim.scenario.events import EVENT_TYPES, ScenarioEvent, check_events
 from sim.scenario.keypaths import (
     apply_overrides,
     get_path,
@@ -208,6 +216,10 @@ class Contributor(ContributorProfile):
     name: str = Field(..., min_length=1, pattern=r"^[^.]+$", description="Unique name (no dots).")
     joins: date | None = Field(None, description="First day it contributes; empty = from start.")
     leaves: date | None = Field(None, description="Last day it contributes; empty = never.")
+    missions: list[str] | None = Field(
+        None, description="Missions it sends individual officers and formed units to (e.g. the "
+        "missions it serves in the observed record); empty = any mission.",
+    )
 
 
 class SpecializedTeam(Model):
@@ -220,6 +232,35 @@ class SpecializedTeam(Model):
     contributor: str | None = Field(None, description="Contributor asked; empty = best placed.")
 
 
+class InitialContribution(Model):
+    """One contributor's officers and units serving in a mission at the start (as observed)."""
+
+    ipo: int = Field(0, ge=0, description="Its individual officers serving.")
+    ipo_women: int = Field(0, ge=0, description="Women among them.")
+    fpu_units: int = Field(0, ge=0, description="Its formed units serving.")
+    fpu_officers: int | None = Field(
+        None, ge=0, description="Officers in those units, shared evenly among them; empty = "
+        "units × the contributor's fpu_unit_size.",
+    )
+    fpu_women: int | None = Field(
+        None, ge=0, description="Women in those units, shared evenly among them; empty = drawn "
+        "from the contributor's fpu_women_share.",
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> InitialContribution:
+        if self.ipo_women > self.ipo:
+            raise ValueError(f"ipo_women: got {self.ipo_women}, must be ≤ ipo ({self.ipo})")
+        officers = self.fpu_officers
+        if officers is not None and not self.fpu_units <= officers <= 400 * self.fpu_units:
+            raise ValueError(f"fpu_officers: got {officers}, must be between fpu_units and 400 "
+                             f"× fpu_units ({self.fpu_units} units)")
+        if self.fpu_women is not None and self.fpu_women > (officers if officers is not None
+                                                            else 400 * self.fpu_units):
+            raise ValueError(f"fpu_women: got {self.fpu_women}, must be ≤ fpu_officers")
+        return self
+
+
 class InitialStaffing(Model):
     """Officers already serving at the run's start (a present-day picture)."""
 
@@ -229,6 +270,31 @@ class InitialStaffing(Model):
     specialists: dict[str, int] = Field(
         default_factory=dict, description="Serving individual officers with each skill."
     )
+    by_contributor: dict[str, InitialContribution] = Field(
+        default_factory=dict,
+        description="Who they are, by contributor (e.g. from the observed record); empty = "
+        "officers and units are placed among contributors by weight. When given, ipo and "
+        "fpu_units must equal its sums and ipo_women_share its women's share.",
+    )
+
+    @model_validator(mode="after")
+    def _sums(self) -> InitialStaffing:
+        if not self.by_contributor:
+            return self
+        entries = self.by_contributor.values()
+        ipo = sum(e.ipo for e in entries)
+        units = sum(e.fpu_units for e in entries)
+        women = sum(e.ipo_women for e in entries)
+        if ipo != self.ipo:
+            raise ValueError(f"ipo: got {self.ipo}, must equal the sum over by_contributor "
+                             f"({ipo})")
+        if units != self.fpu_units:
+            raise ValueError(f"fpu_units: got {self.fpu_units}, must equal the sum over "
+                             f"by_contributor ({units})")
+        if ipo and abs(self.ipo_women_share - women / ipo) > 0.005:
+            raise ValueError(f"ipo_women_share: got {self.ipo_women_share}, must be the women's "
+                             f"share over by_contributor ({women}/{ipo} = {women / ipo:.4f})")
+        return self
 
 
 class Mission(Model):
@@ -318,6 +384,9 @@ class Scenario(Model):
     missions: list[Mission] = Field(
         ..., min_length=1, description="Peace operations with police components.")
     policies: list[Policy] = Field(default_factory=list, description="Action-plan levers.")
+    events: list[ScenarioEvent] = Field(
+        default_factory=list, description="Dated shocks: cuts, entry limits, re-hatting, "
+        "transfers, rotation freezes, closures (sim/scenario/events.py).")
     observed: list[Observation] = Field(default_factory=list, description="Published figures.")
 
     @property
@@ -348,6 +417,9 @@ class Variant(Model):
     set: dict[str, Any] = Field(default_factory=dict, description="{key.path: new value}.")
     policies: list[dict[str, Any]] = Field(
         default_factory=list, description="Levers added to the base's policies."
+    )
+    events: list[dict[str, Any]] = Field(
+        default_factory=list, description="Events added to the base's events."
     )
 
 
@@ -457,6 +529,8 @@ def load_scenario(source: str | Path | Mapping[str, Any]) -> LoadedScenario:
         try:
             data = apply_overrides(base_raw, variant.set, f"variants.{name}.set")
             data["policies"] = [*data.get("policies", []), *copy.deepcopy(variant.policies)]
+            if variant.events:
+                data["events"] = [*data.get("events", []), *copy.deepcopy(variant.events)]
             variants[name] = validate(data, file, Scenario, prefix=f"variants.{name}")
         except ScenarioError as exc:
             problems.extend(exc.problems)
@@ -501,7 +575,7 @@ def _format_error(err: Any, data: Any, prefix: str) -> str:
             node = node[piece] if piece < len(node) else None
         elif isinstance(node, dict):
             key = match_key(node, piece)
-            if key is None and piece in LEVERS:
+            if key is None and (piece in LEVERS or piece in EVENT_TYPES):
                 continue
             parts.append(f".{piece}" if parts else str(piece))
             node = node.get(key) if key is not None else None
@@ -518,14 +592,20 @@ def _format_error(err: Any, data: Any, prefix: str) -> str:
     if kind == "extra_forbidden":
         allowed = _allowed_keys(err, data)
         return f"{path}: unknown key{allowed}"
+    tag, tags = ("type", list(EVENT_TYPES)) if _in_events(loc) else ("lever", list(LEVERS))
     if kind == "union_tag_invalid":
-        return f"{path}.lever: got {err['input'].get('lever')!r}, allowed: {', '.join(LEVERS)}"
+        return f"{path}.{tag}: got {err['input'].get(tag)!r}, allowed: {', '.join(tags)}"
     if kind == "union_tag_not_found":
-        return f"{path}: missing key 'lever' (allowed: {', '.join(LEVERS)})"
+        return f"{path}: missing key {tag!r} (allowed: {', '.join(tags)})"
     value = err.get("input")
     shown = repr(value) if not isinstance(value, dict | list) else type(value).__name__
     msg = msg.replace("Value error, ", "")
     return f"{path}: got {shown}, {msg[0].lower() + msg[1:]}"
+
+
+def _in_events(loc: list[Any]) -> bool:
+    """Whether a pydantic location is inside the ``events`` list (of a file or a variant)."""
+    return "events" in loc[:3]
 
 
 def _allowed_keys(err: Any, data: Any) -> str:
@@ -534,6 +614,9 @@ def _allowed_keys(err: Any, data: Any) -> str:
     schema: Any = ScenarioFile
     for piece in loc[:-1]:
         if isinstance(piece, int) or schema is None:
+            continue
+        if piece in EVENT_TYPES and _in_events(loc):
+            schema = EVENT_TYPES[piece]
             continue
         if piece in LEVERS:
             schema = next(
@@ -560,8 +643,13 @@ def check_references(s: Scenario) -> list[str]:
         problems += _contributor_problems(i, c, list(s.skills))
     for i, m in enumerate(s.missions):
         problems += _mission_problems(i, m, list(s.skills), contributors)
+        problems += _initial_references(s, i, contributors)
+    for i, c in enumerate(s.contributors):
+        problems += [unknown_message("mission", name, missions, f"contributors[{i}].missions")
+                     for name in c.missions or [] if name not in missions]
     for i, lever in enumerate(s.policies):
         problems += _lever_problems(i, lever, list(s.skills), missions, contributors)
+    problems += check_events(list(s.events), missions, contributors, (s.run.start, s.end))
     for i, obs in enumerate(s.observed):
         if obs.mission != "ALL" and obs.mission not in missions:
             problems.append(unknown_message("mission", obs.mission, [*missions, "ALL"],
@@ -619,6 +707,27 @@ def _lever_problems(i: int, lever: Lever, skills: list[str], missions: list[str]
     if profile is not None and profile not in contributors:
         problems.append(unknown_message("contributor", profile, contributors,
                                         f"policies[{i}].profile"))
+    return problems
+
+
+def _initial_references(s: Scenario, i: int, contributors: list[str]) -> list[str]:
+    """Problems with ``missions[i].initial.by_contributor``: unknown names, units beyond posts."""
+    m = s.missions[i]
+    where = f"missions[{i}].initial.by_contributor"
+    problems = []
+    specs = {c.name: c for c in s.contributors}
+    for name in m.initial.by_contributor:
+        spec = specs.get(name)
+        if spec is None:
+            problems.append(unknown_message("contributor", name, contributors, where))
+        elif spec.missions is not None and m.name not in spec.missions:
+            served = ", ".join(spec.missions)
+            problems.append(f"{where}.{name}: the contributor's missions ({served}) do not "
+                            f"include {m.name}")
+    authorized = max(m.fpu_units.values(), default=0)
+    if m.initial.by_contributor and m.initial.fpu_units > authorized:
+        problems.append(f"missions[{i}].initial.fpu_units: got {m.initial.fpu_units}, must be ≤ "
+                        f"the most fpu_units authorized ({authorized})")
     return problems
 
 
