@@ -45,6 +45,7 @@ def same_variant(tmp_path_factory: pytest.TempPathFactory) -> sim.RunResult:
                    out=out, at=["2027-01-01"])
 
 
+@pytest.mark.slow
 def test_identical_variant_has_exactly_zero_paired_differences(same_variant: sim.RunResult
                                                                 ) -> None:
     """A variant equal to the base shares its random numbers: every difference is exactly 0."""
@@ -60,6 +61,7 @@ def test_identical_variant_has_exactly_zero_paired_differences(same_variant: sim
     pd.testing.assert_frame_equal(base, twin)
 
 
+@pytest.mark.slow
 def test_quota_variant_differs_from_the_base(same_variant: sim.RunResult) -> None:
     """A real policy change gives non-zero paired differences in the women's IPO share."""
     comp = same_variant.read("summary/comparison")
@@ -68,6 +70,7 @@ def test_quota_variant_differs_from_the_base(same_variant: sim.RunResult) -> Non
     assert row["diff_mean"] > 0
 
 
+@pytest.mark.slow
 def test_run_folder_layout_and_manifest(same_variant: sim.RunResult) -> None:
     """The folder holds the scenario, resolved variants, tables, summaries and a full manifest."""
     path = same_variant.path
@@ -89,6 +92,7 @@ def test_run_folder_layout_and_manifest(same_variant: sim.RunResult) -> None:
     assert m["ppsim_version"] == sim.__version__
 
 
+@pytest.mark.slow
 def test_tables_are_stacked_with_key_columns_first(same_variant: sim.RunResult) -> None:
     """Tables stack variants and replications in a fixed order, key columns in front."""
     monthly = same_variant.tables["monthly"]
@@ -98,6 +102,7 @@ def test_tables_are_stacked_with_key_columns_first(same_variant: sim.RunResult) 
     assert order["replication"].tolist() == [0, 1, 2] * 3
 
 
+@pytest.mark.slow
 def test_bands_are_ordered_percentiles(same_variant: sim.RunResult) -> None:
     """Band percentiles are monotone and bracket the mean, for every metric and month."""
     b = same_variant.summary.dropna(subset=["mean"])
@@ -107,6 +112,7 @@ def test_bands_are_ordered_percentiles(same_variant: sim.RunResult) -> None:
     assert ((b["p5"] <= b["mean"] + 1e-9) & (b["mean"] <= b["p95"] + 1e-9)).all()
 
 
+@pytest.mark.slow
 def test_run_summary_matches_the_tables(tmp_path: Path) -> None:
     """The outcome summary's means equal the means of the stacked outcomes table."""
     result = run(TINY, replications=2, executor="serial", out=tmp_path / "r")
@@ -153,6 +159,7 @@ def test_failed_task_leaves_no_run_folder(tmp_path: Path, monkeypatch: pytest.Mo
     assert (tmp_path / "r.partial" / "tasks" / "base" / "0.arrow").exists()
 
 
+@pytest.mark.slow
 def test_existing_folders_need_resume_and_the_same_settings(tmp_path: Path) -> None:
     """A finished --out is refused; an unfinished one needs --resume and identical settings."""
     out = tmp_path / "r"
@@ -254,6 +261,7 @@ def test_cli_bad_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: li
     assert not (tmp_path / "runs").exists()
 
 
+@pytest.mark.slow
 def test_loaded_scenario_from_a_dict_is_saved_as_yaml(tmp_path: Path) -> None:
     """A scenario built in Python (no file) is written to scenario.yaml as YAML."""
     raw = copy.deepcopy(sim.scenario.schema.read_yaml(TINY))

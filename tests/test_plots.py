@@ -12,6 +12,8 @@ from click.testing import CliRunner
 from cli import main
 from sim.outputs import plots
 
+pytestmark = pytest.mark.slow  # every test draws from a compare run (10 s to build)
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -14,6 +14,8 @@ from cli import main
 from sim.outputs import plots
 from sim.outputs.report import FIGURE_TITLES, write_report
 
+pytestmark = pytest.mark.slow  # every test renders a report from a compare run
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 
