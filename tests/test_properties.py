@@ -1,7 +1,10 @@
 """Properties that hold for any valid scenario, checked on small generated ones (Hypothesis).
 
 Scenarios have 1–3 contributors, 1–2 missions (that may start or end inside the run), 1–3 years,
-random strengths, shares, posts, lead times and up to two levers. Every property is checked
+random strengths, shares, posts, lead times and up to two levers; all but the bound on deployed
+also draw up to two events (budget cut, rotation freeze, entry limit, re-hat, closure, transfer;
+an event the drawn dates make invalid discards the example). A cut repatriates over weeks, so
+deployed may exceed the new authorized strength for a while: that bound is tested without events. Every property is checked
 against a count the model keeps apart from the one it tests:
 
 - *Officers are conserved*: the census says how many officers are in each state; the monthly
@@ -33,10 +36,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 import sim
+from sim.errors import ScenarioError
 from sim.model import simulate
 
 pytestmark = pytest.mark.slow  # about 10 s of CPU for the file
@@ -117,11 +121,31 @@ LEVER_CHOICES = st.sampled_from([
 ])
 
 
+def event_choices(n_missions: int) -> st.SearchStrategy[dict[str, Any]]:
+    """Shocks on the first mission (and a transfer to the second, when there is one)."""
+    choices = [
+        {"type": "budget_cut", "start": date(2025, 6, 1), "missions": ["M0"], "share": 0.3,
+         "lag_days": 30, "over_weeks": 8},
+        {"type": "rotation_freeze", "start": date(2025, 9, 1), "end": date(2026, 1, 1)},
+        {"type": "entry_constraint", "missions": ["M0"], "arrivals_per_month": 3},
+        {"type": "rehat", "mission": "M0", "start": date(2025, 3, 1),
+         "contingents": [{"contributor": "C0", "ipo": 10}]},
+        {"type": "forced_closure", "mission": "M0", "start": date(2026, 1, 1),
+         "by": date(2026, 6, 1)},
+    ]
+    if n_missions > 1:
+        choices.append({"type": "transfer", "start": date(2025, 5, 1), "from_mission": "M0",
+                        "to_mission": "M1", "ipo": 5})
+    return st.sampled_from(choices)
+
+
 @st.composite
-def scenarios(draw: st.DrawFn) -> dict[str, Any]:
-    """Raw data of a small valid scenario."""
+def scenarios(draw: st.DrawFn, with_events: bool = False) -> dict[str, Any]:
+    """Raw data of a small valid scenario (with up to two events if ``with_events``)."""
     n_contributors = draw(st.integers(1, 3))
     n_missions = draw(st.integers(1, 2))
+    events = draw(st.lists(event_choices(n_missions), max_size=2,
+                           unique_by=lambda e: e["type"])) if with_events else []
     return {
         "name": "generated",
         "run": {"start": START, "years": draw(st.integers(1, 3)),
@@ -134,16 +158,27 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         "contributors": [draw(contributors(i)) for i in range(n_contributors)],
         "missions": [draw(missions(i)) for i in range(n_missions)],
         "policies": draw(st.lists(LEVER_CHOICES, max_size=2, unique_by=lambda p: p["lever"])),
+        "events": events,
     }
+
+
+def load(raw: dict[str, Any]) -> sim.LoadedScenario:
+    """Validate the raw data; events that contradict the drawn dates are skipped as examples."""
+    try:
+        return sim.load_scenario(copy.deepcopy(raw))
+    except ScenarioError as exc:
+        if raw["events"] and "events[" in str(exc):  # an event outside this run's dates
+            reject()
+        raise
 
 
 def run(raw: dict[str, Any]) -> dict[str, pd.DataFrame]:
     """Validate the raw data and run replication 0 of its base."""
-    return simulate(sim.load_scenario(copy.deepcopy(raw)).base, 0)
+    return simulate(load(raw).base, 0)
 
 
 @PROPERTY_SETTINGS
-@given(scenarios())
+@given(scenarios(with_events=True))
 def test_officers_are_conserved(raw: dict[str, Any]) -> None:
     """Census serving = sum of deployed over missions; states add up to everyone generated."""
     tables = run(raw)
@@ -178,7 +213,7 @@ def test_deployed_within_authorized_plus_rotation_overlap(raw: dict[str, Any]) -
 
 
 @PROPERTY_SETTINGS
-@given(scenarios())
+@given(scenarios(with_events=True))
 def test_shares_are_between_zero_and_one(raw: dict[str, Any]) -> None:
     """Women's shares, vacancy and pass rates, HHI and coverage stay in [0, 1]."""
     tables = run(raw)
@@ -192,7 +227,7 @@ def test_shares_are_between_zero_and_one(raw: dict[str, Any]) -> None:
 
 
 @PROPERTY_SETTINGS
-@given(scenarios())
+@given(scenarios(with_events=True))
 def test_nobody_serves_outside_a_missions_dates(raw: dict[str, Any]) -> None:
     """No officer of any category is deployed before a mission's start or after its end."""
     m = run(raw)["monthly"]
@@ -206,12 +241,12 @@ def test_nobody_serves_outside_a_missions_dates(raw: dict[str, Any]) -> None:
 
 @settings(max_examples=10, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
-@given(scenarios())
+@given(scenarios(with_events=True))
 def test_identical_variants_give_identical_tables(raw: dict[str, Any]) -> None:
     """A variant restating a base value, and a rerun of the base, reproduce every table."""
     data = copy.deepcopy(raw)
     data["variants"] = {"same": {"set": {"pipeline.overbooking": raw["pipeline"]["overbooking"]}}}
-    loaded = sim.load_scenario(data)
+    loaded = load(data)
     base = simulate(loaded.base, 0)
     for tables in (simulate(loaded.resolve("same"), 0), simulate(loaded.base, 0)):
         for name, table in base.items():
