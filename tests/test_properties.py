@@ -4,8 +4,8 @@ Scenarios have 1–3 contributors, 1–2 missions (that may start or end inside 
 random strengths, shares, posts, lead times and up to two levers; all but the bound on deployed
 also draw up to two events (budget cut, rotation freeze, entry limit, re-hat, closure, transfer;
 an event the drawn dates make invalid discards the example). A cut repatriates over weeks, so
-deployed may exceed the new authorized strength for a while: that bound is tested without events. Every property is checked
-against a count the model keeps apart from the one it tests:
+deployed may exceed the new authorized strength for a while: that bound is tested without events.
+Every property is checked against a count the model keeps apart from the one it tests:
 
 - *Officers are conserved*: the census says how many officers are in each state; the monthly
   table's ``deployed`` comes from the missions' serving counters. The census of ``serving``

@@ -31,11 +31,6 @@ class Outcome:
     unit: str
     better: Better
 
-    @property
-    def is_share(self) -> bool:
-        """Whether values are shares (0–1) shown as percentages."""
-        return self.unit == "share"
-
 
 OUTCOMES: dict[str, Outcome] = {o.name: o for o in (
     Outcome("mean_deployed", "police deployed (mean)", "officers", "higher"),
