@@ -63,7 +63,6 @@ class Observer:
         self.snap_authorized = np.zeros((n, m, N_CAT))
         self.snap_targets = np.full((n, m, N_CAT), np.nan)
         self.snap_skill_posts = np.zeros((n, m, k))
-        self.snap_multiplier = np.ones((n, m))
         self.snap_gap = np.zeros((n, m))
 
     def _no_flows(self) -> list[list[list[float]]]:
@@ -106,7 +105,7 @@ class Observer:
         self.deploy_times[mission][category].extend([days] * n)
 
     def snapshot(self, k: int, due: np.ndarray, authorized: np.ndarray, targets: np.ndarray,
-                 skill_posts: np.ndarray, multiplier: np.ndarray, gap: np.ndarray) -> None:
+                 skill_posts: np.ndarray, gap: np.ndarray) -> None:
         """Copy the counters at month ``k``'s start; the flows and gaps are of the month before."""
         self.snap_serving[k] = self.serving
         self.snap_census[k] = self.census
@@ -117,7 +116,6 @@ class Observer:
         self.snap_authorized[k] = authorized
         self.snap_targets[k] = targets
         self.snap_skill_posts[k] = skill_posts
-        self.snap_multiplier[k] = multiplier
         if k > 0:
             self.snap_flows[k - 1] = np.array(self.flows)
             self.snap_gap[k - 1] = gap
@@ -141,7 +139,7 @@ class Observer:
             serving=self.snap_serving, flows=self.snap_flows, census=self.snap_census,
             generated=self.snap_generated, serving_mc=self.snap_mc, serving_c=self.snap_c,
             due=self.snap_due, authorized=self.snap_authorized, targets=self.snap_targets,
-            skill_posts=self.snap_skill_posts, multiplier=self.snap_multiplier, gap=self.snap_gap,
+            skill_posts=self.snap_skill_posts, gap=self.snap_gap,
             deploy_times=self.deploy_times,
         )
 
@@ -160,7 +158,6 @@ class Record:
         due: individual officers due to rotate out, (month, mission).
         authorized: posts, (month, mission, category); targets: women's-share targets, same shape.
         skill_posts: specialist posts, (month, mission, skill index).
-        multiplier: investigative-capacity multiplier, (month, mission).
         gap: FPU unit-days without a unit in the month, (month, mission).
         deploy_times: days each arrival's post waited, [mission][category].
     """
@@ -179,6 +176,5 @@ class Record:
     authorized: np.ndarray
     targets: np.ndarray
     skill_posts: np.ndarray
-    multiplier: np.ndarray
     gap: np.ndarray
     deploy_times: list[list[list[float]]]

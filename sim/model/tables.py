@@ -145,10 +145,8 @@ def _skills(record: Record) -> pd.DataFrame:
     n, m = len(record.months), len(record.missions)
     spec = record.serving[:, :, [Category.IPO, Category.SPT], :, 1:].sum(axis=(2, 3))
     posts = record.skill_posts[:, :, 1:]
-    capacity = spec * record.multiplier[:, :, None]
     spec = np.concatenate([spec, spec.sum(axis=1, keepdims=True)], axis=1)
     posts = np.concatenate([posts, posts.sum(axis=1, keepdims=True)], axis=1)
-    capacity = np.concatenate([capacity, capacity.sum(axis=1, keepdims=True)], axis=1)
     frame = pd.MultiIndex.from_product(
         [range(n), [*record.missions, "ALL"], record.skills], names=["month", "mission", "skill"]
     ).to_frame(index=False)
@@ -158,7 +156,6 @@ def _skills(record: Record) -> pd.DataFrame:
     with np.errstate(invalid="ignore", divide="ignore"):
         frame["coverage"] = np.where(posts > 0, np.minimum(spec / posts, 1.0),
                                      np.nan).reshape(-1)
-    frame["investigative_capacity"] = capacity.reshape(-1)
     return frame
 
 
