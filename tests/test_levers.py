@@ -8,7 +8,7 @@ side of zero. A lever that changes nothing at all is flagged separately as *iner
 where it should act, that is a bug (or a case the user must be warned about).
 
 The list of cases is checked against :data:`sim.scenario.levers.LEVERS`, so a new lever without a
-directional test fails the suite.
+directional test fails the suite (one dict entry per lever: add or drop one with its lever).
 """
 
 from __future__ import annotations
@@ -102,10 +102,19 @@ def nominations(tables: Tables) -> float:
     return float(_ipo(tables)["nominations"].sum())
 
 
-def investigative_capacity(tables: Tables) -> float:
-    """Mean investigative capacity of the mission's specialists."""
-    s = tables["skills"]
-    return float(s[s["mission"] == "East"]["investigative_capacity"].mean())
+def early_repatriations(tables: Tables) -> float:
+    """Individual officers repatriated before their tour's end, over the run."""
+    return float(_ipo(tables)["repatriations"].sum())
+
+
+def cases_cleared(tables: Tables) -> float:
+    """Transnational-crime cases cleared at the mission over the run."""
+    return _outcome(tables, "cases_cleared", "all")
+
+
+def case_backlog(tables: Tables) -> float:
+    """Cases waiting for a slot at the months' ends, averaged over the run."""
+    return _outcome(tables, "case_backlog", "all")
 
 
 @dataclass(frozen=True)
@@ -165,10 +174,19 @@ CASES: dict[str, LeverCase] = {
         contributors, UP),
     "reimbursement": LeverCase(
         {"lever": "reimbursement", "propensity_multiplier": 1.5}, nominations, UP),
-    # One entry per lever: drop this one when the casework levers replace interpol_support.
-    "interpol_support": LeverCase(
-        {"lever": "interpol_support", "investigative_multiplier": 2.0}, investigative_capacity,
-        UP),
+    # INTERPOL levers act on the casework section (hits shorten work and raise clearance)
+    "interpol_connectivity": LeverCase(
+        {"lever": "interpol_connectivity", "level": "field",
+         "hit_probability": {"fugitives": 0.9, "drugs": 0.9}, "clearance_gain": 0.8},
+        cases_cleared, UP),
+    "interpol_investigative_support": LeverCase(
+        {"lever": "interpol_investigative_support", "start": "2025-03-01", "slots": 4,
+         "weeks": 52}, case_backlog, DOWN),
+    "interpol_capacity_building": LeverCase(
+        {"lever": "interpol_capacity_building", "share_multiplier": 4.0, "lag_months": 0},
+        specialist_coverage, UP),
+    "interpol_vetting": LeverCase(
+        {"lever": "interpol_vetting", "repatriation_factor": 0.2}, early_repatriations, DOWN),
 }
 
 

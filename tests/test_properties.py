@@ -85,7 +85,7 @@ def missions(draw: st.DrawFn, index: int) -> dict[str, Any]:
     steps = draw(st.lists(st.dates(START, date(2028, 1, 1)), max_size=2, unique=True))
     posts = {start: draw(st.integers(0, 300))} | {d: draw(st.integers(0, 300)) for d in steps}
     units = {start: draw(st.integers(0, 3))}
-    initial_ipo = draw(st.integers(0, 200))
+    initial_ipo = draw(st.integers(0, min(200, max(posts.values()))))
     mission: dict[str, Any] = {
         "name": f"M{index}",
         "start": start,
@@ -98,7 +98,7 @@ def missions(draw: st.DrawFn, index: int) -> dict[str, Any]:
         "specialist_posts": {"investigation": draw(st.integers(0, min(30, max(posts.values()))))},
         "women_target": {"ipo": {START: draw(share)}},
         "initial": {"ipo": initial_ipo, "ipo_women_share": draw(share),
-                    "fpu_units": draw(st.integers(0, 3)),
+                    "fpu_units": draw(st.integers(0, units[start])),
                     "specialists": {"investigation": draw(st.integers(0, initial_ipo))}},
         "teams": draw(st.lists(st.just({"skill": "investigation", "size": 6,
                                         "start": date(2025, 6, 1), "months": 6}), max_size=1)),
