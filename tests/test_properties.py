@@ -85,7 +85,9 @@ def missions(draw: st.DrawFn, index: int) -> dict[str, Any]:
     steps = draw(st.lists(st.dates(START, date(2028, 1, 1)), max_size=2, unique=True))
     posts = {start: draw(st.integers(0, 300))} | {d: draw(st.integers(0, 300)) for d in steps}
     units = {start: draw(st.integers(0, 3))}
-    initial_ipo = draw(st.integers(0, min(200, max(posts.values()))))
+    first = max(START, start)  # initial officers must fit the posts in force then
+    in_force = next((v for d, v in sorted(posts.items(), reverse=True) if d <= first), 0)
+    initial_ipo = draw(st.integers(0, min(200, in_force)))
     mission: dict[str, Any] = {
         "name": f"M{index}",
         "start": start,

@@ -88,10 +88,11 @@ def unfinished(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail_at: int = 1
     """An unfinished run folder: the model raises at replication ``fail_at`` (serial run)."""
     real = sim.model.replication.simulate
 
-    def failing(scenario: Any, replication: int, seed: int | None = None) -> Any:
+    def failing(scenario: Any, replication: int, seed: int | None = None,
+                decisions: Any = None) -> Any:
         if replication == fail_at:
             raise RuntimeError("power cut")
-        return real(scenario, replication, seed)
+        return real(scenario, replication, seed, decisions=decisions)
 
     out = tmp_path / "run"
     with monkeypatch.context() as patch:

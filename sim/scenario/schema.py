@@ -1008,6 +1008,7 @@ def check_references(s: Scenario) -> list[str]:
         problems += _contributor_problems(i, c, list(s.skills))
     for i, m in enumerate(s.missions):
         problems += _mission_problems(i, m, list(s.skills), contributors)
+        problems += _initial_above_posts(i, m, s.run.start)
         problems += _initial_references(s, i, contributors)
     for i, c in enumerate(s.contributors):
         problems += [unknown_message("mission", name, missions, f"contributors[{i}].missions")
@@ -1032,6 +1033,34 @@ def _contributor_problems(i: int, c: Contributor, skills: list[str]) -> list[str
     if c.joins and c.leaves and c.leaves < c.joins:
         problems.append(f"contributors[{i}].leaves: got {c.leaves}, must be after joins "
                         f"({c.joins})")
+    return problems
+
+
+def _in_force(steps: Mapping[date, int], when: date) -> int:
+    """The value of a dated step schedule on ``when`` (0 before its first step)."""
+    value = 0
+    for day, steps_value in sorted(steps.items()):
+        if day <= when:
+            value = steps_value
+    return value
+
+
+def _initial_above_posts(i: int, m: Mission, start: date) -> list[str]:
+    """Officers serving at the start beyond the posts in force then cannot be (no one is sent
+    home on day 0): ``initial.ipo`` and ``initial.fpu_units`` must fit the posts on the day the
+    mission is first simulated (the run's start, or the mission's own if later)."""
+    if m.end is not None and m.end <= start:
+        return []
+    first = max(start, m.start)
+    problems = []
+    posts = _in_force(m.ipo_posts, first)
+    if m.initial.ipo > posts:
+        problems.append(f"missions[{i}].initial.ipo: got {m.initial.ipo}, must be ≤ the "
+                        f"ipo_posts in force on {first} ({posts})")
+    units = _in_force(m.fpu_units, first)
+    if m.initial.fpu_units > units:
+        problems.append(f"missions[{i}].initial.fpu_units: got {m.initial.fpu_units}, must be "
+                        f"≤ the fpu_units in force on {first} ({units})")
     return problems
 
 
