@@ -80,6 +80,15 @@ class RunSettings(Model):
         "replacements are already under way at the start (not reported). 0 places the initial "
         "staffing at the start with an empty pipeline.",
     )
+    seed_pipeline: bool = Field(
+        False,
+        description="Start with the replacements that would already be under way: for every "
+        "officer whose tour ends within the replacement lead, a replacement already selected "
+        "and travelling (arriving at the handover), and for every unit whose tour ends within "
+        "the rotation lead, its replacement generated as if requested on time. Keeps the "
+        "initial staffing at the start (month 0 = the initial state) without the start-up dip "
+        "of an empty pipeline; use with warmup_years 0.",
+    )
 
 
 class Assessment(Model):
@@ -115,6 +124,11 @@ class UnitPipeline(Model):
         "replacement is requested.",
     )
     tour_months: float = Field(12, gt=0, le=36, description="Length of a unit's tour (months).")
+    rotate_in_kind: bool = Field(
+        False, description="A rotation's replacement unit comes from the outgoing unit's "
+        "contributor whenever it can field one (contingents rotate within the country); "
+        "otherwise, and always when false, any contributor with a free unit is asked.",
+    )
 
 
 class TeamPipeline(Model):
@@ -152,6 +166,12 @@ class Pipeline(Model):
     hardship_sensitivity: float = Field(
         0.5, ge=0, le=1, description="How much a mission's hardship lowers nomination propensity."
     )
+    quota_compliance: float = Field(
+        1.0, ge=0, le=1,
+        description="Share of the gap between a contributor's women's share and a nomination "
+        "quota that its nominations close (1 = quotas are met in full, as far as the pool "
+        "allows; 0 = quotas are ignored).",
+    )
     assessment: Assessment = Field(Assessment(), description="Assessment for mission service.")
     units: UnitPipeline = Field(UnitPipeline(), description="Formed police units.")
     teams: TeamPipeline = Field(TeamPipeline(), description="Specialized police teams.")
@@ -184,6 +204,12 @@ class ContributorProfile(Model):
         0.5, ge=0, le=1, description="Probability a requested individual nomination is answered."
     )
     fpu_capacity: int = Field(0, ge=0, le=100, description="Formed units it can field at once.")
+    fpu_max_deployed: int | None = Field(
+        None, ge=0, le=100,
+        description="Most unit posts it holds at once (units serving or on their way to a post "
+        "not already its own); a rotation of its own unit does not count. Empty = no limit "
+        "beyond fpu_capacity.",
+    )
     fpu_women_share: float = Field(0.1, ge=0, le=1, description="Women's share of its units.")
     fpu_unit_size: int = Field(140, ge=1, le=400, description="Officers per formed unit.")
     pass_rate: float = Field(
