@@ -302,7 +302,11 @@ def _contributors(built: Built, rows: pd.DataFrame, period: pd.Period) -> list[d
         pool_ipo = IPO_POOL_PER_OFFICER * ipo
         pool_fpu = FPU_POOL_PER_OFFICER * fpu + size if fpu else 0.0
         pool = math.ceil(pool_ipo + pool_fpu)
-        pool_women = (pool_ipo * women_ipo + pool_fpu * (fpu_w / fpu if fpu else 0.0)) / pool
+        # women of the pool: those its units keep in use (FPU_IN_USE per FPU woman deployed),
+        # and the rest at its IPO women's share, so that the officers available for IPO calls
+        # are women at its observed IPO share at a steady state
+        fpu_women_in_use = FPU_IN_USE * fpu_w
+        pool_women = (fpu_women_in_use + (pool - FPU_IN_USE * fpu) * women_ipo) / pool
         national = mandates.NATIONAL_POLICE.get(iso3)
         strength = national.strength if national and national.strength else \
             mandates.DEFAULT_STRENGTH
@@ -334,7 +338,8 @@ def _contributors(built: Built, rows: pd.DataFrame, period: pd.Period) -> list[d
         built.notes[(*where, "pool_women_share")] = (
             f"estimated: IPO women {women_ipo:.3f} (record, shrunk to the all-contributor "
             f"{overall:.3f} by {PRIOR_OFFICERS} officers)"
-            + (f" and FPU women {fpu_w / fpu:.3f}, weighted by pool" if fpu else ""))
+            + (f", plus the women its units keep in use (FPU women {fpu_w / fpu:.3f})"
+               if fpu else ""))
         built.notes[(*where, "eligible_share")] = (
             f"estimated: pool {pool:,} = {IPO_POOL_PER_OFFICER:.2f} × {ipo} IPO"
             + (f" + {FPU_POOL_PER_OFFICER} × {fpu} FPU + a unit" if fpu else ""))
