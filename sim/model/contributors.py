@@ -108,6 +108,12 @@ class ContributorState:
             self.cooling[woman, skill] += n
             heapq.heappush(self._resting, (day + cool_down, woman, skill, n))
 
+    def rest(self, until: float, woman: int, skill: int, n: int) -> None:
+        """Count ``n`` officers at home as cooling down until day ``until`` (a seeded start)."""
+        if n > 0:
+            self.cooling[woman, skill] += n
+            heapq.heappush(self._resting, (until, woman, skill, n))
+
     def propensity(self, day: float, hardship: float, sensitivity: float,
                    policies: PolicyBook) -> float:
         """Probability it answers a requested nomination for a mission of ``hardship``."""

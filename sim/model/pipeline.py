@@ -530,3 +530,24 @@ def seed_replacements(world: World, mission: MissionState) -> None:
         outgoing.claimed = True
         mission.claims += 1
         travel(world, officer, State.WAITING, max(outgoing.tour_end - now, 0.0))
+
+
+def seed_resting(world: World, mission: MissionState) -> None:
+    """At the start, the predecessors of the officers serving are at home cooling down.
+
+    Used with ``run.seed_pipeline``: an officer serving at the start with ``r`` days of tour left
+    replaced a predecessor who came home ``tour − r`` days ago and rests until ``r + cool-down −
+    tour`` (if that is still ahead). Without this the contributors' pools start with no one
+    cooling down, so more of their officers (mostly men, where units keep women in use) are
+    available than at a steady state, and the women's share of nominations dips in the first year.
+    """
+    now = world.env.now
+    cool = world.scenario.pipeline.cool_down_days
+    for officer in mission.serving:
+        contributor = world.contributors[officer.contributor]
+        if contributor is world.standing:
+            continue
+        tour = contributor.spec.tour_months * MONTH_DAYS
+        until = officer.tour_end + cool - tour
+        if until > now:
+            contributor.rest(until, int(officer.woman), officer.skill, 1)

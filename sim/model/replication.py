@@ -95,6 +95,8 @@ def start_processes(world: World) -> None:
     for mission in world.missions:
         pipeline.initial_staffing(world, mission)
         if world.scenario.run.seed_pipeline:
+            pipeline.seed_resting(world, mission)
+            units.seed_resting(world, mission)
             pipeline.seed_replacements(world, mission)
         units.initial_units(world, mission)
         world.env.process(mission_schedule(world, mission))

@@ -348,3 +348,23 @@ def draw_down(world: World, mission: MissionState) -> None:
         if unit is not None and unit.state is State.SERVING:
             leave(world, unit, j, "drawdowns")
     mission.touch_units(world.env.now)
+
+
+def seed_resting(world: World, mission: MissionState) -> None:
+    """At the start, the units the serving units replaced are at home cooling down.
+
+    Used with ``run.seed_pipeline`` (see :func:`sim.model.pipeline.seed_resting`): the
+    predecessor of a unit with ``r`` days left rests until ``r + cool-down − tour``, with the
+    serving unit's composition.
+    """
+    now = world.env.now
+    pipe = world.scenario.pipeline
+    tour = pipe.units.tour_months * MONTH_DAYS
+    for unit in mission.unit_slots:
+        if unit is None or unit.state is not State.SERVING:
+            continue
+        until = unit.tour_end + pipe.cool_down_days - tour
+        if until > now:
+            contributor = world.contributors[unit.contributor]
+            contributor.rest(until, 1, GENERAL, unit.women)
+            contributor.rest(until, 0, GENERAL, unit.size - unit.women)
