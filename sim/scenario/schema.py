@@ -90,6 +90,15 @@ class RunSettings(Model):
         "of an empty pipeline; use with warmup_years 0.",
     )
 
+    @model_validator(mode="after")
+    def _one_start(self) -> RunSettings:
+        if self.seed_pipeline and self.warmup_years > 0:
+            raise ValueError(
+                f"seed_pipeline: got true with warmup_years {self.warmup_years:g}; a seeded "
+                "pipeline starts from the initial state at the start, so warmup_years must be 0 "
+                "(or seed_pipeline false)")
+        return self
+
 
 class Assessment(Model):
     """Assessment for mission service (selection assessment teams of limited capacity)."""
