@@ -66,7 +66,9 @@ def issue_call(world: World, mission: MissionState) -> None:
     left = total
     for s, skill in enumerate(world.scenario.skills, start=1):
         posts = mission.skill_posts[s]
-        if left <= 0 or posts <= 0 or not world.policies.skill_coded(now, mission.name, skill):
+        if left <= 0 or posts <= 0 or not (
+                world.policies.skill_coded(now, mission.name, skill)
+                or (world.casework is not None and world.casework.codes(mission.index, s))):
             continue
         coded = min(math.ceil(max(posts - committed[s], 0.0) * ob - 1e-9), left)
         if coded > 0:
@@ -148,6 +150,9 @@ def nominate(world: World, contributor: ContributorState, mission: MissionState,
     spec = contributor.spec.nomination_delay or world.scenario.pipeline.nomination_delay
     delay = draw_delay(world.rng("nomination.delay", contributor.name), spec.mean_days, spec.cv,
                        nomination_factor)
+    vetting = world.policies.vetting(now)
+    if vetting is not None:  # screening against INTERPOL's databases (hypothetical)
+        delay += vetting.extra_delay_days
     world.env.timeout(delay).callbacks.append(
         partial(_nominations_arrive, world, nominees, pre_assessed))
 
@@ -184,6 +189,9 @@ def assessed(world: World, officer: Officer) -> None:
         world.scenario.pipeline.assessment.language_pass_factor,
         world.policies.language_penalty_reduction(world.env.now),
     )
+    vetting = world.policies.vetting(world.env.now)
+    if vetting is not None:  # rejected by screening: counted as failing assessment
+        p *= 1.0 - vetting.rejection_share
     if world.rng("assessment.pass", contributor.name).random() < p:
         world.observer.flow(mission.index, IPO, "passed")
         _to_roster(world, officer, State.ASSESSING)
@@ -299,6 +307,9 @@ def take_post(world: World, officer: Officer, old: State) -> None:
             months += spec.extension_months
         tour_days = months * MONTH_DAYS
         rate = mission.spec.early_repatriation_rate
+        vetting = world.policies.vetting(now)
+        if vetting is not None:  # fewer disciplinary repatriations among screened officers
+            rate *= vetting.repatriation_factor
         rng = world.rng("tour.repatriation", mission.name)
         repatriation = float(rng.exponential(365.25 / rate)) if rate > 0 else float("inf")
     _start_tour(world, officer, tour_days, repatriation)

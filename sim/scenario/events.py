@@ -27,12 +27,13 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sim.errors import unknown_message
+from sim.scenario.types import Count, Real
 
 
 class ContributorsFirst(BaseModel):
     """Order rule: the named contributors' police leave first (in the order listed)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     contributors: list[str] = Field(..., min_length=1, description="Contributors, first first.")
 
@@ -45,7 +46,7 @@ the named contributors' officers (then the last arrivals)."""
 class Event(BaseModel):
     """Fields every event has."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     start: date = Field(..., description="Date the event happens or is announced (ISO date).")
     note: str = Field("", description="What happened and the source (free text).")
@@ -72,9 +73,9 @@ class BudgetCut(Event):
 
     type: Literal["budget_cut"] = Field(..., description="The event's kind.")
     missions: list[str] = Field(..., min_length=1, description="Missions cut, by name.")
-    share: float = Field(..., ge=0, le=1, description="Share of posts removed.")
-    lag_days: float = Field(0, ge=0, le=3650, description="Days from announcement to the cut.")
-    over_weeks: float = Field(0, ge=0, le=520, description="Weeks the repatriation takes.")
+    share: Real = Field(..., ge=0, le=1, description="Share of posts removed.")
+    lag_days: Real = Field(0, ge=0, le=3650, description="Days from announcement to the cut.")
+    over_weeks: Real = Field(0, ge=0, le=520, description="Weeks the repatriation takes.")
     order: Order = Field("last_arrivals", description="Who leaves first.")
     restore: date | None = Field(None, description="Date the posts return; empty = never.")
 
@@ -93,11 +94,11 @@ class EntryConstraint(Event):
         None, description="Date the limits start; empty = always, including the warm-up.")
     end: date | None = Field(None, description="Date the limits end; empty = never.")
     missions: list[str] = Field(..., min_length=1, description="Missions limited, by name.")
-    arrivals_per_month: int | None = Field(
+    arrivals_per_month: Count | None = Field(
         None, ge=0, description="Individual officers let in per calendar month; empty = no cap.")
-    units_per_month: int | None = Field(
+    units_per_month: Count | None = Field(
         None, ge=0, description="Formed units let in per calendar month; empty = no cap.")
-    extra_entry_delay_days: float = Field(
+    extra_entry_delay_days: Real = Field(
         0, ge=0, le=730, description="Extra days every arrival waits for visas and entry.")
     accepted_contributors: list[str] | None = Field(
         None, description="Only these contributors are accepted; empty = all.")
@@ -127,12 +128,12 @@ class EntryConstraint(Event):
 class Contingent(BaseModel):
     """Police of one contributor re-hatted into a mission."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     contributor: str = Field(..., description="Contributor whose police join.")
-    ipo: int = Field(0, ge=0, le=100000, description="Individual officers.")
-    fpu_units: int = Field(0, ge=0, le=100, description="Formed units.")
-    ipo_women_share: float | None = Field(
+    ipo: Count = Field(0, ge=0, le=100000, description="Individual officers.")
+    fpu_units: Count = Field(0, ge=0, le=100, description="Formed units.")
+    ipo_women_share: Real | None = Field(
         None, ge=0, le=1, description="Women among the officers; empty = the contributor's "
         "pool share.")
 
@@ -146,7 +147,7 @@ class Rehat(Event):
 
     type: Literal["rehat"] = Field(..., description="The event's kind.")
     mission: str = Field(..., description="Mission joined.")
-    within_days: float = Field(0, ge=0, le=365, description="Days over which they join.")
+    within_days: Real = Field(0, ge=0, le=365, description="Days over which they join.")
     contingents: list[Contingent] = Field(..., min_length=1, description="Who joins.")
 
     def mission_names(self) -> list[str]:
@@ -168,9 +169,9 @@ class Transfer(Event):
     type: Literal["transfer"] = Field(..., description="The event's kind.")
     from_mission: str = Field(..., description="Mission they leave.")
     to_mission: str = Field(..., description="Mission they join.")
-    ipo: int = Field(0, ge=0, le=100000, description="Individual officers moved.")
-    fpu_units: int = Field(0, ge=0, le=100, description="Formed units moved.")
-    delay_days: float = Field(14, ge=0, le=365, description="Days between leaving and arriving.")
+    ipo: Count = Field(0, ge=0, le=100000, description="Individual officers moved.")
+    fpu_units: Count = Field(0, ge=0, le=100, description="Formed units moved.")
+    delay_days: Real = Field(14, ge=0, le=365, description="Days between leaving and arriving.")
     order: Order = Field("last_arrivals", description="Who is moved first.")
 
     def mission_names(self) -> list[str]:
@@ -190,9 +191,9 @@ class RotationFreeze(Event):
     type: Literal["rotation_freeze"] = Field(..., description="The event's kind.")
     end: date = Field(..., description="First day rotations resume.")
     missions: list[str] | None = Field(None, description="Missions frozen; empty = all.")
-    assessment_factor: float = Field(
+    assessment_factor: Real = Field(
         0.5, ge=0, le=1, description="Multiplier on assessment teams during the freeze.")
-    catch_up_weeks: float = Field(
+    catch_up_weeks: Real = Field(
         8, ge=0, le=104, description="Weeks over which the backlog is processed after the end.")
 
 
