@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -87,14 +88,24 @@ def main(ctx: click.Context, debug: bool, verbose: int) -> None:
     """ppsim: simulate UN police peacekeeping staffing under action-plan policies."""
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
+    columns = os.environ.get("COLUMNS", "")
+    for out in (console, err_console):  # the width of this invocation's terminal (or COLUMNS)
+        out.width = int(columns) if columns.isdigit() else None  # type: ignore[assignment]
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
 
 
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
-def check(scenario: str) -> None:
-    """Validate SCENARIO and all its variants without running anything."""
+@click.option("--strict", is_flag=True,
+              help="Exit 1 when there are warnings (scenarios that cannot work, inert levers).")
+def check(scenario: str, strict: bool) -> None:
+    """Validate SCENARIO and all its variants without running anything.
+
+    Besides errors, warns about what validates but cannot work (a mission after the run, a
+    language nobody speaks, more formed units than contributors can field, skills nobody has)
+    and about levers that cannot act in this scenario.
+    """
     loaded = sim.load_scenario(scenario)
     base = loaded.base
     click.echo(
@@ -103,6 +114,22 @@ def check(scenario: str) -> None:
         + (f"{len(base.events)} events, " if base.events else "")
         + f"variants: {', '.join(loaded.variants) or 'none'}"
     )
+    found = _print_warnings(loaded, None, console)
+    if found and strict:
+        sys.exit(1)
+
+
+def _print_warnings(loaded: Any, names: list[str] | None, where: Console) -> int:
+    """Print the scenario's warnings (``sim.scenario.checks``); returns how many."""
+    from sim.scenario.checks import check_loaded
+
+    found = check_loaded(loaded, names)
+    if found:
+        noun = "warning" if len(found) == 1 else "warnings"
+        where.print(f"[yellow]{len(found)} {noun}[/] (the scenario runs, but):", soft_wrap=True)
+        for finding in found:
+            where.print(f"  {loaded.path}: {finding}", soft_wrap=True, markup=False)
+    return len(found)
 
 
 @main.command()
@@ -111,6 +138,46 @@ def schema() -> None:
     from sim.scenario.schema import schema_json
 
     click.echo(json.dumps(schema_json(), indent=2, default=str))
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+def init(file: str, force: bool) -> None:
+    """Write a commented starter scenario to FILE (it passes `ppsim check` as written)."""
+    from sim.scenario.starter import STARTER
+
+    path = Path(file)
+    if path.exists() and not force:
+        raise click.UsageError(f"{file} exists; choose another name or add --force")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(STARTER, encoding="utf-8")
+    click.echo(f"wrote {file}: edit it, then `ppsim check {file}` and `ppsim compare {file}`; "
+               "field reference in docs/scenarios.md")
+
+
+@main.command()
+@click.argument("names", nargs=-1)
+def levers(names: tuple[str, ...]) -> None:
+    """List the action-plan levers: name, meaning, fields with defaults (or only NAMES)."""
+    from sim.errors import unknown_message
+    from sim.scenario.reference import lever_catalog
+
+    catalog = lever_catalog()
+    known = [lever.name for lever in catalog]
+    for name in names:
+        if name not in known:
+            raise click.BadParameter(unknown_message("lever", name, known), param_hint="NAMES")
+    for lever in catalog:
+        if names and lever.name not in names:
+            continue
+        console.print(f"[bold]{lever.name}[/]: {lever.summary.replace('`', '')}",
+                      soft_wrap=True)
+        for f in lever.fields:
+            default = "" if f.default == "required" else f" = {f.default}"
+            required = " (required)" if f.default == "required" else ""
+            console.print(f"    {f.name}{default}{required}  [dim]{f.meaning}[/]",
+                          soft_wrap=True)
 
 
 # --- Experiments: run, compare, sweep -----------------------------------------------------------
@@ -149,6 +216,14 @@ def _execution_options(func: Any) -> Any:
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def _format_option(func: Any) -> Any:
+    """``--format table|csv|json|markdown`` for commands that print result tables."""
+    return click.option("--format", "fmt", type=click.Choice(["table", "csv", "json",
+                                                              "markdown"]),
+                        default="table", show_default=True,
+                        help="How to print the results: a terminal table, or data to pipe.")(func)
 
 
 @contextmanager
@@ -207,9 +282,10 @@ def _band(row: Any, share: bool = False) -> str:
     return mean if low == high == mean else f"{mean} ({low}–{high})"
 
 
-def _wrote(result: Any) -> None:
+def _wrote(result: Any, where: Console | None = None) -> None:
     parts = [f"{p.name}/" for p in sorted(result.path.iterdir()) if p.is_dir()]
-    console.print(f"wrote {result.path}/ ({', '.join(parts)}, manifest.json)")
+    (where or console).print(f"wrote {result.path}/ ({', '.join(parts)}, manifest.json)",
+                             soft_wrap=True)
 
 
 @main.command()
@@ -219,40 +295,129 @@ def _wrote(result: Any) -> None:
 @click.option("--no-plots", is_flag=True, help="Skip drawing the standard figures.")
 @click.option("--replace", is_flag=True,
               help="Replace a finished run already in --out (once the new one is whole).")
+@_format_option
 def run(scenario: str, variant: str, replications: int | None, seed: int | None,
         workers: int | None, dask: str | None, serial: bool, out: str | None,
-        resume: bool, no_plots: bool, replace: bool) -> None:
+        resume: bool, no_plots: bool, replace: bool, fmt: str) -> None:
     """Run replications of one variant of SCENARIO and summarize them per mission."""
     loaded = sim.load_scenario(scenario)
     loaded.resolve(variant)
+    _print_warnings(loaded, [variant], err_console)
     folder = Path(out) if out else _default_out(loaded, variant)
     result = _experiment(f"{loaded.base.name}/{variant}", folder, lambda progress: sim.run(
         loaded, variant=variant, replications=replications, seed=seed, workers=workers,
         executor=_executor(serial, dask), out=folder, resume=resume, progress=progress,
         plots=not no_plots, replace=replace))
-    bands = result.summary
-    bands = bands[bands["category"] == "all"]
-    last = int(bands["month"].max())
     n = result.manifest["replications"]
-    table = Table(title=f"{loaded.base.name} — {variant}: {n} replications, all categories; "
-                  "mean (90% band over replications)", box=box.SIMPLE_HEAD,
-                  title_justify="left", pad_edge=False, show_edge=False, collapse_padding=True)
-    widest = min(20, max(len(str(m)) for m in bands["mission"].unique()))
-    for column in ("mission", "month", "authorized", "deployed", "vacancy %", "women %"):
-        table.add_column(column, justify="left" if column in ("mission", "month") else "right",
-                         no_wrap=column == "month", overflow="fold",
-                         min_width=widest if column == "mission" else None)
-    for mission in bands["mission"].unique():
-        for month in (0, last):
-            rows = bands[(bands["mission"] == mission) & (bands["month"] == month)]
-            get = {m: r for m, r in zip(rows["metric"], rows.to_dict("records"), strict=True)}
-            table.add_row(mission if month == 0 else "", f"{rows['date'].iloc[0]:%Y-%m}",
-                          _band(get.get("authorized")), _band(get.get("deployed")),
-                          _band(get.get("vacancy_rate"), share=True),
-                          _band(get.get("women_share"), share=True))
-    console.print(table)
+    rows = run_summary_rows(result.summary)
+    if fmt != "table":
+        _emit({"summary": rows}, fmt)
+        _wrote(result, err_console)
+        return
+    _print_run_summary(rows, f"{loaded.base.name} — {variant}: {n} replications")
     _print_validation(result.path)
     _wrote(result)
+
+
+RUN_METRICS = ("authorized", "deployed", "vacancy_rate", "women_share")
+"""Monthly metrics in the run summary (first and last month, per mission and category)."""
+NARROW = 100
+"""Below this many columns tables drop the 90% bands (or stack) so key columns stay whole."""
+
+
+def run_summary_rows(bands: Any) -> Any:
+    """The run summary as data, one row per mission, category and first/last month.
+
+    IPO and FPU apart (``all`` only for ALL); the mean and 90% band of :data:`RUN_METRICS`
+    (shares as fractions).
+    """
+    import pandas as pd
+
+    last = int(bands["month"].max())
+    keep = bands[bands["month"].isin([0, last]) & bands["metric"].isin(RUN_METRICS)]
+    keep = keep[keep["category"].isin(["ipo", "fpu"]) | ((keep["mission"] == "ALL")
+                                                         & (keep["category"] == "all"))]
+    wide = keep.pivot_table(index=["mission", "category", "date"], columns="metric",
+                            values=["mean", "p5", "p95"], sort=False)
+    wide.columns = [f"{metric}_{stat}" if stat != "mean" else metric
+                    for stat, metric in wide.columns]
+    out = wide.reset_index()
+    posts = out[["authorized", "deployed"]].fillna(0).sum(axis=1)
+    staffed = out.groupby(["mission", "category"], sort=False)["deployed"].transform(
+        lambda x: x.fillna(0).max()) + out.groupby(["mission", "category"], sort=False)[
+        "authorized"].transform(lambda x: x.fillna(0).max())
+    out = out[(posts > 0) | (staffed > 0)]
+    out["date"] = pd.to_datetime(out["date"]).dt.strftime("%Y-%m")
+    columns = ["mission", "category", "date", *RUN_METRICS,
+               *(f"{m}_{s}" for m in RUN_METRICS for s in ("p5", "p95"))]
+    return out.reindex(columns=columns).reset_index(drop=True)
+
+
+def _print_run_summary(rows: Any, title: str) -> None:
+    """The run summary table; bands only when the terminal is wide enough."""
+    wide = console.width >= NARROW
+    note = "mean (90% band over replications)" if wide else \
+        "mean; the 90% bands need ≥ 100 columns or --format csv"
+    table = Table(title=f"{title}; IPO and FPU apart; {note}", box=box.SIMPLE_HEAD,
+                  title_justify="left", pad_edge=False, show_edge=False, collapse_padding=True)
+    for column in ("mission", "cat", "month", "authorized", "deployed", "vacancy %", "women %"):
+        left = column in ("mission", "cat", "month")
+        table.add_column(column, justify="left" if left else "right", no_wrap=True,
+                         overflow="ellipsis" if column == "mission" else "fold",
+                         max_width=18 if column == "mission" else None)
+    previous = None
+    for row in rows.to_dict("records"):
+        cells = [_cell_band(row, metric, wide) for metric in RUN_METRICS]
+        mission = row["mission"] if row["mission"] != previous else ""
+        table.add_row(mission, str(row["category"]).upper(), row["date"], *cells)
+        previous = row["mission"]
+    console.print(table)
+
+
+def _cell_band(row: dict[str, Any], metric: str, bands: bool) -> str:
+    """One metric of a run-summary row: ``mean (p5–p95)``, or the mean alone."""
+    share = metric in ("vacancy_rate", "women_share")
+    stats = {"mean": row.get(metric), "p5": row.get(f"{metric}_p5"),
+             "p95": row.get(f"{metric}_p95")}
+    if stats["mean"] is None:
+        return "–"
+    if not bands:
+        return _num(float(stats["mean"]), share)
+    return _band(stats, share)
+
+
+def _emit(tables: dict[str, Any], fmt: str) -> None:
+    """Write data tables to stdout as csv, json or markdown (``--format``).
+
+    Several tables: csv puts ``# name`` before each (``pandas.read_csv(comment="#")`` skips it),
+    json is one object of lists of records, markdown one section per table.
+    """
+    if fmt == "json":
+        click.echo(json.dumps({name: json.loads(frame.to_json(orient="records"))
+                               for name, frame in tables.items()}, indent=2))
+        return
+    for i, (name, frame) in enumerate(tables.items()):
+        if fmt == "csv":
+            if len(tables) > 1:
+                click.echo(f"# {name}")
+            click.echo(frame.to_csv(index=False), nl=False)
+        else:
+            click.echo(f"### {name}\n\n{_markdown(frame)}")
+        if i < len(tables) - 1:
+            click.echo("")
+
+
+def _markdown(frame: Any) -> str:
+    """A DataFrame as a GitHub markdown table (numbers at 4 significant digits)."""
+    def cell(value: Any) -> str:
+        if isinstance(value, float):
+            return "" if value != value else f"{value:.4g}"
+        return str(value).replace("|", "\\|")
+    head = "| " + " | ".join(map(str, frame.columns)) + " |"
+    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
+    body = ["| " + " | ".join(cell(v) for v in row) + " |"
+            for row in frame.itertuples(index=False)]
+    return "\n".join([head, rule, *body])
 
 
 def _print_validation(folder: Path) -> None:
@@ -303,14 +468,18 @@ def _ci(mean: float, low: float, high: float, share: bool) -> str:
 @click.option("--no-plots", is_flag=True, help="Skip drawing the standard figures.")
 @click.option("--replace", is_flag=True,
               help="Replace a finished run already in --out (once the new one is whole).")
+@_format_option
 def compare(scenario: str, variants: str | None, at: tuple[str, ...],
             until_halfwidth: float | None, outcome: str, stop_on: str,
             max_replications: int | None, replications: int | None, seed: int | None,
             workers: int | None, dask: str | None, serial: bool, out: str | None,
-            resume: bool, no_plots: bool, replace: bool) -> None:
+            resume: bool, no_plots: bool, replace: bool, fmt: str) -> None:
     """Compare the variants of SCENARIO with the base (common random numbers, paired CIs)."""
     loaded = sim.load_scenario(scenario)
     names = [v.strip() for v in variants.split(",") if v.strip()] if variants else None
+    for name in names or []:
+        loaded.resolve(name)
+    _print_warnings(loaded, names, err_console)
     stopping = None
     if until_halfwidth is not None:
         name, mission, category = _parse_outcome(outcome)
@@ -324,18 +493,35 @@ def compare(scenario: str, variants: str | None, at: tuple[str, ...],
         loaded, variants=names, replications=replications, seed=seed, workers=workers,
         executor=_executor(serial, dask), out=folder, resume=resume, progress=progress, at=at,
         stopping=stopping, plots=not no_plots, replace=replace))
+    if fmt != "table":
+        _emit({"comparison": _headline_rows(result), "targets": _target_rows(result)}, fmt)
+        _wrote(result, err_console)
+        return
     _print_comparison(result)
     _wrote(result)
 
 
-def _print_comparison(result: Any) -> None:
-    """The headline comparison (mission ALL), target probabilities and the stopping outcome."""
+def _headline_rows(result: Any) -> Any:
+    """The comparison rows the CLI shows: all missions; women's share by category; coverage."""
     comp = result.read("summary/comparison")
     keep = (comp["mission"] == "ALL") & (
         (comp["category"] == "all")
         | (comp["outcome"].str.contains("women_share") & comp["category"].isin(["ipo", "fpu"]))
         | (comp["outcome"].str.contains("specialist") & (comp["category"] == "ipo")))
-    comp = comp[keep]
+    return comp[keep].reset_index(drop=True)
+
+
+def _target_rows(result: Any) -> Any:
+    """Headline targets (dated after the start, inside the run) with P(met) and mean share."""
+    targets = result.read("summary/targets.csv")
+    if "headline" in targets:
+        targets = targets[targets["headline"].astype(bool)]
+    return targets.reset_index(drop=True)
+
+
+def _print_comparison(result: Any) -> None:
+    """The headline comparison (mission ALL), target probabilities and the stopping outcome."""
+    comp = _headline_rows(result)
     n = result.manifest["replications"]
     console.print(f"All missions: mean [95% CI] over {n} replications; Δ = variant − base, paired "
                   "by replication (common random numbers); shares in %; bold: CI excludes 0")
@@ -360,20 +546,7 @@ def _print_comparison(result: Any) -> None:
                           _ci(row["mean"], row["ci_low"], row["ci_high"], share), diff)
             previous = label
         console.print(table)
-    targets = result.read("summary/targets.csv")
-    if len(targets):
-        ttable = Table(title="Probability of meeting each women's-share target by its date "
-                       "[95% Wilson CI]", box=box.SIMPLE_HEAD, title_justify="left")
-        for column in ("mission", "category", "target", *targets["variant"].unique()):
-            named = column in ("mission", "category", "target")
-            ttable.add_column(column, justify="left" if named else "right", no_wrap=not named,
-                              overflow="fold")
-        for (mission, category, when, share), group in targets.groupby(
-                ["mission", "category", "target_date", "target_share"], sort=False):
-            cells = [f"{100 * r['probability']:.0f}% [{100 * r['ci_low']:.0f}, "
-                     f"{100 * r['ci_high']:.0f}]" for r in group.to_dict("records")]
-            ttable.add_row(mission, category, f"{100 * share:.0f}% by {when}", *cells)
-        console.print(ttable)
+    _print_targets(_target_rows(result))
     stop = result.manifest.get("stopping")
     if stop:
         width = stop["history"][-1]["halfwidth"]
@@ -381,6 +554,53 @@ def _print_comparison(result: Any) -> None:
         console.print(f"sequential stopping on {stop['outcome']} ({stop['mission']}/"
                       f"{stop['category']}, {stop['on']}): half-width {width:.4g} ≤ "
                       f"{stop['halfwidth_target']:g} {verdict} at {n} replications")
+
+
+def _print_targets(targets: Any) -> None:
+    """P(met) per target and variant: variants as columns when they fit, else one row each."""
+    if not len(targets):
+        return
+    title = ("Probability of meeting each women's-share target on its date [95% Wilson CI] "
+             "and the mean share on that date")
+    variants = list(dict.fromkeys(targets["variant"]))
+    groups = targets.groupby(["mission", "category", "target_date", "target_share"], sort=False)
+    labels = {key: f"{key[0]} {str(key[1]).upper()} {100 * key[3]:.0f}% on {key[2]}"
+              for key, _ in groups}
+    # rich pads each column by one space a side: label + every variant's cell must fit
+    wide = max(len(v) for v in labels.values()) + 2 + sum(
+        max(len("100% [100, 100] (100.0%)"), len(v)) + 2 for v in variants) <= console.width
+    table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
+    table.add_column("target", no_wrap=not wide, overflow="fold")
+    if wide:
+        for variant in variants:
+            table.add_column(variant, justify="right", no_wrap=True)
+    else:
+        for column in ("variant", "P(met) [95% CI]", "share"):
+            table.add_column(column, justify="left" if column == "variant" else "right",
+                             no_wrap=True, overflow="fold" if column == "variant" else None)
+    for key, group in groups:
+        cells = {r["variant"]: r for r in group.to_dict("records")}
+        if wide:
+            table.add_row(labels[key], *(_p_met(cells[v], True) if v in cells else "–"
+                                         for v in variants))
+            continue
+        for i, variant in enumerate(v for v in variants if v in cells):
+            r = cells[variant]
+            table.add_row(labels[key] if i == 0 else "", variant, _p_met(r, False),
+                          _pct(r["mean_share"]))
+    console.print(table)
+
+
+def _p_met(row: dict[str, Any], with_share: bool) -> str:
+    """``P% [low, high]`` (and ``(share%)``) of one target probability row."""
+    text = (f"{100 * row['probability']:.0f}% [{100 * row['ci_low']:.0f}, "
+            f"{100 * row['ci_high']:.0f}]")
+    return f"{text} ({_pct(row['mean_share'])})" if with_share else text
+
+
+def _pct(share: float) -> str:
+    """A share as ``26.3%``, or ``–`` when undefined (nobody deployed)."""
+    return "–" if share != share else f"{100 * share:.1f}%"
 
 
 @main.command()

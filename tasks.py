@@ -1,15 +1,22 @@
 """Bootstrap tasks that need nothing but Python 3.11+.
 
-``python3 tasks.py run``   installs ppsim into ``.venv`` and runs the baseline scenario.
-``python3 tasks.py test``  installs ppsim (with test tools) into ``.venv`` and runs the suite.
-``python3 tasks.py lock``  regenerates ``requirements.lock`` from ``pyproject.toml``.
+``python3 tasks.py run``   installs ppsim (runtime dependencies only) into ``.venv`` and runs the
+                           baseline scenario.
+``python3 tasks.py test``  installs ppsim with the test and lint tools into ``.venv`` and runs
+                           the suite.
+``python3 tasks.py lock``  regenerates ``requirements.lock`` (runtime) and
+                           ``requirements-dev.lock`` (runtime + dev) from ``pyproject.toml``.
 ``python3 tasks.py figures`` regenerates the README figures in ``docs/figures``.
+``python3 tasks.py docs``    regenerates the generated parts of ``docs/scenarios.md`` and
+                           ``scenarios/scenario.schema.json`` from the schema.
 ``python3 tasks.py golden``  regenerates the stored model outputs in ``tests/golden/model``
                            (only when a change of results is intended).
 ``python3 tasks.py quick``   runs the fast tier of the tests (``-m "not slow"``, under a minute).
 
-Installation is pinned by ``requirements.lock`` (exact versions), so every machine runs the same
-libraries; it is skipped when the lock file has not changed since the last install.
+Installation is pinned by ``requirements.lock`` (the runtime dependencies, what ``run`` needs)
+and ``requirements-dev.lock`` (those plus the test, lint and notebook tools, what ``test``
+needs), exact versions, so every machine runs the same libraries; it is skipped when the lock
+has not changed since the last install (a development install serves ``run`` too).
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / "python"
 LOCK = ROOT / "requirements.lock"
+DEV_LOCK = ROOT / "requirements-dev.lock"
 STAMP = VENV / ".ppsim-installed"
 
 
@@ -37,19 +45,30 @@ def sh(*args: str | Path) -> None:
         sys.exit(code)
 
 
-def install() -> None:
-    """Create ``.venv`` and install the locked dependencies and ppsim itself (editable)."""
+def _digest(lock: Path) -> str:
+    return hashlib.sha256(lock.read_bytes() + (ROOT / "pyproject.toml").read_bytes()).hexdigest()
+
+
+def install(dev: bool = False) -> None:
+    """Create ``.venv`` and install the locked dependencies and ppsim itself (editable).
+
+    ``dev`` adds the test, lint and notebook tools (``requirements-dev.lock``); without it only
+    the runtime dependencies are installed (``requirements.lock``), unless the development set
+    is already installed and current.
+    """
     if sys.version_info < (3, 11):  # noqa: UP036 - this file runs before any install
         sys.exit(f"ppsim needs Python 3.11 or newer; this is {sys.version.split()[0]}")
-    digest = hashlib.sha256(LOCK.read_bytes() + (ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    if STAMP.exists() and STAMP.read_text() == digest and PY.exists():
-        return
+    lock = DEV_LOCK if dev else LOCK
+    installed = STAMP.read_text() if STAMP.exists() and PY.exists() else ""
+    dev_stamp = f"dev:{_digest(DEV_LOCK)}"
+    if installed == dev_stamp or (not dev and installed == _digest(LOCK)):
+        return  # current: a development install serves `run` too
     if not PY.exists():
         venv.create(VENV, with_pip=True)
     sh(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "uv>=0.4")
-    sh(PY, "-m", "uv", "pip", "sync", "--quiet", "--python", PY, LOCK)
+    sh(PY, "-m", "uv", "pip", "sync", "--quiet", "--python", PY, lock)
     sh(PY, "-m", "uv", "pip", "install", "--quiet", "--python", PY, "--no-deps", "-e", ".")
-    STAMP.write_text(digest)
+    STAMP.write_text(dev_stamp if dev else _digest(LOCK))
 
 
 def main(argv: list[str]) -> None:
@@ -60,20 +79,25 @@ def main(argv: list[str]) -> None:
         sh(BIN / "ppsim", "run", "scenarios/baseline.yaml", "--out", "results/baseline",
            "--replace", *rest)
     elif task == "test":
-        install()
+        install(dev=True)
         sh(PY, "-m", "pytest", *rest)
     elif task == "lock":
         if not PY.exists():
             venv.create(VENV, with_pip=True)
         sh(PY, "-m", "pip", "install", "--quiet", "uv>=0.4")
+        sh(PY, "-m", "uv", "pip", "compile", "pyproject.toml", "--python-version", "3.11",
+           "--quiet", "-o", LOCK)
         sh(PY, "-m", "uv", "pip", "compile", "pyproject.toml", "--extra", "dev",
-           "--python-version", "3.11", "--quiet", "-o", LOCK)
+           "--python-version", "3.11", "--quiet", "-o", DEV_LOCK)
     elif task == "quick":
-        install()
+        install(dev=True)
         sh(PY, "-m", "pytest", "-m", "not slow", "-q", *rest)
     elif task == "golden":
-        install()
+        install(dev=True)
         sh(PY, "tests/golden_outputs.py", *rest)
+    elif task == "docs":
+        install()
+        sh(PY, "-m", "sim.scenario.reference")
     elif task == "figures":
         install()
         sh(PY, "docs/make_figures.py", *rest)

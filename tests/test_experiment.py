@@ -137,11 +137,12 @@ def test_failed_task_leaves_no_run_folder(tmp_path: Path, monkeypatch: pytest.Mo
     calls = {"n": 0}
     real = sim.model.replication.simulate
 
-    def flaky(scenario: sim.Scenario, replication: int, seed: int | None = None) -> Any:
+    def flaky(scenario: sim.Scenario, replication: int, seed: int | None = None,
+              decisions: Any = None) -> Any:
         calls["n"] += 1
         if replication == 1:
             raise RuntimeError("model exploded")
-        return real(scenario, replication, seed)
+        return real(scenario, replication, seed, decisions)
 
     monkeypatch.setattr(sim.model.replication, "simulate", flaky)
     out = tmp_path / "r"

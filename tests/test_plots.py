@@ -44,8 +44,10 @@ def test_deployed_panels_and_observed_overlay(compare_dir: Path) -> None:
     visible = [ax for ax in fig.axes if ax.get_visible()]
     assert [ax.get_title() for ax in visible] == ["All missions", "North", "South"]
     labels = visible[0].get_legend_handles_labels()[1]
-    assert labels[:3] == ["base", "quota", "more_assessment"]
-    assert "authorized" in labels and "published figure" in labels
+    for variant in ("base", "quota", "more_assessment"):
+        assert f"{variant}, IPO" in labels and f"{variant}, FPU" in labels
+    assert "authorized, IPO" in labels and "authorized, FPU" in labels
+    assert "published figure" in labels
     assert all(ax.get_ylabel() == "officers" for ax in visible)
     assert "Scenario 'tiny'" in fig.texts[-1].get_text()
 
@@ -93,3 +95,60 @@ def test_cli_plot_and_errors(compare_dir: Path, tmp_path: Path) -> None:
     assert bad.exit_code == 4 and "unknown mission 'Nowhere'" in bad.output
     empty = runner.invoke(main, ["plot", str(tmp_path)])
     assert empty.exit_code == 4 and "not a run folder" in empty.output
+
+
+def _caption(fig: object) -> str:
+    """The provenance caption under a figure."""
+    texts = [t.get_text() for t in fig.texts]  # type: ignore[attr-defined]
+    return next(t for t in texts if t.startswith("Scenario '"))
+
+
+def test_time_to_deploy_has_no_empty_panel_and_one_axis_label(compare_dir: Path) -> None:
+    """Only categories with arrivals get a panel (South has no teams); one shared x label."""
+    data = plots.RunData.open(compare_dir)
+    south = plots.fig_time_to_deploy(data, "South")
+    assert [ax.get_title() for ax in south.axes] == ["Individual police officers",
+                                                     "Formed police units"]
+    everywhere = plots.fig_time_to_deploy(data)
+    assert [ax.get_xlabel() for ax in everywhere.axes] == ["", "", ""]
+    assert any("days from vacancy to arrival" in t.get_text() for t in everywhere.texts)
+
+
+def test_compare_figures_show_every_variant(compare_dir: Path) -> None:
+    """Specialist coverage and contributors draw a panel per variant, not just the base."""
+    data = plots.RunData.open(compare_dir)
+    coverage = plots.fig_specialist_coverage(data)
+    titles = [ax.get_title() for ax in coverage.axes if ax.get_visible() and ax.images]
+    assert titles == data.variants
+    contributors = plots.fig_contributors(data)
+    titles = [ax.get_title() for ax in contributors.axes if ax.get_visible()]
+    assert data.variants == titles[:len(data.variants)]
+
+
+def test_forest_plot_marks_the_better_side_from_the_catalog(compare_dir: Path) -> None:
+    """Each panel whose outcome has a better direction says which side of zero is better."""
+    from sim.outputs import catalog
+
+    fig = plots.fig_differences(plots.RunData.open(compare_dir))
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    expected = {"higher": "better →", "lower": "← better"}
+    for ax, (outcome, _) in zip(panels, catalog.FOREST, strict=True):
+        assert ax.get_xlabel() == expected[catalog.outcome(outcome).better]
+
+
+def test_footers_mention_bands_only_where_drawn(compare_dir: Path) -> None:
+    """Fan charts say what their bands are; figures without bands do not mention them."""
+    data = plots.RunData.open(compare_dir)
+    with_bands = {"women_share", "contributors", "events"}
+    for name, draw in plots.FIGURES.items():
+        caption = _caption(draw(data, None))
+        assert ("bands" in caption) == (name in with_bands), (name, caption)
+
+
+def test_pipeline_flow_has_one_line_per_variant_and_stage(compare_dir: Path) -> None:
+    """Stages are panels and variants lines (any number of variants stays readable)."""
+    data = plots.RunData.open(compare_dir)
+    fig = plots.fig_pipeline_flow(data)
+    assert [ax.get_title() for ax in fig.axes] == ["Nominated", "Passed assessment", "Arrived"]
+    for ax in fig.axes:
+        assert [line.get_label() for line in ax.lines] == data.variants

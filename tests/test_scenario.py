@@ -222,3 +222,67 @@ def test_bad_scenario_writes_nothing(command: str, tiny_raw: dict[str, Any],
     assert result.exit_code == 2
     assert "missions[0].hardship: got 3" in result.output
     assert not out.exists() and not out.with_name("out.partial").exists()
+
+
+# --- variants that extend other variants -----------------------------------------------------
+
+
+def _with_variants(tiny_raw: dict[str, Any], variants: dict[str, Any]) -> dict[str, Any]:
+    data = copy.deepcopy(tiny_raw)
+    data["variants"] = {**data["variants"], **variants}
+    return data
+
+
+def test_variant_extends_others_sets_and_policies(tiny_raw: dict[str, Any]) -> None:
+    """`extends` applies the named variants' set values and policies first, then its own."""
+    loaded = sim.load_scenario(_with_variants(tiny_raw, {"both": {
+        "extends": ["quota", "more_assessment"],
+        "policies": [{"lever": "women_selection_priority", "start": "2026-01-01"}]}}))
+    both = loaded.resolve("both")
+    assert both.pipeline.assessment.teams == 4
+    levers = [p.lever for p in both.policies]
+    assert levers == [*[p.lever for p in loaded.base.policies], "women_nomination_quota",
+                      "women_selection_priority"]
+
+
+def test_variant_reached_twice_is_applied_once(tiny_raw: dict[str, Any]) -> None:
+    """A diamond (c extends a and b, both extend quota) adds quota's lever once."""
+    loaded = sim.load_scenario(_with_variants(tiny_raw, {
+        "a": {"extends": ["quota"]}, "b": {"extends": ["quota"]},
+        "c": {"extends": ["a", "b"]}}))
+    assert [p.lever for p in loaded.resolve("c").policies].count("women_nomination_quota") == 1
+
+
+@pytest.mark.parametrize(("variants", "expected"), [
+    ({"a": {"extends": ["a"]}}, "variants.a.extends: cycle a → a"),
+    ({"a": {"extends": ["b"]}, "b": {"extends": ["a"]}}, "cycle a → b → a"),
+    ({"a": {"extends": ["quotas"]}}, "variants.a.extends: unknown variant 'quotas'; "
+                                     "did you mean 'quota'?"),
+])
+def test_bad_extends_is_refused_with_a_message(tiny_raw: dict[str, Any], variants: Any,
+                                              expected: str) -> None:
+    """Cycles and unknown names in `extends` are ScenarioErrors naming the key path."""
+    with pytest.raises(ScenarioError, match=expected):
+        sim.load_scenario(_with_variants(tiny_raw, variants))
+
+
+def test_baseline_action_plan_extends_the_three_variants() -> None:
+    """The baseline's action_plan is exactly women_first + specialists + faster_deployment."""
+    loaded = sim.load_scenario("scenarios/baseline.yaml")
+    parts = ["women_first", "specialists", "faster_deployment"]
+    added = [p for name in parts for p in loaded.resolve(name).policies[
+        len(loaded.base.policies):]]
+    assert list(loaded.resolve("action_plan").policies) == [*loaded.base.policies, *added]
+
+
+def test_variant_policies_are_typed_in_file_and_schema(tiny_raw: dict[str, Any]) -> None:
+    """A bad lever field inside a variant is reported by path; the JSON Schema types it."""
+    data = _with_variants(tiny_raw, {"bad": {"policies": [
+        {"lever": "women_nomination_quota", "share": 2}]}})
+    with pytest.raises(ScenarioError, match=r"variants\.bad\.policies\[0\]\.share: got 2"):
+        sim.load_scenario(data)
+    from sim.scenario.schema import schema_json
+
+    schema = schema_json()
+    items = schema["$defs"]["Variant"]["properties"]["policies"]["items"]
+    assert "discriminator" in items or "oneOf" in items

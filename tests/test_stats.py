@@ -122,12 +122,13 @@ def test_wilson_coverage_on_known_probability() -> None:
 
 
 def test_target_probabilities_counts_replications() -> None:
-    """Probability is the share of replications meeting the target by its date."""
+    """Probability is the share of replications meeting the target on its date."""
     t = pd.DataFrame({
         "variant": "base", "mission": "M", "category": "ipo",
         "target_date": pd.Timestamp("2026-01-01"), "target_share": 0.3,
-        "met_by_target_date": [True, False, True, True]})
+        "share_on_date": [0.31, 0.2, 0.3, 0.4], "met_on_date": [True, False, True, True]})
     out = stats.target_probabilities(t)
     row = out.iloc[0]
     assert (row["n"], row["met"], row["probability"]) == (4, 3, 0.75)
+    assert row["mean_share"] == pytest.approx(0.3025)
     assert row["ci_low"] < 0.75 < row["ci_high"]

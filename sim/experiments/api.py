@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sim.experiments.engine import (
     Execution,
@@ -21,13 +22,18 @@ from sim.experiments.engine import (
     _parse_date,
     _positive,
     _seed,
+    decision_settings,
     execute,
     load,
     scenario_digest,
 )
+from sim.experiments.progress import progress_bar
 from sim.outputs.summaries import compare_summaries, write_run_summaries
 from sim.runs.folder import RunResult
 from sim.scenario.schema import BASE, LoadedScenario
+
+if TYPE_CHECKING:
+    from sim.model.world import Decisions
 
 
 def draw_standard_figures(partial: Path) -> None:
@@ -45,8 +51,8 @@ def standard_figures(plots: bool) -> tuple[Callable[[Path], None], ...]:
 def run(source: str | Path | LoadedScenario, variant: str = BASE,
         replications: int | None = None, seed: int | None = None, workers: int | None = None,
         executor: str | None = None, out: str | Path | None = None, resume: bool = False,
-        progress: Progress | None = None, plots: bool = True,
-        replace: bool = False) -> RunResult:
+        progress: Progress | bool | None = None, plots: bool = True,
+        replace: bool = False, decisions: Decisions | None = None) -> RunResult:
     """Run replications of one variant and write a run folder.
 
     Args:
@@ -58,9 +64,15 @@ def run(source: str | Path | LoadedScenario, variant: str = BASE,
         executor: ``None``/``"processes"``, ``"serial"``, ``"dask-local"`` or ``"dask://ADDR"``.
         out: run folder (default ``runs/<scenario>-<variant>-<timestamp>``).
         resume: finish an interrupted run in ``<out>.partial`` (same settings).
-        progress: called as ``progress(finished, total)`` after each task.
+        progress: called as ``progress(finished, total)`` after each task; ``True``
+            shows a progress bar (tqdm.auto if installed, else Rich; both work in notebooks).
         plots: draw the standard figures into ``plots/`` before the folder is renamed.
         replace: replace a finished run already at ``out`` once the new one is whole.
+        decisions: replacement decision functions (:class:`sim.Decisions`), used in every
+            task. With worker processes (the default executor) each must be a module-level
+            function of an importable module: lambdas, local functions and functions defined
+            in a notebook cannot reach the workers (use ``executor="serial"``, or Dask, which
+            pickles them by value).
 
     Returns:
         The finished run (tables and summaries are read from the folder on demand).
@@ -75,19 +87,22 @@ def run(source: str | Path | LoadedScenario, variant: str = BASE,
     root = _seed(seed, scenario.run.seed)
     job = Job(kind="run", loaded=loaded, scenarios={variant: scenario}, seed=root, label=variant,
               settings={"kind": "run", "scenario": scenario_digest(loaded),
-                        "variants": [variant], "replications": n, "seed": root})
-    return execute(job, Execution(executor, workers, out, resume, progress, replace,
-                             standard_figures(plots)), n,
-                   summarize=write_run_summaries)
+                        "variants": [variant], "replications": n, "seed": root,
+                        **decision_settings(decisions, executor)},
+              decisions=decisions)
+    with progress_bar(progress, f"{loaded.base.name}/{variant}") as callback:
+        return execute(job, Execution(executor, workers, out, resume, callback, replace,
+                                      standard_figures(plots)), n,
+                       summarize=write_run_summaries)
 
 
 def compare(source: str | Path | LoadedScenario, variants: Sequence[str] | None = None,
             replications: int | None = None, seed: int | None = None,
             workers: int | None = None, executor: str | None = None,
             out: str | Path | None = None, resume: bool = False,
-            progress: Progress | None = None, at: Sequence[date | str] = (),
+            progress: Progress | bool | None = None, at: Sequence[date | str] = (),
             stopping: Stopping | None = None, plots: bool = True,
-            replace: bool = False) -> RunResult:
+            replace: bool = False, decisions: Decisions | None = None) -> RunResult:
     """Run variants with common random numbers and compare them with the base.
 
     The base is always run (first), so every variant has paired differences. Writes
@@ -103,11 +118,12 @@ def compare(source: str | Path | LoadedScenario, variants: Sequence[str] | None 
         executor: see :func:`run`.
         out: run folder (default ``runs/<scenario>-compare-<timestamp>``).
         resume: finish an interrupted comparison (same settings).
-        progress: called as ``progress(finished, total)``.
+        progress: called as ``progress(finished, total)``, or ``True`` for a bar.
         plots: draw the standard figures into ``plots/`` before the folder is renamed.
         replace: replace a finished run already at ``out`` once the new one is whole.
         at: dates (ISO text or dates) at which to compare besides the horizon.
         stopping: add batches until the chosen outcome's CI is narrow enough.
+        decisions: replacement decision functions for every variant (see :func:`run`).
 
     Raises:
         VariantError: an unknown variant; ParameterError: a bad date, outcome or count.
@@ -128,11 +144,14 @@ def compare(source: str | Path | LoadedScenario, variants: Sequence[str] | None 
               settings={"kind": "compare", "scenario": scenario_digest(loaded),
                         "variants": names, "replications": n, "seed": root,
                         "at": [d.isoformat() for d in dates],
-                        "stopping": None if stopping is None else asdict(stopping)})
-    return execute(job, Execution(executor, workers, out, resume, progress, replace,
-                             standard_figures(plots)), n,
-                   stopping,
-                   summarize=compare_summaries(dates))
+                        "stopping": None if stopping is None else asdict(stopping),
+                        **decision_settings(decisions, executor)},
+              decisions=decisions)
+    with progress_bar(progress, f"{loaded.base.name}/compare") as callback:
+        return execute(job, Execution(executor, workers, out, resume, callback, replace,
+                                      standard_figures(plots)), n,
+                       stopping,
+                       summarize=compare_summaries(dates))
 
 
 __all__ = ["compare", "draw_standard_figures", "run", "standard_figures"]

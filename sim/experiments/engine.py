@@ -19,7 +19,7 @@ so the results do not depend on the executor, on the number of workers or on the
 
 Summaries (``summary/``): ``bands`` (mean and percentiles of monthly metrics over
 replications), ``outcomes`` (mean and 95% CI of each scalar outcome), ``targets`` (probability
-of meeting each women's-share target by its date), and for comparisons ``comparison`` (headline
+of meeting each women's-share target on its date), and for comparisons ``comparison`` (headline
 outcomes with paired differences from the base); they are computed in :mod:`sim.outputs.summaries`.
 """
 
@@ -35,7 +35,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -49,6 +49,9 @@ from sim.runs.folder import TABLES, RunFolder, RunResult
 from sim.runs.provenance import code_digest
 from sim.scenario.schema import BASE, LoadedScenario, Scenario, load_scenario, unknown_message
 from sim.scenario.types import MAX_SEED
+
+if TYPE_CHECKING:
+    from sim.model.world import Decisions
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +129,7 @@ class Job:
     tables: tuple[str, ...] = TABLES
     settings: dict[str, Any] = field(default_factory=dict)
     resolved: dict[str, Scenario] | None = None
+    decisions: Decisions | None = None
 
     @property
     def keys(self) -> list[Any]:
@@ -161,6 +165,41 @@ def scenario_digest(loaded: LoadedScenario) -> str:
 
     text = json.dumps(loaded.raw, sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def decision_settings(decisions: Decisions | None, executor: str | None) -> dict[str, Any]:
+    """The replaced decision rules by name (``{}`` for the stock rules), for the settings.
+
+    The names go into ``settings.json`` (a resume with other rules is refused) and the
+    manifest. Worker processes receive the functions by pickling, by reference to their module:
+    lambdas and functions defined inside other functions cannot travel, so they are refused
+    here (run them with ``executor="serial"``; Dask pickles them by value).
+
+    Raises:
+        ParameterError: a replaced rule cannot be sent to worker processes.
+    """
+    if decisions is None:
+        return {}
+    import dataclasses
+    import pickle
+
+    from sim.model.world import Decisions as Stock
+
+    stock = Stock()
+    replaced = {f.name: getattr(decisions, f.name) for f in dataclasses.fields(decisions)
+                if getattr(decisions, f.name) is not getattr(stock, f.name)}
+    named = {k: f"{getattr(v, '__module__', '?')}.{getattr(v, '__qualname__', repr(v))}"
+             for k, v in replaced.items()}
+    if executor in (None, "processes"):
+        for name, fn in replaced.items():
+            try:
+                pickle.dumps(fn)
+            except (pickle.PicklingError, AttributeError, TypeError) as exc:
+                raise ParameterError(
+                    f"decisions.{name}: got {named[name]}, which cannot be sent to worker "
+                    f"processes ({exc}); define it at module level in an importable module, "
+                    "or run with executor='serial'") from None
+    return {"decisions": named} if named else {}
 
 
 MAX_REPLICATIONS = 100_000
@@ -242,7 +281,7 @@ class Session:
         job = self.job
         done = self.folder.done(job.keys)
         wanted = [(key, rep) for rep in range(replications) for key in job.keys]
-        todo = [TaskSpec(key, rep, job.seed, job.scenarios[key], job.tables)
+        todo = [TaskSpec(key, rep, job.seed, job.scenarios[key], job.tables, job.decisions)
                 for key, rep in wanted if (key, rep) not in done]
         total = len(wanted)
         self.finished = total - len(todo)

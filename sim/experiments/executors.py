@@ -45,11 +45,14 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from itertools import islice
 from multiprocessing import get_context
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sim.errors import ExecutorError
 from sim.runs.task import TaskOutput
 from sim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from sim.model.world import Decisions
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +82,9 @@ class TaskSpec:
         seed: root seed of the run.
         scenario: the resolved scenario to simulate.
         tables: names of the tables to keep (others are dropped in the worker).
+        decisions: replacement decision functions (``None``: the stock rules); sent to the
+            worker by pickling, so with processes they must be importable module-level
+            functions (not lambdas or functions defined inside other functions).
     """
 
     key: str | int
@@ -86,6 +92,7 @@ class TaskSpec:
     seed: int
     scenario: Scenario
     tables: tuple[str, ...]
+    decisions: Decisions | None = None
 
 
 def run_task(spec: TaskSpec) -> TaskOutput:
@@ -95,7 +102,7 @@ def run_task(spec: TaskSpec) -> TaskOutput:
     from sim.runs.folder import encode_task
 
     start = time.perf_counter()
-    tables = simulate(spec.scenario, spec.replication, spec.seed)
+    tables = simulate(spec.scenario, spec.replication, spec.seed, decisions=spec.decisions)
     kept = {name: tables[name] for name in spec.tables}
     worker = f"{socket.gethostname()}:{os.getpid()}"
     seconds = time.perf_counter() - start

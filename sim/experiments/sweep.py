@@ -32,7 +32,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -46,15 +46,27 @@ from sim.experiments.engine import (
     _check_stopping,
     _positive,
     _seed,
+    decision_settings,
     execute,
     load,
     parse_outcome,
     scenario_digest,
 )
+from sim.experiments.progress import progress_bar
 from sim.outputs import catalog, stats
 from sim.runs.folder import RunFolder, RunResult
 from sim.scenario.keypaths import apply_overrides, get_path
-from sim.scenario.schema import BASE, LoadedScenario, Scenario, validate
+from sim.scenario.schema import (
+    BASE,
+    LoadedScenario,
+    Scenario,
+    Variant,
+    validate,
+    variant_chain,
+)
+
+if TYPE_CHECKING:
+    from sim.model.world import Decisions
 
 log = logging.getLogger(__name__)
 
@@ -104,9 +116,15 @@ def sweep_base(loaded: LoadedScenario, variant: str = BASE) -> dict[str, Any]:
     loaded.resolve(variant)  # an unknown variant is a VariantError naming the allowed ones
     data = {k: v for k, v in loaded.raw.items() if k != "variants"}
     if variant != BASE:
-        spec = loaded.raw["variants"][variant] or {}
-        data = apply_overrides(data, spec.get("set") or {}, f"variants.{variant}.set")
-        data["policies"] = [*data.get("policies", []), *copy.deepcopy(spec.get("policies") or [])]
+        raw = loaded.raw["variants"]
+        chain = variant_chain(variant, {k: Variant.model_validate(v or {}) for k, v in raw.items()})
+        for step in chain:  # the variants it extends first, as load_scenario builds it
+            spec = raw[step] or {}
+            data = apply_overrides(data, spec.get("set") or {}, f"variants.{step}.set")
+            for section in ("policies", "events"):
+                extra = spec.get(section) or []
+                if extra:
+                    data[section] = [*(data.get(section) or []), *copy.deepcopy(extra)]
     return data
 
 
@@ -270,7 +288,8 @@ def sweep(source: str | Path | LoadedScenario,
           seed: int | None = None, variant: str = BASE,
           outcomes: Sequence[str] = DEFAULT_OUTCOMES, workers: int | None = None,
           executor: str | None = None, out: str | Path | None = None, resume: bool = False,
-          progress: Progress | None = None) -> RunResult:
+          progress: Progress | bool | None = None, decisions: Decisions | None = None
+          ) -> RunResult:
     """Run a design of parameter points and write per-point results (and Sobol indices).
 
     Args:
@@ -286,7 +305,9 @@ def sweep(source: str | Path | LoadedScenario,
         executor: see :func:`sim.experiments.engine.run`.
         out: run folder (default ``runs/<scenario>-sweep-<timestamp>``).
         resume: finish an interrupted sweep (same settings).
-        progress: called as ``progress(finished, total)``.
+        progress: called as ``progress(finished, total)``, or ``True`` for a bar.
+        decisions: replacement decision functions for every point (see
+            :func:`sim.experiments.api.run`: module-level functions with processes).
 
     Raises:
         ParameterError: an unknown or non-numeric path (with the nearest valid key), an empty
@@ -314,9 +335,12 @@ def sweep(source: str | Path | LoadedScenario,
                         "variant": variant, "replications": n, "seed": root,
                         "params": {p.path: [p.low, p.high] for p in checked},
                         "design": design, "points": points,
-                        "outcomes": [":".join(r) for r in refs]})
-    return execute(job, Execution(executor, workers, out, resume, progress), n,
-                   summarize=_analyse(checked, values, design, refs, root))
+                        "outcomes": [":".join(r) for r in refs],
+                        **decision_settings(decisions, executor)},
+              decisions=decisions)
+    with progress_bar(progress, f"{loaded.base.name}/sweep") as callback:
+        return execute(job, Execution(executor, workers, out, resume, callback), n,
+                       summarize=_analyse(checked, values, design, refs, root))
 
 
 __all__ = ["DESIGNS", "Parameter", "check_parameters", "design_points", "parse_param",

@@ -11,31 +11,53 @@ TargetPoint = tuple[str, str, date, float]
 """(mission, category, target date, target share)."""
 
 
-def targets_met(monthly: pd.DataFrame, points: list[TargetPoint]) -> pd.DataFrame:
-    """First month each women's-share target was reached, and whether by its date.
+TARGET_COLUMNS = ["mission", "category", "target_date", "target_share", "headline",
+                  "share_on_date", "met_on_date", "first_met_date"]
+"""Columns of the ``targets`` table (``docs/outputs.md``)."""
 
-    A target counts as met in the first month on or after the run's start whose women's share
-    in the category is at least the target share.
+
+def targets_met(monthly: pd.DataFrame, points: list[TargetPoint]) -> pd.DataFrame:
+    """Whether each women's-share target is met *on its date*, and when it was first reached.
+
+    Attainment is judged on the target date, in the month containing it (the monthly snapshot
+    dated at or before the target date, i.e. the share on the first day of that month): a share
+    that touched the target earlier and fell back does not count. ``headline`` is false for
+    targets dated at or before the run's start (nothing the run can change) and for targets
+    after its last month (nothing simulated); their ``share_on_date`` is NaN when no simulated
+    month contains the date, and ``met_on_date`` is then false.
+
+    Returns:
+        One row per target point with :data:`TARGET_COLUMNS`; ``first_met_date`` is the first
+        month (on or after the start) whose share reached the target, NaT if none.
     """
     rows = []
+    dates = pd.DatetimeIndex(pd.to_datetime(monthly["date"].unique())).sort_values()
+    first_day = dates[0] if len(dates) else pd.NaT
+    after_last = dates[-1] + pd.DateOffset(months=1) if len(dates) else pd.NaT
     for mission, category, when, share in points:
+        target = pd.Timestamp(when)
         series = monthly[(monthly["mission"] == mission) & (monthly["category"] == category)]
+        series_dates = pd.to_datetime(series["date"])
         hit = series[series["women_share"] >= share - 1e-12]
-        first = hit["date"].iloc[0] if len(hit) else pd.NaT
+        inside = len(dates) > 0 and first_day <= target < after_last
+        on_date = series[series_dates <= target]["women_share"] if inside else series.iloc[:0]
+        value = float(on_date.to_numpy(dtype=float)[-1]) if len(on_date) else np.nan
         rows.append({
             "mission": mission,
             "category": category,
-            "target_date": pd.Timestamp(when),
+            "target_date": target,
             "target_share": share,
-            "first_met_date": first,
-            "met_by_target_date": bool(len(hit)) and first <= pd.Timestamp(when),
+            "headline": bool(inside and target > first_day),
+            "share_on_date": value,
+            "met_on_date": bool(value >= share - 1e-12),  # NaN compares false
+            "first_met_date": pd.to_datetime(hit["date"]).iloc[0] if len(hit) else pd.NaT,
         })
-    columns = ["mission", "category", "target_date", "target_share", "first_met_date",
-               "met_by_target_date"]
-    frame = pd.DataFrame(rows, columns=columns)
+    frame = pd.DataFrame(rows, columns=TARGET_COLUMNS)
     frame["target_date"] = pd.to_datetime(frame["target_date"])
     frame["first_met_date"] = pd.to_datetime(frame["first_met_date"])
-    frame["met_by_target_date"] = frame["met_by_target_date"].astype(bool)
+    frame["share_on_date"] = frame["share_on_date"].astype(float)
+    for column in ("headline", "met_on_date"):
+        frame[column] = frame[column].astype(bool)
     return frame
 
 

@@ -73,6 +73,25 @@ HEADLINE = ("mean_deployed", "final_deployed", "mean_vacancy_rate", "final_women
 """Headline outcomes of a comparison at the horizon, in the order tables show them (the
 casework outcomes appear only for scenarios with casework)."""
 
+FOREST: tuple[tuple[str, str], ...] = (
+    ("mean_deployed", "all"), ("mean_vacancy_rate", "ipo"), ("final_women_share", "ipo"),
+    ("final_women_share", "fpu"), ("mean_specialist_coverage", "ipo"),
+    ("median_time_to_deploy", "ipo"), ("unit_gap_days", "fpu"),
+    ("cases_cleared", "all"), ("case_backlog", "all"),
+)
+"""Panels of the ``differences`` figure: (outcome, category); labels, units and the better
+direction come from :data:`OUTCOMES`."""
+
+CATEGORY_SHORT = {"ipo": "IPO", "fpu": "FPU", "spt": "SPT", "all": "all police"}
+"""Short category names for labels."""
+
+
+def better_phrase(name: str) -> str:
+    """``higher is better`` / ``lower is better`` / ``''`` for an outcome, from the catalog."""
+    better = outcome(name).better
+    return "" if better == "neither" else f"{better} is better"
+
+
 SWEEP_DEFAULTS = ("mean_deployed", "mean_vacancy_rate", "final_women_share")
 """Outcomes a sweep reports unless told otherwise."""
 

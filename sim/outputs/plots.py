@@ -9,16 +9,17 @@ bands (the historical check).
 
 Figures (names are stable; ``ppsim plot --metric NAME`` draws one):
 
-- ``deployed``: fan charts (median, 50% and 90% bands) of deployed against authorized officers,
-  one panel per mission and the total;
+- ``deployed``: deployed against authorized officers, IPO and FPU apart, one panel per mission
+  and the total (bands when one variant is drawn);
 - ``women_share``: women's share of individual officers and formed units against the targets;
-- ``specialist_coverage``: heatmap of specialist coverage by skill and year;
+- ``specialist_coverage``: heatmaps of specialist coverage by skill and year, one per variant;
 - ``time_to_deploy``: distribution of days from vacancy to deployment, by category;
 - ``pipeline_flow``: nominations, passed assessments and arrivals per year;
-- ``contributors``: top contributors' shares and the concentration (HHI) over time;
+- ``contributors``: top contributors' shares per variant and the concentration (HHI);
 - ``casework``: (runs with casework) cases waiting for a slot over time, and cases cleared per
   year, by variant;
-- ``differences``: (compare runs) paired differences from the base with 95% CIs;
+- ``differences``: (compare runs) paired differences from the base with 95% CIs, the better
+  side of zero marked from :data:`sim.outputs.catalog.OUTCOMES`;
 - ``events``: (runs with events) events as shaded bands over the deployed fan charts.
 """
 
@@ -193,21 +194,29 @@ class RunData:
         """Mission names in scenario order."""
         return [m["name"] for m in self.scenario.get("missions", [])]
 
-    def caption(self) -> str:
-        """Provenance line printed under every figure."""
+    def caption(self, bands: bool = False) -> str:
+        """Provenance line printed under every figure (naming the bands only where drawn)."""
         reps = self.manifest.get("replications", "?")
         seed = self.manifest.get("seed", "?")
         version = self.manifest.get("ppsim_version", "")
         variants = ", ".join(self.variants)
-        return (f"Scenario '{self.name}' · {variants} · {reps} replications · seed {seed} · "
-                f"ppsim {version} simulation. Bands: 50% and 90% of replications.")
+        text = (f"Scenario '{self.name}' · {variants} · {reps} replications · seed {seed} · "
+                f"ppsim {version} simulation.")
+        return text + (" Lines: median; bands: 50% and 90% of replications." if bands else "")
 
 
-def _finish(fig: Figure, data: RunData, title: str, note: str = "") -> Figure:
+def _finish(fig: Figure, data: RunData, title: str, note: str = "",
+            bands: bool = False, xlabel: str = "", right: float = 1.0) -> Figure:
+    """Title, caption (and one x label shared by all panels, above the caption), laid out.
+
+    ``right`` < 1 keeps a margin for a legend placed outside the panels.
+    """
     fig.suptitle(title, x=0.01, ha="left")
-    text = data.caption() + (f" {note}" if note else "")
+    text = data.caption(bands) + (f" {note}" if note else "")
     fig.text(0.01, 0.01, text, fontsize=9, color="#444444", ha="left", va="bottom", wrap=True)
-    fig.tight_layout(rect=(0, 0.04, 1, 0.97))
+    if xlabel:
+        fig.text(0.5, 0.045, xlabel, fontsize=11, ha="center", va="bottom")
+    fig.tight_layout(rect=(0, 0.08 if xlabel else 0.04, right, 0.97))
     return fig
 
 
@@ -218,14 +227,17 @@ def _series(bands: pd.DataFrame, variant: str, mission: str, category: str,
     return rows.sort_values("date")
 
 
-def _fan(ax: Any, rows: pd.DataFrame, colour: str, label: str, scale: float = 1.0) -> None:
-    """Median line with 50% and 90% bands."""
+def _fan(ax: Any, rows: pd.DataFrame, colour: str, label: str, scale: float = 1.0,
+         bands: bool = True, linestyle: str = "-") -> None:
+    """Median line with (unless ``bands`` is false) 50% and 90% bands."""
     dates = pd.to_datetime(rows["date"])
-    ax.fill_between(dates, rows["p5"] * scale, rows["p95"] * scale, color=colour, alpha=0.15,
-                    linewidth=0)
-    ax.fill_between(dates, rows["p25"] * scale, rows["p75"] * scale, color=colour, alpha=0.3,
-                    linewidth=0)
-    ax.plot(dates, rows["p50"] * scale, color=colour, linewidth=2, label=label)
+    if bands:
+        ax.fill_between(dates, rows["p5"] * scale, rows["p95"] * scale, color=colour,
+                        alpha=0.15, linewidth=0)
+        ax.fill_between(dates, rows["p25"] * scale, rows["p75"] * scale, color=colour,
+                        alpha=0.3, linewidth=0)
+    ax.plot(dates, rows["p50"] * scale, color=colour, linewidth=2, label=label,
+            linestyle=linestyle)
 
 
 def _years(ax: Any, step: int = 1) -> None:
@@ -266,20 +278,35 @@ def _grid(n: int) -> tuple[int, int]:
     return math.ceil(n / cols), cols
 
 
+CATEGORY_STYLES = (("ipo", "-"), ("fpu", "--"))
+"""Deployed figure: individual officers solid, formed units dashed."""
+
+
 def fig_deployed(data: RunData, mission: str | None = None) -> Figure:
-    """Fan charts of deployed against authorized officers (all categories) per mission."""
+    """Fan charts of deployed against authorized officers per mission, IPO and FPU apart.
+
+    Colour is the variant, line style the category (IPO solid, FPU dashed); the black steps are
+    the authorized strengths. Bands are drawn for one variant only (they would hide each other).
+    """
     panels = [mission] if mission else ["ALL", *data.missions]
     rows, cols = _grid(len(panels))
+    bands = len(data.variants) == 1
     with style():
         fig, axes = plt.subplots(rows, cols, squeeze=False, sharex=True)
         observed = False
         for ax, name in zip(axes.flat, panels, strict=False):
-            for i, variant in enumerate(data.variants):
-                _fan(ax, _series(data.bands, variant, name, "all", "deployed"),
-                     OKABE_ITO[i % len(OKABE_ITO)], variant)
-            auth = _series(data.bands, data.variants[0], name, "all", "authorized")
-            ax.step(pd.to_datetime(auth["date"]), auth["p50"], where="post", color="#000000",
-                    linestyle="--", linewidth=1.2, label="authorized")
+            for category, line in CATEGORY_STYLES:
+                auth = _series(data.bands, data.variants[0], name, category, "authorized")
+                if auth.empty or not (auth["p50"].fillna(0) > 0).any():
+                    continue
+                short = catalog.CATEGORY_SHORT[category]
+                for i, variant in enumerate(data.variants):
+                    _fan(ax, _series(data.bands, variant, name, category, "deployed"),
+                         OKABE_ITO[i % len(OKABE_ITO)], f"{variant}, {short}", bands=bands,
+                         linestyle=line)
+                ax.step(pd.to_datetime(auth["date"]), auth["p50"], where="post",
+                        color="#000000", linestyle=line, linewidth=1.0,
+                        label=f"authorized, {short}")
             observed |= _overlay_observed(ax, data, name, "all", "deployed")
             ax.set_title("All missions" if name == "ALL" else name)
             ax.set_ylim(bottom=0)
@@ -287,9 +314,29 @@ def fig_deployed(data: RunData, mission: str | None = None) -> Figure:
             ax.set_ylabel("officers")
         for ax in list(axes.flat)[len(panels):]:
             ax.set_visible(False)
-        axes.flat[0].legend(loc="lower left")
+        fig.legend(handles=_deployed_key(data.variants, observed), loc="center right",
+                   fontsize=9)
+        notes = ["Solid: individual officers (IPO); dashed: formed police units (FPU)."]
+        if observed:
+            notes.append("Diamonds: published figures (all police).")
         return _finish(fig, data, "Police deployed against authorized strength",
-                       "Diamonds: published figures." if observed else "")
+                       " ".join(notes), bands=bands, right=0.84)
+
+
+def _deployed_key(variants: list[str], observed: bool) -> list[Any]:
+    """The deployed figure's legend: a colour per variant, then the line styles."""
+    from matplotlib.lines import Line2D
+
+    key: list[Any] = [Line2D([0], [0], color=OKABE_ITO[i % len(OKABE_ITO)], linewidth=2,
+                             label=variant) for i, variant in enumerate(variants)]
+    key += [Line2D([0], [0], color="#777777", linewidth=2, label="IPO deployed"),
+            Line2D([0], [0], color="#777777", linewidth=2, linestyle="--",
+                   label="FPU deployed"),
+            Line2D([0], [0], color="#000000", linewidth=1, label="authorized")]
+    if observed:
+        key.append(Line2D([0], [0], color="#000000", marker="D", linestyle="",
+                          label="published figure"))
+    return key
 
 
 EVENT_COLOURS = {"budget_cut": "#D55E00", "entry_constraint": "#CC79A7", "rehat": "#009E73",
@@ -356,7 +403,7 @@ def fig_events(data: RunData, mission: str | None = None) -> Figure:
             ax.set_visible(False)
         axes.flat[0].legend(loc="lower left")
         return _finish(fig, data, "Events and police deployed",
-                       "Shaded: when each event acts (in any variant that has it).")
+                       "Shaded: when each event acts (in any variant that has it).", bands=True)
 
 
 def fig_women_share(data: RunData, mission: str | None = None) -> Figure:
@@ -381,137 +428,183 @@ def fig_women_share(data: RunData, mission: str | None = None) -> Figure:
         axes[0].legend(loc="upper left")
         where = "all missions" if name == "ALL" else name
         return _finish(fig, data, f"Women's share against the gender-parity targets ({where})",
-                       "Diamonds: published figures." if observed else "")
+                       "Diamonds: published figures." if observed else "", bands=True)
 
 
-def fig_specialist_coverage(data: RunData, mission: str | None = None) -> Figure:
-    """Heatmap of specialist coverage (deployed / posts) by skill and year."""
-    name = mission or "ALL"
-    sums = data.totals("skills", ["skill", "year"], ["coverage"], variant=data.variants[0],
-                       mission=name)
+def _coverage_grid(data: RunData, variant: str, name: str) -> pd.DataFrame:
+    """Mean coverage over replications by skill (rows) and year (columns) of one variant."""
+    sums = data.totals("skills", ["skill", "year"], ["coverage"], variant=variant, mission=name)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = sums["coverage_sum"] / sums["coverage_count"].where(sums["coverage_count"] > 0)
     grid = mean.unstack("year")
     order = [s for s in data.scenario.get("skills", []) if s in grid.index]
-    grid = grid.reindex(order or list(grid.index))
+    return grid.reindex(order or list(grid.index))
+
+
+def fig_specialist_coverage(data: RunData, mission: str | None = None) -> Figure:
+    """Heatmaps of specialist coverage (deployed / posts) by skill and year, one per variant."""
+    name = mission or "ALL"
+    grids = [_coverage_grid(data, variant, name) for variant in data.variants]
+    rows, cols = _grid(len(grids))
+    annotate = len(grids) <= 2
     with style():
-        fig, ax = plt.subplots()
-        values = np.ma.masked_invalid(grid.to_numpy(dtype=float) * 100)
-        image = ax.imshow(values, aspect="auto", cmap="cividis", vmin=0, vmax=100)
-        ax.set_xticks(range(grid.shape[1]), [str(y) for y in grid.columns])
-        ax.set_yticks(range(grid.shape[0]), [s.replace("_", " ") for s in grid.index])
-        ax.grid(False)
-        for (i, j), value in np.ndenumerate(values.filled(np.nan)):
-            if not np.isnan(value):
-                ax.text(j, i, f"{value:.0f}", ha="center", va="center", fontsize=10,
-                        color="white" if value < 60 else "black")
-        bar = fig.colorbar(image, ax=ax)
-        bar.set_label("coverage (% of specialist posts filled)")
-        ax.set_xlabel("year")
+        fig, axes = plt.subplots(rows, cols, squeeze=False, sharey=True)
+        image = None
+        for ax, variant, grid in zip(axes.flat, data.variants, grids, strict=False):
+            values = np.ma.masked_invalid(grid.to_numpy(dtype=float) * 100)
+            image = ax.imshow(values, aspect="auto", cmap="cividis", vmin=0, vmax=100)
+            step = max(1, math.ceil(grid.shape[1] / (12 if cols == 1 else 5)))
+            ax.set_xticks(range(0, grid.shape[1], step),
+                          [str(y) for y in grid.columns][::step])
+            ax.set_yticks(range(grid.shape[0]), [s.replace("_", " ") for s in grid.index])
+            ax.grid(False)
+            ax.set_title(variant if len(grids) > 1 else "")
+            if annotate:
+                for (i, j), value in np.ndenumerate(values.filled(np.nan)):
+                    if not np.isnan(value):
+                        ax.text(j, i, f"{value:.0f}", ha="center", va="center", fontsize=10,
+                                color="white" if value < 60 else "black")
+        for ax in list(axes.flat)[len(grids):]:
+            ax.set_visible(False)
+        for ax in axes[-1]:
+            ax.set_xlabel("year")
         where = "all missions" if name == "ALL" else name
-        return _finish(fig, data, f"Specialist coverage by skill ({where}, {data.variants[0]})",
-                       "Blank: no posts for that skill.")
+        fig = _finish(fig, data, f"Specialist coverage by skill ({where})",
+                      "Blank: no posts for that skill.")
+        if image is not None:  # after the layout: a colour bar shared by every panel
+            fig.subplots_adjust(right=0.86)
+            bar = fig.colorbar(image, cax=fig.add_axes((0.89, 0.15, 0.02, 0.7)))
+            bar.set_label("coverage (% of specialist posts filled)")
+        return fig
 
 
 def fig_time_to_deploy(data: RunData, mission: str | None = None) -> Figure:
-    """Distribution of days from a post falling vacant to its filling, by category."""
+    """Distribution of days from a post falling vacant to its filling, by category.
+
+    One panel per category with arrivals (no empty panels), one shared axis label.
+    """
     name = mission or "ALL"
     hist = data.table("deploy_times", ["variant", "mission", "category", "bin_start_days",
                                        "arrivals"], mission=name)
+    hist = hist[hist["mission"] == name]
+    present = [c for c in ("ipo", "fpu", "spt")
+               if hist.loc[hist["category"] == c, "arrivals"].sum() > 0]
     with style():
-        fig, axes = plt.subplots(1, 3, sharey=False)
-        for ax, category in zip(axes, ("ipo", "fpu", "spt"), strict=True):
+        fig, axes = plt.subplots(1, max(len(present), 1), squeeze=False)
+        for ax, category in zip(axes.flat, present, strict=False):
             for i, variant in enumerate(data.variants):
-                rows = hist[(hist["variant"] == variant) & (hist["mission"] == name)
-                            & (hist["category"] == category)]
+                rows = hist[(hist["variant"] == variant) & (hist["category"] == category)]
                 counts = rows.groupby("bin_start_days")["arrivals"].sum()
-                total = counts.sum()
-                if total == 0:
+                if counts.sum() == 0:
                     continue
-                share = counts / total * 100
-                ax.step(counts.index, share.to_numpy(), where="post", linewidth=2,
-                        color=OKABE_ITO[i % len(OKABE_ITO)], label=variant)
+                ax.step(counts.index, (counts / counts.sum() * 100).to_numpy(), where="post",
+                        linewidth=2, color=OKABE_ITO[i % len(OKABE_ITO)], label=variant)
             ax.set_title(CATEGORY_LABELS[category])
-            ax.set_xlabel("days from vacancy to arrival (15-day bins; last bin 720+)")
-            ax.set_ylabel("arrivals (%)")
-        handles = [ax for ax in axes if ax.get_legend_handles_labels()[0]]
-        if handles:
-            handles[0].legend()
+            ax.set_xlim(left=0)
+        if not present:
+            axes.flat[0].text(0.5, 0.5, "no arrivals in this run", ha="center", va="center",
+                              transform=axes.flat[0].transAxes)
+        axes.flat[0].set_ylabel("arrivals (% of the category's arrivals)")
+        if present:
+            axes.flat[0].legend(loc="upper right")
         where = "all missions" if name == "ALL" else name
         return _finish(fig, data, f"Time to deploy ({where})",
-                       "Formed units and teams: one arrival per unit.")
+                       "Formed units and teams: one arrival per unit.",
+                       xlabel="days from vacancy to arrival (15-day bins; the last bin is 720 "
+                       "days and more)")
 
 
-HATCHES = ("", "//", "..", "xx", "\\\\", "++", "oo", "--")
-"""Bar hatching per variant, so variants stay apart without relying on shade alone."""
-
-
-def _variant_alpha(v: int, n: int) -> float:
-    """Opacity of variant ``v`` of ``n``: from 1 down to 0.45, whatever the number of variants."""
-    return 1.0 if n <= 1 else 1.0 - 0.55 * v / (n - 1)
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+"""Marker per variant, so variants stay apart without relying on colour alone."""
 
 
 def fig_pipeline_flow(data: RunData, mission: str | None = None) -> Figure:
-    """Nominations, passed assessments and arrivals of individual officers per year."""
+    """Nominations, passed assessments and arrivals of individual officers per year.
+
+    One panel per stage, one line per variant (colour and marker), so any number of variants
+    stays readable.
+    """
     name = mission or "ALL"
     flows = ["nominations", "passed", "arrivals"]
     sums = data.totals("monthly", ["variant", "year"], flows, mission=name, category="ipo")
     replications = float(data.manifest.get("replications") or 1)
     mean = pd.DataFrame({f: sums[f"{f}_sum"] / replications for f in flows})
     years = sorted({int(y) for y in mean.index.get_level_values("year")})
-    stages = [("nominations", "nominated"), ("passed", "passed assessment"),
-              ("arrivals", "arrived")]
+    stages = [("nominations", "Nominated"), ("passed", "Passed assessment"),
+              ("arrivals", "Arrived")]
     with style():
-        fig, ax = plt.subplots()
-        width = 0.8 / (len(stages) * len(data.variants))
-        x = np.arange(len(years))
-        k = 0
-        for v, variant in enumerate(data.variants):
-            for s, (column, label) in enumerate(stages):
+        fig, axes = plt.subplots(1, len(stages), sharey=True, squeeze=False)
+        for ax, (column, title) in zip(axes.flat, stages, strict=True):
+            for v, variant in enumerate(data.variants):
+                if variant not in mean.index.get_level_values("variant"):
+                    continue
                 values = mean.loc[variant][column].reindex(years).to_numpy()
-                ax.bar(x + (k - (len(stages) * len(data.variants) - 1) / 2) * width, values,
-                       width, color=OKABE_ITO[s], alpha=_variant_alpha(v, len(data.variants)),
-                       hatch=HATCHES[v % len(HATCHES)], edgecolor="white", linewidth=0.5,
-                       label=label if len(data.variants) == 1 else f"{label} ({variant})")
-                k += 1
-        ax.set_xticks(x, [str(y) for y in years])
-        ax.set_ylabel("individual officers per year (mean over replications)")
-        ax.legend(ncol=len(data.variants), loc="upper right")
+                ax.plot(years, values, color=OKABE_ITO[v % len(OKABE_ITO)],
+                        marker=MARKERS[v % len(MARKERS)], linewidth=2, label=variant)
+            ax.set_title(title)
+            ax.set_xticks(years, [str(y) for y in years],
+                          rotation=0 if len(years) <= 6 else 45)
+            ax.set_ylim(bottom=0)
+        axes.flat[0].set_ylabel("individual officers per year (mean over replications)")
+        axes.flat[0].legend(loc="lower left", fontsize=9)
         where = "all missions" if name == "ALL" else name
         return _finish(fig, data, f"Individual-officer pipeline per year ({where})")
 
 
-def fig_contributors(data: RunData, mission: str | None = None) -> Figure:
-    """Top contributors' shares of deployed police, and concentration (HHI) over time."""
-    sums = data.totals("contributors", ["date", "contributor"], ["deployed"],
-                       variant=data.variants[0])
+def _contributor_shares(data: RunData, variant: str) -> pd.DataFrame:
+    """Mean deployed police per date (rows) and contributor (columns) of one variant."""
+    sums = data.totals("contributors", ["date", "contributor"], ["deployed"], variant=variant)
     replications = float(data.manifest.get("replications") or 1)
     mean = (sums["deployed_sum"] / replications).unstack("contributor").fillna(0)
-    mean = mean.loc[:, mean.sum() > 0]
-    top = list(mean.mean().sort_values(ascending=False).index[:7])
-    others = mean.drop(columns=top).sum(axis=1)
-    stacked = mean[top].assign(**{"remaining contributors": others})
-    shares = stacked.div(stacked.sum(axis=1).replace(0, np.nan), axis=0) * 100
+    return mean.loc[:, mean.sum() > 0]
+
+
+def fig_contributors(data: RunData, mission: str | None = None) -> Figure:
+    """Top contributors' shares of deployed police per variant, and concentration (HHI).
+
+    The top seven contributors are those of the first variant (the base), in the same colours
+    in every panel; the rest are grouped.
+    """
+    means = {variant: _contributor_shares(data, variant) for variant in data.variants}
+    first = means[data.variants[0]]
+    top = list(first.mean().sort_values(ascending=False).index[:7])
+    panels = len(data.variants) + 1
+    rows, cols = _grid(panels)
     with style():
-        fig, (left, right) = plt.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
+        fig, axes = plt.subplots(rows, cols, squeeze=False)
         colours = [*OKABE_ITO[: len(top)], "#BBBBBB"]
-        left.stackplot(pd.to_datetime(shares.index), shares.T.to_numpy(),
-                       labels=list(shares.columns), colors=colours, alpha=0.9)
-        left.set_ylabel("share of police deployed (%)")
-        left.set_ylim(0, 100)
-        left.set_title("Top contributors")
-        left.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=9)
+        for ax, variant in zip(axes.flat, data.variants, strict=False):
+            mean = means[variant]
+            others = mean.drop(columns=[c for c in top if c in mean]).sum(axis=1)
+            stacked = mean.reindex(columns=top, fill_value=0).assign(
+                **{"remaining contributors": others})
+            shares = stacked.div(stacked.sum(axis=1).replace(0, np.nan), axis=0) * 100
+            ax.stackplot(pd.to_datetime(shares.index), shares.T.to_numpy(),
+                         labels=list(shares.columns), colors=colours, alpha=0.9)
+            ax.set_ylim(0, 100)
+            ax.set_title(variant, fontsize=10)
+            _years(ax, 3)
+        axes.flat[0].set_ylabel("share of police deployed (%)")
+        right = axes.flat[panels - 1]
         name = mission or "ALL"
         for i, variant in enumerate(data.variants):
             _fan(right, _monthly_bands(data, variant, name, "all", "hhi"),
                  OKABE_ITO[i % len(OKABE_ITO)], variant)
-        _years(left, 2)
-        _years(right, 2)
-        right.set_title("Concentration (HHI)")
-        right.set_ylabel("HHI (0 = dispersed, 1 = one contributor)")
+        _years(right, 3)
+        right.set_title("Concentration (HHI)", fontsize=10)
+        right.set_ylabel("HHI (0 dispersed … 1 one contributor)", fontsize=9)
         right.set_ylim(bottom=0)
-        right.legend(loc="upper left")
-        return _finish(fig, data, "Who contributes police", f"Shares: {data.variants[0]}.")
+        if panels < rows * cols:  # room in the empty panel beside it
+            right.legend(loc="center left", bbox_to_anchor=(1.05, 0.5), fontsize=9)
+        else:
+            right.legend(loc="upper left", fontsize=8)
+        for ax in list(axes.flat)[panels:]:
+            ax.set_visible(False)
+        handles, labels = axes.flat[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="upper right", fontsize=9, ncol=min(len(labels), 4))
+        return _finish(fig, data, "Who contributes police: top contributors' shares by variant",
+                       "Shares: mean over replications; HHI bands over replications.",
+                       bands=True)
 
 
 def fig_casework(data: RunData, mission: str | None = None) -> Figure:
@@ -553,18 +646,13 @@ def fig_casework(data: RunData, mission: str | None = None) -> Figure:
                        "Crime areas summed.")
 
 
-HEADLINE = [
-    ("mean_deployed", "all", "police deployed\n(mean, officers)"),
-    ("mean_vacancy_rate", "ipo", "IPO vacancy rate\n(mean, points)"),
-    ("final_women_share", "ipo", "women's share, IPO\n(final, points)"),
-    ("final_women_share", "fpu", "women's share, FPU\n(final, points)"),
-    ("mean_specialist_coverage", "ipo", "specialist coverage\n(mean, points)"),
-    ("median_time_to_deploy", "ipo", "days to deploy, IPO\n(median)"),
-    ("unit_gap_days", "fpu", "FPU rotation gaps\n(unit-days)"),
-    ("cases_cleared", "all", "cases cleared\n(whole run)"),
-    ("case_backlog", "all", "case backlog\n(mean, cases)"),
-]
-"""Headline outcomes of the forest plot: (outcome, category, label)."""
+def forest_label(outcome: str, category: str) -> str:
+    """A panel label from the catalog: what, for which category, in which unit."""
+    import textwrap
+
+    entry = catalog.outcome(outcome)
+    unit = "points" if entry.is_share else entry.unit
+    return textwrap.fill(f"{entry.label}, {catalog.CATEGORY_SHORT[category]} ({unit})", 24)
 
 
 def fig_differences(data: RunData, mission: str | None = None) -> Figure:
@@ -575,7 +663,7 @@ def fig_differences(data: RunData, mission: str | None = None) -> Figure:
     name = mission or "ALL"
     rows = comparison[(comparison["at"] == "horizon") & (comparison["mission"] == name)]
     others = [v for v in data.variants if v != "base"]
-    panels = [(o, c, label) for o, c, label in HEADLINE
+    panels = [(o, c, forest_label(o, c)) for o, c in catalog.FOREST
               if not rows[(rows["outcome"] == o) & (rows["category"] == c)].empty]
     rows_n, cols = _grid(len(panels))
     with style():
@@ -597,14 +685,20 @@ def fig_differences(data: RunData, mission: str | None = None) -> Figure:
             ax.axvline(0, color="#000000", linewidth=1)
             ax.set_yticks(range(len(others)), others)
             ax.set_ylim(-0.7, len(others) - 0.3)
-            ax.set_title(label, fontsize=11)
+            ax.set_title(label, fontsize=10)
+            better = catalog.outcome(outcome).better
+            if better != "neither":  # which side of zero is an improvement, from the catalog
+                ax.set_xlabel("better →" if better == "higher" else "← better", fontsize=10,
+                              loc="right" if better == "higher" else "left",
+                              color="#006644")
             ax.grid(axis="y", visible=False)
         for ax in list(axes.flat)[len(panels):]:
             ax.set_visible(False)
         where = "all missions" if name == "ALL" else name
         return _finish(fig, data, f"Difference from the base, paired over replications ({where})",
                        "Bars: 95% confidence intervals of the paired difference "
-                       "(common random numbers).")
+                       "(common random numbers); 'better' marks the side of zero that is an "
+                       "improvement.")
 
 
 FIGURES: dict[str, Callable[[RunData, str | None], Figure]] = {

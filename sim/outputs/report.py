@@ -124,13 +124,18 @@ def _findings_table(run_dir: Path, variants: list[str],
                 if variant == "base":
                     continue
                 r = diff[diff["variant"] == variant]
-                cells.append("<td>–</td>" if r.empty else "<td>" + _interval(
-                    float(r["diff_mean"].iloc[0]), float(r["diff_ci_low"].iloc[0]),
-                    float(r["diff_ci_high"].iloc[0]), share, signed=True) + "</td>")
+                if r.empty:
+                    cells.append("<td>–</td>")
+                    continue
+                low, high = float(r["diff_ci_low"].iloc[0]), float(r["diff_ci_high"].iloc[0])
+                clear = low > 0 or high < 0  # the 95% CI excludes zero (NaN compares false)
+                cells.append(f"<td{' class=sig' if clear else ''}>" + _interval(
+                    float(r["diff_mean"].iloc[0]), low, high, share, signed=True) + "</td>")
         unit = " (%)" if share else ""
         rows.append(f"<tr><th scope=row>{_esc(label)}{unit}</th>{''.join(cells)}</tr>")
     note = ("Mean over replications with its 95% confidence interval; differences are paired "
-            "over replications (common random numbers), shares in percentage points.")
+            "over replications (common random numbers), shares in percentage points; "
+            "highlighted: the interval excludes zero.")
     return (f"<table><thead><tr><th>All missions</th>{head}</tr></thead><tbody>"
             f"{''.join(rows)}</tbody></table><p class=note>{note}</p>")
 
@@ -153,11 +158,22 @@ def _casework_section(run_dir: Path, variants: list[str]) -> list[str]:
     return parts
 
 
+def headline_targets(targets: pd.DataFrame) -> pd.DataFrame:
+    """The targets a run can speak to: dated after its start and inside it (``headline``)."""
+    if "headline" not in targets:
+        return targets
+    return targets[targets["headline"].astype(str).isin(["True", "true", "1"])]
+
+
 def _targets_table(run_dir: Path, variants: list[str]) -> str:
-    """Probability of meeting each women's-share target by its date, one column per variant."""
+    """Probability of meeting each women's-share target on its date, one column per variant."""
     targets = _read(run_dir / "summary" / "targets.parquet")
     if targets is None or targets.empty:
         return "<p>The scenario sets no women's-share targets.</p>"
+    targets = headline_targets(targets)
+    if targets.empty:
+        return ("<p>Every women's-share target is dated at or before the run's start (or after "
+                "its end): none can be judged by this run.</p>")
     keys = ["mission", "category", "target_date", "target_share"]
     rows = []
     for key, group in targets.groupby(keys, sort=True, observed=True):
@@ -168,15 +184,24 @@ def _targets_table(run_dir: Path, variants: list[str]) -> str:
             r = group[group["variant"] == variant]
             cells.append("<td>–</td>" if r.empty else "<td>" + _interval(
                 float(r["probability"].iloc[0]), float(r["ci_low"].iloc[0]),
-                float(r["ci_high"].iloc[0]), True) + "</td>")
+                float(r["ci_high"].iloc[0]), True)
+                + f"<br><span class=note>share {_pct(float(r['mean_share'].iloc[0]))}</span>"
+                + "</td>")
         rows.append(f"<tr><td>{_esc(mission)}</td><td>{_esc(str(category).upper())}</td>"
                     f"<td>{when:%Y-%m-%d}</td><td>{100 * share:.0f}%</td>"
                     f"{''.join(cells)}</tr>")
     head = "".join(f"<th>{_esc(v)}</th>" for v in variants)
     return ("<table><thead><tr><th>mission</th><th>category</th><th>target date</th>"
             f"<th>target share</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-            "<p class=note>Probability (%) that the women's share reached the target by its "
-            "date: the share of replications that did, with a 95% Wilson interval.</p>")
+            "<p class=note>Probability (%) that the women's share is at or above the target on "
+            "its date (in the month containing it): the share of replications where it is, with "
+            "a 95% Wilson interval; below it, the mean women's share on that date. Targets dated "
+            "at or before the run's start are left out.</p>")
+
+
+def _pct(value: float) -> str:
+    """A share as a whole percentage, or a dash when undefined."""
+    return "–" if value != value else f"{100 * value:.0f}%"
 
 
 def _figures(run_dir: Path) -> str:
@@ -282,6 +307,9 @@ th:first-child,td:first-child{text-align:left}thead th{background:#f2f6fa}
 figure{margin:1.5rem 0;page-break-inside:avoid}figure img{width:100%;height:auto;
 border:1px solid #eee}figcaption{color:#444;font-size:.9rem}
 .prov th,.desc th{text-align:left;font-weight:600}.prov td,.desc td{text-align:left}
+.sig{background:#e8f4ea;font-weight:600}li.sig{background:none}
+dl.defs dt{font-weight:600;margin-top:.6rem}dl.defs ul{margin:.2rem 0}
+details{margin:.6rem 0}summary{cursor:pointer;color:#0072B2}
 @media print{body{margin:0;max-width:none}h2{page-break-after:avoid}}
 """
 
@@ -304,19 +332,31 @@ def render(run_dir: Path) -> str:
     sources = ("Parameter values and their sources are cited beside each number in the "
                "scenario file (see scenario.yaml in the run folder) and in ppsim's "
                "docs/sources.md; the model is described in docs/model.md.")
+    from sim.outputs import report_sections as sections
+
+    raw = _scenario_file(run_dir)
+    missions = [str(m["name"]) for m in scenario.get("missions", [])]
+    per_mission = sections.mission_findings(run_dir, missions)
+    observed = sections.observed_section(run_dir)
     body = [
         f"<h1>ppsim report: {_esc(name)}</h1>",
         f"<p class=sub>{_esc(kind)} · {_esc(', '.join(variants))} · "
         f"{_esc(manifest.get('replications', ''))} replications · created "
         f"{_esc(manifest.get('finished', manifest.get('created', '')))}</p>",
+        "<h2>Summary</h2>", sections.executive_summary(
+            run_dir, variants, descriptions, manifest.get("replications", "")),
         "<h2>Scenario</h2>", _scenario_section(manifest, scenario, variants, descriptions),
+        "<h3>What each variant changes</h3>", sections.variant_definitions(raw, variants),
         *_events_section(run_dir, scenarios, variants),
         "<h2>Key findings</h2>", _findings_table(run_dir, variants),
+        *(["<h2>Findings by mission</h2>", per_mission] if per_mission else []),
         "<h2>Women's-share targets</h2>", _targets_table(run_dir, variants),
         *_casework_section(run_dir, variants),
+        *(["<h2>Observed against simulated</h2>", observed] if observed else []),
         "<h2>Figures</h2>", _figures(run_dir),
         "<h2>Assumptions and sources</h2>",
         "<ul>" + "".join(f"<li>{_esc(a)}</li>" for a in ASSUMPTIONS) + "</ul>",
+        sections.assumptions_section(run_dir),
         f"<p>{_esc(sources)}</p>",
         "<h2>Provenance</h2>", _provenance(manifest),
     ]
@@ -326,21 +366,27 @@ def render(run_dir: Path) -> str:
             f"<body>{''.join(body)}</body></html>\n")
 
 
+def _scenario_file(run_dir: Path) -> dict[str, Any]:
+    """The scenario file kept in the run folder, as raw data (empty if missing or unreadable)."""
+    path = run_dir / "scenario.yaml"
+    if not path.exists():
+        return {}
+    from sim.errors import ScenarioError
+    from sim.scenario.schema import read_yaml
+
+    try:
+        return read_yaml(path)
+    except ScenarioError:
+        return {}
+
+
 def _variant_descriptions(run_dir: Path, variants: list[str],
                           scenario: dict[str, Any]) -> dict[str, str]:
     """Variant descriptions from the scenario file kept in the run folder."""
     out = {"base": "The scenario as written, without a variant's changes."}
-    path = run_dir / "scenario.yaml"
-    if path.exists():
-        try:
-            from sim.scenario.schema import read_yaml
-
-            raw = read_yaml(path)
-            for name, spec in (raw.get("variants") or {}).items():
-                if isinstance(spec, dict):
-                    out[name] = " ".join(str(spec.get("description", "")).split())
-        except Exception:
-            pass
+    for name, spec in (_scenario_file(run_dir).get("variants") or {}).items():
+        if isinstance(spec, dict):
+            out[name] = " ".join(str(spec.get("description", "")).split())
     return {v: out.get(v, "") for v in variants}
 
 

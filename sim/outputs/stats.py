@@ -13,8 +13,8 @@ Conventions:
 - **Paired differences** (``variant − base``) are taken replication by replication: variants
   share random numbers (common random numbers, see :mod:`sim.model.streams`), so the spread of the
   differences, not of each variant, measures the uncertainty of the comparison.
-- **Probabilities** of meeting a target are shares of replications, with Wilson score intervals
-  (well behaved at 0 and 1, unlike the normal approximation).
+- **Probabilities** of meeting a target (on its date) are shares of replications, with Wilson
+  score intervals (well behaved at 0 and 1, unlike the normal approximation).
 """
 
 from __future__ import annotations
@@ -161,26 +161,30 @@ def wilson_interval(successes: np.ndarray | int, n: np.ndarray | int, level: flo
 def target_probabilities(targets: pd.DataFrame, by: Sequence[str] = (
         "variant", "mission", "category", "target_date", "target_share"),
         level: float = 0.95) -> pd.DataFrame:
-    """Probability of meeting each women's-share target by its date, with a Wilson interval.
+    """Probability of meeting each women's-share target on its date, with a Wilson interval.
 
     Args:
-        targets: stacked ``targets`` tables (``docs/outputs.md``) with ``met_by_target_date``.
+        targets: stacked ``targets`` tables (``docs/outputs.md``) with ``met_on_date`` and
+            ``share_on_date``.
         by: the columns identifying a target (and the variant).
         level: confidence level.
 
     Returns:
-        One row per target with ``n`` (replications), ``met`` (how many met it by its date),
-        ``probability``, ``ci_low``, ``ci_high``.
+        One row per target with ``n`` (replications), ``met`` (how many had the share at or
+        above the target on its date), ``probability``, ``ci_low``, ``ci_high`` (Wilson) and
+        ``mean_share`` (mean women's share on the date over the replications where it exists).
+        A replication with nobody deployed on the date counts as not meeting the target.
     """
     by = list(by)
-    grouped = targets.groupby(by, sort=False, dropna=False, observed=True)["met_by_target_date"]
-    out = grouped.agg(n="count", met="sum").reset_index()
+    grouped = targets.groupby(by, sort=False, dropna=False, observed=True)
+    out = grouped["met_on_date"].agg(n="count", met="sum").reset_index()
     out["n"] = out["n"].astype("int64")
     out["met"] = out["met"].astype("int64")
     out["probability"] = out["met"] / out["n"].where(out["n"] > 0)
     low, high = wilson_interval(out["met"].to_numpy(), out["n"].to_numpy(), level)
     out["ci_low"] = low
     out["ci_high"] = high
+    out["mean_share"] = grouped["share_on_date"].mean().to_numpy(dtype=float)
     return out
 
 

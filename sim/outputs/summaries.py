@@ -150,9 +150,13 @@ def outcome_summary(outcomes: pd.DataFrame, key_column: str = "variant") -> pd.D
 
 
 def target_summary(targets: pd.DataFrame, key_column: str = "variant") -> pd.DataFrame:
-    """Probability of meeting each women's-share target by its date (Wilson 95% interval)."""
+    """Probability of meeting each women's-share target on its date (Wilson 95% interval).
+
+    Next to it, the mean share on that date; ``headline`` marks targets dated after the run's
+    start and within the run (the others are kept for the record but left out of headlines).
+    """
     return stats.target_probabilities(
-        targets, [key_column, "mission", "category", "target_date", "target_share"])
+        targets, [key_column, "mission", "category", "target_date", "target_share", "headline"])
 
 
 def write_run_summaries(folder: RunFolder, job: Job, replications: int) -> dict[str, Any]:

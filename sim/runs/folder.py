@@ -641,6 +641,35 @@ class RunResult:
         """Mean and 95% CI of each scalar outcome (``summary/outcomes``)."""
         return self.read("summary/outcomes")
 
+    @cached_property
+    def targets(self) -> pd.DataFrame:
+        """Probability of meeting each women's-share target on its date (``summary/targets``)."""
+        return self._summary("targets", "every run")
+
+    @cached_property
+    def comparison(self) -> pd.DataFrame:
+        """Paired differences of the headline outcomes from the base (``summary/comparison``).
+
+        Raises:
+            ResultsError: the folder is not a comparison (made by ``compare``).
+        """
+        return self._summary("comparison", "runs made by compare")
+
+    @cached_property
+    def validation(self) -> pd.DataFrame:
+        """Published figures against the simulated median and band (``summary/validation``).
+
+        Raises:
+            ResultsError: the scenario carries no published figures (``observed:``).
+        """
+        return self._summary("validation", "runs of a scenario with observed: figures")
+
+    def _summary(self, name: str, who: str) -> pd.DataFrame:
+        path = self.path / "summary" / f"{name}.parquet"
+        if not path.exists():
+            raise ResultsError(f"{self.path}: no summary/{name} (only {who} have one)")
+        return pd.read_parquet(path)
+
     def read(self, relative: str) -> pd.DataFrame:
         """Read ``<relative>.parquet`` (or ``<relative>`` when it names a CSV) from the folder."""
         path = self.path / relative

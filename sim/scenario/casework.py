@@ -23,6 +23,7 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from sim.errors import unknown_message
+from sim.scenario.types import Count, Real
 
 SEED_AREAS: tuple[str, ...] = ("fugitives", "drugs", "terrorism", "trafficking_in_human_beings",
                                "corruption")
@@ -42,21 +43,21 @@ MONTH_DAYS = 30.4375
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class CrimeArea(_Model):
     """How cases of one crime area are worked and closed."""
 
-    service_mean_days: float = Field(
+    service_mean_days: Real = Field(
         60, gt=0, le=3650, description="Mean working time of a case once it has a slot (days).")
-    service_cv: float = Field(
+    service_cv: Real = Field(
         0.8, ge=0, le=3, description="Coefficient of variation of the working time (gamma); "
         "1 is exponential, 0 fixed.")
-    clearance_probability: float = Field(
+    clearance_probability: Real = Field(
         0.3, ge=0, le=1, description="Probability a worked case is cleared (arrest, referral, "
         "identification); else it is closed uncleared.")
-    max_wait_days: float | None = Field(
+    max_wait_days: Real | None = Field(
         None, gt=0, le=3650, description="Cases waiting longer for a slot are abandoned; "
         "empty means they wait as long as it takes.")
 
@@ -78,16 +79,16 @@ def _default_areas() -> dict[str, CrimeArea]:
 class MissionCasework(_Model):
     """The caseload and local partners of one mission."""
 
-    arrivals: dict[str, dict[date, float]] = Field(
+    arrivals: dict[str, dict[date, Real]] = Field(
         ..., description="New cases per month by crime area, each a schedule of steps "
         "{date: cases per month} (like ipo_posts); areas not named get none.")
-    counterpart_slots: int = Field(
+    counterpart_slots: Count = Field(
         0, ge=0, le=10000, description="Case slots of host-state counterparts (e.g. a "
         "transnational crime unit), shared evenly among the crime areas.")
 
     @field_validator("arrivals")
     @classmethod
-    def _non_negative(cls, value: dict[str, dict[date, float]]) -> dict[str, dict[date, float]]:
+    def _non_negative(cls, value: dict[str, dict[date, Real]]) -> dict[str, dict[date, Real]]:
         for area, steps in value.items():
             for day, rate in steps.items():
                 if not rate >= 0:
@@ -104,7 +105,7 @@ class CaseworkFeedback(_Model):
     """
 
     enabled: bool = Field(False, description="Whether backlog codes calls by skill.")
-    backlog_per_slot: float = Field(
+    backlog_per_slot: Real = Field(
         2.0, gt=0, le=1000, description="Waiting cases per slot above which calls are coded.")
 
 
@@ -115,10 +116,10 @@ class Casework(_Model):
         default_factory=_default_areas,
         description="Crime areas by name, with how their cases are worked; default the five of "
         "the UN–INTERPOL declaration: " + ", ".join(SEED_AREAS) + ".")
-    slots_per_specialist: float = Field(
+    slots_per_specialist: Real = Field(
         2, ge=0, le=50, description="Cases a serving eligible specialist works at once, split "
         "evenly among the areas the skill is eligible for.")
-    generic_slot_fraction: float = Field(
+    generic_slot_fraction: Real = Field(
         0.05, ge=0, le=1, description="Case slots per serving generic individual officer, "
         "split evenly among all areas.")
     eligibility: dict[str, list[str]] | None = Field(
@@ -128,7 +129,7 @@ class Casework(_Model):
         default_factory=dict, description="Caseload of each mission with casework, by name.")
     feedback: CaseworkFeedback = Field(
         CaseworkFeedback(), description="Backlog raises skill-coded calls (off by default).")
-    review_days: float = Field(
+    review_days: Real = Field(
         7, gt=0, le=365, description="Days between re-reads of staffing when no case arrives "
         "or finishes (so new investigators pick up waiting cases).")
 

@@ -12,7 +12,7 @@ more specialists, more women, faster deployment, INTERPOL cooperation acting on 
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -23,6 +23,10 @@ class Lever(BaseModel):
     """Fields every lever has."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    mission_scoped: ClassVar[bool] = False
+    """Whether the lever honours ``missions`` (the others act on contributors or the whole
+    pipeline, so ``missions`` is ignored; ``ppsim check`` warns when it is set)."""
 
     start: date | None = Field(
         None, description="Date the lever takes effect (ISO date); empty means always, "
@@ -38,12 +42,16 @@ class Lever(BaseModel):
 class WomenNominationQuota(Lever):
     """Calls for individual officers ask for at least ``share`` women among nominees."""
 
+    mission_scoped: ClassVar[bool] = True
+
     lever: Literal["women_nomination_quota"] = Field(..., description="The lever's name.")
     share: Real = Field(..., ge=0, le=1, description="Minimum share of women among nominees.")
 
 
 class WomenSelectionPriority(Lever):
     """Among assessed candidates waiting for a post, women are selected first."""
+
+    mission_scoped: ClassVar[bool] = True
 
     lever: Literal["women_selection_priority"] = Field(..., description="The lever's name.")
 
@@ -55,6 +63,8 @@ class GenderBalancedUnits(Lever):
     can meet the minimum; without funding, contributors whose formed units fall short are asked
     last (their weight is multiplied by ``unfunded_weight``).
     """
+
+    mission_scoped: ClassVar[bool] = True
 
     lever: Literal["gender_balanced_units"] = Field(..., description="The lever's name.")
     min_women_share: Real = Field(..., ge=0, le=1, description="Minimum women's share per unit.")
@@ -83,6 +93,8 @@ class SkillCodedCalls(Lever):
     Without this lever, calls are generic and specialists arrive only as often as the
     contributor's pool happens to hold them.
     """
+
+    mission_scoped: ClassVar[bool] = True
 
     lever: Literal["skill_coded_calls"] = Field(..., description="The lever's name.")
     skills: list[str] | None = Field(None, description="Skills coded; empty means all skills.")
@@ -117,6 +129,8 @@ class SpecialistTraining(Lever):
 
 class SpecializedTeams(Lever):
     """Extra specialized police teams deployed to missions from ``start``."""
+
+    mission_scoped: ClassVar[bool] = True
 
     lever: Literal["specialized_teams"] = Field(..., description="The lever's name.")
     skill: str = Field(..., description="The team's skill.")
@@ -231,26 +245,28 @@ class InterpolConnectivity(Lever):
     Level ``none`` sends no queries. Needs a ``casework`` section.
     """
 
+    mission_scoped: ClassVar[bool] = True
+
     lever: Literal["interpol_connectivity"] = Field(..., description="The lever's name.")
     level: ConnectivityLevel = Field(
         "mission_hq", description="Where police reach I-24/7: none, ncb, mission_hq or field.")
-    latency_days: dict[str, float] = Field(
+    latency_days: dict[str, Real] = Field(
         default_factory=_default_latency,
         description="Days from query to answer by level (ncb, mission_hq, field).")
-    hit_probability: dict[str, float] = Field(
+    hit_probability: dict[str, Real] = Field(
         default_factory=_default_hits,
         description="Probability an intake query finds a record, by crime area (areas not "
         "named: 0).")
-    work_factor: float = Field(
+    work_factor: Real = Field(
         0.7, gt=0, le=1, description="Multiplier on a case's remaining work after a hit.")
-    clearance_gain: float = Field(
+    clearance_gain: Real = Field(
         0.3, ge=0, le=1, description="Share of the gap to certain clearance a hit closes.")
-    monthly_cost: float = Field(
+    monthly_cost: Real = Field(
         0, ge=0, description="Cost per mission per month (USD): terminals, links, training.")
 
     @field_validator("latency_days")
     @classmethod
-    def _latencies(cls, value: dict[str, float]) -> dict[str, float]:
+    def _latencies(cls, value: dict[str, Real]) -> dict[str, Real]:
         allowed = ("ncb", "mission_hq", "field")
         for level, days in value.items():
             if level not in allowed:
@@ -261,7 +277,7 @@ class InterpolConnectivity(Lever):
 
     @field_validator("hit_probability")
     @classmethod
-    def _probabilities(cls, value: dict[str, float]) -> dict[str, float]:
+    def _probabilities(cls, value: dict[str, Real]) -> dict[str, Real]:
         for area, p in value.items():
             if not 0 <= p <= 1:
                 raise ValueError(f"{area}: got {p}, must be in [0, 1]")
@@ -275,11 +291,13 @@ class InterpolInvestigativeSupport(Lever):
     named crime area. Needs a ``casework`` section and a ``start``.
     """
 
+    mission_scoped: ClassVar[bool] = True
+
     lever: Literal["interpol_investigative_support"] = Field(..., description="The lever's name.")
     areas: list[str] | None = Field(None, description="Crime areas supported; empty = all.")
-    slots: int = Field(2, ge=0, le=100, description="Extra case slots per area and mission.")
-    weeks: float = Field(6, gt=0, le=520, description="How long the experts stay (weeks).")
-    cost: float = Field(0, ge=0, description="Cost per deployment to one mission (USD).")
+    slots: Count = Field(2, ge=0, le=100, description="Extra case slots per area and mission.")
+    weeks: Real = Field(6, gt=0, le=520, description="How long the experts stay (weeks).")
+    cost: Real = Field(0, ge=0, description="Cost per deployment to one mission (USD).")
 
 
 class InterpolCapacityBuilding(Lever):
@@ -292,8 +310,8 @@ class InterpolCapacityBuilding(Lever):
 
     lever: Literal["interpol_capacity_building"] = Field(..., description="The lever's name.")
     skills: list[str] | None = Field(None, description="Skills trained; empty means all.")
-    share_multiplier: float = Field(1.2, ge=1, le=10, description="Multiplier on skill shares.")
-    lag_months: float = Field(12, ge=0, le=120, description="Months from start to effect.")
+    share_multiplier: Real = Field(1.2, ge=1, le=10, description="Multiplier on skill shares.")
+    lag_months: Real = Field(12, ge=0, le=120, description="Months from start to effect.")
 
 
 class InterpolVetting(Lever):
@@ -306,9 +324,9 @@ class InterpolVetting(Lever):
     """
 
     lever: Literal["interpol_vetting"] = Field(..., description="The lever's name.")
-    extra_delay_days: float = Field(7, ge=0, le=365, description="Days added to nomination.")
-    rejection_share: float = Field(0.01, ge=0, le=1, description="Share of nominees rejected.")
-    repatriation_factor: float = Field(
+    extra_delay_days: Real = Field(7, ge=0, le=365, description="Days added to nomination.")
+    rejection_share: Real = Field(0.01, ge=0, le=1, description="Share of nominees rejected.")
+    repatriation_factor: Real = Field(
         0.9, ge=0, le=1, description="Multiplier on early-repatriation hazard.")
 
 

@@ -78,6 +78,11 @@ _S = TypeVar("_S", bound="Scenario")
 BASE = "base"
 
 
+def estimate(text: str) -> dict[str, Any]:
+    """A field's ``json_schema_extra``: how to estimate it (shown in ``docs/scenarios.md``)."""
+    return {"estimate": text}
+
+
 class Model(BaseModel):
     """Base of every scenario section: unknown keys are errors, objects are frozen."""
 
@@ -99,13 +104,21 @@ class RunSettings(Model):
     start: date = Field(..., description="First day of the simulation (ISO date).")
     years: Real = Field(10, gt=0, le=50, description="Horizon (years).")
     seed: Seed = Field(20250101, ge=0, description="Root seed of all random streams.")
-    replications: Count = Field(20, ge=1, le=100000, description="Default replications.")
+    replications: Count = Field(
+        20, ge=1, le=100000, description="Default replications.",
+        json_schema_extra=estimate(
+            "Enough that the CI half-width of the outcome you report is small enough: use compare"
+            " --until-halfwidth."),
+    )
     warmup_years: Real = Field(
         0, ge=0, le=20,
         description="Years simulated before the start, with the start's posts and standing "
         "policies and the initial staffing placed at the warm-up's beginning, so that "
         "replacements are already under way at the start (not reported). 0 places the initial "
         "staffing at the start with an empty pipeline.",
+        json_schema_extra=estimate(
+            "1 year lets replacements of the officers serving at the start get under way; compare"
+            " runs with 0 and 1."),
     )
     seed_pipeline: bool = Field(
         False,
@@ -130,9 +143,17 @@ class RunSettings(Model):
 class Assessment(Model):
     """Assessment for mission service (selection assessment teams of limited capacity)."""
 
-    teams: Count = Field(4, ge=0, le=1000, description="Assessment teams working at once.")
+    teams: Count = Field(
+        4, ge=0, le=1000, description="Assessment teams working at once.",
+        json_schema_extra=estimate(
+            "Selection assessment teams (SAATs) that can be in the field at once, from the police"
+            " division's assessment schedule."),
+    )
     candidates_per_team_month: Real = Field(
-        40, gt=0, le=10000, description="Candidates one team assesses per month."
+        40, gt=0, le=10000, description="Candidates one team assesses per month.",
+        json_schema_extra=estimate(
+            "Candidates a team assesses per visit ÷ the visit's length in months, from assessment"
+            " records."),
     )
     language_pass_factor: Real = Field(
         0.5,
@@ -140,6 +161,9 @@ class Assessment(Model):
         le=1,
         description="Multiplier on the pass rate of nominees who speak no working language "
         "of the mission.",
+        json_schema_extra=estimate(
+            "Pass rate of nominees without a working language of the mission ÷ pass rate of those"
+            " with one, from assessment results."),
     )
 
 
@@ -147,7 +171,10 @@ class UnitPipeline(Model):
     """Generation, assessment and rotation of formed police units."""
 
     generation_delay: Delay = Field(
-        Delay(mean_days=120, cv=0.4), description="From request to a unit ready for assessment."
+        Delay(mean_days=120, cv=0.4), description="From request to a unit ready for assessment.",
+        json_schema_extra=estimate(
+            "Days from a request for a unit to its pre-deployment visit, from force-generation "
+            "records (mean and spread)."),
     )
     remedial_delay_days: Real = Field(
         60, ge=0, le=730, description="Extra preparation after a failed pre-deployment visit."
@@ -158,12 +185,22 @@ class UnitPipeline(Model):
     rotation_lead_days: Real = Field(
         180, ge=0, le=730, description="Days before an outgoing unit's end that its "
         "replacement is requested.",
+        json_schema_extra=estimate(
+            "How long before a unit's tour ends its replacement is requested (the force-"
+            "generation calendar)."),
     )
-    tour_months: Real = Field(12, gt=0, le=36, description="Length of a unit's tour (months).")
+    tour_months: Real = Field(
+        12, gt=0, le=36, description="Length of a unit's tour (months).",
+        json_schema_extra=estimate(
+            "Unit tour length in the memoranda of understanding (usually 12 months)."),
+    )
     rotate_in_kind: bool = Field(
         False, description="A rotation's replacement unit comes from the outgoing unit's "
         "contributor whenever it can field one (contingents rotate within the country); "
         "otherwise, and always when false, any contributor with a free unit is asked.",
+        json_schema_extra=estimate(
+            "Whether a mission's units are relieved by the same country's next contingent (the "
+            "usual practice under a memorandum of understanding)."),
     )
 
 
@@ -179,34 +216,59 @@ class Pipeline(Model):
     """The deployment pipeline's parameters shared by all contributors and missions."""
 
     call_interval_days: Real = Field(
-        30, gt=0, le=365, description="Days between calls for individual officers."
+        30, gt=0, le=365, description="Days between calls for individual officers.",
+        json_schema_extra=estimate(
+            "The cadence of calls for individual officers (ask the recruitment section); 30 if "
+            "unknown."),
     )
     overbooking: Real = Field(
-        1.5, ge=1, le=10, description="Nominations requested per open post (allows for failures)."
+        1.5, ge=1, le=10, description="Nominations requested per open post (allows for failures).",
+        json_schema_extra=estimate(
+            "Nominations received per post filled in the recent record (nominations ÷ "
+            "selections)."),
     )
     replacement_lead_days: Real = Field(
-        90, ge=0, le=730, description="Posts emptying within this many days are called for."
+        90, ge=0, le=730, description="Posts emptying within this many days are called for.",
+        json_schema_extra=estimate(
+            "How far ahead of a rotation the replacement is called for, from the recruitment "
+            "calendar."),
     )
     nomination_delay: Delay = Field(
-        Delay(mean_days=60, cv=0.5), description="From call to nomination (default)."
+        Delay(mean_days=60, cv=0.5), description="From call to nomination (default).",
+        json_schema_extra=estimate(
+            "Days from a call to a nomination in recruitment records: their mean, and sd ÷ mean "
+            "as cv."),
     )
     travel_delay: Delay = Field(
-        Delay(mean_days=45, cv=0.5), description="From selection to arrival (default)."
+        Delay(mean_days=45, cv=0.5), description="From selection to arrival (default).",
+        json_schema_extra=estimate(
+            "Days from selection to arrival (visa, medical clearance, travel) in deployment "
+            "records."),
     )
     cool_down_days: Real = Field(
-        365, ge=0, le=3650, description="Days after return before an officer can go again."
+        365, ge=0, le=3650, description="Days after return before an officer can go again.",
+        json_schema_extra=estimate(
+            "Contributors' rules on time at home between UN tours."),
     )
     roster_expiry_days: Real = Field(
-        180, ge=0, le=1825, description="Days a passed, unselected candidate stays available."
+        180, ge=0, le=1825, description="Days a passed, unselected candidate stays available.",
+        json_schema_extra=estimate(
+            "How long an assessment pass stays valid for selection (see docs/sources.md)."),
     )
     hardship_sensitivity: Real = Field(
-        0.5, ge=0, le=1, description="How much a mission's hardship lowers nomination propensity."
+        0.5, ge=0, le=1, description="How much a mission's hardship lowers nomination propensity.",
+        json_schema_extra=estimate(
+            "Propensity is multiplied by 1 − sensitivity × hardship: calibrate so that the "
+            "hardest missions' nomination shortfall matches the record."),
     )
     quota_compliance: Real = Field(
         1.0, ge=0, le=1,
         description="Share of the gap between a contributor's women's share and a nomination "
         "quota that its nominations close (1 = quotas are met in full, as far as the pool "
         "allows; 0 = quotas are ignored).",
+        json_schema_extra=estimate(
+            "Women's share of nominees before and after a quota, by contributor; no published "
+            "figure (the baseline assumes 0.5)."),
     )
     assessment: Assessment = Field(Assessment(), description="Assessment for mission service.")
     units: UnitPipeline = Field(UnitPipeline(), description="Formed police units.")
@@ -216,53 +278,106 @@ class Pipeline(Model):
 class ContributorProfile(Model):
     """A member state's police: its pools, willingness and lead times."""
 
-    police_strength: Count = Field(..., ge=0, le=MAX_POLICE,
-                                   description="National police strength (officers).")
-    women_share: Real = Field(..., ge=0, le=1, description="Women's share of national police.")
+    police_strength: Count = Field(
+        ..., ge=0, le=MAX_POLICE, description="National police strength (officers).",
+        json_schema_extra=estimate(
+            "National police strength as published by the member state (or its INTERPOL country "
+            "profile)."),
+    )
+    women_share: Real = Field(
+        ..., ge=0, le=1, description="Women's share of national police.",
+        json_schema_extra=estimate(
+            "Women among national police, from national statistics."),
+    )
     pool_women_share: Real | None = Field(
         None, ge=0, le=1,
         description="Women's share of the eligible pool (officers available for UN service); "
         "empty = the national women_share.",
+        json_schema_extra=estimate(
+            "Women among officers nominated in the record; leave empty to use women_share."),
     )
     eligible_share: Real = Field(
         0.01, ge=0, le=1, description="Share of national police eligible and available for UN "
         "service (the pool).",
+        json_schema_extra=estimate(
+            "Calibrate (ppsim calibrate) so the contributor's simulated deployments match its "
+            "record; start from officers who have served with the UN ÷ police_strength."),
     )
     skills: dict[str, Real] = Field(
-        default_factory=dict, description="Share of the pool holding each specialist skill."
+        default_factory=dict, description="Share of the pool holding each specialist skill.",
+        json_schema_extra=estimate(
+            "Share of the pool trained in each skill (national training records); otherwise a "
+            "small assumption checked with a sweep."),
     )
     languages: list[str] = Field(
-        default_factory=lambda: ["en"], description="Languages its officers work in (ISO 639-1)."
+        default_factory=lambda: ["en"], description="Languages its officers work in (ISO 639-1).",
+        json_schema_extra=estimate(
+            "Official languages and the languages its police are trained to work in."),
     )
     ceiling: Count | None = Field(
         None, ge=0, le=MAX_POLICE,
-        description="Most officers abroad in UN service at once; empty means none."
+        description="Most officers abroad in UN service at once; empty means none.",
+        json_schema_extra=estimate(
+            "A national cap on officers abroad (law or cabinet decision); empty if none."),
     )
     ipo_propensity: Real = Field(
-        0.5, ge=0, le=1, description="Probability a requested individual nomination is answered."
+        0.5, ge=0, le=1, description="Probability a requested individual nomination is answered.",
+        json_schema_extra=estimate(
+            "Share of calls it answers with a nomination in recruitment records; then calibrate "
+            "to its deployments."),
     )
-    fpu_capacity: Count = Field(0, ge=0, le=100, description="Formed units it can field at once.")
+    fpu_capacity: Count = Field(
+        0, ge=0, le=100, description="Formed units it can field at once.",
+        json_schema_extra=estimate(
+            "Most units it has fielded at once, plus pledges it has registered."),
+    )
     fpu_max_deployed: Count | None = Field(
         None, ge=0, le=100,
         description="Most unit posts it holds at once (units serving or on their way to a post "
         "not already its own); a rotation of its own unit does not count. Empty = no limit "
         "beyond fpu_capacity.",
+        json_schema_extra=estimate(
+            "Units it fields at the as-of date (the UN's contributions by mission), plus a small "
+            "headroom for pledges (from-data: +25 %, rounded down)."),
     )
-    fpu_women_share: Real = Field(0.1, ge=0, le=1, description="Women's share of its units.")
-    fpu_unit_size: Count = Field(140, ge=1, le=400, description="Officers per formed unit.")
+    fpu_women_share: Real = Field(
+        0.1, ge=0, le=1, description="Women's share of its units.",
+        json_schema_extra=estimate(
+            "Women in its formed units in the UN's gender statistics by contributor."),
+    )
+    fpu_unit_size: Count = Field(
+        140, ge=1, le=400, description="Officers per formed unit.",
+        json_schema_extra=estimate(
+            "Officers per unit it deploys (its memorandum of understanding); the mission's "
+            "fpu_unit_size is the authorized size per unit, used for posts."),
+    )
     pass_rate: Real = Field(
-        0.7, ge=0, le=1, description="Probability a nominee passes assessment for mission service."
+        0.7, ge=0, le=1, description="Probability a nominee passes assessment for mission service.",
+        json_schema_extra=estimate(
+            "Passed ÷ assessed for its nominees in assessment results."),
     )
     fpu_pass_rate: Real = Field(
-        0.9, ge=0, le=1, description="Probability a unit passes its pre-deployment assessment."
+        0.9, ge=0, le=1, description="Probability a unit passes its pre-deployment assessment.",
+        json_schema_extra=estimate(
+            "Its units passing the first pre-deployment visit ÷ visits."),
     )
     nomination_delay: Delay | None = Field(None, description="Overrides the pipeline's default.")
     travel_delay: Delay | None = Field(None, description="Overrides the pipeline's default.")
-    tour_months: Real = Field(12, gt=0, le=48, description="Individual officers' tour (months).")
-    extension_probability: Real = Field(
-        0.2, ge=0, le=1, description="Probability an officer extends at tour end."
+    tour_months: Real = Field(
+        12, gt=0, le=48, description="Individual officers' tour (months).",
+        json_schema_extra=estimate(
+            "Its tour length for individual officers (six or twelve months are usual)."),
     )
-    extension_months: Real = Field(6, gt=0, le=24, description="Length of an extension (months).")
+    extension_probability: Real = Field(
+        0.2, ge=0, le=1, description="Probability an officer extends at tour end.",
+        json_schema_extra=estimate(
+            "Share of its officers extended at tour end in deployment records."),
+    )
+    extension_months: Real = Field(
+        6, gt=0, le=24, description="Length of an extension (months).",
+        json_schema_extra=estimate(
+            "Length of the extensions it grants."),
+    )
 
     @field_validator("skills")
     @classmethod
@@ -373,27 +488,53 @@ class Mission(Model):
     languages: list[str] = Field(
         default_factory=lambda: ["en"], description="Working languages (ISO 639-1)."
     )
-    hardship: Real = Field(0.5, ge=0, le=1, description="Hardship (0 easy … 1 hardest).")
+    hardship: Real = Field(
+        0.5, ge=0, le=1, description="Hardship (0 easy … 1 hardest).",
+        json_schema_extra=estimate(
+            "The duty station's hardship classification (A … E) mapped to 0 … 1 (E = 1), adjusted"
+            " for security."),
+    )
     early_repatriation_rate: Real = Field(
-        0.02, ge=0, le=5, description="Early repatriations per officer-year."
+        0.02, ge=0, le=5, description="Early repatriations per officer-year.",
+        json_schema_extra=estimate(
+            "Early repatriations (medical, disciplinary, security) per officer-year in the "
+            "mission's record."),
     )
     ipo_posts: dict[date, Count] = Field(
         default_factory=dict,
         description="Authorized individual officers: a schedule of steps {date: posts}.",
+        json_schema_extra=estimate(
+            "The Security Council resolution's ceiling of individual police, a step at each "
+            "resolution's date."),
     )
     fpu_units: dict[date, Count] = Field(
-        default_factory=dict, description="Authorized formed units: a schedule {date: units}."
+        default_factory=dict, description="Authorized formed units: a schedule {date: units}.",
+        json_schema_extra=estimate(
+            "The resolution's FPU personnel ÷ fpu_unit_size, a step at each resolution's date."),
     )
-    fpu_unit_size: Count = Field(140, ge=1, le=400, description="Authorized officers per unit.")
+    fpu_unit_size: Count = Field(
+        140, ge=1, le=400, description="Authorized officers per unit.",
+        json_schema_extra=estimate(
+            "Authorized FPU personnel ÷ units (e.g. 2,420 ÷ 15 ≈ 161); sets posts, while each "
+            "contributor's fpu_unit_size sets who arrives."),
+    )
     specialist_posts: dict[str, Count] = Field(
-        default_factory=dict, description="Individual posts coded for each skill (part of ipo)."
+        default_factory=dict, description="Individual posts coded for each skill (part of ipo).",
+        json_schema_extra=estimate(
+            "Coded posts in the mission's police staffing table, by skill."),
     )
     women_target: dict[Category, dict[date, Real]] = Field(
         default_factory=dict,
         description="Women's-share targets by category: {ipo|fpu: {date: share}}.",
+        json_schema_extra=estimate(
+            "The Uniformed Gender Parity Strategy's targets for the category, by date."),
     )
     teams: list[SpecializedTeam] = Field(default_factory=list, description="Team projects.")
-    initial: InitialStaffing = Field(InitialStaffing(), description="Officers serving at start.")
+    initial: InitialStaffing = Field(
+        InitialStaffing(), description="Officers serving at start.",
+        json_schema_extra=estimate(
+            "The latest strength report of the mission's police component."),
+    )
 
     @field_validator("ipo_posts", "specialist_posts")
     @classmethod
@@ -491,13 +632,38 @@ class Scenario(Model):
         """Length of the run in days (to the start of the month after the last one)."""
         return day_of(self.run.start, self.end)
 
+    def with_overrides(self, overrides: Mapping[str, Any]) -> Scenario:
+        """A new scenario with ``{key.path: value}`` applied, validated like a file.
+
+        Key paths as in a variant's ``set:`` (``pipeline.assessment.teams``,
+        ``contributors.Ghana.pass_rate``, ``missions.MINUSCA.ipo_posts.2027-11-15``).
+
+        Raises:
+            ParameterError: a path that does not exist; ScenarioError: a bad value, by path.
+        """
+        data = apply_overrides(self.model_dump(mode="json"), overrides, "with_overrides")
+        return validate(data, "with_overrides", Scenario)
+
 
 class Variant(Model):
-    """Overrides of the base: values by key path, and policies added to the base's."""
+    """Overrides of the base: other variants it builds on, values by key path, extra policies.
+
+    A variant that ``extends`` others starts from the base with their ``set`` values and
+    policies applied first (in the order listed, each one's own ``extends`` before it, a variant
+    reached twice applied once), then its own. Cycles are refused.
+    """
 
     description: str = Field("", description="What the variant asks.")
-    set: dict[str, Any] = Field(default_factory=dict, description="{key.path: new value}.")
-    policies: list[dict[str, Any]] = Field(
+    extends: list[str] = Field(
+        default_factory=list,
+        description="Variants whose overrides and policies this one starts from, in order.",
+    )
+    set: dict[str, Any] = Field(
+        default_factory=dict,
+        description="{key.path: new value}, e.g. pipeline.assessment.teams: 8 or "
+        "missions.MINUSCA.ipo_posts: {2014-04-10: 600}.",
+    )
+    policies: list[Policy] = Field(
         default_factory=list, description="Levers added to the base's policies."
     )
     events: list[dict[str, Any]] = Field(
@@ -547,6 +713,21 @@ class LoadedScenario:
     def names(self) -> list[str]:
         """``base`` then the variant names in file order."""
         return [BASE, *self.variants]
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> LoadedScenario:
+        """The scenario file with ``{key.path: value}`` applied to its base, reloaded.
+
+        Every variant is rebuilt on the changed base and validated again, so a notebook can
+        change an assumption and compare variants as from an edited file.
+
+        Raises:
+            ParameterError: a path that does not exist; ScenarioError: a bad value, by path.
+        """
+        base = {k: v for k, v in self.raw.items() if k != "variants"}
+        data = apply_overrides(base, overrides, "with_overrides")
+        if "variants" in self.raw:
+            data["variants"] = copy.deepcopy(self.raw["variants"])
+        return load_scenario(data)
 
     def resolve(self, variant: str = BASE) -> Scenario:
         """The scenario of ``variant`` (``"base"`` for the base); unknown names are errors."""
@@ -711,22 +892,29 @@ def load_scenario(source: str | Path | Mapping[str, Any]) -> LoadedScenario:
     base = Scenario.model_validate(base_raw)
     variants: dict[str, Scenario] = {}
     problems: list[str] = []
-    for name, variant in spec.variants.items():
+    raw_variants = raw.get("variants") or {}
+    for name in spec.variants:
         if name == BASE:
             problems.append(f"variants.{name}: the name 'base' is reserved for the base scenario")
             continue
         try:
-            data = apply_overrides(base_raw, variant.set, f"variants.{name}.set")
-            data["policies"] = [*data.get("policies", []), *copy.deepcopy(variant.policies)]
-            if variant.events:
-                data["events"] = [*data.get("events", []), *copy.deepcopy(variant.events)]
+            data = copy.deepcopy(base_raw)
+            for step in variant_chain(name, spec.variants):
+                data = apply_overrides(data, spec.variants[step].set, f"variants.{step}.set")
+                written = raw_variants.get(step) or {}
+                for section in ("policies", "events"):  # added to the base's, in chain order
+                    extra = written.get(section) or []
+                    if extra:
+                        data[section] = [*(data.get(section) or []), *copy.deepcopy(extra)]
             variants[name] = validate(data, file, Scenario, prefix=f"variants.{name}")
+        except VariantError as exc:
+            problems.append(str(exc))
         except ScenarioError as exc:
             problems.extend(exc.problems)
         except ParameterError as exc:
             problems.append(str(exc))
     if problems:
-        raise ScenarioError(file, problems)
+        raise ScenarioError(file, list(dict.fromkeys(problems)))
     return LoadedScenario(
         path=file,
         raw=raw,
@@ -735,6 +923,31 @@ def load_scenario(source: str | Path | Mapping[str, Any]) -> LoadedScenario:
         descriptions={BASE: spec.description, **{n: v.description for n, v in
                                                  spec.variants.items()}},
     )
+
+
+def variant_chain(name: str, variants: Mapping[str, Variant],
+                  trail: tuple[str, ...] = ()) -> list[str]:
+    """The variants applied to build ``name``, in order, ending with ``name`` itself.
+
+    Each variant's ``extends`` come first (depth first, in the order listed); a variant reached
+    twice is applied once, at its first place.
+
+    Raises:
+        VariantError: an ``extends`` names an unknown variant (or ``base``), or the chain loops.
+    """
+    if name in trail:
+        loop = " → ".join([*trail[trail.index(name):], name])
+        raise VariantError(f"variants.{trail[-1]}.extends: cycle {loop}; a variant cannot "
+                           "extend itself, directly or through others")
+    order: list[str] = []
+    for parent in variants[name].extends:
+        if parent not in variants:
+            where = f"variants.{name}.extends"
+            raise VariantError(unknown_message("variant", parent, list(variants), where))
+        for step in variant_chain(parent, variants, (*trail, name)):
+            if step not in order:
+                order.append(step)
+    return [*order, name]
 
 
 def validate(
