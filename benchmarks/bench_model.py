@@ -20,6 +20,7 @@ import simpy
 import sim
 from sim.model.replication import build_world, simulate, start_processes, target_points
 from sim.model.streams import replication_seed
+from sim.model.tables import tabulate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,8 +54,8 @@ def timed_replication(scenario: sim.Scenario, replication: int) -> tuple[int, fl
     loop = time.process_time() - cpu
     costs = scenario.costs
     cpu = time.process_time()
-    world.observer.tables((costs.ipo_officer_month, costs.fpu_officer_month,
-                           costs.spt_officer_month), target_points(scenario))
+    tabulate(world.observer.record(), (costs.ipo_officer_month, costs.fpu_officer_month,
+                                       costs.spt_officer_month), target_points(scenario))
     return events, loop, time.process_time() - cpu
 
 

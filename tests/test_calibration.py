@@ -52,6 +52,7 @@ def test_observation_after_the_run_is_skipped() -> None:
     assert observed_vs_simulated(monthly([1.0]), obs).empty
 
 
+@pytest.mark.slow
 def test_run_with_published_figures_writes_the_check(tmp_path, tiny_raw) -> None:
     """A run of a scenario with `observed` writes summary/validation*; the CLI prints MAPE."""
     import copy

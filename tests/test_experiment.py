@@ -45,6 +45,7 @@ def same_variant(tmp_path_factory: pytest.TempPathFactory) -> sim.RunResult:
                    out=out, at=["2027-01-01"])
 
 
+@pytest.mark.slow
 def test_identical_variant_has_exactly_zero_paired_differences(same_variant: sim.RunResult
                                                                 ) -> None:
     """A variant equal to the base shares its random numbers: every difference is exactly 0."""
@@ -60,6 +61,7 @@ def test_identical_variant_has_exactly_zero_paired_differences(same_variant: sim
     pd.testing.assert_frame_equal(base, twin)
 
 
+@pytest.mark.slow
 def test_quota_variant_differs_from_the_base(same_variant: sim.RunResult) -> None:
     """A real policy change gives non-zero paired differences in the women's IPO share."""
     comp = same_variant.read("summary/comparison")
@@ -68,6 +70,7 @@ def test_quota_variant_differs_from_the_base(same_variant: sim.RunResult) -> Non
     assert row["diff_mean"] > 0
 
 
+@pytest.mark.slow
 def test_run_folder_layout_and_manifest(same_variant: sim.RunResult) -> None:
     """The folder holds the scenario, resolved variants, tables, summaries and a full manifest."""
     path = same_variant.path
@@ -89,6 +92,7 @@ def test_run_folder_layout_and_manifest(same_variant: sim.RunResult) -> None:
     assert m["ppsim_version"] == sim.__version__
 
 
+@pytest.mark.slow
 def test_tables_are_stacked_with_key_columns_first(same_variant: sim.RunResult) -> None:
     """Tables stack variants and replications in a fixed order, key columns in front."""
     monthly = same_variant.tables["monthly"]
@@ -98,6 +102,7 @@ def test_tables_are_stacked_with_key_columns_first(same_variant: sim.RunResult) 
     assert order["replication"].tolist() == [0, 1, 2] * 3
 
 
+@pytest.mark.slow
 def test_bands_are_ordered_percentiles(same_variant: sim.RunResult) -> None:
     """Band percentiles are monotone and bracket the mean, for every metric and month."""
     b = same_variant.summary.dropna(subset=["mean"])
@@ -107,6 +112,7 @@ def test_bands_are_ordered_percentiles(same_variant: sim.RunResult) -> None:
     assert ((b["p5"] <= b["mean"] + 1e-9) & (b["mean"] <= b["p95"] + 1e-9)).all()
 
 
+@pytest.mark.slow
 def test_run_summary_matches_the_tables(tmp_path: Path) -> None:
     """The outcome summary's means equal the means of the stacked outcomes table."""
     result = run(TINY, replications=2, executor="serial", out=tmp_path / "r")
@@ -118,6 +124,7 @@ def test_run_summary_matches_the_tables(tmp_path: Path) -> None:
     assert (targets["n"] == 2).all()
 
 
+@pytest.mark.slow
 def test_same_bytes_serial_two_processes_and_dask(tmp_path: Path) -> None:
     """Tables and summaries are byte-identical: serial, 2 local processes, a Dask LocalCluster."""
     kwargs: dict[str, Any] = {"variants": ["quota"], "replications": 3, "at": ["2026-06-15"]}
@@ -153,6 +160,7 @@ def test_failed_task_leaves_no_run_folder(tmp_path: Path, monkeypatch: pytest.Mo
     assert (tmp_path / "r.partial" / "tasks" / "base" / "0.arrow").exists()
 
 
+@pytest.mark.slow
 def test_existing_folders_need_resume_and_the_same_settings(tmp_path: Path) -> None:
     """A finished --out is refused; an unfinished one needs --resume and identical settings."""
     out = tmp_path / "r"
@@ -183,6 +191,7 @@ def test_bad_inputs_are_refused_before_anything_is_written(tmp_path: Path) -> No
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_sequential_stopping(tmp_path: Path) -> None:
     """Batches are added until the half-width target or the cap; results equal a fixed run."""
     loose = compare(TINY, variants=["quota"], replications=2, executor="serial",
@@ -209,6 +218,7 @@ def _cli(*args: str) -> Any:
     return CliRunner().invoke(main, list(args))
 
 
+@pytest.mark.slow
 def test_cli_run_prints_a_summary_and_where_files_went(tmp_path: Path) -> None:
     """`ppsim run` prints the per-mission table and the run folder."""
     out = tmp_path / "r"
@@ -219,6 +229,7 @@ def test_cli_run_prints_a_summary_and_where_files_went(tmp_path: Path) -> None:
     assert (out / "manifest.json").exists()
 
 
+@pytest.mark.slow
 def test_cli_compare_prints_differences_and_targets(tmp_path: Path) -> None:
     """`ppsim compare` prints the headline comparison and target probabilities."""
     result = _cli("compare", str(TINY), "--variants", "quota", "-n", "2", "--serial",
@@ -252,6 +263,7 @@ def test_cli_bad_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: li
     assert not (tmp_path / "runs").exists()
 
 
+@pytest.mark.slow
 def test_loaded_scenario_from_a_dict_is_saved_as_yaml(tmp_path: Path) -> None:
     """A scenario built in Python (no file) is written to scenario.yaml as YAML."""
     raw = copy.deepcopy(sim.scenario.schema.read_yaml(TINY))

@@ -18,6 +18,7 @@ def test_there_are_three_notebooks() -> None:
                                            "03_policy_comparison"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_runs(path: Path) -> None:
     """Every cell executes without an error (kernel: this environment's python3)."""

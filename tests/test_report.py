@@ -14,6 +14,8 @@ from cli import main
 from sim.outputs import plots
 from sim.outputs.report import FIGURE_TITLES, write_report
 
+pytestmark = pytest.mark.slow  # every test renders a report from a compare run
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 
@@ -54,6 +56,7 @@ def test_cli_report_and_error(compare_dir: Path, tmp_path: Path) -> None:
     assert bad.exit_code == 4 and "not a finished run folder" in bad.output
 
 
+@pytest.mark.slow
 def test_report_draws_missing_figures(compare_dir: Path, tmp_path: Path) -> None:
     """A run folder without plots/ gets its figures drawn for the report."""
     copy = tmp_path / "run"
@@ -67,6 +70,7 @@ def test_report_draws_missing_figures(compare_dir: Path, tmp_path: Path) -> None
 CHROMIUM, DRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 @pytest.mark.skipif(not (CHROMIUM.exists() and DRIVER.exists()),
                     reason="needs Debian's chromium and chromium-driver (.ci/run installs them)")

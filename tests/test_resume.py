@@ -45,6 +45,7 @@ def _tables(folder: Path) -> dict[str, bytes]:
             for p in sorted((folder / sub).iterdir())}
 
 
+@pytest.mark.slow
 def test_sigkilled_run_resumes_to_identical_tables(tmp_path: Path) -> None:
     """SIGKILL mid-run leaves whole task files only; --resume finishes with identical bytes."""
     out = tmp_path / "killed"
@@ -72,6 +73,7 @@ def test_sigkilled_run_resumes_to_identical_tables(tmp_path: Path) -> None:
     assert _tables(resumed.path) == _tables(reference.path)
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path: Path) -> None:
     """SIGINT exits 130 with a --resume hint, keeping finished tasks and no final folder."""
     out = tmp_path / "interrupted"

@@ -277,7 +277,8 @@ def _header(built: Built, period: pd.Period) -> None:
 
 def _mission_table(period: pd.Period) -> pd.DataFrame:
     table = read("missions")
-    return table[table["date"].dt.to_period("M") == period].set_index("mission")
+    month: pd.DataFrame = table[table["date"].dt.to_period("M") == period].set_index("mission")
+    return month
 
 
 def _first_month(mission: str) -> str:

@@ -221,4 +221,5 @@ def at(when: MonthLike, level: str = "contributors") -> pd.DataFrame:
         span = f"{table['date'].min():%Y-%m}..{table['date'].max():%Y-%m}"
         raise DataError(f"{first}: no {level} figures in the record (it spans {span}; "
                         "sim.data.coverage() shows which months have which detail)")
-    return rows.copy()
+    first_rows: pd.DataFrame = rows.copy()
+    return first_rows

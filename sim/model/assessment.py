@@ -16,7 +16,10 @@ import simpy
 
 from sim.model.personnel import Officer
 
-MONTH_DAYS = 365.25 / 12
+YEAR_DAYS = 365.25
+"""Days in a year (on average, leap years included): rates per year become days."""
+MONTH_DAYS = YEAR_DAYS / 12
+"""Days in a month on average (tours and team periods are stated in months)."""
 
 
 class AssessmentCentre:

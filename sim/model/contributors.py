@@ -16,6 +16,9 @@ import numpy as np
 from sim.model.policies import PolicyBook
 from sim.scenario.schema import Contributor
 
+NO_CEILING = 10**9
+"""Headroom of a contributor without a ceiling: more than any call could ask for."""
+
 
 class ContributorState:
     """A contributor's pools and counters during one replication.
@@ -89,12 +92,13 @@ class ContributorState:
         """Officers available for nomination on ``day``, shape (gender, skill), never negative."""
         if self._resting and self._resting[0][0] <= day:
             self._release(day)
-        return np.maximum(self.pool(day, policies) - self.abroad - self.cooling, 0)
+        available: np.ndarray = np.maximum(self.pool(day, policies) - self.abroad - self.cooling, 0)
+        return available
 
     def headroom(self) -> int:
         """Officers it may still send abroad under its ceiling (large when it has none)."""
         if self.spec.ceiling is None:
-            return 10**9
+            return NO_CEILING
         return max(self.spec.ceiling - int(self.abroad.sum()), 0)
 
     def send(self, woman: int, skill: int, n: int = 1) -> None:

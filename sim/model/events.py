@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 import simpy
 
-from sim.model import pipeline, units
+from sim.model import pipeline, transitions, units
 from sim.model.assessment import MONTH_DAYS
 from sim.model.missions import MissionState
 from sim.model.personnel import GENERAL, Category, Officer, State, Unit
@@ -457,7 +457,7 @@ def rehat(world: World, book: EventBook, index: int, event: Rehat,
 def _rehat_officer(world: World, mission: MissionState, contributor: Any,
                    women_share: float | None, rng: np.random.Generator) -> bool:
     now = world.env.now
-    if mission.ipo.at(now) - mission.serving_ipo.total <= 0:
+    if mission.empty_posts(now) <= 0:
         return False
     pool = contributor.pool_by_gender
     share = women_share if women_share is not None else (
@@ -465,8 +465,8 @@ def _rehat_officer(world: World, mission: MissionState, contributor: Any,
     woman = bool(rng.random() < share)
     officer = Officer(contributor.index, woman, GENERAL, mission.index, now)
     contributor.send(int(woman), GENERAL)
-    world.observer.generate(IPO, State.TRAVELLING)
-    pipeline.take_post(world, officer, State.TRAVELLING)
+    transitions.enlist(world, officer, State.TRAVELLING)
+    pipeline.take_post(world, officer)
     return True
 
 
@@ -509,9 +509,8 @@ def transfer(world: World, book: EventBook, index: int, event: Transfer,
     for i in choose_leaving(people, event.ipo, event.order):
         officer = serving[i]
         officer.tour += 1
-        pipeline.vacate(world, officer, "drawdowns", opens=True)
-        officer.mission = target.index
-        pipeline.travel(world, officer, State.SERVING, event.delay_days)
+        pipeline.travel(world, officer, event.delay_days, to=target)
+        pipeline.vacate(world, source, "drawdowns", opens=True)
         book.effect(index, source, "transferred_out")
     slots = [(j, u) for j, u in enumerate(source.unit_slots)
              if u is not None and u.state is State.SERVING]

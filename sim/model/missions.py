@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.personnel import Officer, Unit
+from sim.model.personnel import Officer, State, Unit
 from sim.scenario.schema import Mission, day_of
 
 if TYPE_CHECKING:
@@ -206,15 +206,61 @@ class MissionState:
         """Whether the mission exists on ``day`` (during a warm-up, whether it does on day 0)."""
         return self.start_day <= max(day, 0.0) < self.end_day
 
+    # --- post arithmetic: the one place that says whether an individual post is free ---------
+    #
+    # authorized (the schedule) = staying (serving, not due to leave within the replacement lead)
+    #                           + due out + open posts; travelling officers fill open posts first.
+
+    def staying(self) -> int:
+        """Serving individual officers not due to leave within the replacement lead."""
+        return self.serving_ipo.total - self.due_out.total
+
     def open_posts(self, day: float) -> int:
         """Individual posts free now or within the replacement lead (for selection)."""
-        committed = self.serving_ipo.total - self.due_out.total + self.travelling.total
-        return int(self.ipo.at(day) - committed)
+        return int(self.ipo.at(day) - (self.staying() + self.travelling.total))
+
+    def empty_posts(self, day: float) -> float:
+        """Authorized individual posts nobody serves in on ``day`` (negative when over)."""
+        return self.ipo.at(day) - self.serving_ipo.total
 
     def empty_posts_uncovered(self, day: float) -> int:
         """Posts empty now that no officer on the way is meant for (fill these at once)."""
         covering = self.travelling.total - self.claims
         return int(self.ipo.at(day) - self.serving_ipo.total - covering)
+
+    def has_post_for_arrival(self, day: float) -> bool:
+        """Whether an arriving officer still has a post (none if a cut removed it on the way)."""
+        return self.ipo.at(day) - self.staying() > 0
+
+    def committed_by_skill(self, overbooking: float) -> np.ndarray:
+        """Officers counted against the posts of each skill when a call is sized.
+
+        Serving officers not due out, those travelling and waiting on the roster, and nominees
+        in the pipeline discounted by ``overbooking`` (not all of them will pass).
+        """
+        committed: np.ndarray = (
+            self.serving_ipo.array() - self.due_out.array() + self.travelling.array()
+            + self.waiting.array() + self.pipeline.array() / overbooking)
+        return committed
+
+    def excess_officers(self, posts: int) -> int:
+        """Serving individual officers beyond ``posts`` (those a cut to ``posts`` sends home)."""
+        return self.serving_ipo.total - posts
+
+    def counts_in(self, state: State) -> SkillCounts | None:
+        """The mission's count of its individual officers in ``state`` (None if it keeps none).
+
+        Nominees count in ``pipeline`` until assessed (nominated and assessing alike).
+        """
+        if state is State.SERVING:
+            return self.serving_ipo
+        if state is State.TRAVELLING:
+            return self.travelling
+        if state is State.WAITING:
+            return self.waiting
+        if state is State.NOMINATED or state is State.ASSESSING:
+            return self.pipeline
+        return None
 
     def claim_due(self) -> Officer | None:
         """The serving officer leaving soonest whose post has no replacement on the way yet."""

@@ -1,21 +1,21 @@
-"""Record, then measure: counters the model updates, monthly snapshots, and the output tables.
+"""Record, then measure: the counters the model updates and their monthly snapshots.
 
 The model tells the :class:`Observer` what happens (officers generated and moved between states,
 arrivals and departures, flows such as nominations); at each month's start the observer copies
-its counters into a snapshot. :meth:`Observer.tables` turns the snapshots into the tidy tables
-of ``docs/outputs.md``; derived outcomes are pure functions in :mod:`sim.model.metrics`.
+its counters into a snapshot. :meth:`Observer.record` hands the snapshots over as a
+:class:`Record`, which :func:`sim.model.tables.tabulate` turns into the tidy tables of
+``docs/outputs.md`` (recording is here, on the hot path; tabulation is there, with pandas).
 Memory is bounded: a snapshot is a few small arrays per month, never a list of events.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
-import pandas as pd
 
-from sim.model import metrics
-from sim.model.personnel import CATEGORY_NAMES, STATE_NAMES, Category, State
+from sim.model.personnel import Category, State
 
 FLOWS = (
     "nominations", "nominations_women", "assessed", "passed", "arrivals", "arrivals_women",
@@ -125,182 +125,56 @@ class Observer:
                     times.clear()
         self.flows = self._no_flows()
 
-    # --- tables ----------------------------------------------------------------------------------
+    def close(self, gap: np.ndarray) -> None:
+        """Complete the last month's flows and gaps at the horizon (no snapshot follows)."""
+        k = len(self.months)
+        self.snap_flows[k - 1] = np.array(self.flows)
+        self.snap_gap[k - 1] = gap
 
-    def tables(self, cost_rates: tuple[float, float, float],
-               target_points: list[metrics.TargetPoint]) -> dict[str, pd.DataFrame]:
-        """The tidy tables of ``docs/outputs.md`` (without variant/replication columns)."""
-        monthly = self._monthly(np.array(cost_rates))
-        skills = self._skills()
-        return {
-            "monthly": monthly,
-            "skills": skills,
-            "pipeline": self._pipeline(),
-            "contributors": self._contributors(),
-            "deploy_times": self._deploy_hist(),
-            "targets": metrics.targets_met(monthly, target_points),
-            "outcomes": metrics.outcomes(monthly, skills, self._all_deploy_times()),
-        }
-
-    def _dates(self) -> pd.DatetimeIndex:
-        return pd.DatetimeIndex(pd.to_datetime(self.months))
-
-    def _monthly(self, cost_rates: np.ndarray) -> pd.DataFrame:
-        n, m = len(self.months), len(self.missions)
-        names = [*self.missions, "ALL"]
-        cats = [*CATEGORY_NAMES, "all"]
-        # arrays shaped (month, mission+ALL, category+all)
-        dep = self.snap_serving.sum(axis=4)  # (n, m, cat, gender)
-        deployed = _with_totals(dep.sum(axis=3))
-        women = _with_totals(dep[..., 1])
-        auth = _with_totals(self.snap_authorized)
-        flows = np.stack([_with_totals(self.snap_flows[..., i]) for i in range(len(FLOWS))], -1)
-        gap = np.zeros((n, m + 1, N_CAT + 1))
-        gap[:, :m, Category.FPU] = self.snap_gap
-        gap[:, m, Category.FPU] = self.snap_gap.sum(axis=1)
-        gap[:, :, N_CAT] = gap[:, :, Category.FPU]
-        due = np.zeros((n, m + 1, N_CAT + 1))
-        due[:, :m, Category.IPO] = self.snap_due
-        due[:, m, Category.IPO] = self.snap_due.sum(axis=1)
-        due[:, :, N_CAT] = due[:, :, Category.IPO]
-        target = np.full((n, m + 1, N_CAT + 1), np.nan)
-        target[:, :m, :N_CAT] = self.snap_targets
-        for c in range(N_CAT + 1):  # authorized-weighted mean of the targets in force
-            for mi in range(m + 1):
-                if mi == m or c == N_CAT:
-                    mis = slice(0, m) if mi == m else slice(mi, mi + 1)
-                    cs = slice(0, N_CAT) if c == N_CAT else slice(c, c + 1)
-                    t = self.snap_targets[:, mis, cs].reshape(n, -1)
-                    w = self.snap_authorized[:, mis, cs].reshape(n, -1)
-                    ok = ~np.isnan(t) & (w > 0)
-                    wsum = np.where(ok, w, 0).sum(axis=1)
-                    with np.errstate(invalid="ignore", divide="ignore"):
-                        target[:, mi, c] = np.where(ok, t * w, 0).sum(axis=1) / wsum
-        contributors, hhi = self._concentration()
-        rates = np.append(cost_rates, 0.0)
-        officer_months = deployed.astype(float)
-        cost = officer_months * rates[None, None, :N_CAT + 1]
-        cost[:, :, N_CAT] = cost[:, :, :N_CAT].sum(axis=2)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            vacancies = np.maximum(auth - deployed, 0)
-            data = {
-                "authorized": auth,
-                "deployed": deployed,
-                "deployed_women": women,
-                "vacancies": vacancies,
-                "vacancy_rate": np.where(auth > 0, vacancies / auth, np.nan),
-                "women_share": np.where(deployed > 0, women / deployed, np.nan),
-                "women_target": target,
-                "rotating_out": due,
-                **{f: flows[..., F[f]] for f in FLOWS[:10]},
-                "pass_rate": np.where(flows[..., F["assessed"]] > 0,
-                                      flows[..., F["passed"]] / flows[..., F["assessed"]], np.nan),
-                "time_to_deploy_days": np.where(
-                    flows[..., F["deploy_count"]] > 0,
-                    flows[..., F["deploy_days"]] / flows[..., F["deploy_count"]], np.nan),
-                "unit_gap_days": gap,
-                "officer_months": officer_months,
-                "cost": cost,
-                "contributors": contributors,
-                "hhi": hhi,
-            }
-        index = pd.MultiIndex.from_product(
-            [range(n), names, cats], names=["month", "mission", "category"]
-        ).to_frame(index=False)
-        index.insert(1, "date", np.repeat(self._dates(), (m + 1) * (N_CAT + 1)))
-        for name, values in data.items():
-            index[name] = np.asarray(values, dtype=float).reshape(-1)
-        ints = ["authorized", "deployed", "deployed_women", "vacancies", "rotating_out",
-                *FLOWS[:10], "contributors"]
-        for name in ints:
-            index[name] = index[name].round().astype(np.int64)
-        return index
-
-    def _concentration(self) -> tuple[np.ndarray, np.ndarray]:
-        """Contributors with anyone deployed and HHI, per (month, mission+ALL, category+all)."""
-        member = self._member_mask()
-        per = self.snap_mc[:, :, member, :].astype(float)  # (n, m, c, cat)
-        per = np.concatenate([per, per.sum(axis=1, keepdims=True)], axis=1)
-        per = np.concatenate([per, per.sum(axis=3, keepdims=True)], axis=3)
-        size = per.sum(axis=2)  # (n, m+1, cat+1)
-        counts = (per > 0).sum(axis=2).astype(float)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share = per / size[:, :, None, :]
-            hhi = np.where(size > 0, (share**2).sum(axis=2), np.nan)
-        return counts, hhi
-
-    def _member_mask(self) -> np.ndarray:
-        """Contributor columns that are member states (not the UN's standing capacity)."""
-        mask = np.zeros(len(self.serving_mc[0]), dtype=bool)  # unnamed slots stay out
-        for i, name in enumerate(self.contributor_names):
-            mask[i] = not name.startswith("UN standing capacity")
-        return mask
-
-    def _skills(self) -> pd.DataFrame:
-        n, m = len(self.months), len(self.missions)
-        spec = self.snap_serving[:, :, [Category.IPO, Category.SPT], :, 1:].sum(axis=(2, 3))
-        posts = self.snap_skill_posts[:, :, 1:]
-        spec = np.concatenate([spec, spec.sum(axis=1, keepdims=True)], axis=1)
-        posts = np.concatenate([posts, posts.sum(axis=1, keepdims=True)], axis=1)
-        frame = pd.MultiIndex.from_product(
-            [range(n), [*self.missions, "ALL"], self.skills], names=["month", "mission", "skill"]
-        ).to_frame(index=False)
-        frame.insert(1, "date", np.repeat(self._dates(), (m + 1) * len(self.skills)))
-        frame["posts"] = posts.reshape(-1).round().astype(np.int64)
-        frame["deployed"] = spec.reshape(-1).astype(np.int64)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            frame["coverage"] = np.where(posts > 0, np.minimum(spec / posts, 1.0),
-                                         np.nan).reshape(-1)
-        return frame
-
-    def _pipeline(self) -> pd.DataFrame:
-        n = len(self.months)
-        states = [*STATE_NAMES, "generated"]
-        values = np.concatenate([self.snap_census, self.snap_generated[:, :, None]], axis=2)
-        frame = pd.MultiIndex.from_product(
-            [range(n), list(CATEGORY_NAMES), states], names=["month", "category", "state"]
-        ).to_frame(index=False)
-        frame.insert(1, "date", np.repeat(self._dates(), N_CAT * len(states)))
-        frame["officers"] = values.reshape(-1)
-        return frame
-
-    def _contributors(self) -> pd.DataFrame:
-        n = len(self.months)
-        c = len(self.contributor_names)
-        values = self.snap_c[:, :c]  # (n, c, cat, gender)
-        frame = pd.MultiIndex.from_product(
-            [range(n), self.contributor_names, list(CATEGORY_NAMES)],
-            names=["month", "contributor", "category"],
-        ).to_frame(index=False)
-        frame.insert(1, "date", np.repeat(self._dates(), c * N_CAT))
-        frame["deployed"] = values.sum(axis=3).reshape(-1)
-        frame["deployed_women"] = values[..., 1].reshape(-1)
-        return frame
-
-    def _all_deploy_times(self) -> dict[tuple[str, str], np.ndarray]:
-        out: dict[tuple[str, str], np.ndarray] = {}
-        for c, cat in enumerate(CATEGORY_NAMES):
-            every: list[float] = []
-            for mi, name in enumerate(self.missions):
-                out[(name, cat)] = np.asarray(self.deploy_times[mi][c])
-                every.extend(self.deploy_times[mi][c])
-            out[("ALL", cat)] = np.asarray(every)
-        for name in [*self.missions, "ALL"]:
-            out[(name, "all")] = np.concatenate([out[(name, cat)] for cat in CATEGORY_NAMES])
-        return out
-
-    def _deploy_hist(self) -> pd.DataFrame:
-        rows = []
-        edges = np.arange(HIST_BINS) * HIST_BIN_DAYS
-        for (mission, cat), times in self._all_deploy_times().items():
-            bins = np.minimum((times // HIST_BIN_DAYS).astype(int), HIST_BINS - 1)
-            counts = np.bincount(bins, minlength=HIST_BINS)
-            rows.append(pd.DataFrame({"mission": mission, "category": cat,
-                                      "bin_start_days": edges, "arrivals": counts}))
-        return pd.concat(rows, ignore_index=True)
+    def record(self) -> Record:
+        """The snapshots taken so far, for :func:`sim.model.tables.tabulate`."""
+        return Record(
+            missions=tuple(self.missions), skills=tuple(self.skills), months=tuple(self.months),
+            contributor_names=tuple(self.contributor_names),
+            serving=self.snap_serving, flows=self.snap_flows, census=self.snap_census,
+            generated=self.snap_generated, serving_mc=self.snap_mc, serving_c=self.snap_c,
+            due=self.snap_due, authorized=self.snap_authorized, targets=self.snap_targets,
+            skill_posts=self.snap_skill_posts, gap=self.snap_gap,
+            deploy_times=self.deploy_times,
+        )
 
 
-def _with_totals(values: np.ndarray) -> np.ndarray:
-    """Append the ALL mission and the ``all`` category to a (month, mission, category) array."""
-    values = np.concatenate([values, values.sum(axis=1, keepdims=True)], axis=1)
-    return np.concatenate([values, values.sum(axis=2, keepdims=True)], axis=2)
+@dataclass(frozen=True)
+class Record:
+    """What one replication recorded: monthly snapshots (month first) and the arrivals' waits.
+
+    Attributes:
+        missions, skills, months, contributor_names: the labels of the axes.
+        serving: officers serving, (month, mission, category, gender, skill index).
+        flows: the month's flows, (month, mission, category, :data:`FLOWS`).
+        census: officers by state, (month, category, state); generated: (month, category).
+        serving_mc: serving by (month, mission, contributor, category).
+        serving_c: serving by (month, contributor, category, gender).
+        due: individual officers due to rotate out, (month, mission).
+        authorized: posts, (month, mission, category); targets: women's-share targets, same shape.
+        skill_posts: specialist posts, (month, mission, skill index).
+        gap: FPU unit-days without a unit in the month, (month, mission).
+        deploy_times: days each arrival's post waited, [mission][category].
+    """
+
+    missions: tuple[str, ...]
+    skills: tuple[str, ...]
+    months: tuple[date, ...]
+    contributor_names: tuple[str, ...]
+    serving: np.ndarray
+    flows: np.ndarray
+    census: np.ndarray
+    generated: np.ndarray
+    serving_mc: np.ndarray
+    serving_c: np.ndarray
+    due: np.ndarray
+    authorized: np.ndarray
+    targets: np.ndarray
+    skill_posts: np.ndarray
+    gap: np.ndarray
+    deploy_times: list[list[list[float]]]

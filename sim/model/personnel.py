@@ -15,6 +15,9 @@ A formed police unit (FPU) moves through the same states as one block of officer
 
 Every officer the model creates is *generated* once and is then in exactly one state; the
 census in :class:`sim.model.observe.Observer` counts them, so conservation is a checkable invariant.
+An individual officer enters and changes state only through :func:`sim.model.transitions.enlist`
+and :func:`sim.model.transitions.transition`, which keep the census and the missions' counters
+in step.
 """
 
 from __future__ import annotations

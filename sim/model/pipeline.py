@@ -27,17 +27,20 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import simpy
 
-from sim.model.assessment import MONTH_DAYS
+from sim.model.assessment import MONTH_DAYS, YEAR_DAYS
 from sim.model.contributors import ContributorState
 from sim.model.missions import MissionState
 from sim.model.personnel import GENERAL, Category, Officer, State
 from sim.model.policies import complied_quota
 from sim.model.streams import draw_delay
+from sim.model.transitions import enlist, transition
 
 if TYPE_CHECKING:
     from sim.model.world import World
 
 IPO = Category.IPO
+ROUNDING_SLACK = 1e-9
+"""Slack under ``ceil`` so that posts × overbooking that is whole in theory is not rounded up."""
 
 
 def calls(world: World) -> Generator[simpy.Event, Any, None]:
@@ -58,10 +61,8 @@ def issue_call(world: World, mission: MissionState) -> None:
     if authorized <= 0:
         return
     ob = world.scenario.pipeline.overbooking
-    committed = (mission.serving_ipo.array() - mission.due_out.array()
-                 + mission.travelling.array() + mission.waiting.array()
-                 + mission.pipeline.array() / ob)
-    total = math.ceil(max(authorized - committed.sum(), 0.0) * ob - 1e-9)
+    committed = mission.committed_by_skill(ob)
+    total = math.ceil(max(authorized - committed.sum(), 0.0) * ob - ROUNDING_SLACK)
     requests: list[tuple[int | None, int]] = []
     left = total
     for s, skill in enumerate(world.scenario.skills, start=1):
@@ -70,7 +71,7 @@ def issue_call(world: World, mission: MissionState) -> None:
                 world.policies.skill_coded(now, mission.name, skill)
                 or (world.casework is not None and world.casework.codes(mission.index, s))):
             continue
-        coded = min(math.ceil(max(posts - committed[s], 0.0) * ob - 1e-9), left)
+        coded = min(math.ceil(max(posts - committed[s], 0.0) * ob - ROUNDING_SLACK), left)
         if coded > 0:
             requests.append((s, coded))
             left -= coded
@@ -135,8 +136,7 @@ def nominate(world: World, contributor: ContributorState, mission: MissionState,
     for woman, s in people:
         officer = Officer(contributor.index, woman, s, mission.index, now)
         contributor.send(int(woman), s)
-        mission.pipeline.add(s)
-        world.observer.generate(IPO, State.NOMINATED)
+        enlist(world, officer, State.NOMINATED)
         nominees.append(officer)
     if not nominees:
         return
@@ -160,20 +160,16 @@ def nominate(world: World, contributor: ContributorState, mission: MissionState,
 def _nominations_arrive(world: World, nominees: list[Officer], pre_assessed: float,
                         _event: simpy.Event) -> None:
     """Nominations reach the police division: pre-assessed ones wait, the rest queue."""
-    now = world.env.now
     for officer in nominees:
         mission = world.missions[officer.mission]
         world.observer.flow(mission.index, IPO, "nominations")
         if officer.woman:
             world.observer.flow(mission.index, IPO, "nominations_women")
         rng = world.rng("assessment.pre", world.contributors[officer.contributor].name)
-        officer.since = now
         if pre_assessed > 0 and rng.random() < pre_assessed:
-            mission.pipeline.add(officer.skill, -1)
-            _to_roster(world, officer, State.NOMINATED)
+            _to_roster(world, officer)
         else:
-            officer.state = State.ASSESSING
-            world.observer.move(IPO, State.NOMINATED, State.ASSESSING)
+            transition(world, officer, State.ASSESSING)
             world.assessment.submit(officer)
 
 
@@ -181,7 +177,6 @@ def assessed(world: World, officer: Officer) -> None:
     """An assessment ends: the candidate passes (and waits for a post) or goes home."""
     mission = world.missions[officer.mission]
     contributor = world.contributors[officer.contributor]
-    mission.pipeline.add(officer.skill, -1)
     world.observer.flow(mission.index, IPO, "assessed")
     speaks = bool(mission.languages & contributor.languages)
     p = world.decisions.pass_probability(
@@ -194,17 +189,14 @@ def assessed(world: World, officer: Officer) -> None:
         p *= 1.0 - vetting.rejection_share
     if world.rng("assessment.pass", contributor.name).random() < p:
         world.observer.flow(mission.index, IPO, "passed")
-        _to_roster(world, officer, State.ASSESSING)
+        _to_roster(world, officer)
     else:
-        return_home(world, officer, State.ASSESSING)
+        return_home(world, officer)
 
 
-def _to_roster(world: World, officer: Officer, old: State) -> None:
+def _to_roster(world: World, officer: Officer) -> None:
     mission = world.missions[officer.mission]
-    officer.state = State.WAITING
-    officer.since = world.env.now
-    world.observer.move(IPO, old, State.WAITING)
-    mission.waiting.add(officer.skill)
+    transition(world, officer, State.WAITING)
     mission.roster.append(officer)
     fill_posts(world, mission)
 
@@ -219,9 +211,8 @@ def fill_posts(world: World, mission: MissionState) -> None:
     closed = not mission.active(now) and now >= mission.start_day
     while roster and (closed or now - roster[0].since > expiry):
         officer = roster.pop(0)
-        mission.waiting.add(officer.skill, -1)
         world.observer.flow(mission.index, IPO, "roster_expired")
-        return_home(world, officer, State.WAITING)
+        return_home(world, officer)
     free = mission.open_posts(now)
     if free <= 0 or not roster:
         return
@@ -236,7 +227,6 @@ def fill_posts(world: World, mission: MissionState) -> None:
     _, travel_factor = world.policies.delay_factors(now)
     empty_now = mission.empty_posts_uncovered(now)
     for officer in selected:
-        mission.waiting.add(officer.skill, -1)
         contributor = world.contributors[officer.contributor]
         spec = contributor.spec.travel_delay or world.scenario.pipeline.travel_delay
         delay = draw_delay(world.rng("travel.delay", contributor.name), spec.mean_days, spec.cv,
@@ -247,16 +237,13 @@ def fill_posts(world: World, mission: MissionState) -> None:
             outgoing = mission.claim_due()
             if outgoing is not None:
                 delay = max(delay, outgoing.tour_end - now)
-        travel(world, officer, State.WAITING, delay)
+        travel(world, officer, delay)
 
 
-def travel(world: World, officer: Officer, old: State, delay: float) -> None:
-    """The officer travels to the mission and arrives after ``delay`` days."""
+def travel(world: World, officer: Officer, delay: float, to: MissionState | None = None) -> None:
+    """The officer travels to the mission (or to mission ``to``), arriving after ``delay`` days."""
+    transition(world, officer, State.TRAVELLING, to)
     mission = world.missions[officer.mission]
-    officer.state = State.TRAVELLING
-    officer.since = world.env.now
-    world.observer.move(IPO, old, State.TRAVELLING)
-    mission.travelling.add(officer.skill)
     if mission.gate is not None:
         delay += mission.gate.extra_delay(world.env.now)
     world.env.timeout(delay).callbacks.append(partial(_arrive, world, officer))
@@ -266,32 +253,24 @@ def _arrive(world: World, officer: Officer, _event: simpy.Event) -> None:
     """Start a tour if a post is still there; otherwise go home (the post was cut)."""
     now = world.env.now
     mission = world.missions[officer.mission]
-    mission.travelling.add(officer.skill, -1)
-    if mission.ipo.at(now) - (mission.serving_ipo.total - mission.due_out.total) <= 0:
+    if not mission.has_post_for_arrival(now):
         world.observer.flow(mission.index, IPO, "drawdowns")
-        return_home(world, officer, State.TRAVELLING)
+        return_home(world, officer)
         return
     if mission.gate is not None:
         wait = mission.gate.admit(now, IPO)
         if wait > 0:  # held at the border (entry quota or freeze): try again later
-            mission.travelling.add(officer.skill)
             world.env.timeout(wait).callbacks.append(partial(_arrive, world, officer))
             return
-    take_post(world, officer, State.TRAVELLING)
+    take_post(world, officer)
 
 
-def take_post(world: World, officer: Officer, old: State) -> None:
-    """The officer starts a tour in their mission now (from state ``old``); tour rules drawn."""
+def take_post(world: World, officer: Officer) -> None:
+    """The officer starts a tour in their mission now; tour rules drawn."""
     now = world.env.now
     mission = world.missions[officer.mission]
-    officer.state = State.SERVING
-    officer.since = now
-    world.observer.move(IPO, old, State.SERVING)
+    transition(world, officer, State.SERVING)
     contributor = world.contributors[officer.contributor]
-    mission.serving_ipo.add(officer.skill)
-    mission.serving[officer] = None
-    world.observer.serve(mission.index, IPO, officer.contributor, int(officer.woman),
-                         int(not officer.woman), officer.skill, 1)
     world.observer.waited(mission.index, IPO, mission.ledger.fill(now))
     world.observer.flow(mission.index, IPO, "arrivals")
     if officer.woman:
@@ -311,7 +290,7 @@ def take_post(world: World, officer: Officer, old: State) -> None:
         if vetting is not None:  # fewer disciplinary repatriations among screened officers
             rate *= vetting.repatriation_factor
         rng = world.rng("tour.repatriation", mission.name)
-        repatriation = float(rng.exponential(365.25 / rate)) if rate > 0 else float("inf")
+        repatriation = float(rng.exponential(YEAR_DAYS / rate)) if rate > 0 else float("inf")
     _start_tour(world, officer, tour_days, repatriation)
 
 
@@ -362,54 +341,39 @@ def _tour_ends(world: World, officer: Officer, token: int, reason: str,
 
 def depart(world: World, officer: Officer, reason: str) -> None:
     """The officer leaves the mission; the post falls vacant unless it was cut."""
-    mission = vacate(world, officer, reason)
-    return_home(world, officer, State.SERVING)
+    mission = world.missions[officer.mission]
+    return_home(world, officer)
+    vacate(world, mission, reason)
     fill_posts(world, mission)
 
 
-def vacate(world: World, officer: Officer, reason: str, opens: bool | None = None
-           ) -> MissionState:
-    """The officer stops serving (counted as ``reason``); the post falls vacant if ``opens``.
+def vacate(world: World, mission: MissionState, reason: str, opens: bool | None = None) -> None:
+    """An officer has left ``mission`` (counted as ``reason``); the post falls vacant if ``opens``.
 
-    ``opens`` defaults to every reason but a drawdown (whose post was cut). The officer's state
-    is left to the caller (home, or on to another mission).
+    Call it after the officer's state change (which takes them off the mission's counters).
+    ``opens`` defaults to every reason but a drawdown (whose post was cut).
     """
     now = world.env.now
-    mission = world.missions[officer.mission]
-    if officer.due_out:
-        mission.due_out.add(officer.skill, -1)
-        officer.due_out = False
-    if officer.claimed:
-        mission.claims -= 1
-        officer.claimed = False
-    mission.serving_ipo.add(officer.skill, -1)
-    mission.serving.pop(officer, None)
-    world.observer.serve(mission.index, IPO, officer.contributor, int(officer.woman),
-                         int(not officer.woman), officer.skill, -1)
     world.observer.flow(mission.index, IPO, reason)
-    if (reason != "drawdowns" if opens is None else opens) \
-            and mission.serving_ipo.total < mission.ipo.at(now):
+    if (reason != "drawdowns" if opens is None else opens) and mission.empty_posts(now) > 0:
         mission.ledger.open(now)
-    return mission
 
 
-def return_home(world: World, officer: Officer, old: State) -> None:
+def return_home(world: World, officer: Officer) -> None:
     """The officer goes home (to cool down) or, for standing capacity, back to standby."""
     contributor = world.contributors[officer.contributor]
     if contributor is world.standing:
-        officer.state = State.STANDBY
-        world.observer.move(IPO, old, State.STANDBY)
+        transition(world, officer, State.STANDBY)
         world.standby.append(officer)
         return
-    officer.state = State.RETURNED
-    world.observer.move(IPO, old, State.RETURNED)
+    transition(world, officer, State.RETURNED)
     contributor.come_home(world.env.now, int(officer.woman), officer.skill, 1,
                           world.scenario.pipeline.cool_down_days)
 
 
 def draw_down(world: World, mission: MissionState, posts: int) -> None:
     """Posts were cut to ``posts``: those due to leave soonest go now."""
-    excess = mission.serving_ipo.total - posts
+    excess = mission.excess_officers(posts)
     if excess <= 0:
         return
     leaving = sorted(mission.serving, key=lambda o: o.tour_end)[:excess]  # stable, dict order
@@ -433,6 +397,9 @@ def initial_staffing(world: World, mission: MissionState) -> None:
         members = [c for c in world.members if c.active(now) and c.serves(mission.name)]
         if mission.gate is not None and mission.gate.limits_initial:
             members = [c for c in members if mission.gate.accepts(c.name, now)] or members
+        if not members:  # no contributor to second them: nobody is placed
+            mission.ledger.open(now, int(max(mission.ipo.at(now), 0)))
+            return
         sensitivity = world.scenario.pipeline.hardship_sensitivity
         # owners in proportion to expected nominations: the call's weight (pool × propensity)
         # times the chance of answering (propensity)
@@ -458,17 +425,12 @@ def initial_staffing(world: World, mission: MissionState) -> None:
             else bool(women[order[i]])
         skill = skills[i]
         officer = Officer(contributor.index, woman, skill, mission.index, now)
-        officer.state = State.SERVING
         contributor.send(int(woman), skill)
-        world.observer.generate(IPO, State.SERVING)
-        mission.serving_ipo.add(skill)
-        mission.serving[officer] = None
-        world.observer.serve(mission.index, IPO, contributor.index, int(woman), int(not woman),
-                             skill, 1)
+        enlist(world, officer, State.SERVING)
         tour_days = contributor.spec.tour_months * MONTH_DAYS
         remaining = float(rng.uniform(0.0, tour_days))
         rate = mission.spec.early_repatriation_rate
-        repatriation = float(rng.exponential(365.25 / rate)) if rate > 0 else float("inf")
+        repatriation = float(rng.exponential(YEAR_DAYS / rate)) if rate > 0 else float("inf")
         _start_tour(world, officer, remaining, repatriation)
     mission.ledger.open(now, int(max(mission.ipo.at(now) - init.ipo, 0)))
 
@@ -537,10 +499,10 @@ def seed_replacements(world: World, mission: MissionState) -> None:
         skill = outgoing.skill if available[int(woman), outgoing.skill] > 0 else GENERAL
         officer = Officer(contributor.index, woman, skill, mission.index, now)
         contributor.send(int(woman), skill)
-        world.observer.generate(IPO, State.WAITING)
+        enlist(world, officer, State.WAITING)
         outgoing.claimed = True
         mission.claims += 1
-        travel(world, officer, State.WAITING, max(outgoing.tour_end - now, 0.0))
+        travel(world, officer, max(outgoing.tour_end - now, 0.0))
 
 
 def seed_resting(world: World, mission: MissionState) -> None:

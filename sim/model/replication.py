@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 import simpy
 
-from sim.model import events, metrics, pipeline, teams, units
-from sim.model.assessment import AssessmentCentre
+from sim.model import events, metrics, pipeline, teams, transitions, units
+from sim.model.assessment import YEAR_DAYS, AssessmentCentre
 from sim.model.casework import CaseBook, empty_cases_table
 from sim.model.contributors import ContributorState
 from sim.model.metrics import TargetPoint
@@ -35,9 +35,14 @@ from sim.model.observe import Observer
 from sim.model.personnel import Category
 from sim.model.policies import PolicyBook, TimedLever
 from sim.model.streams import Streams, replication_seed
+from sim.model.tables import tabulate
+from sim.model.transitions import debug_from_environment
 from sim.model.world import STANDING, Decisions, World
 from sim.scenario.levers import AssessmentCapacity, NewContributorOutreach
 from sim.scenario.schema import Contributor, Scenario, add_months, day_of
+
+CLOSE_BEFORE_END_DAYS = 1e-9
+"""The closing record is taken this long before the horizon (the run stops at the horizon)."""
 
 
 def month_starts(scenario: Scenario) -> list[date]:
@@ -148,11 +153,13 @@ def snapshots(world: World) -> Generator[simpy.Event, Any, None]:
         yield world.env.timeout(day - world.env.now)
         _record(world, k, day, cats)
     end = world.horizon
-    yield world.env.timeout(max(end - world.env.now - 1e-9, 0))
+    yield world.env.timeout(max(end - world.env.now - CLOSE_BEFORE_END_DAYS, 0))
     _record(world, len(world.observer.months), end, cats)
 
 
 def _record(world: World, k: int, day: float, cats: int) -> None:
+    if world.check_invariants:
+        transitions.check_invariants(world)
     m = len(world.missions)
     due = np.array([mi.due_out.total for mi in world.missions])
     authorized = np.zeros((m, cats))
@@ -173,8 +180,7 @@ def _record(world: World, k: int, day: float, cats: int) -> None:
     if k < len(world.observer.months):
         world.observer.snapshot(k, due, authorized, targets, skill_posts, gap)
     else:  # the closing record only completes the last month's flows
-        world.observer.snap_flows[k - 1] = np.array(world.observer.flows)
-        world.observer.snap_gap[k - 1] = gap
+        world.observer.close(gap)
 
 
 def outreach(world: World, timed: TimedLever) -> Generator[simpy.Event, Any, None]:
@@ -187,7 +193,7 @@ def outreach(world: World, timed: TimedLever) -> Generator[simpy.Event, Any, Non
     if lever.joining_rate_per_year <= 0:
         return
     for i in range(lever.max_new):
-        yield world.env.timeout(float(rng.exponential(365.25 / lever.joining_rate_per_year)))
+        yield world.env.timeout(float(rng.exponential(YEAR_DAYS / lever.joining_rate_per_year)))
         spec = profile.model_copy(update={"name": f"{profile.name} (new {i + 1})",
                                           "joins": None, "leaves": None})
         index = len(world.contributors)
@@ -207,7 +213,8 @@ def target_points(scenario: Scenario) -> list[TargetPoint]:
 
 
 def simulate(scenario: Scenario, replication: int = 0, seed: int | None = None,
-             decisions: Decisions | None = None) -> dict[str, pd.DataFrame]:
+             decisions: Decisions | None = None,
+             check_invariants: bool | None = None) -> dict[str, pd.DataFrame]:
     """Run one replication and return its tables (``docs/outputs.md``).
 
     Args:
@@ -216,14 +223,20 @@ def simulate(scenario: Scenario, replication: int = 0, seed: int | None = None,
             one scenario share streams for the same replication (common random numbers).
         seed: root seed; ``None`` uses ``scenario.run.seed``.
         decisions: replacement decision functions (default: the stock rules).
+        check_invariants: check the model's counts after every officer state change and at
+            every snapshot, raising :class:`sim.model.transitions.InvariantViolation` at the
+            first that disagrees (slower; a debugging aid). ``None`` reads the environment
+            variable ``PPSIM_DEBUG_INVARIANTS``.
     """
     root = scenario.run.seed if seed is None else seed
     world = build_world(scenario, replication_seed(root, replication), decisions)
+    world.check_invariants = (debug_from_environment() if check_invariants is None
+                              else check_invariants)
     start_processes(world)
     world.env.run(until=world.horizon)
     costs = scenario.costs
     rates = (costs.ipo_officer_month, costs.fpu_officer_month, costs.spt_officer_month)
-    tables = world.observer.tables(rates, target_points(scenario))
+    tables = tabulate(world.observer.record(), rates, target_points(scenario))
     if world.events is not None:
         tables["events"] = world.events.table()
     if world.casework is None:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import simpy
 
-from sim.model import pipeline
+from sim.model import pipeline, transitions
 from sim.model.assessment import MONTH_DAYS
 from sim.model.contributors import ContributorState
 from sim.model.missions import MissionState
@@ -154,8 +154,7 @@ def start_standing_capacity(world: World) -> None:
         for _ in range(lever.size):
             officer = Officer(world.standing.index, bool(rng.random() < lever.women_share),
                               skill, 0, world.env.now)
-            officer.state = State.STANDBY
-            world.observer.generate(Category.IPO, State.STANDBY)
+            transitions.enlist(world, officer, State.STANDBY)
             world.standby.append(officer)
 
     if timed.start_day <= world.env.now:
@@ -173,4 +172,4 @@ def surge(world: World, mission: MissionState, posts: int) -> None:
     for _ in range(n):
         officer = world.standby.pop(0)
         officer.mission = mission.index
-        pipeline.travel(world, officer, State.STANDBY, lever.deploy_delay_days)
+        pipeline.travel(world, officer, lever.deploy_delay_days)

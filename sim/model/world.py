@@ -70,6 +70,8 @@ class World:
     events: Any = None
     """The scenario's events at run time (:class:`sim.model.events.EventBook`), or None."""
     casework: casework.CaseBook | None = None
+    check_invariants: bool = False
+    """Whether every officer state change is followed by the invariant checks (debug mode)."""
 
     def rng(self, name: str, entity: str = "") -> np.random.Generator:
         """The named random stream (see :mod:`sim.model.streams`)."""

@@ -136,7 +136,8 @@ class RunData:
         parts = list(scan(path, needed, keep))
         if not parts:
             return pd.DataFrame(columns=columns)
-        return pa.Table.from_batches(parts).select(columns).to_pandas()
+        table: pd.DataFrame = pa.Table.from_batches(parts).select(columns).to_pandas()
+        return table
 
     def has_cases(self) -> bool:
         """Whether the run simulated casework (its ``cases`` table has rows)."""

@@ -63,8 +63,9 @@ def _ordered(frame: pd.DataFrame, orders: Mapping[str, Sequence[Any]]) -> pd.Dat
 
 def read_table(path: Path, columns: Sequence[str] | None = None) -> pd.DataFrame:
     """A table of the run folder with text columns as categoricals (far less memory)."""
-    return pq.read_table(path, columns=list(columns) if columns else None).to_pandas(
-        strings_to_categorical=True)
+    table: pd.DataFrame = pq.read_table(path, columns=list(columns) if columns else None
+                                        ).to_pandas(strings_to_categorical=True)
+    return table
 
 
 def plain(frame: pd.DataFrame) -> pd.DataFrame:
@@ -100,7 +101,8 @@ def _month_chunk(path: Path, columns: Sequence[str], key_column: str, key: Any,
     parts = list(scan(path, columns, keep))
     if not parts:
         return pd.DataFrame(columns=list(columns))
-    return pa.Table.from_batches(parts).to_pandas(strings_to_categorical=True)
+    table: pd.DataFrame = pa.Table.from_batches(parts).to_pandas(strings_to_categorical=True)
+    return table
 
 
 def _months(path: Path) -> int:

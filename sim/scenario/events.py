@@ -289,6 +289,12 @@ def _check_dates(event: Event, where: str, run: tuple[date, date]) -> list[str]:
 
 def _contradictions(events: list[Event], missions: list[str], run_end: date) -> list[str]:
     """Events on one mission that cannot both hold (overlapping limits, closures, entries)."""
+    return [*_overlaps(events, missions, run_end), *_entries_after_closure(events),
+            *_rehats_refused(events, run_end)]
+
+
+def _overlaps(events: list[Event], missions: list[str], run_end: date) -> list[str]:
+    """Two entry limits, freezes or closures of one type on one mission at once."""
     out: list[str] = []
     exclusive = (EntryConstraint, RotationFreeze, ForcedClosure)
     for i, a in enumerate(events):
@@ -299,8 +305,14 @@ def _contradictions(events: list[Event], missions: list[str], run_end: date) -> 
             shared = _missions_of(a, missions) & _missions_of(b, missions)
             (a0, a1), (b0, b1) = window(a, run_end), window(b, run_end)
             if shared and a0 < b1 and b0 < a1:
-                out.append(f"events[{i}]: overlaps events[{j}] (both {a.type} on "  # type: ignore
+                out.append(f"events[{i}]: overlaps events[{j}] (both {a.type} on "
                            f"{', '.join(sorted(shared))}); merge them into one event")
+    return out
+
+
+def _entries_after_closure(events: list[Event]) -> list[str]:
+    """Re-hats or transfers into a mission on or after the day it is closed."""
+    out: list[str] = []
     closures = {e.mission: (k, e) for k, e in enumerate(events) if isinstance(e, ForcedClosure)}
     for i, event in enumerate(events):
         for name in _joins(event):
@@ -309,6 +321,12 @@ def _contradictions(events: list[Event], missions: list[str], run_end: date) -> 
                 k = closures[name][0]
                 out.append(f"events[{i}]: {event.type} into {name} on {event.start}, "  # type: ignore
                            f"but events[{k}] closes {name} from {closures[name][1].start}")
+    return out
+
+
+def _rehats_refused(events: list[Event], run_end: date) -> list[str]:
+    """Re-hats of contributors an entry constraint in force refuses."""
+    out: list[str] = []
     for i, event in enumerate(events):
         if not isinstance(event, Rehat):
             continue

@@ -17,7 +17,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import difflib
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -686,11 +685,6 @@ def add_months(start: date, months: int) -> date:
     return date(start.year + year, month + 1, min(start.day, 28))
 
 
-def add_days(start: date, days: float) -> date:
-    """The date ``days`` (rounded down) after ``start``."""
-    return date.fromordinal(start.toordinal() + math.floor(days))
-
-
 def day_of(start: date, when: date) -> float:
     """Simulation day of ``when`` (days since ``start``; negative before it)."""
     return float(when.toordinal() - start.toordinal())
@@ -757,7 +751,7 @@ class _Loader(yaml.SafeLoader):
             if self._depth > MAX_DEPTH:
                 raise yaml.composer.ComposerError(
                     None, None, f"nested deeper than {MAX_DEPTH} levels",
-                    self.peek_event().start_mark)
+                    self.peek_event().start_mark)  # type: ignore[no-untyped-call]  # PyYAML stub
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
@@ -1051,79 +1045,87 @@ def _allowed_keys(err: Any, data: Any) -> str:
 
 def check_references(s: Scenario) -> list[str]:
     """Problems with names that refer to something the scenario does not define."""
-    problems: list[str] = []
-    skills = list(s.skills)
     missions = [m.name for m in s.missions]
     contributors = [c.name for c in s.contributors]
-    problems += _duplicates("contributors", contributors)
-    problems += _duplicates("missions", missions)
+    problems = [*_duplicates("contributors", contributors), *_duplicates("missions", missions)]
     for i, c in enumerate(s.contributors):
-        for skill in c.skills:
-            if skill not in skills:
-                problems.append(
-                    unknown_message("skill", skill, skills, f"contributors[{i}].skills"))
-        if c.joins and c.leaves and c.leaves < c.joins:
-            problems.append(f"contributors[{i}].leaves: got {c.leaves}, must be after joins "
-                            f"({c.joins})")
+        problems += _contributor_problems(i, c, list(s.skills))
     for i, m in enumerate(s.missions):
-        where = f"missions[{i}]"
-        for skill in [*m.specialist_posts, *m.initial.specialists]:
-            if skill not in skills:
-                problems.append(
-                    unknown_message("skill", skill, skills, f"{where}.specialist_posts"))
-        for j, team in enumerate(m.teams):
-            if team.skill not in skills:
-                problems.append(unknown_message("skill", team.skill, skills,
-                                                f"{where}.teams[{j}].skill"))
-            if team.contributor is not None and team.contributor not in contributors:
-                problems.append(unknown_message("contributor", team.contributor, contributors,
-                                                f"{where}.teams[{j}].contributor"))
-        if m.end is not None and m.end <= m.start:
-            problems.append(f"{where}.end: got {m.end}, must be after start ({m.start})")
-        peak = max(m.ipo_posts.values(), default=0)
-        coded = sum(m.specialist_posts.values())
-        if coded > peak:
-            problems.append(f"{where}.specialist_posts: got {coded} coded posts in all, must be "
-                            f"≤ the most ipo_posts authorized ({peak})")
-        if m.initial.ipo > 0 and not m.ipo_posts:
-            problems.append(f"{where}.initial.ipo: got {m.initial.ipo}, but the mission "
-                            "authorizes no ipo_posts")
-        elif m.initial.ipo > peak:
-            problems.append(f"{where}.initial.ipo: got {m.initial.ipo}, must be ≤ the most "
-                            f"ipo_posts authorized ({peak})")
-        units = max(m.fpu_units.values(), default=0)
-        if m.initial.fpu_units > units:
-            problems.append(f"{where}.initial.fpu_units: got {m.initial.fpu_units}, must be ≤ "
-                            f"the most fpu_units authorized ({units})")
+        problems += _mission_problems(i, m, list(s.skills), contributors)
         problems += _initial_references(s, i, contributors)
     for i, c in enumerate(s.contributors):
-        for name in c.missions or []:
-            if name not in missions:
-                problems.append(unknown_message("mission", name, missions,
-                                                f"contributors[{i}].missions"))
+        problems += [unknown_message("mission", name, missions, f"contributors[{i}].missions")
+                     for name in c.missions or [] if name not in missions]
     for i, lever in enumerate(s.policies):
-        for name in lever.missions or []:
-            if name not in missions:
-                problems.append(unknown_message("mission", name, missions,
-                                                f"policies[{i}].missions"))
-        for attr in ("skill", "skills"):
-            value = getattr(lever, attr, None)
-            for skill in [value] if isinstance(value, str) else value or []:
-                if skill not in skills:
-                    problems.append(unknown_message("skill", skill, skills,
-                                                    f"policies[{i}].{attr}"))
-        profile = getattr(lever, "profile", None)
-        if profile is not None and profile not in contributors:
-            problems.append(unknown_message("contributor", profile, contributors,
-                                            f"policies[{i}].profile"))
+        problems += _lever_problems(i, lever, list(s.skills), missions, contributors)
     problems += check_events(list(s.events), missions, contributors, (s.run.start, s.end))
     problems += _interpol_problems(s)
     if s.casework is not None:
-        problems += casework_problems(s.casework, skills, missions)
+        problems += casework_problems(s.casework, list(s.skills), missions)
     for i, obs in enumerate(s.observed):
         if obs.mission != "ALL" and obs.mission not in missions:
             problems.append(unknown_message("mission", obs.mission, [*missions, "ALL"],
                                             f"observed[{i}].mission"))
+    return problems
+
+
+def _contributor_problems(i: int, c: Contributor, skills: list[str]) -> list[str]:
+    """Unknown skills and a leaving date before the joining date of ``contributors[i]``."""
+    problems = [unknown_message("skill", skill, skills, f"contributors[{i}].skills")
+                for skill in c.skills if skill not in skills]
+    if c.joins and c.leaves and c.leaves < c.joins:
+        problems.append(f"contributors[{i}].leaves: got {c.leaves}, must be after joins "
+                        f"({c.joins})")
+    return problems
+
+
+def _mission_problems(i: int, m: Mission, skills: list[str],
+                      contributors: list[str]) -> list[str]:
+    """Unknown skills and contributors, dates and posts of ``missions[i]`` that cannot be."""
+    where = f"missions[{i}]"
+    problems = [unknown_message("skill", skill, skills, f"{where}.specialist_posts")
+                for skill in [*m.specialist_posts, *m.initial.specialists] if skill not in skills]
+    for j, team in enumerate(m.teams):
+        if team.skill not in skills:
+            problems.append(unknown_message("skill", team.skill, skills,
+                                            f"{where}.teams[{j}].skill"))
+        if team.contributor is not None and team.contributor not in contributors:
+            problems.append(unknown_message("contributor", team.contributor, contributors,
+                                            f"{where}.teams[{j}].contributor"))
+    if m.end is not None and m.end <= m.start:
+        problems.append(f"{where}.end: got {m.end}, must be after start ({m.start})")
+    peak = max(m.ipo_posts.values(), default=0)
+    coded = sum(m.specialist_posts.values())
+    if coded > peak:
+        problems.append(f"{where}.specialist_posts: got {coded} coded posts in all, must be "
+                        f"≤ the most ipo_posts authorized ({peak})")
+    if m.initial.ipo > 0 and not m.ipo_posts:
+        problems.append(f"{where}.initial.ipo: got {m.initial.ipo}, but the mission "
+                        "authorizes no ipo_posts")
+    elif m.initial.ipo > peak:
+        problems.append(f"{where}.initial.ipo: got {m.initial.ipo}, must be ≤ the most "
+                        f"ipo_posts authorized ({peak})")
+    units = max(m.fpu_units.values(), default=0)
+    if m.initial.fpu_units > units:
+        problems.append(f"{where}.initial.fpu_units: got {m.initial.fpu_units}, must be ≤ "
+                        f"the most fpu_units authorized ({units})")
+    return problems
+
+
+def _lever_problems(i: int, lever: Lever, skills: list[str], missions: list[str],
+                    contributors: list[str]) -> list[str]:
+    """Unknown missions, skills and profile contributor named by ``policies[i]``."""
+    problems = [unknown_message("mission", name, missions, f"policies[{i}].missions")
+                for name in lever.missions or [] if name not in missions]
+    for attr in ("skill", "skills"):
+        value = getattr(lever, attr, None)
+        for skill in [value] if isinstance(value, str) else value or []:
+            if skill not in skills:
+                problems.append(unknown_message("skill", skill, skills, f"policies[{i}].{attr}"))
+    profile = getattr(lever, "profile", None)
+    if profile is not None and profile not in contributors:
+        problems.append(unknown_message("contributor", profile, contributors,
+                                        f"policies[{i}].profile"))
     return problems
 
 
