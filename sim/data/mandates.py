@@ -42,22 +42,27 @@ MANDATES: dict[str, Mandate] = {
     "MINUSCA": Mandate(
         "2014-04-10", ("fr",), 0.8, 0.03, "2014-04-10", 600, 15, 161,
         "600 individual officers + 2,420 FPU personnel (15 units of 161), res. 2709 (2023) [S5], "
-        "kept by res. 2759 (2024) [S4]; start: res. 2149 [S44]",
+        "kept by res. 2759 (2024) [S4]; res. 2800 (2025) extends the mission to 15 Nov 2026 and "
+        "intends to review its numbers after the 2025-26 elections [S57] (police strength "
+        "assumed unchanged); start: res. 2149 [S44]",
         ("hardship", "early_repatriation_rate")),
     "MONUSCO": Mandate(
         "2010-07-01", ("fr",), 0.8, 0.03, "2024-07-01", 443, 8, 160,
         "443 police + 1,270 FPU personnel (8 units of ~160) from 1 July 2024, res. 2717 [S6], "
-        "kept to 20 Dec 2025 by res. 2765 [S7]; start: res. 1925 [S47]",
+        "kept by res. 2765 [S7] and, to 20 Dec 2026, by res. 2808 (2025) [S58]; start: res. "
+        "1925 [S47]",
         ("hardship", "early_repatriation_rate")),
     "UNMISS": Mandate(
         "2011-07-09", ("en",), 0.8, 0.03, "2011-07-09", 733, 8, 160,
-        "ceiling 2,101 incl. 88 corrections, res. 2729 (2024) [S8]; the split into 733 IPO posts "
+        "ceiling 2,101 incl. 88 corrections, res. 2729 (2024) [S8], kept to 30 Apr 2026 by res. "
+        "2779 (2025) [S59]; the split into 733 IPO posts "
         "and 8 units of 160 is an assumption (611 IPOs + 1,143 FPU personnel in 2020 [S9])",
         ("ipo_posts", "fpu_units", "fpu_unit_size", "hardship", "early_repatriation_rate")),
     "UNISFA": Mandate(
         "2011-06-27", ("en",), 0.9, 0.04, "2011-06-27", 148, 3, 164,
         "640 police = 148 individual officers + three FPUs, res. 2550 [S10], kept by res. 2760 "
-        "(2024) [S12]; start: res. 1990 [S44]",
+        "(2024) [S12]; res. 2802 (2025) extends the mission to 15 Nov 2026 and asks for an "
+        "assessment of a possible drawdown [S60]; start: res. 1990 [S44]",
         ("fpu_unit_size", "hardship", "early_repatriation_rate")),
     "UNFICYP": Mandate(
         "1964-03-04", ("en",), 0.1, 0.01, "1964-03-04", 69, 0, 140,

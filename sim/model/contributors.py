@@ -49,6 +49,9 @@ class ContributorState:
         self._resting: list[tuple[float, int, int, int]] = []
         self._pools: dict[int, np.ndarray] = {}
         self.units_in_use = 0
+        # unit posts it holds (a unit serving, or one on its way to a post not already its own);
+        # checked against spec.fpu_max_deployed (sim.model.units)
+        self.slots_held = 0
         self.languages = frozenset(spec.languages)
         self.missions = None if spec.missions is None else frozenset(spec.missions)
 
@@ -109,11 +112,22 @@ class ContributorState:
             self.cooling[woman, skill] += n
             heapq.heappush(self._resting, (day + cool_down, woman, skill, n))
 
+    def rest(self, until: float, woman: int, skill: int, n: int) -> None:
+        """Count ``n`` officers at home as cooling down until day ``until`` (a seeded start)."""
+        if n > 0:
+            self.cooling[woman, skill] += n
+            heapq.heappush(self._resting, (until, woman, skill, n))
+
     def propensity(self, day: float, hardship: float, sensitivity: float,
                    policies: PolicyBook) -> float:
         """Probability it answers a requested nomination for a mission of ``hardship``."""
         p = self.spec.ipo_propensity * policies.propensity_multiplier(day, self.spec.women_share)
         return min(max(p * (1.0 - sensitivity * hardship), 0.0), 1.0)
+
+    def may_take_post(self) -> bool:
+        """Whether it may take one more unit post (below ``fpu_max_deployed``, if set)."""
+        cap = self.spec.fpu_max_deployed
+        return cap is None or self.slots_held < cap
 
     def free_units(self, day: float, policies: PolicyBook) -> int:
         """Formed units it can still field on ``day``."""

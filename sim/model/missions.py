@@ -21,6 +21,7 @@ from sim.model.personnel import Officer, State, Unit
 from sim.scenario.schema import Mission, day_of
 
 if TYPE_CHECKING:
+    from sim.model.contributors import ContributorState
     from sim.model.events import EntryGate
 
 
@@ -186,6 +187,9 @@ class MissionState:
         self.due_queue: deque[Officer] = deque()
         self.claims = 0
         self.unit_slots: list[Unit | None] = []
+        # who holds each unit post (its unit serves or is on the way), for rotation in kind and
+        # contributors' limits on posts held
+        self.slot_owner: list[ContributorState | None] = []
         self.units_serving = 0
         self.spt_authorized = 0
         self.spt_skill_posts = np.zeros(k)

@@ -31,6 +31,7 @@ from sim.model.assessment import MONTH_DAYS, YEAR_DAYS
 from sim.model.contributors import ContributorState
 from sim.model.missions import MissionState
 from sim.model.personnel import GENERAL, Category, Officer, State
+from sim.model.policies import complied_quota
 from sim.model.streams import draw_delay
 from sim.model.transitions import enlist, transition
 
@@ -116,8 +117,10 @@ def nominate(world: World, contributor: ContributorState, mission: MissionState,
     total = pool.sum()
     if total <= 0:
         return
-    quota = world.policies.women_quota(now, mission.name)
-    women = min(int(world.decisions.nominee_women(n, pool[1] / total, quota, rng)), int(pool[1]))
+    share = pool[1] / total
+    quota = complied_quota(share, world.policies.women_quota(now, mission.name),
+                           world.scenario.pipeline.quota_compliance)
+    women = min(int(world.decisions.nominee_women(n, share, quota, rng)), int(pool[1]))
     men = min(n - women, int(pool[0]))
     people: list[tuple[bool, int]] = []
     for woman, count in ((True, women), (False, men)):
@@ -448,3 +451,76 @@ def _observed_owners(world: World, mission: MissionState
         women += [True] * entry.ipo_women + [False] * (entry.ipo - entry.ipo_women)
         members.append(by_name[name])
     return members, np.array(owners, dtype=np.int64), np.array(women, dtype=bool)
+
+
+def seed_replacements(world: World, mission: MissionState) -> None:
+    """At the start, give every post whose officer leaves within the lead a replacement on the way.
+
+    Used with ``run.seed_pipeline`` instead of a warm-up, so that the initial staffing stays as
+    given (month 0 = the initial state) while the posts emptying in the first months do not all
+    wait for a full pipeline. Every initial officer already due out (rotation within
+    ``replacement_lead_days``) gets a replacement selected and travelling that arrives at the
+    handover (the travel ends at the outgoing officer's tour end; an entry gate adds its delay).
+    The replacement's contributor is drawn like the initial owners (pool × propensity², among
+    those serving the mission and accepted by its host state), its gender from that
+    contributor's available pool with the nomination quota as far as contributors comply, its
+    skill the outgoing officer's when the contributor has one available. Stream:
+    ``warmup.replacements`` per mission.
+    """
+    now = world.env.now
+    due = [o for o in mission.due_queue if o.due_out and not o.claimed]
+    if not due:
+        return
+    members = [c for c in world.members if c.active(now) and c.serves(mission.name)]
+    if mission.gate is not None:
+        members = [c for c in members if mission.gate.accepts(c.name, now)]
+    if not members:
+        return
+    sensitivity = world.scenario.pipeline.hardship_sensitivity
+    weights = np.array([
+        c.pool_by_gender.sum()
+        * c.propensity(now, mission.spec.hardship, sensitivity, world.policies) ** 2
+        for c in members
+    ])
+    rng = world.rng("warmup.replacements", mission.name)
+    quota = world.policies.women_quota(now, mission.name)
+    compliance = world.scenario.pipeline.quota_compliance
+    for outgoing in due:
+        index = world.decisions.choose_weighted(weights, rng)
+        if index < 0:
+            return
+        contributor = members[index]
+        available = contributor.available(now, world.policies)
+        total = available.sum()
+        share = available[1].sum() / total if total > 0 else 0.0
+        woman = bool(rng.random() < min(max(complied_quota(share, quota, compliance), share), 1.0))
+        if available[int(woman)].sum() <= 0:
+            woman = not woman
+        skill = outgoing.skill if available[int(woman), outgoing.skill] > 0 else GENERAL
+        officer = Officer(contributor.index, woman, skill, mission.index, now)
+        contributor.send(int(woman), skill)
+        enlist(world, officer, State.WAITING)
+        outgoing.claimed = True
+        mission.claims += 1
+        travel(world, officer, max(outgoing.tour_end - now, 0.0))
+
+
+def seed_resting(world: World, mission: MissionState) -> None:
+    """At the start, the predecessors of the officers serving are at home cooling down.
+
+    Used with ``run.seed_pipeline``: an officer serving at the start with ``r`` days of tour left
+    replaced a predecessor who came home ``tour − r`` days ago and rests until ``r + cool-down −
+    tour`` (if that is still ahead). Without this the contributors' pools start with no one
+    cooling down, so more of their officers (mostly men, where units keep women in use) are
+    available than at a steady state, and the women's share of nominations dips in the first year.
+    """
+    now = world.env.now
+    cool = world.scenario.pipeline.cool_down_days
+    for officer in mission.serving:
+        contributor = world.contributors[officer.contributor]
+        if contributor is world.standing:
+            continue
+        tour = contributor.spec.tour_months * MONTH_DAYS
+        until = officer.tour_end + cool - tour
+        if until > now:
+            contributor.rest(until, int(officer.woman), officer.skill, 1)

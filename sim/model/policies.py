@@ -242,6 +242,18 @@ def nominee_women(
     return int(rng.binomial(nominees, share))
 
 
+def complied_quota(pool_women_share: float, quota: float, compliance: float) -> float:
+    """The women's share a contributor's nominations reach under a quota it partly complies with.
+
+    A contributor whose pool has ``pool_women_share`` women closes ``compliance`` of the gap to
+    ``quota`` (the quota itself when ``compliance`` is 1, its own share when 0); a quota below
+    its share changes nothing. E.g. pool 0.3, quota 1.0, compliance 0.5 → 0.65.
+    """
+    if compliance >= 1.0 or quota <= pool_women_share:
+        return quota
+    return pool_women_share + max(compliance, 0.0) * (quota - pool_women_share)
+
+
 def split_call(
     requested: int, weights: np.ndarray, rng: np.random.Generator
 ) -> np.ndarray:

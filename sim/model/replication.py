@@ -103,6 +103,10 @@ def start_processes(world: World) -> None:
     teams.start_standing_capacity(world)
     for mission in world.missions:
         pipeline.initial_staffing(world, mission)
+        if world.scenario.run.seed_pipeline:
+            pipeline.seed_resting(world, mission)
+            units.seed_resting(world, mission)
+            pipeline.seed_replacements(world, mission)
         units.initial_units(world, mission)
         world.env.process(mission_schedule(world, mission))
         teams.start_projects(world, mission)

@@ -36,10 +36,12 @@ def initial_units(world: World, mission: MissionState) -> None:
     """Place the units serving at the start and start one process per unit slot."""
     slots = int(max([*mission.units.values, 0]))
     mission.unit_slots = [None] * slots
+    mission.slot_owner = [None] * slots
     now = world.env.now
     serving = min(mission.spec.initial.fpu_units, slots) if mission.active(now) else 0
     rng = world.rng("initial.units", mission.name)
-    tour = world.scenario.pipeline.units.tour_months * MONTH_DAYS
+    pipe = world.scenario.pipeline.units
+    tour = pipe.tour_months * MONTH_DAYS
     observed = _observed_units(world, mission) if mission.spec.initial.by_contributor else None
     for j in range(slots):
         unit = None
@@ -48,50 +50,89 @@ def initial_units(world: World, mission: MissionState) -> None:
             unit = new_unit(world, mission, owner, rng, State.SERVING, size, women)
             serve(world, mission, unit, j, float(rng.uniform(0.0, tour)))
         elif j < serving:
-            contributor = _choose(world, mission, rng, initial=True)
+            contributor = _choose(world, mission, rng, initial=True, post=j)
             if contributor is not None:
                 unit = new_unit(world, mission, contributor, rng, State.SERVING)
                 serve(world, mission, unit, j, float(rng.uniform(0.0, tour)))
-        world.env.process(slot(world, mission, j, unit))
+        if unit is not None:
+            hold(mission, j, world.contributors[unit.contributor])
+        head_start = 0.0
+        if unit is not None and world.scenario.run.seed_pipeline:
+            # the replacement was requested rotation_lead_days before the tour's end, before
+            # the start if the tour ends within the lead: that much of its pipeline is done
+            head_start = max(pipe.rotation_lead_days - (unit.tour_end - now), 0.0)
+        world.env.process(slot(world, mission, j, unit, head_start))
     mission.touch_units(now)
 
 
-def slot(world: World, mission: MissionState, j: int,
-         current: Unit | None) -> Generator[simpy.Event, Any, None]:
-    """Keep unit post ``j`` of ``mission`` filled for as long as it is authorized."""
+def hold(mission: MissionState, j: int, contributor: ContributorState | None) -> None:
+    """``contributor`` now holds unit post ``j`` of ``mission`` (``None``: nobody does)."""
+    old = mission.slot_owner[j]
+    if old is contributor:
+        return
+    if old is not None:
+        old.slots_held -= 1
+    if contributor is not None:
+        contributor.slots_held += 1
+    mission.slot_owner[j] = contributor
+
+
+def _spend(delay: float, credit: float) -> tuple[float, float]:
+    """A delay shortened by the pipeline time already done (``credit``), and the credit left."""
+    if credit <= 0:
+        return delay, credit
+    return max(delay - credit, 0.0), max(credit - delay, 0.0)
+
+
+def slot(world: World, mission: MissionState, j: int, current: Unit | None,
+         head_start: float = 0.0) -> Generator[simpy.Event, Any, None]:
+    """Keep unit post ``j`` of ``mission`` filled for as long as it is authorized.
+
+    ``head_start`` (days, ``run.seed_pipeline``) is pipeline time the first replacement has
+    already done before the start: it shortens that replacement's generation, assessment and
+    travel, in that order.
+    """
     env = world.env
     pipe = world.scenario.pipeline
     rng = world.rng("unit.slot", f"{mission.name}/{j}")
+    credit = head_start
     needed = current.tour_end if current is not None else \
         mission.units.next_day_above(env.now, j, world.horizon)
     while needed is not None and needed < world.horizon:
         yield env.timeout(max(needed - pipe.units.rotation_lead_days - env.now, 0.0))
         day = max(env.now, needed)
         if mission.units.planned(day, env.now) <= j:
+            hold(mission, j, None)
             needed = mission.units.next_day_above(day, j, world.horizon)
             continue
-        contributor = _choose(world, mission, rng)
+        contributor = _for_post(world, mission, j, rng)
         while contributor is None:
             yield env.timeout(pipe.call_interval_days)
-            contributor = _choose(world, mission, rng)
+            contributor = _for_post(world, mission, j, rng)
+        hold(mission, j, contributor)
         unit = new_unit(world, mission, contributor, rng, State.NOMINATED)
-        yield env.timeout(draw_delay(rng, pipe.units.generation_delay.mean_days,
-                                     pipe.units.generation_delay.cv))
+        delay, credit = _spend(draw_delay(rng, pipe.units.generation_delay.mean_days,
+                                          pipe.units.generation_delay.cv), credit)
+        yield env.timeout(delay)
         _move(world, unit, State.ASSESSING)
         while True:
             world.observer.flow(mission.index, FPU, "assessed", unit.size)
             if rng.random() < contributor.spec.fpu_pass_rate:
                 break
-            yield env.timeout(pipe.units.remedial_delay_days)
+            delay, credit = _spend(pipe.units.remedial_delay_days, credit)
+            yield env.timeout(delay)
         world.observer.flow(mission.index, FPU, "passed", unit.size)
         _move(world, unit, State.TRAVELLING)
-        yield env.timeout(draw_delay(rng, pipe.units.travel_delay.mean_days,
-                                     pipe.units.travel_delay.cv))
+        delay, credit = _spend(draw_delay(rng, pipe.units.travel_delay.mean_days,
+                                          pipe.units.travel_delay.cv), credit)
+        credit = 0.0
+        yield env.timeout(delay)
         if needed > env.now:
             yield env.timeout(needed - env.now)
         if mission.units.at(env.now) <= j:
             world.observer.flow(mission.index, FPU, "drawdowns", unit.size)
             go_home(world, unit)
+            hold(mission, j, None)
             needed = mission.units.next_day_above(env.now, j, world.horizon)
             continue
         if mission.gate is not None:
@@ -99,6 +140,7 @@ def slot(world: World, mission: MissionState, j: int,
             if occupant is not None:  # the post is taken (re-hatted unit): not needed
                 world.observer.flow(mission.index, FPU, "drawdowns", unit.size)
                 go_home(world, unit)
+                hold(mission, j, world.contributors[occupant.contributor])
                 needed = occupant.tour_end
                 continue
         world.observer.waited(mission.index, FPU, env.now - needed)
@@ -155,12 +197,36 @@ def _shares(total: int, n: int) -> list[int]:
     return [q + 1] * r + [q] * (n - r)
 
 
+def _for_post(world: World, mission: MissionState, j: int,
+              rng: np.random.Generator) -> ContributorState | None:
+    """The contributor asked for unit post ``j``: its holder first under rotation in kind."""
+    owner = mission.slot_owner[j] if j < len(mission.slot_owner) else None
+    if owner is not None and world.scenario.pipeline.units.rotate_in_kind \
+            and _can_field(world, mission, owner):
+        return owner
+    return _choose(world, mission, rng, post=j)
+
+
+def _can_field(world: World, mission: MissionState, contributor: ContributorState) -> bool:
+    """Whether ``contributor`` can send a unit to ``mission`` now (capacity, pool, host state)."""
+    now = world.env.now
+    if not (contributor.active(now) and contributor.serves(mission.name)):
+        return False
+    if mission.gate is not None and not mission.gate.accepts(contributor.name, now):
+        return False
+    size = contributor.spec.fpu_unit_size
+    return (contributor.free_units(now, world.policies) > 0 and contributor.headroom() >= size
+            and contributor.available(now, world.policies)[:, GENERAL].sum() >= size)
+
+
 def _choose(world: World, mission: MissionState, rng: np.random.Generator,
-            initial: bool = False) -> ContributorState | None:
+            initial: bool = False, post: int | None = None) -> ContributorState | None:
     """The contributor asked for a unit: free capacity × propensity, gender rule permitting.
 
     A host state's entry gate (:mod:`sim.model.events`) limits the choice to the contributors
-    it accepts (for the units serving at the start only if it says so).
+    it accepts (for the units serving at the start only if it says so). A contributor holding
+    as many unit posts as its ``fpu_max_deployed`` is not asked, unless it already holds
+    ``post`` (the request replaces its own unit).
     """
     now = world.env.now
     pipe = world.scenario.pipeline
@@ -174,6 +240,8 @@ def _choose(world: World, mission: MissionState, rng: np.random.Generator,
         free = c.free_units(now, world.policies)  # cheapest test first: most have none free
         size = c.spec.fpu_unit_size
         if free <= 0 or c.headroom() < size:
+            continue
+        if not c.may_take_post() and (post is None or mission.slot_owner[post] is not c):
             continue
         if c.available(now, world.policies)[:, GENERAL].sum() < size:
             continue
@@ -280,3 +348,23 @@ def draw_down(world: World, mission: MissionState) -> None:
         if unit is not None and unit.state is State.SERVING:
             leave(world, unit, j, "drawdowns")
     mission.touch_units(world.env.now)
+
+
+def seed_resting(world: World, mission: MissionState) -> None:
+    """At the start, the units the serving units replaced are at home cooling down.
+
+    Used with ``run.seed_pipeline`` (see :func:`sim.model.pipeline.seed_resting`): the
+    predecessor of a unit with ``r`` days left rests until ``r + cool-down − tour``, with the
+    serving unit's composition.
+    """
+    now = world.env.now
+    pipe = world.scenario.pipeline
+    tour = pipe.units.tour_months * MONTH_DAYS
+    for unit in mission.unit_slots:
+        if unit is None or unit.state is not State.SERVING:
+            continue
+        until = unit.tour_end + pipe.cool_down_days - tour
+        if until > now:
+            contributor = world.contributors[unit.contributor]
+            contributor.rest(until, 1, GENERAL, unit.women)
+            contributor.rest(until, 0, GENERAL, unit.size - unit.women)

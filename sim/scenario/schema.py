@@ -119,6 +119,24 @@ class RunSettings(Model):
             "1 year lets replacements of the officers serving at the start get under way; compare"
             " runs with 0 and 1."),
     )
+    seed_pipeline: bool = Field(
+        False,
+        description="Start with the replacements that would already be under way: for every "
+        "officer whose tour ends within the replacement lead, a replacement already selected "
+        "and travelling (arriving at the handover), and for every unit whose tour ends within "
+        "the rotation lead, its replacement generated as if requested on time. Keeps the "
+        "initial staffing at the start (month 0 = the initial state) without the start-up dip "
+        "of an empty pipeline; use with warmup_years 0.",
+    )
+
+    @model_validator(mode="after")
+    def _one_start(self) -> RunSettings:
+        if self.seed_pipeline and self.warmup_years > 0:
+            raise ValueError(
+                f"seed_pipeline: got true with warmup_years {self.warmup_years:g}; a seeded "
+                "pipeline starts from the initial state at the start, so warmup_years must be 0 "
+                "(or seed_pipeline false)")
+        return self
 
 
 class Assessment(Model):
@@ -174,6 +192,14 @@ class UnitPipeline(Model):
         12, gt=0, le=36, description="Length of a unit's tour (months).",
         json_schema_extra=estimate(
             "Unit tour length in the memoranda of understanding (usually 12 months)."),
+    )
+    rotate_in_kind: bool = Field(
+        False, description="A rotation's replacement unit comes from the outgoing unit's "
+        "contributor whenever it can field one (contingents rotate within the country); "
+        "otherwise, and always when false, any contributor with a free unit is asked.",
+        json_schema_extra=estimate(
+            "Whether a mission's units are relieved by the same country's next contingent (the "
+            "usual practice under a memorandum of understanding)."),
     )
 
 
@@ -233,6 +259,15 @@ class Pipeline(Model):
         json_schema_extra=estimate(
             "Propensity is multiplied by 1 − sensitivity × hardship: calibrate so that the "
             "hardest missions' nomination shortfall matches the record."),
+    )
+    quota_compliance: Real = Field(
+        1.0, ge=0, le=1,
+        description="Share of the gap between a contributor's women's share and a nomination "
+        "quota that its nominations close (1 = quotas are met in full, as far as the pool "
+        "allows; 0 = quotas are ignored).",
+        json_schema_extra=estimate(
+            "Women's share of nominees before and after a quota, by contributor; no published "
+            "figure (the baseline assumes 0.5)."),
     )
     assessment: Assessment = Field(Assessment(), description="Assessment for mission service.")
     units: UnitPipeline = Field(UnitPipeline(), description="Formed police units.")
@@ -294,6 +329,15 @@ class ContributorProfile(Model):
         0, ge=0, le=100, description="Formed units it can field at once.",
         json_schema_extra=estimate(
             "Most units it has fielded at once, plus pledges it has registered."),
+    )
+    fpu_max_deployed: Count | None = Field(
+        None, ge=0, le=100,
+        description="Most unit posts it holds at once (units serving or on their way to a post "
+        "not already its own); a rotation of its own unit does not count. Empty = no limit "
+        "beyond fpu_capacity.",
+        json_schema_extra=estimate(
+            "Units it fields at the as-of date (the UN's contributions by mission), plus a small "
+            "headroom for pledges (from-data: +25 %, rounded down)."),
     )
     fpu_women_share: Real = Field(
         0.1, ge=0, le=1, description="Women's share of its units.",
