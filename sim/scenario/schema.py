@@ -1090,9 +1090,11 @@ def _in_force(steps: Mapping[date, int], when: date) -> int:
 
 
 def _initial_above_posts(i: int, m: Mission, start: date) -> list[str]:
-    """Officers serving at the start beyond the posts in force then cannot be (no one is sent
-    home on day 0): ``initial.ipo`` and ``initial.fpu_units`` must fit the posts on the day the
-    mission is first simulated (the run's start, or the mission's own if later)."""
+    """Initial officers and units beyond the posts in force on the first simulated day.
+
+    No one is sent home on day 0, so ``initial.ipo`` and ``initial.fpu_units`` must fit the posts
+    on the day the mission is first simulated (the run's start, or the mission's own if later).
+    """
     if m.end is not None and m.end <= start:
         return []
     first = max(start, m.start)
