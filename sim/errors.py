@@ -57,6 +57,16 @@ class ResultsError(PpsimError):
     exit_code = 4
 
 
+class DataError(PpsimError):
+    """The observed record cannot answer the request.
+
+    Its folder is missing, a mission or contributor is unknown, a month is outside the record or
+    lacks the detail asked for, or a calibration asks for the withheld years (2017-01..2024-12).
+    """
+
+    exit_code = 5
+
+
 def unknown_message(kind: str, got: str, allowed: list[str], where: str = "") -> str:
     """``where: unknown kind 'x'; did you mean 'y'? (allowed: a, b)`` with difflib's guess."""
     guess = difflib.get_close_matches(got, allowed, n=1)

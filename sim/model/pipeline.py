@@ -81,7 +81,7 @@ def send_call(world: World, mission: MissionState, skill: int | None, n: int) ->
     """Split a request for ``n`` nominations (of ``skill``, or any) among contributors."""
     now = world.env.now
     pipe = world.scenario.pipeline
-    members = [c for c in world.members if c.active(now)]
+    members = [c for c in world.members if c.active(now) and c.serves(mission.name)]
     if not members:
         return
     available = [c.available(now, world.policies) for c in members]
@@ -379,18 +379,23 @@ def initial_staffing(world: World, mission: MissionState) -> None:
         mission.ledger.open(now, int(max(mission.ipo.at(now), 0)))
         return
     rng = world.rng("initial.ipo", mission.name)
-    members = [c for c in world.members if c.active(now)]
-    sensitivity = world.scenario.pipeline.hardship_sensitivity
-    # owners in proportion to expected nominations: the call's weight (pool × propensity) times
-    # the chance of answering (propensity)
-    weights = np.array([
-        c.pool_by_gender.sum()
-        * c.propensity(now, mission.spec.hardship, sensitivity, world.policies) ** 2
-        for c in members
-    ])
-    if weights.sum() <= 0:
-        weights = np.ones(len(members))
-    owners = np.repeat(np.arange(len(members)), rng.multinomial(init.ipo, weights / weights.sum()))
+    women: np.ndarray | None = None
+    if init.by_contributor:  # observed owners and women (e.g. a scenario built from data)
+        members, owners, women = _observed_owners(world, mission)
+    else:
+        members = [c for c in world.members if c.active(now) and c.serves(mission.name)]
+        sensitivity = world.scenario.pipeline.hardship_sensitivity
+        # owners in proportion to expected nominations: the call's weight (pool × propensity)
+        # times the chance of answering (propensity)
+        weights = np.array([
+            c.pool_by_gender.sum()
+            * c.propensity(now, mission.spec.hardship, sensitivity, world.policies) ** 2
+            for c in members
+        ])
+        if weights.sum() <= 0:
+            weights = np.ones(len(members))
+        owners = np.repeat(np.arange(len(members)),
+                           rng.multinomial(init.ipo, weights / weights.sum()))
     skills = [GENERAL] * init.ipo
     position = 0
     for index, name in enumerate(world.scenario.skills, start=1):
@@ -400,7 +405,8 @@ def initial_staffing(world: World, mission: MissionState) -> None:
     order = rng.permutation(init.ipo)
     for i in range(init.ipo):
         contributor = members[int(owners[order[i]])]
-        woman = bool(rng.random() < init.ipo_women_share)
+        woman = bool(rng.random() < init.ipo_women_share) if women is None \
+            else bool(women[order[i]])
         skill = skills[i]
         officer = Officer(contributor.index, woman, skill, mission.index, now)
         officer.state = State.SERVING
@@ -416,3 +422,21 @@ def initial_staffing(world: World, mission: MissionState) -> None:
         repatriation = float(rng.exponential(365.25 / rate)) if rate > 0 else float("inf")
         _start_tour(world, officer, remaining, repatriation)
     mission.ledger.open(now, int(max(mission.ipo.at(now) - init.ipo, 0)))
+
+
+def _observed_owners(world: World, mission: MissionState
+                     ) -> tuple[list[ContributorState], np.ndarray, np.ndarray]:
+    """The initial officers as ``initial.by_contributor`` lists them.
+
+    Returns the contributors, each officer's contributor (an index into them) and whether the
+    officer is a woman, in the file's order.
+    """
+    by_name = {c.name: c for c in world.members}
+    members: list[ContributorState] = []
+    owners: list[int] = []
+    women: list[bool] = []
+    for name, entry in mission.spec.initial.by_contributor.items():
+        owners += [len(members)] * entry.ipo
+        women += [True] * entry.ipo_women + [False] * (entry.ipo - entry.ipo_women)
+        members.append(by_name[name])
+    return members, np.array(owners, dtype=np.int64), np.array(women, dtype=bool)

@@ -40,9 +40,14 @@ def initial_units(world: World, mission: MissionState) -> None:
     serving = min(mission.spec.initial.fpu_units, slots) if mission.active(now) else 0
     rng = world.rng("initial.units", mission.name)
     tour = world.scenario.pipeline.units.tour_months * MONTH_DAYS
+    observed = _observed_units(world, mission) if mission.spec.initial.by_contributor else None
     for j in range(slots):
         unit = None
-        if j < serving:
+        if j < serving and observed is not None:  # as the record lists them
+            owner, size, women = observed[j]
+            unit = _new_unit(world, mission, owner, rng, State.SERVING, size, women)
+            _serve(world, mission, unit, j, float(rng.uniform(0.0, tour)))
+        elif j < serving:
             contributor = _choose(world, mission, rng)
             if contributor is not None:
                 unit = _new_unit(world, mission, contributor, rng, State.SERVING)
@@ -94,13 +99,41 @@ def slot(world: World, mission: MissionState, j: int,
         needed = unit.tour_end
 
 
+def _observed_units(world: World, mission: MissionState
+                    ) -> list[tuple[ContributorState, int, int | None]]:
+    """The initial units as ``initial.by_contributor`` lists them.
+
+    One ``(contributor, officers, women)`` per unit (women ``None``: drawn), each contributor's
+    officers and women shared evenly among its units.
+    """
+    by_name = {c.name: c for c in world.members}
+    units: list[tuple[ContributorState, int, int | None]] = []
+    for name, entry in mission.spec.initial.by_contributor.items():
+        n = entry.fpu_units
+        if n <= 0:
+            continue
+        contributor = by_name[name]
+        officers = entry.fpu_officers
+        sizes = _shares(officers if officers is not None else n * contributor.spec.fpu_unit_size,
+                        n)
+        women = _shares(entry.fpu_women, n) if entry.fpu_women is not None else [None] * n
+        units += [(contributor, size, w) for size, w in zip(sizes, women, strict=True)]
+    return units
+
+
+def _shares(total: int, n: int) -> list[int]:
+    """``total`` split into ``n`` near-equal whole parts, the larger ones first."""
+    q, r = divmod(total, n)
+    return [q + 1] * r + [q] * (n - r)
+
+
 def _choose(world: World, mission: MissionState, rng: np.random.Generator
             ) -> ContributorState | None:
     """The contributor asked for a unit: free capacity × propensity, gender rule permitting."""
     now = world.env.now
     pipe = world.scenario.pipeline
     rule = world.policies.unit_women_minimum(now, mission.name)
-    members = [c for c in world.members if c.active(now)]
+    members = [c for c in world.members if c.active(now) and c.serves(mission.name)]
     weights = np.zeros(len(members))
     for i, c in enumerate(members):
         free = c.free_units(now, world.policies)  # cheapest test first: most have none free
@@ -119,16 +152,23 @@ def _choose(world: World, mission: MissionState, rng: np.random.Generator
 
 
 def _new_unit(world: World, mission: MissionState, contributor: ContributorState,
-              rng: np.random.Generator, state: State) -> Unit:
-    """Generate a unit: its composition, the contributor's capacity and the census."""
+              rng: np.random.Generator, state: State, size: int | None = None,
+              women: int | None = None) -> Unit:
+    """Generate a unit: its composition, the contributor's capacity and the census.
+
+    ``size`` and ``women`` fix the composition (an observed unit); by default the unit has the
+    contributor's unit size and its women are drawn.
+    """
     now = world.env.now
     spec = contributor.spec
-    rule = world.policies.unit_women_minimum(now, mission.name)
-    minimum = 0.0
-    if rule is not None and (rule.funded or spec.fpu_women_share >= rule.min_women_share):
-        minimum = rule.min_women_share
-    women = int(world.decisions.unit_women(spec.fpu_unit_size, spec.fpu_women_share, minimum, rng))
-    unit = Unit(FPU, contributor.index, mission.index, spec.fpu_unit_size, women)
+    size = spec.fpu_unit_size if size is None else size
+    if women is None:
+        rule = world.policies.unit_women_minimum(now, mission.name)
+        minimum = 0.0
+        if rule is not None and (rule.funded or spec.fpu_women_share >= rule.min_women_share):
+            minimum = rule.min_women_share
+        women = int(world.decisions.unit_women(size, spec.fpu_women_share, minimum, rng))
+    unit = Unit(FPU, contributor.index, mission.index, size, women)
     unit.state = state
     contributor.units_in_use += 1
     contributor.send(1, GENERAL, women)

@@ -25,7 +25,14 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from sim.errors import ParameterError, ScenarioError, VariantError, unknown_message
 from sim.scenario.keypaths import (
@@ -209,6 +216,10 @@ class Contributor(ContributorProfile):
     name: str = Field(..., min_length=1, pattern=r"^[^.]+$", description="Unique name (no dots).")
     joins: date | None = Field(None, description="First day it contributes; empty = from start.")
     leaves: date | None = Field(None, description="Last day it contributes; empty = never.")
+    missions: list[str] | None = Field(
+        None, description="Missions it sends individual officers and formed units to (e.g. the "
+        "missions it serves in the observed record); empty = any mission.",
+    )
 
 
 class SpecializedTeam(Model):
@@ -221,6 +232,35 @@ class SpecializedTeam(Model):
     contributor: str | None = Field(None, description="Contributor asked; empty = best placed.")
 
 
+class InitialContribution(Model):
+    """One contributor's officers and units serving in a mission at the start (as observed)."""
+
+    ipo: int = Field(0, ge=0, description="Its individual officers serving.")
+    ipo_women: int = Field(0, ge=0, description="Women among them.")
+    fpu_units: int = Field(0, ge=0, description="Its formed units serving.")
+    fpu_officers: int | None = Field(
+        None, ge=0, description="Officers in those units, shared evenly among them; empty = "
+        "units × the contributor's fpu_unit_size.",
+    )
+    fpu_women: int | None = Field(
+        None, ge=0, description="Women in those units, shared evenly among them; empty = drawn "
+        "from the contributor's fpu_women_share.",
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> InitialContribution:
+        if self.ipo_women > self.ipo:
+            raise ValueError(f"ipo_women: got {self.ipo_women}, must be ≤ ipo ({self.ipo})")
+        officers = self.fpu_officers
+        if officers is not None and not self.fpu_units <= officers <= 400 * self.fpu_units:
+            raise ValueError(f"fpu_officers: got {officers}, must be between fpu_units and 400 "
+                             f"× fpu_units ({self.fpu_units} units)")
+        if self.fpu_women is not None and self.fpu_women > (officers if officers is not None
+                                                            else 400 * self.fpu_units):
+            raise ValueError(f"fpu_women: got {self.fpu_women}, must be ≤ fpu_officers")
+        return self
+
+
 class InitialStaffing(Model):
     """Officers already serving at the run's start (a present-day picture)."""
 
@@ -230,6 +270,31 @@ class InitialStaffing(Model):
     specialists: dict[str, int] = Field(
         default_factory=dict, description="Serving individual officers with each skill."
     )
+    by_contributor: dict[str, InitialContribution] = Field(
+        default_factory=dict,
+        description="Who they are, by contributor (e.g. from the observed record); empty = "
+        "officers and units are placed among contributors by weight. When given, ipo and "
+        "fpu_units must equal its sums and ipo_women_share its women's share.",
+    )
+
+    @model_validator(mode="after")
+    def _sums(self) -> InitialStaffing:
+        if not self.by_contributor:
+            return self
+        entries = self.by_contributor.values()
+        ipo = sum(e.ipo for e in entries)
+        units = sum(e.fpu_units for e in entries)
+        women = sum(e.ipo_women for e in entries)
+        if ipo != self.ipo:
+            raise ValueError(f"ipo: got {self.ipo}, must equal the sum over by_contributor "
+                             f"({ipo})")
+        if units != self.fpu_units:
+            raise ValueError(f"fpu_units: got {self.fpu_units}, must equal the sum over "
+                             f"by_contributor ({units})")
+        if ipo and abs(self.ipo_women_share - women / ipo) > 0.005:
+            raise ValueError(f"ipo_women_share: got {self.ipo_women_share}, must be the women's "
+                             f"share over by_contributor ({women}/{ipo} = {women / ipo:.4f})")
+        return self
 
 
 class Mission(Model):
@@ -596,6 +661,12 @@ def check_references(s: Scenario) -> list[str]:
         if m.initial.ipo > 0 and not m.ipo_posts:
             problems.append(f"{where}.initial.ipo: got {m.initial.ipo}, but the mission "
                             "authorizes no ipo_posts")
+        problems += _initial_references(s, i, contributors)
+    for i, c in enumerate(s.contributors):
+        for name in c.missions or []:
+            if name not in missions:
+                problems.append(unknown_message("mission", name, missions,
+                                                f"contributors[{i}].missions"))
     for i, lever in enumerate(s.policies):
         for name in lever.missions or []:
             if name not in missions:
@@ -615,6 +686,27 @@ def check_references(s: Scenario) -> list[str]:
         if obs.mission != "ALL" and obs.mission not in missions:
             problems.append(unknown_message("mission", obs.mission, [*missions, "ALL"],
                                             f"observed[{i}].mission"))
+    return problems
+
+
+def _initial_references(s: Scenario, i: int, contributors: list[str]) -> list[str]:
+    """Problems with ``missions[i].initial.by_contributor``: unknown names, units beyond posts."""
+    m = s.missions[i]
+    where = f"missions[{i}].initial.by_contributor"
+    problems = []
+    specs = {c.name: c for c in s.contributors}
+    for name in m.initial.by_contributor:
+        spec = specs.get(name)
+        if spec is None:
+            problems.append(unknown_message("contributor", name, contributors, where))
+        elif spec.missions is not None and m.name not in spec.missions:
+            served = ", ".join(spec.missions)
+            problems.append(f"{where}.{name}: the contributor's missions ({served}) do not "
+                            f"include {m.name}")
+    authorized = max(m.fpu_units.values(), default=0)
+    if m.initial.by_contributor and m.initial.fpu_units > authorized:
+        problems.append(f"missions[{i}].initial.fpu_units: got {m.initial.fpu_units}, must be ≤ "
+                        f"the most fpu_units authorized ({authorized})")
     return problems
 
 
