@@ -23,6 +23,7 @@ from sim.experiments.engine import (
     execute,
     load,
     scenario_digest,
+    tables_for,
 )
 from sim.outputs.summaries import compare_summaries, write_run_summaries
 from sim.runs.folder import RunResult
@@ -73,6 +74,7 @@ def run(source: str | Path | LoadedScenario, variant: str = BASE,
                   else replications)
     root = scenario.run.seed if seed is None else int(seed)
     job = Job(kind="run", loaded=loaded, scenarios={variant: scenario}, seed=root, label=variant,
+              tables=tables_for({variant: scenario}),
               settings={"kind": "run", "scenario": scenario_digest(loaded),
                         "variants": [variant], "replications": n, "seed": root})
     return execute(job, Execution(executor, workers, out, resume, progress, replace,
@@ -124,6 +126,7 @@ def compare(source: str | Path | LoadedScenario, variants: Sequence[str] | None 
     if stopping is not None:
         _check_stopping(stopping, base)
     job = Job(kind="compare", loaded=loaded, scenarios=scenarios, seed=root, label="compare",
+              tables=tables_for(scenarios),
               settings={"kind": "compare", "scenario": scenario_digest(loaded),
                         "variants": names, "replications": n, "seed": root,
                         "at": [d.isoformat() for d in dates],

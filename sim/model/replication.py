@@ -33,6 +33,7 @@ from sim.model.observe import Observer
 from sim.model.personnel import Category
 from sim.model.policies import PolicyBook, TimedLever
 from sim.model.streams import Streams, replication_seed
+from sim.model.uncertainty import sample_parameters
 from sim.model.world import STANDING, Decisions, World
 from sim.scenario.levers import AssessmentCapacity, NewContributorOutreach
 from sim.scenario.schema import Contributor, Scenario, add_months, day_of
@@ -203,14 +204,25 @@ def simulate(scenario: Scenario, replication: int = 0, seed: int | None = None,
             one scenario share streams for the same replication (common random numbers).
         seed: root seed; ``None`` uses ``scenario.run.seed``.
         decisions: replacement decision functions (default: the stock rules).
+
+    A scenario with ``uncertainties`` first gets its parameters drawn for this replication
+    (:mod:`sim.model.uncertainty`; the same draws in every variant) and returns them as the
+    extra table ``parameters``; without them the tables are exactly as before.
     """
     root = scenario.run.seed if seed is None else seed
-    world = build_world(scenario, replication_seed(root, replication), decisions)
+    stream_seed = replication_seed(root, replication)
+    parameters = None
+    if scenario.uncertainties:
+        scenario, parameters = sample_parameters(scenario, stream_seed)
+    world = build_world(scenario, stream_seed, decisions)
     start_processes(world)
     world.env.run(until=world.horizon)
     costs = scenario.costs
     rates = (costs.ipo_officer_month, costs.fpu_officer_month, costs.spt_officer_month)
-    return world.observer.tables(rates, target_points(scenario))
+    tables = world.observer.tables(rates, target_points(scenario))
+    if parameters is not None:
+        tables["parameters"] = parameters
+    return tables
 
 
 __all__ = ["Decisions", "World", "build_world", "simulate", "start_processes"]

@@ -44,6 +44,7 @@ from sim.scenario.keypaths import (
     use_schema,
 )
 from sim.scenario.levers import LEVERS, Lever, Policy
+from sim.scenario.uncertainty import Uncertainty, check_uncertainties
 
 Category = Literal["ipo", "fpu"]
 _S = TypeVar("_S", bound="Scenario")
@@ -366,6 +367,17 @@ class Observation(Model):
     source: str = Field("", description="Where the figure is published.")
 
 
+class Calibration(Model):
+    """Which observed months a scenario's parameters were fitted on, and how (for the report)."""
+
+    until: str = Field(..., pattern=r"^\d{4}-\d{2}$",
+                       description="Last month of the record used in the fit (YYYY-MM).")
+    since: str | None = Field(None, pattern=r"^\d{4}-\d{2}$",
+                              description="First month used (YYYY-MM); empty = the run's start.")
+    command: str = Field("", description="The ppsim calibrate command that produced the values.")
+    note: str = Field("", description="What was fitted and how well.")
+
+
 class Scenario(Model):
     """A resolved scenario: everything one simulation needs, validated and frozen."""
 
@@ -385,6 +397,11 @@ class Scenario(Model):
         ..., min_length=1, description="Peace operations with police components.")
     policies: list[Policy] = Field(default_factory=list, description="Action-plan levers.")
     observed: list[Observation] = Field(default_factory=list, description="Published figures.")
+    uncertainties: list[Uncertainty] = Field(
+        default_factory=list, description="Distributions over key paths, sampled per replication "
+        "(sim.scenario.uncertainty).")
+    calibration: Calibration | None = Field(
+        None, description="The observed window the parameters were fitted on (for reports).")
 
     @property
     def months(self) -> int:
@@ -555,6 +572,23 @@ def validate(
         raise ScenarioError(file, [_format_error(err, data, prefix) for err in exc.errors()]) \
             from None
     problems = [f"{prefix + '.' if prefix else ''}{p}" for p in check_references(scenario)]
+    if not problems and scenario.uncertainties:
+        problems = [f"{prefix + '.' if prefix else ''}{p}" for p in check_uncertainties(
+            scenario.model_dump(mode="json"), list(scenario.uncertainties),
+            lambda d: _checked({k: v for k, v in d.items() if k != "variants"}, file, Scenario))]
+    if problems:
+        raise ScenarioError(file, problems)
+    return scenario
+
+
+def _checked(data: dict[str, Any], file: str, schema: type[_S]) -> _S:
+    """``data`` validated with its references checked, without the uncertainty check."""
+    try:
+        scenario = schema.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(file, [_format_error(err, data, "") for err in exc.errors()]) \
+            from None
+    problems = check_references(scenario)
     if problems:
         raise ScenarioError(file, problems)
     return scenario
