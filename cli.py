@@ -428,6 +428,72 @@ def sweep(scenario: str, params: tuple[str, ...], design: str, points: int, vari
 
 
 @main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--param", "params", multiple=True, required=True, metavar="KEY.PATH=LOW:HIGH",
+              help="A numeric field to fit and its range (repeatable).")
+@click.option("--until", required=True, metavar="YYYY-MM",
+              help="Last observed month used (never in the withheld 2017-01..2024-12).")
+@click.option("--mission", "missions", multiple=True,
+              help="Also fit this mission's own series (repeatable).")
+@click.option("--budget", type=click.IntRange(min=1), default=40, show_default=True,
+              help="Most evaluations of the loss.")
+@click.option("--method", type=click.Choice(["nelder-mead", "differential-evolution"]),
+              default="nelder-mead", show_default=True, help="scipy.optimize method.")
+@click.option("--variant", default="base", show_default=True, help="Scenario to start from.")
+@click.option("--write-scenario", type=click.Path(dir_okay=False),
+              help="Also write the fitted scenario to this new file.")
+@_execution_options
+def calibrate(scenario: str, params: tuple[str, ...], until: str, missions: tuple[str, ...],
+              budget: int, method: str, variant: str, write_scenario: str | None,
+              replications: int | None, seed: int | None, workers: int | None,
+              dask: str | None, serial: bool, out: str | None, resume: bool) -> None:
+    """Fit parameters of SCENARIO to the observed monthly record up to --until."""
+    from sim.experiments.calibration import calibrate as fit
+
+    loaded = sim.load_scenario(scenario)
+    loaded.resolve(variant)
+    folder = Path(out) if out else _default_out(loaded, "calibrate")
+    command = "ppsim calibrate " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else ""
+    result = _experiment(f"{loaded.base.name}/calibrate", folder, lambda _progress: fit(
+        loaded, list(params), until, missions=missions, replications=replications or 4,
+        budget=budget, method=method, seed=seed, variant=variant, out=folder, resume=resume,
+        workers=workers, executor=_executor(serial, dask), write_scenario=write_scenario,
+        command=command))
+    table = Table(title=f"Fitted on the record to {until}: loss {result.loss:.4g} after "
+                  f"{result.evaluations} evaluations", box=box.SIMPLE_HEAD, title_justify="left")
+    for column in ("parameter", "fitted"):
+        table.add_column(column, justify="left" if column == "parameter" else "right")
+    for path, value in result.fitted.items():
+        table.add_row(path, f"{value:.4g}")
+    console.print(table)
+    _print_fit(result.fit)
+    if result.scenario_file is not None:
+        console.print(f"wrote the fitted scenario to {result.scenario_file}")
+    _wrote(result)
+
+
+def _print_fit(fit: Any) -> None:
+    """Observed vs simulated yearly means of the fitted series (deployed, women's share)."""
+    table = Table(title="Observed vs simulated yearly means: mean (90% band)",
+                  box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
+    for column in ("series", "year", "observed", "simulated", "error %", "in band"):
+        table.add_column(column, justify="left" if column == "series" else "right")
+    previous = None
+    for row in fit.to_dict("records"):
+        share = row["metric"] == "women_share"
+        label = f"{row['mission']} {row['category']} {row['metric']}"
+        band = f"{_num(row['sim_mean'], share)} ({_num(row['sim_p5'], share)}–" \
+            f"{_num(row['sim_p95'], share)})"
+        error = f"{100 * (row['sim_mean'] - row['observed']):+.1f} pt" if share \
+            else f"{100 * row['rel_error']:+.1f}"
+        table.add_row(label if label != previous else "", str(row["year"]),
+                      _num(row["observed"], share), band, error,
+                      "yes" if row["inside_90"] else "no")
+        previous = label
+    console.print(table)
+
+
+@main.command()
 @click.argument("run_dir", type=click.Path(file_okay=False, exists=True))
 @click.option("--metric", "metrics", multiple=True,
               type=click.Choice(list(catalog.FIGURES)), help="Figure to draw (repeatable; "

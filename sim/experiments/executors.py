@@ -31,11 +31,14 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass
 from itertools import islice
 from multiprocessing import get_context
-from typing import Any
+from typing import Any, TypeVar
 
 from sim.errors import ExecutorError
 from sim.runs.task import TaskOutput
 from sim.scenario.schema import Scenario
+
+Result = TypeVar("Result")
+"""What a task function returns (:class:`TaskOutput` for runs; a small table for calibration)."""
 
 log = logging.getLogger(__name__)
 
@@ -104,8 +107,8 @@ class Executor:
     name: str = "serial"
     workers: int = 1
 
-    def imap_unordered(self, fn: Callable[[TaskSpec], TaskOutput],
-                       items: Iterable[TaskSpec]) -> Iterator[TaskOutput]:
+    def imap_unordered(self, fn: Callable[[TaskSpec], Result],
+                       items: Iterable[TaskSpec]) -> Iterator[Result]:
         """Yield ``fn(item)`` for every item, in the order the tasks finish."""
         for item in items:
             try:
@@ -145,11 +148,11 @@ class ProcessExecutor(Executor):
         except (OSError, ValueError) as exc:
             raise ExecutorError(f"cannot start {workers} worker processes: {exc}") from None
 
-    def imap_unordered(self, fn: Callable[[TaskSpec], TaskOutput],
-                       items: Iterable[TaskSpec]) -> Iterator[TaskOutput]:
+    def imap_unordered(self, fn: Callable[[TaskSpec], Result],
+                       items: Iterable[TaskSpec]) -> Iterator[Result]:
         """Yield outputs as workers finish them, keeping a bounded number of tasks queued."""
         it = iter(items)
-        pending: dict[Future[TaskOutput], TaskSpec] = {}
+        pending: dict[Future[Result], TaskSpec] = {}
 
         def submit(batch: Iterable[TaskSpec]) -> None:
             for spec in batch:
@@ -213,8 +216,8 @@ class DaskExecutor(Executor):
                 ) from None
             self.workers = max(1, sum(self._client.nthreads().values()))
 
-    def imap_unordered(self, fn: Callable[[TaskSpec], TaskOutput],
-                       items: Iterable[TaskSpec]) -> Iterator[TaskOutput]:
+    def imap_unordered(self, fn: Callable[[TaskSpec], Result],
+                       items: Iterable[TaskSpec]) -> Iterator[Result]:
         """Yield outputs as Dask workers finish them, keeping a bounded number in flight."""
         from distributed import as_completed
 

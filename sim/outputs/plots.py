@@ -554,3 +554,60 @@ def make_all(run_dir: str | Path, formats: tuple[str, ...] = ("png",),
     for name in names:
         written += save_figure(FIGURES[name](data, mission), target / f"{name}{suffix}", formats)
     return written
+
+
+METRIC_LABELS = {"deployed": "deployed (officers)", "women_share": "women's share (%)"}
+
+
+def fig_calibration(overlay: pd.DataFrame, title: str, note: str = "") -> Figure:
+    """Observed monthly series against the simulated median and 90% band, one panel a series.
+
+    Args:
+        overlay: ``calibration/overlay`` (or ``summary/validation_monthly``): ``mission``,
+            ``category``, ``metric``, ``date``, ``observed``, ``sim_p5``, ``sim_p50``,
+            ``sim_p95``.
+        title: the figure's title.
+        note: a caption (window used for calibration, replications).
+    """
+    series = overlay[["mission", "category", "metric"]].drop_duplicates().to_numpy().tolist()
+    with style():
+        rows, cols = _grid(max(len(series), 1))
+        fig, axes = plt.subplots(rows, cols, squeeze=False, figsize=(4.3 * cols + 1, 3.4 * rows
+                                                                     + 1))
+        for ax, (mission, category, metric) in zip(axes.flat, series, strict=False):
+            part = overlay[(overlay["mission"] == mission) & (overlay["category"] == category)
+                           & (overlay["metric"] == metric)].sort_values("date")
+            scale = 100.0 if metric == "women_share" else 1.0
+            dates = pd.to_datetime(part["date"])
+            ax.fill_between(dates, part["sim_p5"] * scale, part["sim_p95"] * scale,
+                            color=OKABE_ITO[0], alpha=0.2, linewidth=0, label="simulated 90%")
+            ax.plot(dates, part["sim_p50"] * scale, color=OKABE_ITO[0], linewidth=1.8,
+                    label="simulated median")
+            ax.plot(dates, part["observed"] * scale, color="#000000", linewidth=1.2,
+                    label="observed (UN record)")
+            ax.set_title(f"{mission} · {CATEGORY_LABELS.get(category, category)}", fontsize=11)
+            ax.set_ylabel(METRIC_LABELS.get(metric, metric))
+            _years(ax, step=2)
+        for ax in list(axes.flat)[len(series):]:
+            ax.set_visible(False)
+        axes.flat[0].legend(loc="best", fontsize=9)
+        fig.suptitle(title, x=0.01, ha="left")
+        if note:
+            fig.text(0.01, 0.01, note, fontsize=9, color="#444444", ha="left", va="bottom",
+                     wrap=True)
+        fig.tight_layout(rect=(0, 0.04, 1, 0.96))
+    return fig
+
+
+def draw_calibration(run_dir: str | Path, formats: tuple[str, ...] = ("png",)) -> list[Path]:
+    """Draw ``plots/calibration`` of a calibration run folder (finished or partial)."""
+    root = Path(run_dir)
+    overlay = pd.read_parquet(root / "calibration" / "overlay.parquet")
+    manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
+    fitted = ", ".join(f"{k.rsplit('.', 1)[-1]} = {v:.4g}" for k, v in manifest["fitted"].items())
+    note = (f"Fitted on the record to {manifest['until']} ({manifest['method']}, "
+            f"{manifest['evaluations']} evaluations × {manifest['replications']} replications, "
+            f"seed {manifest['seed']}): {fitted}; loss {manifest['loss']:.4g}.")
+    fig = fig_calibration(overlay, f"Calibration of '{manifest['scenario']['name']}': observed "
+                          "vs simulated", note)
+    return save_figure(fig, root / "plots" / "calibration", formats)
