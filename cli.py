@@ -227,21 +227,57 @@ def run(scenario: str, variant: str, replications: int | None, seed: int | None,
 
 
 def _print_validation(folder: Path) -> None:
-    """The historical check: how far the simulated median is from the published figures."""
-    path = folder / "summary" / "validation_metrics.parquet"
+    """The check against observations: by year and category, then the errors per series."""
+    path = folder / "summary" / "validation.parquet"
     if not path.exists():
         return
     import pandas as pd
 
-    metrics = pd.read_parquet(path)
-    table = Table(title="Check against published figures (summary/validation.csv)",
-                  box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False, show_edge=False)
-    for column in ("metric", "figures", "MAPE %", "inside 90% band"):
-        table.add_column(column, justify="left" if column == "metric" else "right")
-    for row in metrics.to_dict("records"):
-        table.add_row(str(row["metric"]), str(row["n"]), f"{100 * row['mape']:.1f}",
-                      f"{100 * row['inside_90_share']:.0f}%")
+    matched = pd.read_parquet(path)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    calibration = manifest.get("calibration") or {}
+    until = calibration.get("until")
+    note = f"calibrated on the record to {until}; later years are out of sample" if until \
+        else "no calibration window recorded"
+    table = Table(title=f"Observed vs simulated: median (90% band) — {note} "
+                  "(summary/validation.csv)", box=box.SIMPLE_HEAD, title_justify="left",
+                  pad_edge=False)
+    for column in ("series", "date", "observed", "simulated", "error", "in band", "sample"):
+        table.add_column(column, justify="left" if column in ("series", "sample") else "right")
+    previous = None
+    order = {"all": 0, "ipo": 1, "fpu": 2, "spt": 3}
+    matched = matched.assign(_c=matched["category"].map(order)).sort_values(
+        ["metric", "mission", "_c", "date"], kind="stable")
+    for row in matched.to_dict("records"):
+        share = row["metric"] == "women_share"
+        label = f"{row['mission']} {row['category']} {row['metric']}"
+        error = f"{100 * row['error']:+.1f} pt" if share else \
+            f"{100 * row['abs_pct_error'] * (1 if row['error'] >= 0 else -1):+.1f}%"
+        sample = {True: "in", False: "out"}.get(row.get("in_sample"), "")
+        table.add_row(label if label != previous else "", f"{row['date']:%Y-%m}",
+                      _num(row["observed"], share),
+                      f"{_num(row['sim_median'], share)} ({_num(row['sim_p5'], share)}–"
+                      f"{_num(row['sim_p95'], share)})", error,
+                      "yes" if row["inside_90"] else "no", sample)
+        previous = label
     console.print(table)
+    by_category = folder / "summary" / "validation_by_category.parquet"
+    if not by_category.exists():
+        return
+    metrics = pd.read_parquet(by_category)
+    summary = Table(title="Errors per series: MAPE for counts, mean error in points for shares; "
+                    "observed inside the 90% band", box=box.SIMPLE_HEAD, title_justify="left",
+                    pad_edge=False)
+    for column in ("series", "sample", "years", "error", "inside 90% band"):
+        summary.add_column(column, justify="left" if column in ("series", "sample") else "right")
+    for row in metrics.to_dict("records"):
+        share = row["metric"] == "women_share"
+        error = f"{100 * row['mean_abs_error']:.1f} pt" if share else \
+            f"{100 * row['mape']:.1f}% MAPE"
+        summary.add_row(f"{row['mission']} {row['category']} {row['metric']}", row["sample"],
+                        f"{row['first_year']}–{row['last_year']}", error,
+                        f"{row['inside_90']} of {row['n']}")
+    console.print(summary)
 
 
 def _ci(mean: float, low: float, high: float, share: bool) -> str:
