@@ -11,6 +11,7 @@ tests can prove there is no silent gap.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pandas as pd
@@ -22,6 +23,7 @@ WITHHELD = ("2017-01", "2024-12")
 """First and last withheld month (inclusive): not in the record, never to be calibrated on."""
 
 MonthLike = str | date | pd.Timestamp | pd.Period | None
+_MONTH = re.compile(r"\d{4}-\d{2}(-\d{2})?")
 _FIRST_WITHHELD = pd.Period(WITHHELD[0], freq="M")
 _LAST_WITHHELD = pd.Period(WITHHELD[1], freq="M")
 
@@ -55,8 +57,10 @@ def month(value: MonthLike, what: str = "month") -> pd.Period | None:
     """
     if value is None:
         return None
+    if isinstance(value, str) and not _MONTH.fullmatch(value.strip()):
+        raise DataError(f"{what}: got {value!r}, expected a month as YYYY-MM")
     try:
-        return pd.Period(value, freq="M")
+        return pd.Period(value.strip() if isinstance(value, str) else value, freq="M")
     except (ValueError, TypeError):
         raise DataError(f"{what}: got {value!r}, expected a month as YYYY-MM") from None
 
