@@ -63,7 +63,9 @@ def build_world(scenario: Scenario, seed: np.random.SeedSequence,
     standing_spec = Contributor(name=STANDING, police_strength=0, women_share=0.3)
     standing = ContributorState(len(contributors), standing_spec, skills, -np.inf, np.inf)
     contributors.append(standing)
-    missions = [MissionState(i, m, start, skills, horizon) for i, m in enumerate(scenario.missions)]
+    cap = scenario.run.warmup_fill == "initial" and scenario.warmup_days > 0
+    missions = [MissionState(i, m, start, skills, horizon, cap)
+                for i, m in enumerate(scenario.missions)]
     observer = Observer([m.name for m in missions], len(contributors) + extra, skills,
                         month_starts(scenario))
     observer.contributor_names = [c.name for c in contributors]

@@ -80,6 +80,13 @@ class RunSettings(Model):
         "replacements are already under way at the start (not reported). 0 places the initial "
         "staffing at the start with an empty pipeline.",
     )
+    warmup_fill: Literal["authorized", "initial"] = Field(
+        "authorized",
+        description="What the warm-up staffs missions toward: their authorized strength at the "
+        "start ('authorized'), or only their initial staffing ('initial': replacements are "
+        "under way at the start, but no post beyond the initial state is filled before it; "
+        "the rest of the authorized strength opens as vacancies on the start day).",
+    )
 
 
 class Assessment(Model):
