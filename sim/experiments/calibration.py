@@ -597,6 +597,47 @@ def _draw(partial: Path) -> None:
     plots.draw_calibration(partial)
 
 
-__all__ = ["METHODS", "MISSION_WEIGHT", "WEIGHTS", "CalibrationResult", "Objective",
-           "calibrate", "check_until", "fit_table", "loss", "observed_targets",
-           "overlay_table", "search", "series_task"]
+__all__ = [
+    "METHODS",
+    "MISSION_WEIGHT",
+    "WEIGHTS",
+    "CalibrationResult",
+    "Objective",
+    "calibrate",
+    "check_until",
+    "fit_table",
+    "loss",
+    "observed_points",
+    "observed_targets",
+    "overlay_table",
+    "search",
+    "series_task",
+]
+
+
+def observed_points(first: str, last: str, missions: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """A scenario's ``observed`` entries from the record: each December of ``first..last``.
+
+    For all missions (and each of ``missions``): deployed police (all, IPO, FPU) and the women's
+    share of IPOs and FPU personnel where the record has them; dated the report's day. Refuses
+    the withheld years (:class:`~sim.errors.DataError`).
+    """
+    import sim.data
+
+    entries: list[dict[str, Any]] = []
+    for mission in [None, *missions]:
+        long = sim.data.by_category(mission, None, first, last, for_calibration=True)
+        december = long[long["date"].dt.month == 12]
+        for row in december.to_dict("records"):
+            category = RECORD_CATEGORY[row["category"]]
+            where = mission or "ALL"
+            source = f"UN DPO monthly report via data/ (sim.data), {row['date']:%Y-%m}"
+            base = {"date": row["date"].date().isoformat(), "mission": where,
+                    "category": category}
+            entries.append({**base, "metric": "deployed", "value": int(row["deployed"]),
+                            "source": source})
+            share = row["women_share"]
+            if category != "all" and share == share and share is not None:
+                entries.append({**base, "metric": "women_share", "value": round(float(share), 4),
+                                "source": source})
+    return entries
