@@ -121,11 +121,22 @@ def mission_schedule(world: World, mission: MissionState) -> Generator[simpy.Eve
             mission.ledger.open(day, int(new_posts - posts))
             teams.surge(world, mission, int(new_posts - posts))
         elif new_posts < posts:
+            successor = _successor(world, mission, day)
+            if successor is not None:
+                pipeline.hand_over(world, mission, successor)
             mission.ledger.close(int(posts - new_posts))
             pipeline.draw_down(world, mission, int(new_posts))
         posts = new_posts
         units.draw_down(world, mission)
         pipeline.fill_posts(world, mission)
+
+
+def _successor(world: World, mission: MissionState, day: float) -> MissionState | None:
+    """The mission that takes over ``mission``'s officers on its end day, if any."""
+    name = mission.spec.hands_over_to
+    if name is None or day != mission.end_day:
+        return None
+    return next(m for m in world.missions if m.name == name)
 
 
 def snapshots(world: World) -> Generator[simpy.Event, Any, None]:

@@ -335,6 +335,12 @@ class Mission(Model):
     )
     teams: list[SpecializedTeam] = Field(default_factory=list, description="Team projects.")
     initial: InitialStaffing = Field(InitialStaffing(), description="Officers serving at start.")
+    hands_over_to: str | None = Field(
+        None, description="Successor mission: on this mission's end date its serving individual "
+        "officers move there (up to the successor's open posts, longest remaining tours first) "
+        "and finish their tours, instead of going home (e.g. UNMIS to UNMISS); empty = nobody "
+        "is carried over.",
+    )
 
     @field_validator("ipo_posts", "fpu_units")
     @classmethod
@@ -703,6 +709,14 @@ def check_references(s: Scenario) -> list[str]:
             problems.append(f"{where}.initial.ipo: got {m.initial.ipo}, but the mission "
                             "authorizes no ipo_posts")
         problems += _initial_references(s, i, contributors)
+        if m.hands_over_to is not None:
+            if m.hands_over_to not in missions or m.hands_over_to == m.name:
+                problems.append(unknown_message("mission", m.hands_over_to,
+                                                [n for n in missions if n != m.name],
+                                                f"{where}.hands_over_to"))
+            elif m.end is None:
+                problems.append(f"{where}.hands_over_to: got {m.hands_over_to!r}, but the "
+                                "mission has no end date to hand over on")
     for i, c in enumerate(s.contributors):
         for name in c.missions or []:
             if name not in missions:
