@@ -31,6 +31,7 @@ from sim.model.assessment import MONTH_DAYS
 from sim.model.contributors import ContributorState
 from sim.model.missions import MissionState
 from sim.model.personnel import GENERAL, Category, Officer, State
+from sim.model.policies import complied_quota
 from sim.model.streams import draw_delay
 
 if TYPE_CHECKING:
@@ -111,8 +112,10 @@ def nominate(world: World, contributor: ContributorState, mission: MissionState,
     total = pool.sum()
     if total <= 0:
         return
-    quota = world.policies.women_quota(now, mission.name)
-    women = min(int(world.decisions.nominee_women(n, pool[1] / total, quota, rng)), int(pool[1]))
+    share = pool[1] / total
+    quota = complied_quota(world.policies.women_quota(now, mission.name), share,
+                           world.policies.women_quota_compliance(now, mission.name))
+    women = min(int(world.decisions.nominee_women(n, share, quota, rng)), int(pool[1]))
     men = min(n - women, int(pool[0]))
     people: list[tuple[bool, int]] = []
     for woman, count in ((True, women), (False, men)):

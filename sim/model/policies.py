@@ -93,6 +93,11 @@ class PolicyBook:
         lever = self._last(WomenNominationQuota, day, mission)
         return lever.share if isinstance(lever, WomenNominationQuota) else 0.0
 
+    def women_quota_compliance(self, day: float, mission: str) -> float:
+        """How much of the gap to the quota contributors close (1 without a quota)."""
+        lever = self._last(WomenNominationQuota, day, mission)
+        return lever.compliance if isinstance(lever, WomenNominationQuota) else 1.0
+
     def women_priority(self, day: float, mission: str) -> bool:
         """Whether women are selected first at ``mission``."""
         return self._last(WomenSelectionPriority, day, mission) is not None
@@ -187,6 +192,17 @@ class PolicyBook:
 
 
 # --- Pure decision functions -------------------------------------------------------------------
+
+
+def complied_quota(quota: float, pool_women_share: float, compliance: float) -> float:
+    """The women's share a quota brings given partial compliance (the quota itself at 1).
+
+    ``pool + compliance × (quota − pool)`` when the quota is above the pool's share; a quota at
+    or below the pool's share changes nothing anyway.
+    """
+    if compliance >= 1 or quota <= pool_women_share:
+        return quota
+    return pool_women_share + compliance * (quota - pool_women_share)
 
 
 def nominee_women(
