@@ -130,3 +130,16 @@ def test_uncertainty_widens_the_bands(tiny_raw: dict[str, Any]) -> None:
                {"path": "pipeline.assessment.teams", "distribution": "uniform", "low": 1,
                 "high": 4}]
     assert spread(uncertain(tiny_raw, entries)) > 1.5 * spread(copy.deepcopy(tiny_raw))
+
+
+def test_compare_records_the_same_draws_for_every_variant(tiny_raw: dict[str, Any],
+                                                         tmp_path: Any) -> None:
+    """A comparison writes tables/parameters: per replication, equal values in every variant."""
+    result = sim.compare(sim.load_scenario(uncertain(tiny_raw, ENTRIES[:2])), replications=2,
+                         executor="serial", out=tmp_path / "cmp", plots=False)
+    table = result.tables["parameters"]
+    assert set(table["variant"]) == {"base", "quota", "more_assessment"}
+    wide = table.pivot_table(index=["replication", "parameter"], columns="variant",
+                             values="value")
+    assert (wide.nunique(axis=1) == 1).all()
+    assert wide.index.get_level_values("replication").nunique() == 2
