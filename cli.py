@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,11 +38,31 @@ console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so that the same clean-up as Ctrl-C runs."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise Terminated
+
+
+def _interrupt_code(exc: KeyboardInterrupt) -> int:
+    """128 + the signal number: 143 after SIGTERM, 130 after Ctrl-C."""
+    return 128 + (signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT)
+
+
 class PpsimGroup(click.Group):
     """A click group that reports library errors without a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        """Run the command; print a clean message and exit non-zero on a ppsim error."""
+        """Run the command; print a clean message and exit non-zero on a ppsim error.
+
+        SIGTERM is turned into :class:`Terminated` (a ``KeyboardInterrupt``), so that the
+        executor terminates its worker processes and the run folder's lock is dropped before
+        the process exits, as with Ctrl-C.
+        """
+        main_thread = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGTERM, _on_sigterm) if main_thread else None
         try:
             return super().invoke(ctx)
         except PpsimError as exc:
@@ -48,9 +70,12 @@ class PpsimGroup(click.Group):
                 raise
             err_console.print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
             sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             err_console.print("interrupted: finished tasks are kept; rerun with --resume to go on")
-            sys.exit(130)
+            sys.exit(_interrupt_code(exc))
+        finally:
+            if main_thread:
+                signal.signal(signal.SIGTERM, previous)
 
 
 @click.group(cls=PpsimGroup)
@@ -75,7 +100,8 @@ def check(scenario: str) -> None:
     click.echo(
         f"{scenario}: valid — scenario {base.name!r}, {len(base.contributors)} contributors, "
         f"{len(base.missions)} missions, {len(base.policies)} policies, "
-        f"variants: {', '.join(loaded.variants) or 'none'}"
+        + (f"{len(base.events)} events, " if base.events else "")
+        + f"variants: {', '.join(loaded.variants) or 'none'}"
     )
 
 
@@ -145,10 +171,13 @@ def _experiment(label: str, out: Path, call: Callable[[Callable[[int, int], None
     try:
         with _progress(label) as progress:
             return call(progress)
-    except KeyboardInterrupt:
-        err_console.print(f"interrupted: finished tasks are kept in {out}.partial; rerun the same "
-                          f"command with --resume --out {out} to go on")
-        sys.exit(130)
+    except KeyboardInterrupt as exc:
+        if Path(f"{out}.partial").exists():
+            err_console.print(f"interrupted: finished tasks are kept in {out}.partial; rerun the "
+                              f"same command with --resume --out {out} to go on")
+        else:
+            err_console.print("interrupted before any task was written; nothing to resume")
+        sys.exit(_interrupt_code(exc))
 
 
 def _default_out(loaded: Any, label: str) -> Path:
@@ -562,7 +591,6 @@ def report(run_dir: str, out: str | None) -> None:
 
     path = write_report(run_dir, out)
     console.print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
-
 
 
 # --- The observed record: history, scenario from-data (sim.data) --------------------------------

@@ -163,6 +163,7 @@ def test_a_historical_month_builds_without_mandates() -> None:
     # year-ends within the run, and the last month before its last snapshot (2014-06-01)
     assert {o.date.isoformat() for o in base.observed} == {"2012-12-31", "2013-12-31",
                                                            "2014-05-31"}
+    assert base.pipeline.assessment.teams == 16  # 6,794 IPOs, one team per 450
     minustah = next(m for m in base.missions if m.name == "MINUSTAH")
     assert list(minustah.ipo_posts.values()) == [minustah.initial.ipo]
 

@@ -32,6 +32,7 @@ What is built:
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -76,6 +77,9 @@ PIPELINE: dict[str, Any] = {
     "teams": {"generation_delay": {"mean_days": 120, "cv": 0.4}},
 }
 """Pipeline settings of ``scenarios/baseline.yaml`` (its sources and assumptions there)."""
+IPOS_PER_TEAM = 450
+"""IPOs deployed per assessment team: the baseline's 4 teams for about 1,800 IPOs, so that the
+assessment capacity scales with the IPOs to replace (2012 had almost four times today's)."""
 COSTS = {"ipo_officer_month": 4000, "fpu_officer_month": 1428, "spt_officer_month": 4000}
 """Cost rates of the baseline: FPU reimbursement 1,428 USD [S18]; IPO and team rates assumed."""
 
@@ -213,9 +217,15 @@ def build(as_of: str, years: float = 10) -> Built:
     built.notes[("run", "start")] = (f"the day after the record's month {period} "
                                      "(end-of-month figures)")
     data["skills"] = list(SKILLS)
-    data["pipeline"] = PIPELINE
+    pipeline = copy.deepcopy(PIPELINE)
+    teams = max(1, math.ceil(totals["ipo"] / IPOS_PER_TEAM))
+    pipeline["assessment"]["teams"] = teams
+    data["pipeline"] = pipeline
     built.notes[("pipeline",)] = ("assumption: the pipeline settings of scenarios/baseline.yaml "
                                   "(sources and reasons there)")
+    built.notes[("pipeline", "assessment", "teams")] = (
+        f"assumption: the baseline's 4 teams per ~1,800 IPOs, scaled to {totals['ipo']:,} IPOs "
+        f"(one per {IPOS_PER_TEAM})")
     data["costs"] = COSTS
     built.notes[("costs",)] = ("as scenarios/baseline.yaml: FPU reimbursement 1,428 USD per "
                                "person-month [S18]; IPO and team rates are assumptions")

@@ -493,62 +493,65 @@ def calibrate(source: str | Path | LoadedScenario,
     folder = RunFolder.prepare(Path(out) if out is not None else default_out(loaded,
                                                                              "calibrate"),
                                settings, resume, key_column="evaluation")
-    started = time.perf_counter()
-    with open_executor(executor, workers) as pool:
-        from sim.experiments.engine import scenario_text
+    try:
+        started = time.perf_counter()
+        with open_executor(executor, workers) as pool:
+            from sim.experiments.engine import scenario_text
 
-        folder.create(scenario_text(loaded), {variant: scenario})
-        checkpoint = folder.partial / "calibration" / "history.json"
+            folder.create(scenario_text(loaded), {variant: scenario}, _ppsim_version())
+            checkpoint = folder.partial / "calibration" / "history.json"
 
-        def simulate_all(point: Scenario) -> pd.DataFrame:
-            specs = [TaskSpec(0, r, root, point, ()) for r in range(n)]
-            frames = sorted(pool.imap_unordered(series_task, specs),
-                            key=lambda f: int(f["replication"].iloc[0]))
-            return pd.concat(frames, ignore_index=True)
+            def simulate_all(point: Scenario) -> pd.DataFrame:
+                specs = [TaskSpec(0, r, root, point, ()) for r in range(n)]
+                frames = sorted(pool.imap_unordered(series_task, specs),
+                                key=lambda f: int(f["replication"].iloc[0]))
+                return pd.concat(frames, ignore_index=True)
 
-        objective = Objective(data, loaded.path, checked, targets, simulate_all, evals,
-                              checkpoint, _fit_years(scenario, until),
-                              replay=_replay(checkpoint, checked))
-        search(objective, method, root)
-        best = objective.best()
-        fitted = {p.path: best[p.path] for p in checked}
-        final = simulate_all(objective.scenario(fitted))
-        workers_used, executor_name = pool.workers, pool.name
-    table = fit_table(targets, final)
-    history = pd.DataFrame(objective.history)
-    folder.write_frame(table, "calibration/fit")
-    folder.write_frame(overlay_table(targets, final), "calibration/overlay")
-    folder.write_frame(history, "calibration/history")
-    folder.write_frame(targets, "calibration/targets")
-    folder.write_frame(pd.DataFrame([{"parameter": p.path, "low": p.low, "high": p.high,
-                                      "integer": p.integer, "fitted": fitted[p.path]}
-                                     for p in checked]), "calibration/fitted")
-    fitted_text = _fitted_scenario(loaded, fitted, checked, until, command, float(best["loss"]))
-    (folder.partial / "fitted_scenario.yaml").write_text(fitted_text, encoding="utf-8")
-    manifest = {
-        "kind": "calibrate", "ppsim_version": _ppsim_version(), "git": _git(),
-        "scenario": {"name": loaded.base.name, "path": loaded.path,
-                     "digest": scenario_digest(loaded)},
-        "variant": variant, "command": command, "until": str(until),
-        "missions": list(missions), "method": method, "seed": root, "replications": n,
-        "budget": evals, "evaluations": len(objective.history),
-        "cached": int(history["cached"].sum()) if len(history) else 0,
-        "loss": float(best["loss"]), "fitted": fitted,
-        "weights": {f"{m}:{c}": w for (m, c), w in WEIGHTS.items()},
-        "mission_weight": MISSION_WEIGHT, "executor": executor_name, "workers": workers_used,
-        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-        "timings": {"total_seconds": round(time.perf_counter() - started, 3)},
-        "resumed": folder.resumed, "settings": settings,
-    }
-    path = folder.finish(manifest, before_rename=_finaliser((_draw,) if plots else ()))
-    written = None
-    if target_file is not None:
-        tmp = target_file.with_name(f".{target_file.name}.tmp{os.getpid()}")
-        tmp.write_text(fitted_text, encoding="utf-8")
-        os.replace(tmp, target_file)
-        written = target_file
-    return CalibrationResult(path, fitted, float(best["loss"]), len(objective.history), table,
-                             written)
+            objective = Objective(data, loaded.path, checked, targets, simulate_all, evals,
+                                  checkpoint, _fit_years(scenario, until),
+                                  replay=_replay(checkpoint, checked))
+            search(objective, method, root)
+            best = objective.best()
+            fitted = {p.path: best[p.path] for p in checked}
+            final = simulate_all(objective.scenario(fitted))
+            workers_used, executor_name = pool.workers, pool.name
+        table = fit_table(targets, final)
+        history = pd.DataFrame(objective.history)
+        folder.write_frame(table, "calibration/fit")
+        folder.write_frame(overlay_table(targets, final), "calibration/overlay")
+        folder.write_frame(history, "calibration/history")
+        folder.write_frame(targets, "calibration/targets")
+        folder.write_frame(pd.DataFrame([{"parameter": p.path, "low": p.low, "high": p.high,
+                                          "integer": p.integer, "fitted": fitted[p.path]}
+                                         for p in checked]), "calibration/fitted")
+        fitted_text = _fitted_scenario(loaded, fitted, checked, until, command, float(best["loss"]))
+        (folder.partial / "fitted_scenario.yaml").write_text(fitted_text, encoding="utf-8")
+        manifest = {
+            "kind": "calibrate", "ppsim_version": _ppsim_version(), "git": _git(),
+            "scenario": {"name": loaded.base.name, "path": loaded.path,
+                         "digest": scenario_digest(loaded)},
+            "variant": variant, "command": command, "until": str(until),
+            "missions": list(missions), "method": method, "seed": root, "replications": n,
+            "budget": evals, "evaluations": len(objective.history),
+            "cached": int(history["cached"].sum()) if len(history) else 0,
+            "loss": float(best["loss"]), "fitted": fitted,
+            "weights": {f"{m}:{c}": w for (m, c), w in WEIGHTS.items()},
+            "mission_weight": MISSION_WEIGHT, "executor": executor_name, "workers": workers_used,
+            "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+            "timings": {"total_seconds": round(time.perf_counter() - started, 3)},
+            "resumed": folder.resumed, "settings": settings,
+        }
+        path = folder.finish(manifest, before_rename=_finaliser((_draw,) if plots else ()))
+        written = None
+        if target_file is not None:
+            tmp = target_file.with_name(f".{target_file.name}.tmp{os.getpid()}")
+            tmp.write_text(fitted_text, encoding="utf-8")
+            os.replace(tmp, target_file)
+            written = target_file
+        return CalibrationResult(path, fitted, float(best["loss"]), len(objective.history), table,
+                                 written)
+    finally:
+        folder.release()
 
 
 def _fit_years(scenario: Scenario, until: str) -> float | None:

@@ -17,6 +17,18 @@ Executors are chosen by a short spec string:
 All of them yield results *as they finish* (any order); the run folder puts them in a fixed
 order, so results do not depend on the executor or the number of workers. At most a few tasks
 per worker are in flight at once, so memory does not grow with the number of replications.
+
+Failures (each an :class:`~sim.errors.ExecutorError` saying what to do next):
+
+- a local worker process that dies (killed, out of memory) breaks the pool; the pool is
+  restarted and the unfinished tasks are run again, at most :data:`MAX_ATTEMPTS` times each —
+  tasks are deterministic, so a retried task gives the same bytes;
+- the workers end with the main process: on an exception or interrupt (the CLI turns SIGTERM
+  into one) they are terminated, and a worker whose parent vanished (SIGKILL) exits by itself;
+- a Dask scheduler that cannot be reached, that does not answer within
+  :data:`DASK_CONNECT_TIMEOUT_S` (a silent service), that is not a Dask scheduler, or a
+  ``tls://`` address without certificates; Dask workers that keep dying (``KilledWorker``) or a
+  lost scheduler connection.
 """
 
 from __future__ import annotations
@@ -25,9 +37,11 @@ import logging
 import os
 import signal
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from itertools import islice
 from multiprocessing import get_context
@@ -44,6 +58,12 @@ log = logging.getLogger(__name__)
 
 DASK_CONNECT_TIMEOUT_S = 5.0
 """Seconds to wait for a Dask scheduler before giving up with :class:`ExecutorError`."""
+
+MAX_ATTEMPTS = 3
+"""Times a task is started on local workers before a dying worker fails the run (2 retries)."""
+
+PARENT_CHECK_S = 0.5
+"""How often a local worker checks that the main process is still there (s)."""
 
 IN_FLIGHT_PER_WORKER = 4
 """Tasks submitted ahead per worker: enough to keep workers busy, few enough to bound memory."""
@@ -130,48 +150,133 @@ class SerialExecutor(Executor):
     """Tasks run one after another in this process (no pickling, easiest to debug)."""
 
 
-def _ignore_sigint() -> None:
-    """Worker initializer: Ctrl-C is the parent's to handle (it stops cleanly and says so)."""
+def _init_worker() -> None:
+    """Worker initializer: leave Ctrl-C to the parent, and exit when the parent is gone.
+
+    Ctrl-C reaches the whole process group; the parent handles it (terminating the workers and
+    saying how to resume). A parent killed outright (SIGKILL) cannot clean up, so each worker
+    watches its parent's pid and exits when it changes.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="ppsim-parent-watch", daemon=True).start()
 
 
 class ProcessExecutor(Executor):
-    """Local worker processes started with ``spawn`` (safe with threads, same on every OS)."""
+    """Local worker processes started with ``spawn`` (safe with threads, same on every OS).
+
+    A worker that dies breaks the whole pool (every unfinished future fails with
+    ``BrokenProcessPool``); the pool is then restarted and the unfinished tasks resubmitted, at
+    most :data:`MAX_ATTEMPTS` starts per task.
+    """
 
     name = "processes"
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
+        self.restarts = 0
+        self._pool = self._start()
+
+    def _start(self) -> ProcessPoolExecutor:
         try:
-            self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
-                                             initializer=_ignore_sigint)
+            return ProcessPoolExecutor(max_workers=self.workers, mp_context=get_context("spawn"),
+                                       initializer=_init_worker)
         except (OSError, ValueError) as exc:
-            raise ExecutorError(f"cannot start {workers} worker processes: {exc}") from None
+            raise ExecutorError(f"cannot start {self.workers} worker processes: {exc}; use "
+                                "fewer --workers, or --serial") from None
 
     def imap_unordered(self, fn: Callable[[TaskSpec], Result],
                        items: Iterable[TaskSpec]) -> Iterator[Result]:
         """Yield outputs as workers finish them, keeping a bounded number of tasks queued."""
         it = iter(items)
         pending: dict[Future[Result], TaskSpec] = {}
+        attempts: dict[tuple[str, int], int] = {}
+        ahead = self.workers * IN_FLIGHT_PER_WORKER
 
-        def submit(batch: Iterable[TaskSpec]) -> None:
-            for spec in batch:
-                pending[self._pool.submit(fn, spec)] = spec
+        def submit(spec: TaskSpec) -> None:
+            attempts[_order(spec)] = attempts.get(_order(spec), 0) + 1
+            pending[self._pool.submit(fn, spec)] = spec
 
-        submit(islice(it, self.workers * IN_FLIGHT_PER_WORKER))
+        for spec in islice(it, ahead):
+            submit(spec)
         while pending:
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            lost: list[TaskSpec] = []
             for future in sorted(finished, key=lambda f: _order(pending[f])):
                 spec = pending.pop(future)
-                exc = future.exception()
-                if exc is not None:
-                    raise _with_context(exc, spec)
-                submit(islice(it, 1))
-                yield future.result()
+                output = self._outcome(future, spec)
+                if output is None:
+                    lost.append(spec)
+                else:
+                    yield output
+            if lost:
+                # The pool is broken: the other unfinished tasks fail too (or finished first).
+                rest = list(pending.items())
+                pending.clear()
+                wait([f for f, _ in rest])
+                for future, spec in sorted(rest, key=lambda item: _order(item[1])):
+                    output = self._outcome(future, spec)
+                    if output is None:
+                        lost.append(spec)
+                    else:
+                        yield output
+                self._restart(lost, attempts)
+                for spec in sorted(lost, key=_order):
+                    submit(spec)
+            for spec in islice(it, max(0, ahead - len(pending))):
+                submit(spec)
+
+    @staticmethod
+    def _outcome(future: Future[Result], spec: TaskSpec) -> Result | None:
+        """The task's output, ``None`` when its worker died, or its error with the task named."""
+        exc = future.exception()
+        if isinstance(exc, BrokenProcessPool):
+            return None
+        if exc is not None:
+            raise _with_context(exc, spec)
+        return future.result()
+
+    def _restart(self, lost: list[TaskSpec], attempts: dict[tuple[str, int], int]) -> None:
+        """Replace the broken pool, or fail when a lost task has used up its attempts."""
+        worst = max(lost, key=lambda spec: attempts[_order(spec)])
+        if attempts[_order(worst)] >= MAX_ATTEMPTS:
+            raise ExecutorError(
+                f"the worker process running {_describe(worst)} died (attempt "
+                f"{attempts[_order(worst)]} of {MAX_ATTEMPTS}; killed, or out of memory?); the "
+                "finished tasks are kept: rerun with --resume, perhaps with fewer --workers")
+        log.warning("a worker process died; restarting the workers and running %d unfinished "
+                    "task(s) again", len(lost))
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self.restarts += 1
+        self._pool = self._start()
 
     def close(self) -> None:
         """Cancel queued tasks and let the workers exit."""
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def terminate(self) -> None:
+        """Stop now: cancel queued tasks and terminate running workers (after an interrupt)."""
+        # The pool keeps its worker processes in a private mapping; terminating them is the
+        # only way not to wait for the running tasks.
+        processes = list(getattr(self._pool, "_processes", {}).values())
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+        for process in processes:
+            process.join(timeout=5)
+
+    def __exit__(self, *exc: object) -> None:
+        if exc[0] is None:
+            self.close()
+        else:
+            self.terminate()
 
 
 class DaskExecutor(Executor):
@@ -206,15 +311,14 @@ class DaskExecutor(Executor):
         else:
             self.name = f"dask://{address}"
             try:
-                self._client = Client(address, timeout=DASK_CONNECT_TIMEOUT_S)
-            except (OSError, TimeoutError, ValueError) as exc:
+                self._client = _connect(address)
+                self.workers = max(1, sum(self._client.nthreads().values()))
+            except ExecutorError:
                 self.close()
-                raise ExecutorError(
-                    f"cannot reach the Dask scheduler at {address} within "
-                    f"{DASK_CONNECT_TIMEOUT_S:g} s ({exc.__class__.__name__}: {exc}); start one "
-                    "with `dask scheduler` and `dask worker ADDRESS`, or use --dask local"
-                ) from None
-            self.workers = max(1, sum(self._client.nthreads().values()))
+                raise
+            except Exception as exc:
+                self.close()
+                raise ExecutorError(_connect_message(address, exc)) from None
 
     def imap_unordered(self, fn: Callable[[TaskSpec], Result],
                        items: Iterable[TaskSpec]) -> Iterator[Result]:
@@ -231,15 +335,19 @@ class DaskExecutor(Executor):
                 specs[future.key] = spec
                 queue.add(future)
 
-        submit(islice(it, self.workers * IN_FLIGHT_PER_WORKER))
-        for future in queue:
-            spec = specs.pop(future.key)
-            if future.status == "error":
-                raise _with_context(future.exception(), spec)
-            output = future.result()
-            future.release()
-            submit(islice(it, 1))
-            yield output
+        try:
+            submit(islice(it, self.workers * IN_FLIGHT_PER_WORKER))
+            for future in queue:
+                spec = specs.pop(future.key)
+                if future.status == "error":
+                    raise _dask_failure(future.exception(), spec)
+                output = future.result()
+                future.release()
+                submit(islice(it, 1))
+                yield output
+        except (OSError, TimeoutError) as exc:
+            raise ExecutorError(f"lost the Dask scheduler ({exc.__class__.__name__}: {exc}); "
+                                "the finished tasks are kept: rerun with --resume") from None
 
     def close(self) -> None:
         """Close the client and, for a local cluster, stop its workers."""
@@ -250,6 +358,83 @@ class DaskExecutor(Executor):
             self._cluster.close()
             self._cluster = None
         self._quiet.setLevel(self._level)
+
+
+def _connect(address: str) -> Any:
+    """A Dask client of the scheduler at ``address``, within a hard deadline.
+
+    ``Client(timeout=…)`` bounds the TCP connection, but a service that accepts the
+    connection and never answers would hold it forever; the client is therefore made in a
+    helper thread that is given up on after :data:`DASK_CONNECT_TIMEOUT_S` (plus a grace).
+    """
+    from distributed import Client
+
+    result: dict[str, Any] = {}
+    gave_up = threading.Event()
+
+    def connect() -> None:
+        try:
+            client = Client(address, timeout=DASK_CONNECT_TIMEOUT_S)
+        except BaseException as exc:
+            result["error"] = exc
+            return
+        if gave_up.is_set():
+            client.close()
+        result["client"] = client
+
+    thread = threading.Thread(target=connect, name="ppsim-dask-connect", daemon=True)
+    thread.start()
+    thread.join(DASK_CONNECT_TIMEOUT_S + 5)
+    if thread.is_alive():
+        gave_up.set()
+        _quiet_abandoned_client()
+        raise ExecutorError(
+            f"no answer from {address} within {DASK_CONNECT_TIMEOUT_S + 5:g} s: something "
+            "accepts connections there but does not answer as a Dask scheduler; check the "
+            "address and port (a scheduler listens on 8786 by default), or use --dask local")
+    if "error" in result:
+        raise result["error"]
+    return result["client"]
+
+
+def _quiet_abandoned_client() -> None:
+    """Silence the half-made client's complaint when it is collected at exit (not our error)."""
+    import sys
+
+    previous = sys.unraisablehook
+
+    def hook(unraisable: Any) -> None:
+        if "Client.__del__" in repr(getattr(unraisable, "object", "")):
+            return
+        previous(unraisable)
+
+    sys.unraisablehook = hook
+
+
+def _connect_message(address: str, exc: BaseException) -> str:
+    """What went wrong connecting to a Dask scheduler, and what to do next."""
+    said = f"{exc.__class__.__name__}: {str(exc)[:200]}"
+    if address.startswith("tls://") and ("ssl" in str(exc).lower() or "tls" in str(exc).lower()):
+        return (f"cannot connect to {address}: TLS needs certificates ({said}); configure "
+                "distributed.comm.tls (ca-file, client cert and key) in your Dask config or "
+                "DASK_DISTRIBUTED__COMM__TLS__* variables, or use a tcp:// address")
+    if isinstance(exc, OSError | TimeoutError):
+        return (f"cannot reach the Dask scheduler at {address} within "
+                f"{DASK_CONNECT_TIMEOUT_S:g} s ({said}); start one with `dask scheduler` and "
+                "`dask worker ADDRESS`, or use --dask local")
+    return (f"the service at {address} does not answer as a Dask scheduler ({said}); check "
+            "the address and port (a scheduler listens on 8786 by default), or use --dask local")
+
+
+def _dask_failure(exc: BaseException | None, spec: TaskSpec) -> BaseException:
+    """A task's failure on Dask: dying workers as an ExecutorError, model errors as they are."""
+    if exc is not None and exc.__class__.__name__ == "KilledWorker":
+        return ExecutorError(f"Dask workers died repeatedly while running {_describe(spec)} "
+                             "(killed, or out of memory?); the finished tasks are kept: rerun "
+                             "with --resume")
+    if exc is None:  # pragma: no cover - an errored future always holds its exception
+        return ExecutorError(f"{_describe(spec)} failed on Dask without an error")
+    return _with_context(exc, spec)
 
 
 def _order(spec: TaskSpec) -> tuple[str, int]:
