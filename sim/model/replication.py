@@ -26,7 +26,7 @@ import pandas as pd
 import simpy
 
 from sim.model import events, metrics, pipeline, teams, units
-from sim.model.assessment import AssessmentCentre
+from sim.model.assessment import MONTH_DAYS, AssessmentCentre
 from sim.model.casework import CaseBook, empty_cases_table
 from sim.model.contributors import ContributorState
 from sim.model.metrics import TargetPoint
@@ -121,9 +121,16 @@ def mission_schedule(world: World, mission: MissionState) -> Generator[simpy.Eve
     days = sorted(set(mission.ipo.change_days(world.horizon))
                   | set(mission.units.change_days(world.horizon)))
     posts = mission.ipo.at(world.env.now)
+    unit_posts = mission.units.at(world.env.now)
     for day in days:
         yield world.env.timeout(day - world.env.now)
         new_posts = mission.ipo.at(day)
+        if _lagged_cut(mission, day, new_posts < posts or mission.units.at(day) < unit_posts):
+            mission.paced_days.add(day)
+            world.env.process(events.drawdown(
+                world, _NO_BOOK, -1, mission,  # type: ignore[arg-type]
+                (day, mission.spec.drawdown_months * MONTH_DAYS), "last_arrivals"))
+        unit_posts = mission.units.at(day)
         if new_posts > posts:
             mission.ledger.open(day, int(new_posts - posts))
             teams.surge(world, mission, int(new_posts - posts))
@@ -138,6 +145,22 @@ def mission_schedule(world: World, mission: MissionState) -> Generator[simpy.Eve
         if day not in mission.paced_days:  # an event's cut repatriates at its own pace
             units.draw_down(world, mission)
         pipeline.fill_posts(world, mission)
+
+
+class _NoEffects:
+    """Stands in for an event book when a mandate cut is paced: no event effects are recorded."""
+
+    def effect(self, *_args: Any, **_kwargs: Any) -> None:
+        """Ignore an effect (mandate steps are not events)."""
+
+
+_NO_BOOK = _NoEffects()
+
+
+def _lagged_cut(mission: MissionState, day: float, cut: bool) -> bool:
+    """Whether a cut on ``day`` is paced over ``drawdown_months`` (never at the mission's end)."""
+    return (cut and mission.spec.drawdown_months > 0 and day != mission.end_day
+            and day not in mission.paced_days)
 
 
 def _successor(world: World, mission: MissionState, day: float) -> MissionState | None:

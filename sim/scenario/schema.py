@@ -367,6 +367,12 @@ class Mission(Model):
     )
     teams: list[SpecializedTeam] = Field(default_factory=list, description="Team projects.")
     initial: InitialStaffing = Field(InitialStaffing(), description="Officers serving at start.")
+    drawdown_months: float = Field(
+        0, ge=0, le=24,
+        description="Months over which the officers and units above a cut in the authorized "
+        "strength (a lower step) leave, in weekly batches, the last arrivals first; 0 = at "
+        "once on the step's date. Not applied at the mission's end date.",
+    )
     hands_over_to: str | None = Field(
         None, description="Successor mission: on this mission's end date its serving individual "
         "officers move there (up to the successor's open posts, longest remaining tours first) "
