@@ -421,21 +421,57 @@ def _markdown(frame: Any) -> str:
 
 
 def _print_validation(folder: Path) -> None:
-    """The historical check: how far the simulated median is from the published figures."""
-    path = folder / "summary" / "validation_metrics.parquet"
+    """The check against observations: by year and category, then the errors per series."""
+    path = folder / "summary" / "validation.parquet"
     if not path.exists():
         return
     import pandas as pd
 
-    metrics = pd.read_parquet(path)
-    table = Table(title="Check against published figures (summary/validation.csv)",
-                  box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False, show_edge=False)
-    for column in ("metric", "figures", "MAPE %", "inside 90% band"):
-        table.add_column(column, justify="left" if column == "metric" else "right")
-    for row in metrics.to_dict("records"):
-        table.add_row(str(row["metric"]), str(row["n"]), f"{100 * row['mape']:.1f}",
-                      f"{100 * row['inside_90_share']:.0f}%")
+    matched = pd.read_parquet(path)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    calibration = manifest.get("calibration") or {}
+    until = calibration.get("until")
+    note = f"calibrated on the record to {until}; later years are out of sample" if until \
+        else "no calibration window recorded"
+    table = Table(title=f"Observed vs simulated: median (90% band) — {note} "
+                  "(summary/validation.csv)", box=box.SIMPLE_HEAD, title_justify="left",
+                  pad_edge=False)
+    for column in ("series", "date", "observed", "simulated", "error", "in band", "sample"):
+        table.add_column(column, justify="left" if column in ("series", "sample") else "right")
+    previous = None
+    order = {"all": 0, "ipo": 1, "fpu": 2, "spt": 3}
+    matched = matched.assign(_c=matched["category"].map(order)).sort_values(
+        ["metric", "mission", "_c", "date"], kind="stable")
+    for row in matched.to_dict("records"):
+        share = row["metric"] == "women_share"
+        label = f"{row['mission']} {row['category']} {row['metric']}"
+        error = f"{100 * row['error']:+.1f} pt" if share else \
+            f"{100 * row['abs_pct_error'] * (1 if row['error'] >= 0 else -1):+.1f}%"
+        sample = {True: "in", False: "out"}.get(row.get("in_sample"), "")
+        table.add_row(label if label != previous else "", f"{row['date']:%Y-%m}",
+                      _num(row["observed"], share),
+                      f"{_num(row['sim_median'], share)} ({_num(row['sim_p5'], share)}–"
+                      f"{_num(row['sim_p95'], share)})", error,
+                      "yes" if row["inside_90"] else "no", sample)
+        previous = label
     console.print(table)
+    by_category = folder / "summary" / "validation_by_category.parquet"
+    if not by_category.exists():
+        return
+    metrics = pd.read_parquet(by_category)
+    summary = Table(title="Errors per series: MAPE for counts, mean error in points for shares; "
+                    "observed inside the 90% band", box=box.SIMPLE_HEAD, title_justify="left",
+                    pad_edge=False)
+    for column in ("series", "sample", "years", "error", "inside 90% band"):
+        summary.add_column(column, justify="left" if column in ("series", "sample") else "right")
+    for row in metrics.to_dict("records"):
+        share = row["metric"] == "women_share"
+        error = f"{100 * row['mean_abs_error']:.1f} pt" if share else \
+            f"{100 * row['mape']:.1f}% MAPE"
+        summary.add_row(f"{row['mission']} {row['category']} {row['metric']}", row["sample"],
+                        f"{row['first_year']}–{row['last_year']}", error,
+                        f"{row['inside_90']} of {row['n']}")
+    console.print(summary)
 
 
 def _ci(mean: float, low: float, high: float, share: bool) -> str:
@@ -674,6 +710,72 @@ def sweep(scenario: str, params: tuple[str, ...], design: str, points: int, vari
         console.print(stable)
     _wrote(result)
 
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--param", "params", multiple=True, required=True, metavar="KEY.PATH=LOW:HIGH",
+              help="A numeric field to fit and its range (repeatable).")
+@click.option("--until", required=True, metavar="YYYY-MM",
+              help="Last observed month used (never in the withheld 2017-01..2024-12).")
+@click.option("--mission", "missions", multiple=True,
+              help="Also fit this mission's own series (repeatable).")
+@click.option("--budget", type=click.IntRange(min=1), default=40, show_default=True,
+              help="Most evaluations of the loss.")
+@click.option("--method", type=click.Choice(["nelder-mead", "differential-evolution"]),
+              default="nelder-mead", show_default=True, help="scipy.optimize method.")
+@click.option("--variant", default="base", show_default=True, help="Scenario to start from.")
+@click.option("--write-scenario", type=click.Path(dir_okay=False),
+              help="Also write the fitted scenario to this new file.")
+@_execution_options
+def calibrate(scenario: str, params: tuple[str, ...], until: str, missions: tuple[str, ...],
+              budget: int, method: str, variant: str, write_scenario: str | None,
+              replications: int | None, seed: int | None, workers: int | None,
+              dask: str | None, serial: bool, out: str | None, resume: bool) -> None:
+    """Fit parameters of SCENARIO to the observed monthly record up to --until."""
+    from sim.experiments.calibration import calibrate as fit
+
+    loaded = sim.load_scenario(scenario)
+    loaded.resolve(variant)
+    folder = Path(out) if out else _default_out(loaded, "calibrate")
+    command = "ppsim calibrate " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else ""
+    result = _experiment(f"{loaded.base.name}/calibrate", folder, lambda _progress: fit(
+        loaded, list(params), until, missions=missions, replications=replications or 4,
+        budget=budget, method=method, seed=seed, variant=variant, out=folder, resume=resume,
+        workers=workers, executor=_executor(serial, dask), write_scenario=write_scenario,
+        command=command))
+    table = Table(title=f"Fitted on the record to {until}: loss {result.loss:.4g} after "
+                  f"{result.evaluations} evaluations", box=box.SIMPLE_HEAD, title_justify="left")
+    for column in ("parameter", "fitted"):
+        table.add_column(column, justify="left" if column == "parameter" else "right")
+    for path, value in result.fitted.items():
+        table.add_row(path, f"{value:.4g}")
+    console.print(table)
+    _print_fit(result.fit)
+    if result.scenario_file is not None:
+        console.print(f"wrote the fitted scenario to {result.scenario_file}")
+    _wrote(result)
+
+
+def _print_fit(fit: Any) -> None:
+    """Observed vs simulated yearly means of the fitted series (deployed, women's share)."""
+    table = Table(title="Observed vs simulated yearly means: mean (90% band)",
+                  box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
+    for column in ("series", "year", "observed", "simulated", "error %", "in band"):
+        table.add_column(column, justify="left" if column == "series" else "right")
+    previous = None
+    for row in fit.to_dict("records"):
+        share = row["metric"] == "women_share"
+        label = f"{row['mission']} {row['category']} {row['metric']}"
+        band = f"{_num(row['sim_mean'], share)} ({_num(row['sim_p5'], share)}–" \
+            f"{_num(row['sim_p95'], share)})"
+        error = f"{100 * (row['sim_mean'] - row['observed']):+.1f} pt" if share \
+            else f"{100 * row['rel_error']:+.1f}"
+        table.add_row(label if label != previous else "", str(row["year"]),
+                      _num(row["observed"], share), band, error,
+                      "yes" if row["inside_90"] else "no")
+        previous = label
+    console.print(table)
 
 
 @main.command()

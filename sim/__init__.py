@@ -7,6 +7,7 @@ The public API that the CLI and notebooks share (imported lazily, so ``import si
 - :func:`run` runs replications of a variant (in parallel) and writes or returns the results.
 - :func:`compare` runs variants with common random numbers and compares them with the base.
 - :func:`sweep` runs a design of parameter points (grid, Latin hypercube, Sobol).
+- :func:`calibrate` fits chosen parameters to the observed record (:mod:`sim.data`).
 
 Layers, each a sub-package importing only those below it (checked by an import-linter contract
 in the tests): ``sim.experiments`` → ``sim.outputs`` → ``sim.runs`` | ``sim.model`` →
@@ -25,6 +26,7 @@ _EXPORTS = {
     "LoadedScenario": "sim.scenario.schema",
     "RunResult": "sim.runs.folder",
     "Scenario": "sim.scenario.schema",
+    "calibrate": "sim.experiments.calibration",
     "compare": "sim.experiments.api",
     "load_scenario": "sim.scenario.schema",
     "run": "sim.experiments.api",

@@ -71,8 +71,28 @@ def test_run_with_published_figures_writes_the_check(tmp_path, tiny_raw) -> None
     result = CliRunner().invoke(main, ["run", str(path), "-n", "2", "--serial", "--no-plots",
                                        "--out", str(out)], terminal_width=120)
     assert result.exit_code == 0, result.output
-    assert "Check against published figures" in result.output
+    assert "Observed vs simulated" in result.output and "Errors per series" in result.output
+    assert "no calibration window recorded" in result.output
     matched = pd.read_csv(out / "summary" / "validation.csv")
     assert list(matched["metric"]) == ["deployed", "women_share"]
     metrics = pd.read_csv(out / "summary" / "validation_metrics.csv")
     assert set(metrics["metric"]) == {"deployed", "women_share"}
+    by_category = pd.read_csv(out / "summary" / "validation_by_category.csv")
+    assert set(zip(by_category["metric"], by_category["category"], strict=True)) == {
+        ("deployed", "all"), ("women_share", "ipo")}
+    assert set(by_category["sample"]) == {"all"}
+
+
+def test_calibration_window_splits_in_and_out_of_sample() -> None:
+    """With calibration.until 2020-06, a 2020-01 figure is in sample and a 2020-07 one is not."""
+    from sim.outputs.validation import category_metrics
+
+    table = pd.concat([monthly([100.0] * 20), monthly([100.0] * 20).assign(
+        date=pd.Timestamp("2020-08-01"))])
+    obs = [Observation(date=date(2020, 1, 1), metric="deployed", value=110.0),
+           Observation(date=date(2020, 7, 15), metric="deployed", value=100.0)]
+    matched = observed_vs_simulated(table, obs, until="2020-06")
+    assert list(matched["in_sample"]) == [True, False]
+    metrics = category_metrics(matched).set_index("sample")
+    assert metrics.loc["in-sample", "mape"] == pytest.approx(10 / 110)
+    assert metrics.loc["out-of-sample", "inside_90"] == 1

@@ -26,6 +26,7 @@ from sim.experiments.engine import (
     execute,
     load,
     scenario_digest,
+    tables_for,
 )
 from sim.experiments.progress import progress_bar
 from sim.outputs.summaries import compare_summaries, write_run_summaries
@@ -86,6 +87,7 @@ def run(source: str | Path | LoadedScenario, variant: str = BASE,
                   else replications)
     root = _seed(seed, scenario.run.seed)
     job = Job(kind="run", loaded=loaded, scenarios={variant: scenario}, seed=root, label=variant,
+              tables=tables_for({variant: scenario}),
               settings={"kind": "run", "scenario": scenario_digest(loaded),
                         "variants": [variant], "replications": n, "seed": root,
                         **decision_settings(decisions, executor)},
@@ -141,6 +143,7 @@ def compare(source: str | Path | LoadedScenario, variants: Sequence[str] | None 
     if stopping is not None:
         _check_stopping(stopping, base)
     job = Job(kind="compare", loaded=loaded, scenarios=scenarios, seed=root, label="compare",
+              tables=tables_for(scenarios),
               settings={"kind": "compare", "scenario": scenario_digest(loaded),
                         "variants": names, "replications": n, "seed": root,
                         "at": [d.isoformat() for d in dates],

@@ -137,6 +137,12 @@ class Job:
         return list(self.scenarios)
 
 
+def tables_for(scenarios: dict[Any, Scenario]) -> tuple[str, ...]:
+    """The tables a run keeps: :data:`TABLES`, plus ``parameters`` when parameters are sampled."""
+    uncertain = any(s.uncertainties for s in scenarios.values())
+    return (*TABLES, "parameters") if uncertain else TABLES
+
+
 def load(source: str | Path | LoadedScenario) -> LoadedScenario:
     """A loaded scenario from a path (validated) or as given."""
     return source if isinstance(source, LoadedScenario) else load_scenario(source)
@@ -517,4 +523,4 @@ def parse_outcome(text: str) -> tuple[str, str, str]:
 
 
 __all__ = ["OUTCOMES", "Execution", "Job", "Stopping", "default_out", "execute", "load",
-           "parse_outcome", "run_settings", "safe_name", "scenario_digest"]
+           "parse_outcome", "run_settings", "safe_name", "scenario_digest", "tables_for"]

@@ -45,7 +45,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from itertools import islice
 from multiprocessing import get_context
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sim.errors import ExecutorError
 from sim.runs.task import TaskOutput
@@ -53,6 +53,8 @@ from sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
     from sim.model.world import Decisions
+Result = TypeVar("Result")
+"""What a task function returns (:class:`TaskOutput` for runs; a small table for calibration)."""
 
 log = logging.getLogger(__name__)
 
@@ -131,8 +133,8 @@ class Executor:
     name: str = "serial"
     workers: int = 1
 
-    def imap_unordered(self, fn: Callable[[TaskSpec], TaskOutput],
-                       items: Iterable[TaskSpec]) -> Iterator[TaskOutput]:
+    def imap_unordered(self, fn: Callable[[TaskSpec], Result],
+                       items: Iterable[TaskSpec]) -> Iterator[Result]:
         """Yield ``fn(item)`` for every item, in the order the tasks finish."""
         for item in items:
             try:
@@ -195,11 +197,11 @@ class ProcessExecutor(Executor):
             raise ExecutorError(f"cannot start {self.workers} worker processes: {exc}; use "
                                 "fewer --workers, or --serial") from None
 
-    def imap_unordered(self, fn: Callable[[TaskSpec], TaskOutput],
-                       items: Iterable[TaskSpec]) -> Iterator[TaskOutput]:
+    def imap_unordered(self, fn: Callable[[TaskSpec], Result],
+                       items: Iterable[TaskSpec]) -> Iterator[Result]:
         """Yield outputs as workers finish them, keeping a bounded number of tasks queued."""
         it = iter(items)
-        pending: dict[Future[TaskOutput], TaskSpec] = {}
+        pending: dict[Future[Result], TaskSpec] = {}
         attempts: dict[tuple[str, int], int] = {}
         ahead = self.workers * IN_FLIGHT_PER_WORKER
 
@@ -237,7 +239,7 @@ class ProcessExecutor(Executor):
                 submit(spec)
 
     @staticmethod
-    def _outcome(future: Future[TaskOutput], spec: TaskSpec) -> TaskOutput | None:
+    def _outcome(future: Future[Result], spec: TaskSpec) -> Result | None:
         """The task's output, ``None`` when its worker died, or its error with the task named."""
         exc = future.exception()
         if isinstance(exc, BrokenProcessPool):
@@ -324,8 +326,8 @@ class DaskExecutor(Executor):
                 self.close()
                 raise ExecutorError(_connect_message(address, exc)) from None
 
-    def imap_unordered(self, fn: Callable[[TaskSpec], TaskOutput],
-                       items: Iterable[TaskSpec]) -> Iterator[TaskOutput]:
+    def imap_unordered(self, fn: Callable[[TaskSpec], Result],
+                       items: Iterable[TaskSpec]) -> Iterator[Result]:
         """Yield outputs as Dask workers finish them, keeping a bounded number in flight."""
         from distributed import as_completed
 

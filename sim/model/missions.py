@@ -35,11 +35,12 @@ class Schedule:
     """
 
     def __init__(self, steps: dict[date, int] | dict[date, float], start: date,
-                 active: tuple[float, float]) -> None:
+                 active: tuple[float, float], warmup_cap: float | None = None) -> None:
         ordered = sorted((day_of(start, d), float(v)) for d, v in steps.items())
         self.days = [d for d, _ in ordered]
         self.values = [v for _, v in ordered]
         self.first, self.last = active
+        self.warmup_cap = warmup_cap
         self.unscaled: Schedule | None = None  # the steps before an event scaled them
         self.known = math.inf  # the day the first scaling was announced
 
@@ -50,7 +51,13 @@ class Schedule:
         return self.at(day)
 
     def at(self, day: float) -> float:
-        """The value in force on ``day``; during a warm-up (day < 0), the value on day 0."""
+        """The value in force on ``day``; during a warm-up (day < 0), the value on day 0.
+
+        With a ``warmup_cap`` (``run.warmup_fill: initial``), the warm-up value is at most the
+        cap (the mission's initial staffing), and day 0 is a step up to the real value.
+        """
+        if day < 0 and self.warmup_cap is not None:
+            return min(self.at(0.0), self.warmup_cap)
         day = max(day, 0.0)
         if day < self.first or day >= self.last:
             return 0.0
@@ -60,6 +67,8 @@ class Schedule:
     def change_days(self, horizon: float) -> list[float]:
         """Days in (0, horizon) when the value may change (steps, start, end)."""
         days = {d for d in [*self.days, self.first, self.last] if 0 < d < horizon}
+        if self.warmup_cap is not None and horizon > 0:
+            days.add(0.0)
         return sorted(days)
 
     def scale(self, first: float, last: float, factor: float, known: float) -> None:
@@ -72,6 +81,7 @@ class Schedule:
         if self.unscaled is None:
             self.unscaled = Schedule({}, date.min, (self.first, self.last))
             self.unscaled.days, self.unscaled.values = list(self.days), list(self.values)
+            self.unscaled.warmup_cap = self.warmup_cap
         self.known = min(self.known, known)
         for day in (first, last):
             if math.isfinite(day) and day not in self.days:
@@ -155,15 +165,17 @@ class MissionState:
     """
 
     def __init__(self, index: int, spec: Mission, start: date, skills: list[str],
-                 horizon: float) -> None:
+                 horizon: float, cap_warmup: bool = False) -> None:
         self.index = index
         self.spec = spec
         self.name = spec.name
         self.start_day = day_of(start, spec.start)
         self.end_day = day_of(start, spec.end) if spec.end else float("inf")
         active = (self.start_day, self.end_day)
-        self.ipo = Schedule(spec.ipo_posts, start, active)
-        self.units = Schedule(spec.fpu_units, start, active)
+        self.ipo = Schedule(spec.ipo_posts, start, active,
+                            spec.initial.ipo if cap_warmup else None)
+        self.units = Schedule(spec.fpu_units, start, active,
+                              spec.initial.fpu_units if cap_warmup else None)
         self.targets: dict[str, Schedule] = {
             cat: Schedule(steps, start, (-float("inf"), float("inf")))
             for cat, steps in spec.women_target.items()

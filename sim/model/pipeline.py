@@ -119,7 +119,8 @@ def nominate(world: World, contributor: ContributorState, mission: MissionState,
         return
     share = pool[1] / total
     quota = complied_quota(share, world.policies.women_quota(now, mission.name),
-                           world.scenario.pipeline.quota_compliance)
+                           world.policies.women_quota_compliance(
+                               now, mission.name, world.scenario.pipeline.quota_compliance))
     women = min(int(world.decisions.nominee_women(n, share, quota, rng)), int(pool[1]))
     men = min(n - women, int(pool[0]))
     people: list[tuple[bool, int]] = []
@@ -380,6 +381,43 @@ def draw_down(world: World, mission: MissionState, posts: int) -> None:
     for officer in leaving:
         officer.tour += 1
         depart(world, officer, "drawdowns")
+
+
+def hand_over(world: World, old: MissionState, new: MissionState) -> None:
+    """A closing mission's serving officers move to its successor, up to the open posts.
+
+    Those with the longest remaining tours move first and keep their tours (and their place in
+    the replacement lead); in the books they leave ``old`` as a drawdown and arrive in ``new``
+    (filling its oldest vacancies). The rest are drawn down as usual.
+    """
+    now = world.env.now
+    room = int(new.ipo.at(now) - new.serving_ipo.total - new.travelling.total)
+    if room <= 0 or not new.active(now):
+        return
+    movers = sorted(old.serving, key=lambda o: -o.tour_end)[:room]  # stable, dict order
+    for officer in movers:
+        due = officer.due_out
+        if due:
+            old.due_out.add(officer.skill, -1)
+        if officer.claimed:
+            old.claims -= 1
+            officer.claimed = False
+        old.serving_ipo.add(officer.skill, -1)
+        old.serving.pop(officer, None)
+        women, men = int(officer.woman), int(not officer.woman)
+        world.observer.serve(old.index, IPO, officer.contributor, women, men, officer.skill, -1)
+        world.observer.flow(old.index, IPO, "drawdowns")
+        officer.mission = new.index
+        new.serving_ipo.add(officer.skill)
+        new.serving[officer] = None
+        if due:
+            new.due_out.add(officer.skill)
+            new.due_queue.append(officer)
+        world.observer.serve(new.index, IPO, officer.contributor, women, men, officer.skill, 1)
+        world.observer.waited(new.index, IPO, new.ledger.fill(now))
+        world.observer.flow(new.index, IPO, "arrivals")
+        if officer.woman:
+            world.observer.flow(new.index, IPO, "arrivals_women")
 
 
 def initial_staffing(world: World, mission: MissionState) -> None:

@@ -107,6 +107,17 @@ class PolicyBook:
         lever = self._last(WomenNominationQuota, day, mission)
         return lever.share if isinstance(lever, WomenNominationQuota) else 0.0
 
+    def women_quota_compliance(self, day: float, mission: str, default: float) -> float:
+        """How much of the gap to the quota contributors close at ``mission`` on ``day``.
+
+        The quota lever's own ``compliance`` where it sets one, else ``default`` (the
+        scenario's ``pipeline.quota_compliance``).
+        """
+        lever = self._last(WomenNominationQuota, day, mission)
+        if isinstance(lever, WomenNominationQuota) and lever.compliance is not None:
+            return lever.compliance
+        return default
+
     def women_priority(self, day: float, mission: str) -> bool:
         """Whether women are selected first at ``mission``."""
         return self._last(WomenSelectionPriority, day, mission) is not None

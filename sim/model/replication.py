@@ -26,7 +26,7 @@ import pandas as pd
 import simpy
 
 from sim.model import events, metrics, pipeline, teams, transitions, units
-from sim.model.assessment import YEAR_DAYS, AssessmentCentre
+from sim.model.assessment import MONTH_DAYS, YEAR_DAYS, AssessmentCentre
 from sim.model.casework import CaseBook, empty_cases_table
 from sim.model.contributors import ContributorState
 from sim.model.metrics import TargetPoint
@@ -37,6 +37,7 @@ from sim.model.policies import PolicyBook, TimedLever
 from sim.model.streams import Streams, replication_seed
 from sim.model.tables import tabulate
 from sim.model.transitions import debug_from_environment
+from sim.model.uncertainty import sample_parameters
 from sim.model.world import STANDING, Decisions, World
 from sim.scenario.levers import AssessmentCapacity, NewContributorOutreach
 from sim.scenario.schema import Contributor, Scenario, add_months, day_of
@@ -69,7 +70,9 @@ def build_world(scenario: Scenario, seed: np.random.SeedSequence,
     standing_spec = Contributor(name=STANDING, police_strength=0, women_share=0.3)
     standing = ContributorState(len(contributors), standing_spec, skills, -np.inf, np.inf)
     contributors.append(standing)
-    missions = [MissionState(i, m, start, skills, horizon) for i, m in enumerate(scenario.missions)]
+    cap = scenario.run.warmup_fill == "initial" and scenario.warmup_days > 0
+    missions = [MissionState(i, m, start, skills, horizon, cap)
+                for i, m in enumerate(scenario.missions)]
     observer = Observer([m.name for m in missions], len(contributors) + extra, skills,
                         month_starts(scenario))
     observer.contributor_names = [c.name for c in contributors]
@@ -127,13 +130,23 @@ def mission_schedule(world: World, mission: MissionState) -> Generator[simpy.Eve
     days = sorted(set(mission.ipo.change_days(world.horizon))
                   | set(mission.units.change_days(world.horizon)))
     posts = mission.ipo.at(world.env.now)
+    unit_posts = mission.units.at(world.env.now)
     for day in days:
         yield world.env.timeout(day - world.env.now)
         new_posts = mission.ipo.at(day)
+        if _lagged_cut(mission, day, new_posts < posts or mission.units.at(day) < unit_posts):
+            mission.paced_days.add(day)
+            world.env.process(events.drawdown(
+                world, _NO_BOOK, -1, mission,  # type: ignore[arg-type]
+                (day, mission.spec.drawdown_months * MONTH_DAYS), "last_arrivals"))
+        unit_posts = mission.units.at(day)
         if new_posts > posts:
             mission.ledger.open(day, int(new_posts - posts))
             teams.surge(world, mission, int(new_posts - posts))
         elif new_posts < posts:
+            successor = _successor(world, mission, day)
+            if successor is not None:
+                pipeline.hand_over(world, mission, successor)
             mission.ledger.close(int(posts - new_posts))
             if day not in mission.paced_days:
                 pipeline.draw_down(world, mission, int(new_posts))
@@ -141,6 +154,30 @@ def mission_schedule(world: World, mission: MissionState) -> Generator[simpy.Eve
         if day not in mission.paced_days:  # an event's cut repatriates at its own pace
             units.draw_down(world, mission)
         pipeline.fill_posts(world, mission)
+
+
+class _NoEffects:
+    """Stands in for an event book when a mandate cut is paced: no event effects are recorded."""
+
+    def effect(self, *_args: Any, **_kwargs: Any) -> None:
+        """Ignore an effect (mandate steps are not events)."""
+
+
+_NO_BOOK = _NoEffects()
+
+
+def _lagged_cut(mission: MissionState, day: float, cut: bool) -> bool:
+    """Whether a cut on ``day`` is paced over ``drawdown_months`` (never at the mission's end)."""
+    return (cut and mission.spec.drawdown_months > 0 and day != mission.end_day
+            and day not in mission.paced_days)
+
+
+def _successor(world: World, mission: MissionState, day: float) -> MissionState | None:
+    """The mission that takes over ``mission``'s officers on its end day, if any."""
+    name = mission.spec.hands_over_to
+    if name is None or day != mission.end_day:
+        return None
+    return next(m for m in world.missions if m.name == name)
 
 
 def snapshots(world: World) -> Generator[simpy.Event, Any, None]:
@@ -227,9 +264,17 @@ def simulate(scenario: Scenario, replication: int = 0, seed: int | None = None,
             every snapshot, raising :class:`sim.model.transitions.InvariantViolation` at the
             first that disagrees (slower; a debugging aid). ``None`` reads the environment
             variable ``PPSIM_DEBUG_INVARIANTS``.
+
+    A scenario with ``uncertainties`` first gets its parameters drawn for this replication
+    (:mod:`sim.model.uncertainty`; the same draws in every variant) and returns them as the
+    extra table ``parameters``; without them the tables are exactly as before.
     """
     root = scenario.run.seed if seed is None else seed
-    world = build_world(scenario, replication_seed(root, replication), decisions)
+    stream_seed = replication_seed(root, replication)
+    parameters = None
+    if scenario.uncertainties:
+        scenario, parameters = sample_parameters(scenario, stream_seed)
+    world = build_world(scenario, stream_seed, decisions)
     world.check_invariants = (debug_from_environment() if check_invariants is None
                               else check_invariants)
     start_processes(world)
@@ -237,6 +282,8 @@ def simulate(scenario: Scenario, replication: int = 0, seed: int | None = None,
     costs = scenario.costs
     rates = (costs.ipo_officer_month, costs.fpu_officer_month, costs.spt_officer_month)
     tables = tabulate(world.observer.record(), rates, target_points(scenario))
+    if parameters is not None:
+        tables["parameters"] = parameters
     if world.events is not None:
         tables["events"] = world.events.table()
     if world.casework is None:

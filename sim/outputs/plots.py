@@ -25,6 +25,7 @@ Figures (names are stable; ``ppsim plot --metric NAME`` draws one):
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from collections.abc import Callable, Iterator
@@ -75,6 +76,7 @@ STYLE: dict[str, Any] = {
     "svg.hashsalt": "ppsim",  # stable SVG ids
     "pdf.compression": 6,
 }
+METRIC_LABELS = {"deployed": "deployed (officers)", "women_share": "women's share (%)"}
 CATEGORY_LABELS = {"ipo": "Individual police officers", "fpu": "Formed police units",
                    "spt": "Specialized teams", "all": "All police"}
 
@@ -702,6 +704,56 @@ def fig_differences(data: RunData, mission: str | None = None) -> Figure:
                        "improvement.")
 
 
+def fig_validation(data: RunData, mission: str | None = None) -> Figure:
+    """Observed figures against the simulated median and 90% band at their dates, per series.
+
+    One panel per (mission, category, metric) of ``summary/validation``; a dashed line marks
+    the end of the calibration window (``calibration.until``), after which the check is out of
+    sample.
+    """
+    matched = data.summary("validation")
+    if matched is None or matched.empty:
+        raise ResultsError(f"{data.path}: no summary/validation (the scenario has no observed "
+                           "figures)")
+    if mission is not None:
+        matched = matched[matched["mission"] == mission]
+    series = matched[["mission", "category", "metric"]].drop_duplicates().to_numpy().tolist()
+    until = (data.scenario.get("calibration") or {}).get("until")
+    with style():
+        rows, cols = _grid(max(len(series), 1))
+        fig, axes = plt.subplots(rows, cols, squeeze=False,
+                                 figsize=(max(12.8, 4.3 * cols + 1), max(7.2, 3.4 * rows + 1.2)))
+        for ax, (name, category, metric) in zip(axes.flat, series, strict=False):
+            part = matched[(matched["mission"] == name) & (matched["category"] == category)
+                           & (matched["metric"] == metric)].sort_values("date")
+            scale = 100.0 if metric == "women_share" else 1.0
+            dates = pd.to_datetime(part["date"])
+            ax.vlines(dates, part["sim_p5"] * scale, part["sim_p95"] * scale,
+                      color=OKABE_ITO[0], alpha=0.35, linewidth=7, label="simulated 90%")
+            ax.plot(dates, part["sim_median"] * scale, color=OKABE_ITO[0], marker="o", ms=4,
+                    linewidth=1, label="simulated median")
+            inside = part["inside_90"].astype(bool).to_numpy()
+            ax.scatter(dates[inside], part["observed"][inside] * scale, marker="D", s=30,
+                       color="#000000", zorder=5, label="observed, inside band")
+            ax.scatter(dates[~inside], part["observed"][~inside] * scale, marker="D", s=30,
+                       facecolor="white", edgecolor=OKABE_ITO[3], zorder=5,
+                       label="observed, outside band")
+            if until:
+                ax.axvline(pd.Timestamp(f"{until}-01") + pd.offsets.MonthEnd(1),
+                           color="#666666", linestyle="--", linewidth=1)
+            ax.set_title(f"{name} · {CATEGORY_LABELS.get(category, category)}", fontsize=11)
+            ax.set_ylabel(METRIC_LABELS.get(metric, metric))
+            _years(ax, step=2)
+        for ax in list(axes.flat)[len(series):]:
+            ax.set_visible(False)
+        axes.flat[0].legend(loc="best", fontsize=8)
+        inside_n = int(matched["inside_90"].sum())
+        note = (f"Observed inside the simulated 90% band: {inside_n} of {len(matched)}. "
+                + (f"Dashed line: end of the calibration window ({until}); later figures are "
+                   "out of sample." if until else "No calibration window recorded."))
+        return _finish(fig, data, "Observed vs simulated", note)
+
+
 FIGURES: dict[str, Callable[[RunData, str | None], Figure]] = {
     "deployed": fig_deployed,
     "women_share": fig_women_share,
@@ -712,17 +764,19 @@ FIGURES: dict[str, Callable[[RunData, str | None], Figure]] = {
     "casework": fig_casework,
     "differences": fig_differences,
     "events": fig_events,
+    "validation": fig_validation,
 }
 """Every standard figure by its stable name."""
 
 
 def available(data: RunData) -> list[str]:
-    """Figures that apply to this run (some need a comparison, casework or events)."""
+    """Figures that apply to this run (some need a comparison, casework, events or observations)."""
     has_events = any(s.get("events") for s in data.scenarios.values())
     return [name for name in FIGURES
             if (name != "differences" or data.summary("comparison") is not None)
             and (name != "casework" or data.has_cases())
-            and (name != "events" or has_events)]
+            and (name != "events" or has_events)
+            and (name != "validation" or data.summary("validation") is not None)]
 
 
 def save_figure(fig: Figure, stem: Path, formats: tuple[str, ...] = ("png",)) -> list[Path]:
@@ -779,3 +833,58 @@ def make_all(run_dir: str | Path, formats: tuple[str, ...] = ("png",),
         raise StorageError(os_error_message(exc, "writing the figures: cannot write",
                                             then="rerun")) from None
     return written
+
+
+
+def fig_calibration(overlay: pd.DataFrame, title: str, note: str = "") -> Figure:
+    """Observed monthly series against the simulated median and 90% band, one panel a series.
+
+    Args:
+        overlay: ``calibration/overlay`` (or ``summary/validation_monthly``): ``mission``,
+            ``category``, ``metric``, ``date``, ``observed``, ``sim_p5``, ``sim_p50``,
+            ``sim_p95``.
+        title: the figure's title.
+        note: a caption (window used for calibration, replications).
+    """
+    series = overlay[["mission", "category", "metric"]].drop_duplicates().to_numpy().tolist()
+    with style():
+        rows, cols = _grid(max(len(series), 1))
+        fig, axes = plt.subplots(rows, cols, squeeze=False,
+                                 figsize=(max(12.8, 4.3 * cols + 1), max(7.2, 3.4 * rows + 1)))
+        for ax, (mission, category, metric) in zip(axes.flat, series, strict=False):
+            part = overlay[(overlay["mission"] == mission) & (overlay["category"] == category)
+                           & (overlay["metric"] == metric)].sort_values("date")
+            scale = 100.0 if metric == "women_share" else 1.0
+            dates = pd.to_datetime(part["date"])
+            ax.fill_between(dates, part["sim_p5"] * scale, part["sim_p95"] * scale,
+                            color=OKABE_ITO[0], alpha=0.2, linewidth=0, label="simulated 90%")
+            ax.plot(dates, part["sim_p50"] * scale, color=OKABE_ITO[0], linewidth=1.8,
+                    label="simulated median")
+            ax.plot(dates, part["observed"] * scale, color="#000000", linewidth=1.2,
+                    label="observed (UN record)")
+            ax.set_title(f"{mission} · {CATEGORY_LABELS.get(category, category)}", fontsize=11)
+            ax.set_ylabel(METRIC_LABELS.get(metric, metric))
+            _years(ax, step=2)
+        for ax in list(axes.flat)[len(series):]:
+            ax.set_visible(False)
+        axes.flat[0].legend(loc="best", fontsize=9)
+        fig.suptitle(title, x=0.01, ha="left")
+        if note:
+            fig.text(0.01, 0.01, note, fontsize=9, color="#444444", ha="left", va="bottom",
+                     wrap=True)
+        fig.tight_layout(rect=(0, 0.04, 1, 0.96))
+    return fig
+
+
+def draw_calibration(run_dir: str | Path, formats: tuple[str, ...] = ("png",)) -> list[Path]:
+    """Draw ``plots/calibration`` of a calibration run folder (finished or partial)."""
+    root = Path(run_dir)
+    overlay = pd.read_parquet(root / "calibration" / "overlay.parquet")
+    manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
+    fitted = ", ".join(f"{k.rsplit('.', 1)[-1]} = {v:.4g}" for k, v in manifest["fitted"].items())
+    note = (f"Fitted on the record to {manifest['until']} ({manifest['method']}, "
+            f"{manifest['evaluations']} evaluations × {manifest['replications']} replications, "
+            f"seed {manifest['seed']}): {fitted}; loss {manifest['loss']:.4g}.")
+    fig = fig_calibration(overlay, f"Calibration of '{manifest['scenario']['name']}': observed "
+                          "vs simulated", note)
+    return save_figure(fig, root / "plots" / "calibration", formats)

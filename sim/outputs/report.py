@@ -29,6 +29,7 @@ FIGURE_TITLES = {
     "time_to_deploy": "Time from vacancy to deployment",
     "pipeline_flow": "Individual-officer pipeline per year",
     "contributors": "Who contributes police",
+    "validation": "Observed vs simulated (the check against the record)",
 }
 """Figures in report order, with their section titles."""
 
@@ -207,7 +208,8 @@ def _pct(value: float) -> str:
 def _figures(run_dir: Path) -> str:
     """Every figure of the run as an embedded PNG, drawing them first if needed."""
     plots_dir = run_dir / "plots"
-    missing = [n for n in FIGURE_TITLES if not (plots_dir / f"{n}.png").exists()]
+    missing = [n for n in FIGURE_TITLES
+               if n != "validation" and not (plots_dir / f"{n}.png").exists()]
     if missing:
         from sim.outputs import plots
 
@@ -221,6 +223,39 @@ def _figures(run_dir: Path) -> str:
         parts.append(f"<figure><img alt=\"{_esc(title)}\" src=\"data:image/png;base64,{data}\">"
                      f"<figcaption>{_esc(title)}</figcaption></figure>")
     return "".join(parts)
+
+
+def _validation_section(run_dir: Path, scenario: dict[str, Any]) -> str:
+    """Errors against the observations, by series and sample, and the calibration window."""
+    metrics = _read(run_dir / "summary" / "validation_by_category.parquet")
+    if metrics is None or metrics.empty:
+        return ""
+    calibration = scenario.get("calibration") or {}
+    until = calibration.get("until")
+    if until:
+        since = calibration.get("since") or str(scenario.get("run", {}).get("start", ""))[:7]
+        window = (f"The parameters were calibrated on the observed record from {since} to "
+                  f"{until} only; figures after {until} are an out-of-sample check."
+                  + (f" Command: {calibration['command']}" if calibration.get("command")
+                     else ""))
+    else:
+        window = ("The scenario records no calibration window: every figure may have been used "
+                  "to set its parameters.")
+    rows = []
+    for row in metrics.to_dict("records"):
+        share = row["metric"] == "women_share"
+        error = f"{100 * row['mean_abs_error']:.1f} points" if share else \
+            f"{100 * row['mape']:.1f}% MAPE"
+        rows.append(f"<tr><td>{_esc(row['mission'])} {_esc(row['category'])} "
+                    f"{_esc(row['metric'])}</td><td>{_esc(row['sample'])}</td>"
+                    f"<td>{row['first_year']}–{row['last_year']}</td><td>{_esc(error)}</td>"
+                    f"<td>{row['inside_90']} of {row['n']}</td></tr>")
+    return (f"<h2>Validation against the record</h2><p>{_esc(window)}</p>"
+            "<table><thead><tr><th>series</th><th>sample</th><th>years</th><th>error</th>"
+            f"<th>observed inside the 90% band</th></tr></thead><tbody>{''.join(rows)}"
+            "</tbody></table><p class=note>Targets: yearly deployed police within 5% MAPE, "
+            "IPO and FPU within 10%, women's share within 1 point; observed inside the band "
+            "in at least 8 of 10 years. Per observation: summary/validation.csv.</p>")
 
 
 def _events_section(run_dir: Path, scenarios: dict[str, dict[str, Any]],
@@ -351,6 +386,7 @@ def render(run_dir: Path) -> str:
         "<h2>Key findings</h2>", _findings_table(run_dir, variants),
         *(["<h2>Findings by mission</h2>", per_mission] if per_mission else []),
         "<h2>Women's-share targets</h2>", _targets_table(run_dir, variants),
+        _validation_section(run_dir, scenario),
         *_casework_section(run_dir, variants),
         *(["<h2>Observed against simulated</h2>", observed] if observed else []),
         "<h2>Figures</h2>", _figures(run_dir),

@@ -178,7 +178,7 @@ def validation_summaries(folder: RunFolder, job: Job) -> dict[str, Any]:
 
     Returns the error metrics for the manifest (empty when there is nothing to check).
     """
-    from sim.outputs.validation import error_metrics, observed_vs_simulated
+    from sim.outputs.validation import category_metrics, error_metrics, observed_vs_simulated
 
     key, scenario = next(iter(job.scenarios.items()))
     if not scenario.observed:
@@ -188,11 +188,18 @@ def validation_summaries(folder: RunFolder, job: Job) -> dict[str, Any]:
     monthly = pd.read_parquet(folder.partial / "tables" / "monthly.parquet", columns=columns,
                               filters=[("variant", "==", str(key)),
                                        ("mission", "in", missions)])
-    matched = observed_vs_simulated(monthly, scenario.observed)
+    calibration = scenario.calibration
+    until = calibration.until if calibration is not None else None
+    matched = observed_vs_simulated(monthly, scenario.observed, until)
     metrics = error_metrics(matched)
+    by_category = category_metrics(matched)
     folder.write_frame(matched, "summary/validation")
     folder.write_frame(metrics, "summary/validation_metrics")
-    return {"validation": metrics.to_dict("records")}
+    folder.write_frame(by_category, "summary/validation_by_category")
+    extra: dict[str, Any] = {"validation": metrics.to_dict("records")}
+    if calibration is not None:
+        extra["calibration"] = calibration.model_dump(mode="json")
+    return extra
 
 
 def month_of(starts: Sequence[date], when: date) -> int:

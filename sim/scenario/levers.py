@@ -46,6 +46,13 @@ class WomenNominationQuota(Lever):
 
     lever: Literal["women_nomination_quota"] = Field(..., description="The lever's name.")
     share: Real = Field(..., ge=0, le=1, description="Minimum share of women among nominees.")
+    compliance: Real | None = Field(
+        None, ge=0, le=1,
+        description="Share of the gap between a contributor's pool and the quota that its "
+        "nominations close: 1 = full compliance (nominees reach the quota), 0 = the quota "
+        "changes nothing; in between, women's share = pool + compliance × (quota − pool). "
+        "Empty: the scenario's pipeline.quota_compliance.",
+    )
 
 
 class WomenSelectionPriority(Lever):

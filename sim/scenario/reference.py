@@ -9,15 +9,16 @@ the code. A field's ``json_schema_extra={"estimate": …}`` says how to estimate
 from __future__ import annotations
 
 import re
+import types
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from sim.scenario import events, schema
+from sim.scenario import casework, events, schema, uncertainty
 from sim.scenario.levers import Lever
 
 SECTIONS: tuple[tuple[str, type[BaseModel]], ...] = (
@@ -38,6 +39,12 @@ SECTIONS: tuple[tuple[str, type[BaseModel]], ...] = (
     ("variants.NAME", schema.Variant),
     ("events[].contingents[] (rehat)", events.Contingent),
     ("events[].order (contributors first)", events.ContributorsFirst),
+    ("casework", casework.Casework),
+    ("casework.areas.NAME", casework.CrimeArea),
+    ("casework.missions.NAME", casework.MissionCasework),
+    ("casework.feedback", casework.CaseworkFeedback),
+    ("uncertainties[]", uncertainty.Uncertainty),
+    ("calibration", schema.Calibration),
 )
 """Each section of a scenario file, by where it sits, and its schema class."""
 
@@ -66,9 +73,23 @@ class LeverDoc:
     fields: tuple[FieldDoc, ...]
 
 
+def _plain(annotation: Any) -> str:
+    """The annotation without pydantic metadata (``Annotated[float, …]`` reads ``float``)."""
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Annotated and "Union" not in repr(args[0]):
+        return _plain(args[0])
+    if origin in (Union, types.UnionType):
+        return " | ".join(_plain(a) for a in args)
+    if origin in (list, dict, tuple) and args:
+        return f"{origin.__name__}[{', '.join(_plain(a) for a in args)}]"
+    if annotation is type(None):
+        return "None"
+    return annotation.__name__ if isinstance(annotation, type) else repr(annotation)
+
+
 def type_name(annotation: Any) -> str:
     """A short readable type: ``dict[date, int]``, ``list[str]``, ``float | None``."""
-    text = repr(annotation) if not isinstance(annotation, type) else annotation.__name__
+    text = _plain(annotation)
     text = re.sub(r"\b(?:[a-z_]+\.)+([A-Za-z_]+)", r"\1", text)
     if "BudgetCut" in text:
         return "list of events"

@@ -53,6 +53,7 @@ from sim.scenario.levers import (
     Policy,
 )
 from sim.scenario.types import Count, Real, Seed
+from sim.scenario.uncertainty import Uncertainty, check_uncertainties
 
 Category = Literal["ipo", "fpu"]
 
@@ -118,6 +119,13 @@ class RunSettings(Model):
         json_schema_extra=estimate(
             "1 year lets replacements of the officers serving at the start get under way; compare"
             " runs with 0 and 1."),
+    )
+    warmup_fill: Literal["authorized", "initial"] = Field(
+        "authorized",
+        description="What the warm-up staffs missions toward: their authorized strength at the "
+        "start ('authorized'), or only their initial staffing ('initial': replacements are "
+        "under way at the start, but no post beyond the initial state is filled before it; "
+        "the rest of the authorized strength opens as vacancies on the start day).",
     )
     seed_pipeline: bool = Field(
         False,
@@ -534,6 +542,18 @@ class Mission(Model):
         json_schema_extra=estimate(
             "The latest strength report of the mission's police component."),
     )
+    drawdown_months: Real = Field(
+        0, ge=0, le=24,
+        description="Months over which the officers and units above a cut in the authorized "
+        "strength (a lower step) leave, in weekly batches, the last arrivals first; 0 = at "
+        "once on the step's date. Not applied at the mission's end date.",
+    )
+    hands_over_to: str | None = Field(
+        None, description="Successor mission: on this mission's end date its serving individual "
+        "officers move there (up to the successor's open posts, longest remaining tours first) "
+        "and finish their tours, instead of going home (e.g. UNMIS to UNMISS); empty = nobody "
+        "is carried over.",
+    )
 
     @field_validator("ipo_posts", "specialist_posts")
     @classmethod
@@ -585,6 +605,17 @@ class Observation(Model):
     source: str = Field("", description="Where the figure is published.")
 
 
+class Calibration(Model):
+    """Which observed months a scenario's parameters were fitted on, and how (for the report)."""
+
+    until: str = Field(..., pattern=r"^\d{4}-\d{2}$",
+                       description="Last month of the record used in the fit (YYYY-MM).")
+    since: str | None = Field(None, pattern=r"^\d{4}-\d{2}$",
+                              description="First month used (YYYY-MM); empty = the run's start.")
+    command: str = Field("", description="The ppsim calibrate command that produced the values.")
+    note: str = Field("", description="What was fitted and how well.")
+
+
 class Scenario(Model):
     """A resolved scenario: everything one simulation needs, validated and frozen."""
 
@@ -610,6 +641,11 @@ class Scenario(Model):
     casework: Casework | None = Field(
         None, description="Transnational-crime casework worked by serving specialists "
         "(docs/model.md, Casework); empty means no casework is simulated.")
+    uncertainties: list[Uncertainty] = Field(
+        default_factory=list, description="Distributions over key paths, sampled per replication "
+        "(sim.scenario.uncertainty).")
+    calibration: Calibration | None = Field(
+        None, description="The observed window the parameters were fitted on (for reports).")
 
     @property
     def months(self) -> int:
@@ -954,6 +990,23 @@ def validate(
         raise ScenarioError(file, [_format_error(err, data, prefix) for err in exc.errors()]) \
             from None
     problems = [f"{prefix + '.' if prefix else ''}{p}" for p in check_references(scenario)]
+    if not problems and scenario.uncertainties:
+        problems = [f"{prefix + '.' if prefix else ''}{p}" for p in check_uncertainties(
+            scenario.model_dump(mode="json"), list(scenario.uncertainties),
+            lambda d: _checked({k: v for k, v in d.items() if k != "variants"}, file, Scenario))]
+    if problems:
+        raise ScenarioError(file, problems)
+    return scenario
+
+
+def _checked(data: dict[str, Any], file: str, schema: type[_S]) -> _S:
+    """``data`` validated with its references checked, without the uncertainty check."""
+    try:
+        scenario = schema.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(file, [_format_error(err, data, "") for err in exc.errors()]) \
+            from None
+    problems = check_references(scenario)
     if problems:
         raise ScenarioError(file, problems)
     return scenario
@@ -1054,6 +1107,15 @@ def check_references(s: Scenario) -> list[str]:
         problems += _mission_problems(i, m, list(s.skills), contributors)
         problems += _initial_above_posts(i, m, s.run.start)
         problems += _initial_references(s, i, contributors)
+        if m.hands_over_to is not None:
+            where = f"missions[{i}]"
+            if m.hands_over_to not in missions or m.hands_over_to == m.name:
+                problems.append(unknown_message("mission", m.hands_over_to,
+                                                [n for n in missions if n != m.name],
+                                                f"{where}.hands_over_to"))
+            elif m.end is None:
+                problems.append(f"{where}.hands_over_to: got {m.hands_over_to!r}, but the "
+                                "mission has no end date to hand over on")
     for i, c in enumerate(s.contributors):
         problems += [unknown_message("mission", name, missions, f"contributors[{i}].missions")
                      for name in c.missions or [] if name not in missions]
