@@ -42,6 +42,7 @@ from sim.model.assessment import MONTH_DAYS
 from sim.model.missions import MissionState
 from sim.model.personnel import GENERAL, Category, Officer, State, Unit
 from sim.scenario.events import (
+    BudgetCeiling,
     BudgetCut,
     ContributorsFirst,
     EntryConstraint,
@@ -82,6 +83,36 @@ def cut_factors(ipo: float, units_: float, unit_size: int, share: float,
     ipo_cut = min(max(officers - units_cut * unit_size, 0.0), ipo)
     f_ipo = (ipo - ipo_cut) / ipo if ipo > 0 else 1.0
     f_units = (units_ - units_cut) / units_ if units_ > 0 else 1.0
+    return f_ipo, f_units
+
+
+def ceiling_factors(ipo: float, units_: float, unit_size: int, rates: tuple[float, float],
+                    ceiling: float, order: Any) -> tuple[float, float]:
+    """Multipliers on individual posts and on formed units that bring their cost under ``ceiling``.
+
+    ``rates`` are the monthly costs of an individual officer and of a formed-unit officer. At or
+    under the ceiling nothing changes. Above it, under ``formed_units_first`` whole units go first
+    (as few as cover the excess, or all) and individual posts cover the rest; otherwise both keep
+    the same share of posts ``ceiling / cost`` — units rounded down, then as many individual posts
+    as the ceiling still pays for. Either way the cost kept is at most the ceiling and at least
+    the ceiling less one unit's cost (when the ceiling can be met at all).
+    """
+    ipo_rate, fpu_rate = rates
+    unit_cost = unit_size * fpu_rate
+    cost = ipo * ipo_rate + units_ * unit_cost
+    if cost <= ceiling:
+        return 1.0, 1.0
+    if order == "formed_units_first":
+        units_cut = min(units_, float(math.ceil((cost - ceiling) / unit_cost - 1e-9)))
+        rest = cost - units_cut * unit_cost - ceiling
+        ipo_cut = min(ipo, float(math.ceil(rest / ipo_rate - 1e-9))) if rest > 0 else 0.0
+        units_keep, ipo_keep = units_ - units_cut, ipo - ipo_cut
+    else:
+        units_keep = float(math.floor(units_ * ceiling / cost + 1e-9))
+        ipo_keep = min(ipo, float(math.floor((ceiling - units_keep * unit_cost) / ipo_rate
+                                             + 1e-9)))
+    f_ipo = ipo_keep / ipo if ipo > 0 else 1.0
+    f_units = units_keep / units_ if units_ > 0 else 1.0
     return f_ipo, f_units
 
 
@@ -313,12 +344,39 @@ def _install_cut(world: World, book: EventBook, index: int, event: Event,
              event.over_weeks * WEEK, event.order, _day(world, event.start))
 
 
+def _install_ceiling(world: World, book: EventBook, index: int, event: Event,
+                     by_name: dict[str, MissionState]) -> None:
+    assert isinstance(event, BudgetCeiling)
+    first = _day(world, event.start) + event.lag_days
+    last = _day(world, event.end) if event.end else math.inf
+    rates = (world.scenario.costs.ipo_officer_month, world.scenario.costs.fpu_officer_month)
+    missions = [by_name[name] for name in event.missions or list(by_name)]
+    costs = [posts_cost(m, first, rates) for m in missions]
+    total = sum(costs)
+    if total <= event.usd_per_month:
+        return  # nothing to cut: the run is left exactly as it was
+    for mission, cost in zip(missions, costs, strict=True):
+        ceiling = event.usd_per_month * cost / total  # a system ceiling, shared by cost
+        factors = ceiling_factors(mission.ipo.at(first), mission.units.at(first),
+                                  mission.spec.fpu_unit_size, rates, ceiling, event.order)
+        if factors != (1.0, 1.0):
+            _cut(world, book, index, mission, (first, last), factors, event.over_weeks * WEEK,
+                 event.order, _day(world, event.start))
+
+
+def posts_cost(mission: MissionState, day: float, rates: tuple[float, float]) -> float:
+    """Monthly cost (USD) of a mission's individual posts and formed-unit posts on ``day``."""
+    return (mission.ipo.at(day) * rates[0]
+            + mission.units.at(day) * mission.spec.fpu_unit_size * rates[1])
+
+
 def _install_closure(world: World, book: EventBook, index: int, event: Event,
                      by_name: dict[str, MissionState]) -> None:
     assert isinstance(event, ForcedClosure)
     mission = by_name[event.mission]
     first, by = _day(world, event.start), _day(world, event.by)
-    mission.end_day = min(mission.end_day, by)
+    mission.end_day = min(mission.end_day, by)  # teams serving leave by then at the latest
+    mission.closing_from = min(mission.closing_from, first)
     _cut(world, book, index, mission, (first, math.inf), (0.0, 0.0), max(by - 1 - first, 0.0),
          event.order, first)
 
@@ -539,6 +597,7 @@ def transfer(world: World, book: EventBook, index: int, event: Transfer,
 
 _INSTALLERS: dict[type, Callable[..., None]] = {
     BudgetCut: _install_cut,
+    BudgetCeiling: _install_ceiling,
     ForcedClosure: _install_closure,
     EntryConstraint: _install_gate,
     RotationFreeze: _install_freeze,
@@ -547,5 +606,15 @@ _INSTALLERS: dict[type, Callable[..., None]] = {
 }
 
 
-__all__ = ["EntryGate", "EventBook", "allowed_after", "batch_days", "choose_leaving",
-           "cut_factors", "install", "spread"]
+__all__ = [
+    "EntryGate",
+    "EventBook",
+    "allowed_after",
+    "batch_days",
+    "ceiling_factors",
+    "choose_leaving",
+    "cut_factors",
+    "install",
+    "posts_cost",
+    "spread",
+]

@@ -213,6 +213,7 @@ class MissionState:
         # whose repatriation is paced by an event rather than done at once
         self.gate: EntryGate | None = None
         self.paced_days: set[float] = set()
+        self.closing_from = float("inf")  # a forced closure's start: no new team requested
 
     def active(self, day: float) -> bool:
         """Whether the mission exists on ``day`` (during a warm-up, whether it does on day 0)."""

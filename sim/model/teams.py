@@ -70,7 +70,7 @@ def team(world: World, mission: MissionState, project: Project,
     env = world.env
     rng = world.rng("team", f"{mission.name}/{n}")
     yield env.timeout(max(project.start_day - env.now, 0.0))
-    if not mission.active(env.now):
+    if not mission.active(env.now) or env.now >= mission.closing_from:
         return
     requested = env.now
     window_end = project.start_day + project.months * MONTH_DAYS
