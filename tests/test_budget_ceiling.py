@@ -181,3 +181,32 @@ def test_unpriced_ceiling_is_refused(tiny_raw: dict[str, Any], tmp_path: Path) -
     result = _check(tmp_path, raw)
     assert result.exit_code != 0
     assert "events[0].usd_per_month: a budget_ceiling needs costs" in result.output
+
+
+# --- Teams and budget cuts -----------------------------------------------------------------------
+
+
+def test_cut_leaves_teams_unless_included(tiny_raw: dict[str, Any]) -> None:
+    """A 60 % cut sends North's one serving team home only with ``include_teams: true``."""
+    cut = {**CUT, "start": "2026-05-01", "share": 0.6, "over_weeks": 4}  # cut day 2026-05-31
+    day = pd.Timestamp("2026-07-01")
+    base = rows(simulate(scenario(tiny_raw), 0), "North", "spt")
+    assert base.loc[pd.Timestamp("2026-05-01"), "deployed"] == 6  # serving on the cut day
+    kept = rows(simulate(scenario(tiny_raw, cut), 0), "North", "spt")
+    assert kept.loc[day, "deployed"] == 6
+    tables = simulate(scenario(tiny_raw, {**cut, "include_teams": True}), 0)
+    cut_teams = rows(tables, "North", "spt")
+    assert (cut_teams.loc[day:, "deployed"] == 0).all()
+    assert cut_teams["drawdowns"].sum() == 6
+    p = tables["pipeline"]
+    generated = p[p.state == "generated"].groupby("month").officers.sum()
+    assert (generated == p[p.state != "generated"].groupby("month").officers.sum()).all()
+
+
+def test_teams_leaving_rounds_to_whole_teams() -> None:
+    """A share of the serving teams, rounded, chosen by the order rule."""
+    from sim.model.events import teams_leaving
+
+    teams = [(10.0, "A"), (30.0, "B"), (20.0, "A")]
+    assert teams_leaving(teams, 0.6, "last_arrivals") == [1, 2]
+    assert teams_leaving(teams, 0.0, "last_arrivals") == []

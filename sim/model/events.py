@@ -341,7 +341,8 @@ def _install_cut(world: World, book: EventBook, index: int, event: Event,
         f_ipo, f_units = cut_factors(mission.ipo.at(first), mission.units.at(first),
                                      mission.spec.fpu_unit_size, event.share, event.order)
         _cut(world, book, index, mission, (first, last), (f_ipo, f_units),
-             event.over_weeks * WEEK, event.order, _day(world, event.start))
+             event.over_weeks * WEEK, event.order, _day(world, event.start),
+             event.share if event.include_teams else 0.0)
 
 
 def _install_ceiling(world: World, book: EventBook, index: int, event: Event,
@@ -383,8 +384,11 @@ def _install_closure(world: World, book: EventBook, index: int, event: Event,
 
 def _cut(world: World, book: EventBook, index: int, mission: MissionState,
          days: tuple[float, float], factors: tuple[float, float], span: float,
-         order: Any, announced: float) -> None:
-    """Scale the mission's posts over ``days`` and repatriate the excess over ``span`` days."""
+         order: Any, announced: float, teams_share: float = 0.0) -> None:
+    """Scale the mission's posts over ``days`` and repatriate the excess over ``span`` days.
+
+    ``teams_share`` of the specialized teams serving on the cut day are sent home too.
+    """
     first, last = days
     before = mission.ipo.at(first) + mission.units.at(first) * mission.spec.fpu_unit_size
     mission.ipo.scale(first, last, factors[0], announced)
@@ -392,12 +396,26 @@ def _cut(world: World, book: EventBook, index: int, mission: MissionState,
     after = mission.ipo.at(first) + mission.units.at(first) * mission.spec.fpu_unit_size
     book.effect(index, mission, "posts_cut", before - after)
     mission.paced_days.add(first)
-    world.env.process(drawdown(world, book, index, mission, (first, span), order))
+    world.env.process(drawdown(world, book, index, mission, (first, span), order, teams_share))
+
+
+def teams_leaving(teams: list[tuple[float, str]], share: float, order: Any) -> list[int]:
+    """Indices of the serving teams (arrival day, contributor) a cut of ``share`` sends home.
+
+    Whole teams: ``share`` of them, rounded to the nearest team, chosen like individual officers
+    (last arrivals first, or the named contributors' first).
+    """
+    return choose_leaving(teams, round(share * len(teams)), order) if share > 0 else []
 
 
 def drawdown(world: World, book: EventBook, index: int, mission: MissionState,
-             when: tuple[float, float], order: Any) -> Generator[simpy.Event, Any, None]:
-    """Repatriate the officers and units above the mission's (cut) posts in weekly batches."""
+             when: tuple[float, float], order: Any,
+             teams_share: float = 0.0) -> Generator[simpy.Event, Any, None]:
+    """Repatriate the officers and units above the mission's (cut) posts in weekly batches.
+
+    With ``teams_share``, that share of the specialized teams serving on the cut day goes home
+    too, spread over the same batches.
+    """
     env = world.env
     first, span = when
     yield env.timeout(max(first - env.now, 0.0))
@@ -405,6 +423,10 @@ def drawdown(world: World, book: EventBook, index: int, mission: MissionState,
     leaving_units = _units_above(mission, env.now)
     days = batch_days(first, span)
     unit_batch = spread(len(leaving_units), len(days))
+    serving_teams = list(mission.serving_teams)
+    cut_teams = [serving_teams[i] for i in teams_leaving(
+        [(arrived, name) for _, arrived, name, _ in serving_teams], teams_share, order)]
+    team_batch = spread(len(cut_teams), len(days))
     for w, day in enumerate(days, start=1):
         yield env.timeout(max(day - env.now, 0.0))
         allowed = allowed_after(w, len(days), start_ipo, int(mission.ipo.at(env.now)))
@@ -420,6 +442,10 @@ def drawdown(world: World, book: EventBook, index: int, mission: MissionState,
                     and j >= mission.units.at(env.now):
                 units.leave(world, unit, j, "drawdowns")
                 book.effect(index, mission, "repatriated", unit.size)
+        for duty, batch in zip(cut_teams, team_batch, strict=True):
+            if batch == w - 1 and duty in mission.serving_teams:
+                duty[0].interrupt("budget cut")
+                book.effect(index, mission, "repatriated", duty[3])
         pipeline.fill_posts(world, mission)
 
 
@@ -617,4 +643,5 @@ __all__ = [
     "install",
     "posts_cost",
     "spread",
+    "teams_leaving",
 ]

@@ -71,7 +71,8 @@ class BudgetCut(Event):
     rounded to whole units; under ``formed_units_first`` whole units go first and individual
     posts cover the rest) ``lag_days`` after ``start``; officers above the new ceiling are
     repatriated in weekly batches over ``over_weeks`` (0: at once), chosen by ``order``.
-    Later mandate steps are scaled by the same factors until ``restore``.
+    Later mandate steps are scaled by the same factors until ``restore``. Specialized teams
+    finish their projects unless ``include_teams``.
     """
 
     type: Literal["budget_cut"] = Field(..., description="The event's kind.")
@@ -81,6 +82,10 @@ class BudgetCut(Event):
     over_weeks: Real = Field(0, ge=0, le=520, description="Weeks the repatriation takes.")
     order: Order = Field("last_arrivals", description="Who leaves first.")
     restore: date | None = Field(None, description="Date the posts return; empty = never.")
+    include_teams: bool = Field(
+        False, description="Whether specialized teams are cut too (that share of the teams "
+        "serving on the cut day, whole teams, go home over the same weeks); otherwise teams "
+        "finish their projects.")
 
 
 class BudgetCeiling(Event):
