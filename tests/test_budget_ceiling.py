@@ -85,15 +85,25 @@ def capped(tiny_raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, pd.DataF
     return event, simulate(scenario(tiny_raw, event), 0)
 
 
-def test_ceiling_caps_authorized_cost(capped: tuple[dict[str, Any], Any]) -> None:
-    """After the lag North's authorized cost is ≤ the ceiling and ≥ it less one unit's cost."""
+def test_ceiling_caps_authorized_cost(tiny_raw: dict[str, Any],
+                                      capped: tuple[dict[str, Any], Any]) -> None:
+    """Every month after the lag North's authorized cost is ≤ the ceiling and ≥ it less one
+    unit's cost — or, where its mandate is below the ceiling anyway, unchanged."""
     event, tables = capped
+    base = simulate(scenario(tiny_raw), 0)
     unit_cost = 140 * RATES["fpu_officer_month"]
-    for day in ("2026-02-01", "2026-06-01"):
-        cost = authorized_cost(tables, "North", day)
-        assert event["usd_per_month"] - unit_cost <= cost <= event["usd_per_month"], day
-    # a later mandate step (North's posts fall in 2027) is scaled by the same factors
-    assert authorized_cost(tables, "North", "2027-01-01") <= event["usd_per_month"]
+    months = rows(tables, "North", "ipo").loc["2026-02-01":].index
+    cut = 0
+    for day in months:
+        cost = authorized_cost(tables, "North", str(day.date()))
+        uncut = authorized_cost(base, "North", str(day.date()))
+        assert cost <= event["usd_per_month"], day
+        if uncut > event["usd_per_month"]:
+            assert cost >= event["usd_per_month"] - unit_cost, day
+            cut += 1
+        else:
+            assert cost == uncut, day
+    assert cut >= 6  # the ceiling binds for months, not one day
     assert authorized_cost(tables, "North", "2026-01-01") > event["usd_per_month"]
     done = pd.Timestamp("2026-05-01")  # 12 weeks after the cut day (2026-01-31)
     ipo = rows(tables, "North", "ipo")

@@ -347,22 +347,47 @@ def _install_cut(world: World, book: EventBook, index: int, event: Event,
 
 def _install_ceiling(world: World, book: EventBook, index: int, event: Event,
                      by_name: dict[str, MissionState]) -> None:
+    """Cut each stretch of posts between mandate steps to the ceiling; repatriate from the first.
+
+    The posts of every stretch in [cut day, end) are priced and cut on their own (a later
+    increase is capped too, a later fall below the ceiling is left alone); the officers above
+    the first stretch's cut posts are repatriated like a budget cut's, later falls by the
+    mission's schedule as usual. A ceiling no stretch exceeds installs nothing.
+    """
     assert isinstance(event, BudgetCeiling)
     first = _day(world, event.start) + event.lag_days
     last = _day(world, event.end) if event.end else math.inf
     rates = (world.scenario.costs.ipo_officer_month, world.scenario.costs.fpu_officer_month)
     missions = [by_name[name] for name in event.missions or list(by_name)]
-    costs = [posts_cost(m, first, rates) for m in missions]
+    horizon = min(last, float(world.scenario.months * 31 + 1))
+    bounds = sorted({first, *(d for m in missions for schedule in (m.ipo, m.units)
+                              for d in schedule.change_days(horizon) if first < d < horizon)})
+    stretches = list(zip(bounds, [*bounds[1:], last], strict=True))
+    plan = [(stretch, mission, factors)
+            for stretch in stretches
+            for mission, factors in zip(missions, _stretch_factors(
+                missions, stretch[0], rates, event), strict=True)
+            if factors != (1.0, 1.0)]
+    announced = _day(world, event.start)
+    for (s_first, s_last), mission, (f_ipo, f_units) in plan:
+        if s_first == first:
+            _cut(world, book, index, mission, (s_first, s_last), (f_ipo, f_units),
+                 event.over_weeks * WEEK, event.order, announced)
+        else:
+            mission.ipo.scale(s_first, s_last, f_ipo, announced)
+            mission.units.scale(s_first, s_last, f_units, announced)
+
+
+def _stretch_factors(missions: list[MissionState], day: float, rates: tuple[float, float],
+                     event: BudgetCeiling) -> list[tuple[float, float]]:
+    """Each mission's post multipliers for the stretch starting on ``day`` (a shared ceiling)."""
+    costs = [posts_cost(m, day, rates) for m in missions]
     total = sum(costs)
     if total <= event.usd_per_month:
-        return  # nothing to cut: the run is left exactly as it was
-    for mission, cost in zip(missions, costs, strict=True):
-        ceiling = event.usd_per_month * cost / total  # a system ceiling, shared by cost
-        factors = ceiling_factors(mission.ipo.at(first), mission.units.at(first),
-                                  mission.spec.fpu_unit_size, rates, ceiling, event.order)
-        if factors != (1.0, 1.0):
-            _cut(world, book, index, mission, (first, last), factors, event.over_weeks * WEEK,
-                 event.order, _day(world, event.start))
+        return [(1.0, 1.0)] * len(missions)
+    return [ceiling_factors(m.ipo.at(day), m.units.at(day), m.spec.fpu_unit_size, rates,
+                            event.usd_per_month * cost / total, event.order)
+            for m, cost in zip(missions, costs, strict=True)]
 
 
 def posts_cost(mission: MissionState, day: float, rates: tuple[float, float]) -> float:

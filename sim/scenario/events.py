@@ -97,8 +97,8 @@ class BudgetCeiling(Event):
     whole posts are removed so that the cost is at most the ceiling (and at least the ceiling
     less one unit's cost per mission), by ``order`` as for ``budget_cut``, and the officers
     above the new posts are repatriated over ``over_weeks``. A system ceiling (no ``missions``)
-    is shared among the missions in proportion to their cost. Later mandate steps are scaled
-    by the same factors; the posts return on ``end``.
+    is shared among the missions in proportion to their cost. Each later mandate step before
+    ``end`` is priced and cut the same way; the posts return on ``end``.
     """
 
     type: Literal["budget_ceiling"] = Field(..., description="The event's kind.")
