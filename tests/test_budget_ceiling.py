@@ -220,3 +220,18 @@ def test_teams_leaving_rounds_to_whole_teams() -> None:
     teams = [(10.0, "A"), (30.0, "B"), (20.0, "A")]
     assert teams_leaving(teams, 0.6, "last_arrivals") == [1, 2]
     assert teams_leaving(teams, 0.0, "last_arrivals") == []
+
+
+def test_system_ceiling_caps_the_total(tiny_raw: dict[str, Any]) -> None:
+    """A system ceiling (no missions) at 80 % of both missions' cost caps their sum, units first.
+
+    Each mission may fall short of its share by up to one unit's cost: two missions, two units.
+    """
+    base = simulate(scenario(tiny_raw), 0)
+    day = "2026-06-01"
+    usd = 0.8 * sum(authorized_cost(base, m, day) for m in ("North", "South"))
+    event = {"type": "budget_ceiling", "start": "2026-05-01", "usd_per_month": usd,
+             "order": "formed_units_first"}
+    tables = simulate(scenario(tiny_raw, event), 0)
+    total = sum(authorized_cost(tables, m, day) for m in ("North", "South"))
+    assert usd - 2 * 140 * RATES["fpu_officer_month"] <= total <= usd
