@@ -42,6 +42,7 @@ from sim.model.assessment import MONTH_DAYS
 from sim.model.missions import MissionState
 from sim.model.personnel import GENERAL, Category, Officer, State, Unit
 from sim.scenario.events import (
+    BudgetCeiling,
     BudgetCut,
     ContributorsFirst,
     EntryConstraint,
@@ -82,6 +83,36 @@ def cut_factors(ipo: float, units_: float, unit_size: int, share: float,
     ipo_cut = min(max(officers - units_cut * unit_size, 0.0), ipo)
     f_ipo = (ipo - ipo_cut) / ipo if ipo > 0 else 1.0
     f_units = (units_ - units_cut) / units_ if units_ > 0 else 1.0
+    return f_ipo, f_units
+
+
+def ceiling_factors(ipo: float, units_: float, unit_size: int, rates: tuple[float, float],
+                    ceiling: float, order: Any) -> tuple[float, float]:
+    """Multipliers on individual posts and on formed units that bring their cost under ``ceiling``.
+
+    ``rates`` are the monthly costs of an individual officer and of a formed-unit officer. At or
+    under the ceiling nothing changes. Above it, under ``formed_units_first`` whole units go first
+    (as few as cover the excess, or all) and individual posts cover the rest; otherwise both keep
+    the same share of posts ``ceiling / cost`` — units rounded down, then as many individual posts
+    as the ceiling still pays for. Either way the cost kept is at most the ceiling and at least
+    the ceiling less one unit's cost (when the ceiling can be met at all).
+    """
+    ipo_rate, fpu_rate = rates
+    unit_cost = unit_size * fpu_rate
+    cost = ipo * ipo_rate + units_ * unit_cost
+    if cost <= ceiling:
+        return 1.0, 1.0
+    if order == "formed_units_first":
+        units_cut = min(units_, float(math.ceil((cost - ceiling) / unit_cost - 1e-9)))
+        rest = cost - units_cut * unit_cost - ceiling
+        ipo_cut = min(ipo, float(math.ceil(rest / ipo_rate - 1e-9))) if rest > 0 else 0.0
+        units_keep, ipo_keep = units_ - units_cut, ipo - ipo_cut
+    else:
+        units_keep = float(math.floor(units_ * ceiling / cost + 1e-9))
+        ipo_keep = min(ipo, float(math.floor((ceiling - units_keep * unit_cost) / ipo_rate
+                                             + 1e-9)))
+    f_ipo = ipo_keep / ipo if ipo > 0 else 1.0
+    f_units = units_keep / units_ if units_ > 0 else 1.0
     return f_ipo, f_units
 
 
@@ -310,7 +341,59 @@ def _install_cut(world: World, book: EventBook, index: int, event: Event,
         f_ipo, f_units = cut_factors(mission.ipo.at(first), mission.units.at(first),
                                      mission.spec.fpu_unit_size, event.share, event.order)
         _cut(world, book, index, mission, (first, last), (f_ipo, f_units),
-             event.over_weeks * WEEK, event.order, _day(world, event.start))
+             event.over_weeks * WEEK, event.order, _day(world, event.start),
+             event.share if event.include_teams else 0.0)
+
+
+def _install_ceiling(world: World, book: EventBook, index: int, event: Event,
+                     by_name: dict[str, MissionState]) -> None:
+    """Cut each stretch of posts between mandate steps to the ceiling; repatriate from the first.
+
+    The posts of every stretch in [cut day, end) are priced and cut on their own (a later
+    increase is capped too, a later fall below the ceiling is left alone); the officers above
+    the first stretch's cut posts are repatriated like a budget cut's, later falls by the
+    mission's schedule as usual. A ceiling no stretch exceeds installs nothing.
+    """
+    assert isinstance(event, BudgetCeiling)
+    first = _day(world, event.start) + event.lag_days
+    last = _day(world, event.end) if event.end else math.inf
+    rates = (world.scenario.costs.ipo_officer_month, world.scenario.costs.fpu_officer_month)
+    missions = [by_name[name] for name in event.missions or list(by_name)]
+    horizon = min(last, float(world.scenario.months * 31 + 1))
+    bounds = sorted({first, *(d for m in missions for schedule in (m.ipo, m.units)
+                              for d in schedule.change_days(horizon) if first < d < horizon)})
+    stretches = list(zip(bounds, [*bounds[1:], last], strict=True))
+    plan = [(stretch, mission, factors)
+            for stretch in stretches
+            for mission, factors in zip(missions, _stretch_factors(
+                missions, stretch[0], rates, event), strict=True)
+            if factors != (1.0, 1.0)]
+    announced = _day(world, event.start)
+    for (s_first, s_last), mission, (f_ipo, f_units) in plan:
+        if s_first == first:
+            _cut(world, book, index, mission, (s_first, s_last), (f_ipo, f_units),
+                 event.over_weeks * WEEK, event.order, announced)
+        else:
+            mission.ipo.scale(s_first, s_last, f_ipo, announced)
+            mission.units.scale(s_first, s_last, f_units, announced)
+
+
+def _stretch_factors(missions: list[MissionState], day: float, rates: tuple[float, float],
+                     event: BudgetCeiling) -> list[tuple[float, float]]:
+    """Each mission's post multipliers for the stretch starting on ``day`` (a shared ceiling)."""
+    costs = [posts_cost(m, day, rates) for m in missions]
+    total = sum(costs)
+    if total <= event.usd_per_month:
+        return [(1.0, 1.0)] * len(missions)
+    return [ceiling_factors(m.ipo.at(day), m.units.at(day), m.spec.fpu_unit_size, rates,
+                            event.usd_per_month * cost / total, event.order)
+            for m, cost in zip(missions, costs, strict=True)]
+
+
+def posts_cost(mission: MissionState, day: float, rates: tuple[float, float]) -> float:
+    """Monthly cost (USD) of a mission's individual posts and formed-unit posts on ``day``."""
+    return (mission.ipo.at(day) * rates[0]
+            + mission.units.at(day) * mission.spec.fpu_unit_size * rates[1])
 
 
 def _install_closure(world: World, book: EventBook, index: int, event: Event,
@@ -318,15 +401,19 @@ def _install_closure(world: World, book: EventBook, index: int, event: Event,
     assert isinstance(event, ForcedClosure)
     mission = by_name[event.mission]
     first, by = _day(world, event.start), _day(world, event.by)
-    mission.end_day = min(mission.end_day, by)
+    mission.end_day = min(mission.end_day, by)  # teams serving leave by then at the latest
+    mission.closing_from = min(mission.closing_from, first)
     _cut(world, book, index, mission, (first, math.inf), (0.0, 0.0), max(by - 1 - first, 0.0),
          event.order, first)
 
 
 def _cut(world: World, book: EventBook, index: int, mission: MissionState,
          days: tuple[float, float], factors: tuple[float, float], span: float,
-         order: Any, announced: float) -> None:
-    """Scale the mission's posts over ``days`` and repatriate the excess over ``span`` days."""
+         order: Any, announced: float, teams_share: float = 0.0) -> None:
+    """Scale the mission's posts over ``days`` and repatriate the excess over ``span`` days.
+
+    ``teams_share`` of the specialized teams serving on the cut day are sent home too.
+    """
     first, last = days
     before = mission.ipo.at(first) + mission.units.at(first) * mission.spec.fpu_unit_size
     mission.ipo.scale(first, last, factors[0], announced)
@@ -334,12 +421,26 @@ def _cut(world: World, book: EventBook, index: int, mission: MissionState,
     after = mission.ipo.at(first) + mission.units.at(first) * mission.spec.fpu_unit_size
     book.effect(index, mission, "posts_cut", before - after)
     mission.paced_days.add(first)
-    world.env.process(drawdown(world, book, index, mission, (first, span), order))
+    world.env.process(drawdown(world, book, index, mission, (first, span), order, teams_share))
+
+
+def teams_leaving(teams: list[tuple[float, str]], share: float, order: Any) -> list[int]:
+    """Indices of the serving teams (arrival day, contributor) a cut of ``share`` sends home.
+
+    Whole teams: ``share`` of them, rounded to the nearest team, chosen like individual officers
+    (last arrivals first, or the named contributors' first).
+    """
+    return choose_leaving(teams, round(share * len(teams)), order) if share > 0 else []
 
 
 def drawdown(world: World, book: EventBook, index: int, mission: MissionState,
-             when: tuple[float, float], order: Any) -> Generator[simpy.Event, Any, None]:
-    """Repatriate the officers and units above the mission's (cut) posts in weekly batches."""
+             when: tuple[float, float], order: Any,
+             teams_share: float = 0.0) -> Generator[simpy.Event, Any, None]:
+    """Repatriate the officers and units above the mission's (cut) posts in weekly batches.
+
+    With ``teams_share``, that share of the specialized teams serving on the cut day goes home
+    too, spread over the same batches.
+    """
     env = world.env
     first, span = when
     yield env.timeout(max(first - env.now, 0.0))
@@ -347,6 +448,10 @@ def drawdown(world: World, book: EventBook, index: int, mission: MissionState,
     leaving_units = _units_above(mission, env.now)
     days = batch_days(first, span)
     unit_batch = spread(len(leaving_units), len(days))
+    serving_teams = list(mission.serving_teams)
+    cut_teams = [serving_teams[i] for i in teams_leaving(
+        [(arrived, name) for _, arrived, name, _ in serving_teams], teams_share, order)]
+    team_batch = spread(len(cut_teams), len(days))
     for w, day in enumerate(days, start=1):
         yield env.timeout(max(day - env.now, 0.0))
         allowed = allowed_after(w, len(days), start_ipo, int(mission.ipo.at(env.now)))
@@ -362,6 +467,10 @@ def drawdown(world: World, book: EventBook, index: int, mission: MissionState,
                     and j >= mission.units.at(env.now):
                 units.leave(world, unit, j, "drawdowns")
                 book.effect(index, mission, "repatriated", unit.size)
+        for duty, batch in zip(cut_teams, team_batch, strict=True):
+            if batch == w - 1 and duty in mission.serving_teams:
+                duty[0].interrupt("budget cut")
+                book.effect(index, mission, "repatriated", duty[3])
         pipeline.fill_posts(world, mission)
 
 
@@ -539,6 +648,7 @@ def transfer(world: World, book: EventBook, index: int, event: Transfer,
 
 _INSTALLERS: dict[type, Callable[..., None]] = {
     BudgetCut: _install_cut,
+    BudgetCeiling: _install_ceiling,
     ForcedClosure: _install_closure,
     EntryConstraint: _install_gate,
     RotationFreeze: _install_freeze,
@@ -547,5 +657,16 @@ _INSTALLERS: dict[type, Callable[..., None]] = {
 }
 
 
-__all__ = ["EntryGate", "EventBook", "allowed_after", "batch_days", "choose_leaving",
-           "cut_factors", "install", "spread"]
+__all__ = [
+    "EntryGate",
+    "EventBook",
+    "allowed_after",
+    "batch_days",
+    "ceiling_factors",
+    "choose_leaving",
+    "cut_factors",
+    "install",
+    "posts_cost",
+    "spread",
+    "teams_leaving",
+]

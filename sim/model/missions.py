@@ -13,7 +13,7 @@ import bisect
 import math
 from collections import deque
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -213,6 +213,9 @@ class MissionState:
         # whose repatriation is paced by an event rather than done at once
         self.gate: EntryGate | None = None
         self.paced_days: set[float] = set()
+        self.closing_from = float("inf")  # a forced closure's start: no new team requested
+        # specialized teams serving: (their process, arrival day, contributor, size), for cuts
+        self.serving_teams: list[tuple[Any, float, str, int]] = []
 
     def active(self, day: float) -> bool:
         """Whether the mission exists on ``day`` (during a warm-up, whether it does on day 0)."""

@@ -70,7 +70,7 @@ def team(world: World, mission: MissionState, project: Project,
     env = world.env
     rng = world.rng("team", f"{mission.name}/{n}")
     yield env.timeout(max(project.start_day - env.now, 0.0))
-    if not mission.active(env.now):
+    if not mission.active(env.now) or env.now >= mission.closing_from:
         return
     requested = env.now
     window_end = project.start_day + project.months * MONTH_DAYS
@@ -108,10 +108,17 @@ def team(world: World, mission: MissionState, project: Project,
     world.observer.flow(mission.index, SPT, "arrivals_women", women)
     world.observer.waited(mission.index, SPT, env.now - requested)
     serve = min(project.months * MONTH_DAYS, max(mission.end_day - env.now, 0.0))
-    yield env.timeout(serve)
+    duty = (env.active_process, env.now, contributor.name, project.size)
+    mission.serving_teams.append(duty)
+    reason = "rotations"
+    try:
+        yield env.timeout(serve)
+    except simpy.Interrupt:  # a budget cut with include_teams sends the team home early
+        reason = "drawdowns"
+    mission.serving_teams.remove(duty)
     world.observer.serve(mission.index, SPT, contributor.index, women, project.size - women,
                          project.skill, -1)
-    world.observer.flow(mission.index, SPT, "rotations", project.size)
+    world.observer.flow(mission.index, SPT, reason, project.size)
     world.observer.move(SPT, State.SERVING, State.RETURNED, project.size)
     mission.spt_authorized -= project.size
     mission.spt_skill_posts[project.skill] -= project.size

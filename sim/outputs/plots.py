@@ -342,7 +342,8 @@ def _deployed_key(variants: list[str], observed: bool) -> list[Any]:
     return key
 
 
-EVENT_COLOURS = {"budget_cut": "#D55E00", "entry_constraint": "#CC79A7", "rehat": "#009E73",
+EVENT_COLOURS = {"budget_cut": "#D55E00", "budget_ceiling": "#F0E442",
+                 "entry_constraint": "#CC79A7", "rehat": "#009E73",
                  "transfer": "#56B4E9", "rotation_freeze": "#E69F00", "forced_closure": "#000000"}
 """Band colour of each event type in the ``events`` figure."""
 
@@ -362,7 +363,7 @@ def event_spans(scenario: dict[str, Any]) -> list[dict[str, Any]]:
     for event in scenario.get("events", []):
         kind = event["type"]
         start = pd.Timestamp(event["start"]) if event.get("start") else first
-        if kind == "budget_cut":
+        if kind in ("budget_cut", "budget_ceiling"):
             stop = start + pd.Timedelta(days=event["lag_days"] + 7 * event["over_weeks"])
         elif kind in ("entry_constraint", "rotation_freeze"):
             stop = pd.Timestamp(event["end"]) if event.get("end") else end

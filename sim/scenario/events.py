@@ -7,6 +7,9 @@ numpy or simpy); how an event acts is :mod:`sim.model.events`' business.
 - ``budget_cut``: a share of a mission's posts is removed ``lag_days`` after the announcement;
   the officers above the new ceiling are repatriated over ``over_weeks``, by a rule; the posts
   may come back on a ``restore`` date.
+- ``budget_ceiling``: a cost ceiling (USD a month, at the scenario's ``costs`` rates) on a
+  mission's (or every mission's) authorized police from a date; posts above it are removed
+  ``lag_days`` later and their officers repatriated like a cut's, until ``end``.
 - ``entry_constraint``: the host state lets in at most so many officers a month, adds an entry
   delay, and accepts only some contributors (or excludes some).
 - ``rehat``: named contributors' officers and formed units already in the country join the
@@ -68,7 +71,8 @@ class BudgetCut(Event):
     rounded to whole units; under ``formed_units_first`` whole units go first and individual
     posts cover the rest) ``lag_days`` after ``start``; officers above the new ceiling are
     repatriated in weekly batches over ``over_weeks`` (0: at once), chosen by ``order``.
-    Later mandate steps are scaled by the same factors until ``restore``.
+    Later mandate steps are scaled by the same factors until ``restore``. Specialized teams
+    finish their projects unless ``include_teams``.
     """
 
     type: Literal["budget_cut"] = Field(..., description="The event's kind.")
@@ -78,6 +82,34 @@ class BudgetCut(Event):
     over_weeks: Real = Field(0, ge=0, le=520, description="Weeks the repatriation takes.")
     order: Order = Field("last_arrivals", description="Who leaves first.")
     restore: date | None = Field(None, description="Date the posts return; empty = never.")
+    include_teams: bool = Field(
+        False, description="Whether specialized teams are cut too (that share of the teams "
+        "serving on the cut day, whole teams, go home over the same weeks); otherwise teams "
+        "finish their projects.")
+
+
+class BudgetCeiling(Event):
+    """A cost ceiling on the authorized police of some missions (or of all of them together).
+
+    ``lag_days`` after ``start``, the monthly cost of the posts in force (individual posts ×
+    ``costs.ipo_officer_month`` + formed-unit officers × ``costs.fpu_officer_month``; specialized
+    teams are project-funded and not counted) is compared with ``usd_per_month``; if above it,
+    whole posts are removed so that the cost is at most the ceiling (and at least the ceiling
+    less one unit's cost per mission), by ``order`` as for ``budget_cut``, and the officers
+    above the new posts are repatriated over ``over_weeks``. A system ceiling (no ``missions``)
+    is shared among the missions in proportion to their cost. Each later mandate step before
+    ``end`` is priced and cut the same way; the posts return on ``end``.
+    """
+
+    type: Literal["budget_ceiling"] = Field(..., description="The event's kind.")
+    missions: list[str] | None = Field(
+        None, description="Missions under the ceiling, by name; empty = all missions together.")
+    usd_per_month: Real = Field(..., ge=0, description="Ceiling on the monthly cost of the "
+                                "authorized police (USD, at the scenario's cost rates).")
+    lag_days: Real = Field(0, ge=0, le=3650, description="Days from announcement to the cut.")
+    over_weeks: Real = Field(0, ge=0, le=520, description="Weeks the repatriation takes.")
+    order: Order = Field("last_arrivals", description="Who leaves first.")
+    end: date | None = Field(None, description="Date the ceiling is lifted; empty = never.")
 
 
 class EntryConstraint(Event):
@@ -215,14 +247,16 @@ class ForcedClosure(Event):
 
 
 ScenarioEvent = Annotated[
-    BudgetCut | EntryConstraint | Rehat | Transfer | RotationFreeze | ForcedClosure,
+    BudgetCut | BudgetCeiling | EntryConstraint | Rehat | Transfer | RotationFreeze
+    | ForcedClosure,
     Field(discriminator="type"),
 ]
 """One dated event, told apart by its ``type`` key."""
 
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.model_fields["type"].annotation.__args__[0]: cls  # type: ignore[union-attr]
-    for cls in (BudgetCut, EntryConstraint, Rehat, Transfer, RotationFreeze, ForcedClosure)
+    for cls in (BudgetCut, BudgetCeiling, EntryConstraint, Rehat, Transfer, RotationFreeze,
+                ForcedClosure)
 }
 """Event classes by their ``type`` name, in the order the docs list them."""
 
@@ -235,7 +269,7 @@ def window(event: Event, run_end: date) -> tuple[date, date]:
     first = event.start or date.min
     if isinstance(event, BudgetCut):
         return first, event.restore or run_end
-    if isinstance(event, EntryConstraint | RotationFreeze):
+    if isinstance(event, EntryConstraint | RotationFreeze | BudgetCeiling):
         return first, event.end or run_end
     if isinstance(event, ForcedClosure):
         return first, date.max
@@ -294,18 +328,26 @@ def _contradictions(events: list[Event], missions: list[str], run_end: date) -> 
 
 
 def _overlaps(events: list[Event], missions: list[str], run_end: date) -> list[str]:
-    """Two entry limits, freezes or closures of one type on one mission at once."""
+    """Two entry limits, freezes, closures or budget limits on one mission at once.
+
+    Budget cuts and ceilings contradict each other (and a ceiling another ceiling): which one
+    sets the posts would be arbitrary.
+    """
     out: list[str] = []
-    exclusive = (EntryConstraint, RotationFreeze, ForcedClosure)
+    exclusive = (EntryConstraint, RotationFreeze, ForcedClosure, BudgetCeiling)
     for i, a in enumerate(events):
         for j in range(i):
             b = events[j]
-            if type(a) is not type(b) or not isinstance(a, exclusive):
+            budget = isinstance(a, BudgetCut | BudgetCeiling) and isinstance(
+                b, BudgetCut | BudgetCeiling) and BudgetCeiling in (type(a), type(b))
+            if not budget and (type(a) is not type(b) or not isinstance(a, exclusive)):
                 continue
             shared = _missions_of(a, missions) & _missions_of(b, missions)
             (a0, a1), (b0, b1) = window(a, run_end), window(b, run_end)
             if shared and a0 < b1 and b0 < a1:
-                out.append(f"events[{i}]: overlaps events[{j}] (both {a.type} on "
+                kind_a, kind_b = getattr(a, "type", "?"), getattr(b, "type", "?")
+                kinds = f"both {kind_a}" if kind_a == kind_b else f"{kind_a} and {kind_b}"
+                out.append(f"events[{i}]: overlaps events[{j}] ({kinds} on "
                            f"{', '.join(sorted(shared))}); merge them into one event")
     return out
 
@@ -342,7 +384,7 @@ def _rehats_refused(events: list[Event], run_end: date) -> list[str]:
 
 
 def _missions_of(event: Event, missions: list[str]) -> set[str]:
-    if isinstance(event, RotationFreeze) and event.missions is None:
+    if isinstance(event, RotationFreeze | BudgetCeiling) and event.missions is None:
         return set(missions)
     return set(event.mission_names())
 
@@ -356,6 +398,7 @@ def _joins(event: Event) -> list[str]:
     return []
 
 
-__all__ = ["EVENT_TYPES", "BudgetCut", "ContributorsFirst", "EntryConstraint", "Event",
+__all__ = ["EVENT_TYPES", "BudgetCeiling", "BudgetCut", "ContributorsFirst", "EntryConstraint",
+           "Event",
            "ForcedClosure", "Rehat", "RotationFreeze", "ScenarioEvent", "Transfer",
            "check_events", "window"]

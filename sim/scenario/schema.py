@@ -1122,6 +1122,7 @@ def check_references(s: Scenario) -> list[str]:
     for i, lever in enumerate(s.policies):
         problems += _lever_problems(i, lever, list(s.skills), missions, contributors)
     problems += check_events(list(s.events), missions, contributors, (s.run.start, s.end))
+    problems += _ceilings_priced(s)
     problems += _interpol_problems(s)
     if s.casework is not None:
         problems += casework_problems(s.casework, list(s.skills), missions)
@@ -1130,6 +1131,16 @@ def check_references(s: Scenario) -> list[str]:
             problems.append(unknown_message("mission", obs.mission, [*missions, "ALL"],
                                             f"observed[{i}].mission"))
     return problems
+
+
+def _ceilings_priced(s: Scenario) -> list[str]:
+    """A budget ceiling needs cost rates to price the posts against it."""
+    if s.costs.ipo_officer_month > 0 and s.costs.fpu_officer_month > 0:
+        return []
+    return [f"events[{i}].usd_per_month: a budget_ceiling needs costs.ipo_officer_month and "
+            f"costs.fpu_officer_month > 0 (got {s.costs.ipo_officer_month:g} and "
+            f"{s.costs.fpu_officer_month:g})"
+            for i, e in enumerate(s.events) if e.type == "budget_ceiling"]
 
 
 def _contributor_problems(i: int, c: Contributor, skills: list[str]) -> list[str]:
