@@ -50,6 +50,14 @@ class CollectorClock:
             self.seconds += time.process_time() - self._start
 
 
+def _scale_owners(mission: str, owners: dict[str, Any], times: Any) -> None:
+    """Scale the observed owners of a data-built mission's initial staffing too."""
+    for owner, counts in owners.items():
+        for field in ("ipo", "ipo_women", "fpu_units", "fpu_officers", "fpu_women"):
+            if counts.get(field) is not None:
+                times(f"missions.{mission}.initial.by_contributor.{owner}.{field}")
+
+
 def scaled(raw: dict[str, Any], factor: int) -> dict[str, Any]:
     """Overrides {key path: value} that multiply strengths, pools and capacity by ``factor``."""
     overrides: dict[str, Any] = {}
@@ -70,6 +78,7 @@ def scaled(raw: dict[str, Any], factor: int) -> dict[str, Any]:
                 times(f"missions.{name}.initial.{field}")
         for skill in initial.get("specialists", {}):
             times(f"missions.{name}.initial.specialists.{skill}")
+        _scale_owners(name, initial.get("by_contributor", {}), times)
     for c in raw["contributors"]:
         for field in ("police_strength", "fpu_capacity", "ceiling"):
             if c.get(field) is not None:
