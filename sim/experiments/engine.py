@@ -137,10 +137,14 @@ class Job:
         return list(self.scenarios)
 
 
-def tables_for(scenarios: dict[Any, Scenario]) -> tuple[str, ...]:
-    """The tables a run keeps: :data:`TABLES`, plus ``parameters`` when parameters are sampled."""
+def tables_for(scenarios: dict[Any, Scenario], officer_log: bool = False) -> tuple[str, ...]:
+    """The tables a run keeps (:data:`TABLES`, ``parameters``, ``officers`` when asked for).
+
+    ``parameters`` is kept when parameters are sampled, ``officers`` with ``officer_log``.
+    """
     uncertain = any(s.uncertainties for s in scenarios.values())
-    return (*TABLES, "parameters") if uncertain else TABLES
+    tables = (*TABLES, "parameters") if uncertain else TABLES
+    return (*tables, "officers") if officer_log else tables
 
 
 def load(source: str | Path | LoadedScenario) -> LoadedScenario:
@@ -186,14 +190,14 @@ def decision_settings(decisions: Decisions | None, executor: str | None) -> dict
     """
     if decisions is None:
         return {}
-    import dataclasses
     import pickle
 
     from sim.model.world import Decisions as Stock
+    from sim.model.world import decision_names
 
     stock = Stock()
-    replaced = {f.name: getattr(decisions, f.name) for f in dataclasses.fields(decisions)
-                if getattr(decisions, f.name) is not getattr(stock, f.name)}
+    replaced = {name: getattr(decisions, name) for name in decision_names()
+                if getattr(decisions, name) is not getattr(stock, name)}
     named = {k: f"{getattr(v, '__module__', '?')}.{getattr(v, '__qualname__', repr(v))}"
              for k, v in replaced.items()}
     if executor in (None, "processes"):

@@ -83,7 +83,8 @@ class TaskSpec:
         replication: replication number (picks the random streams with ``seed``).
         seed: root seed of the run.
         scenario: the resolved scenario to simulate.
-        tables: names of the tables to keep (others are dropped in the worker).
+        tables: names of the tables to keep (others are dropped in the worker); with
+            ``officers`` the worker also records the officer log.
         decisions: replacement decision functions (``None``: the stock rules); sent to the
             worker by pickling, so with processes they must be importable module-level
             functions (not lambdas or functions defined inside other functions).
@@ -104,7 +105,8 @@ def run_task(spec: TaskSpec) -> TaskOutput:
     from sim.runs.folder import encode_task
 
     start = time.perf_counter()
-    tables = simulate(spec.scenario, spec.replication, spec.seed, decisions=spec.decisions)
+    tables = simulate(spec.scenario, spec.replication, spec.seed, decisions=spec.decisions,
+                      officer_log="officers" in spec.tables)
     kept = {name: tables[name] for name in spec.tables}
     worker = f"{socket.gethostname()}:{os.getpid()}"
     seconds = time.perf_counter() - start
