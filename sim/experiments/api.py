@@ -25,6 +25,7 @@ from sim.experiments.engine import (
     decision_settings,
     execute,
     load,
+    outcome_settings,
     scenario_digest,
     tables_for,
 )
@@ -95,6 +96,7 @@ def run(source: str | Path | LoadedScenario, variant: str = BASE,
               settings={"kind": "run", "scenario": scenario_digest(loaded),
                         "variants": [variant], "replications": n, "seed": root,
                         **decision_settings(decisions, executor),
+                        **outcome_settings(executor),
                         **({"officer_log": True} if officer_log else {})},
               decisions=decisions)
     with progress_bar(progress, f"{loaded.base.name}/{variant}") as callback:
@@ -153,7 +155,8 @@ def compare(source: str | Path | LoadedScenario, variants: Sequence[str] | None 
                         "variants": names, "replications": n, "seed": root,
                         "at": [d.isoformat() for d in dates],
                         "stopping": None if stopping is None else asdict(stopping),
-                        **decision_settings(decisions, executor)},
+                        **decision_settings(decisions, executor),
+                        **outcome_settings(executor)},
               decisions=decisions)
     with progress_bar(progress, f"{loaded.base.name}/compare") as callback:
         return execute(job, Execution(executor, workers, out, resume, callback, replace,
