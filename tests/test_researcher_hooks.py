@@ -158,3 +158,17 @@ def test_context_has_day_date_mission_and_contributor(tiny: Scenario) -> None:
         assert context.mission in {"North", "South"}
         assert context.contributor in {"Alpha", "Beta"}
         assert (context.date - start).days == int(context.day // 1)
+
+
+def test_cli_run_officer_log(tmp_path: Path) -> None:
+    """``ppsim run --officer-log`` writes tables/officers; without it there is none."""
+    from click.testing import CliRunner
+
+    from cli import main
+
+    args = ["run", str(TINY), "--replications", "1", "--serial", "--no-plots", "--out"]
+    on = CliRunner().invoke(main, [*args, str(tmp_path / "on"), "--officer-log"])
+    off = CliRunner().invoke(main, [*args, str(tmp_path / "off")])
+    assert on.exit_code == 0 and off.exit_code == 0, on.output + off.output
+    assert len(pd.read_parquet(tmp_path / "on" / "tables" / "officers.parquet")) > 1000
+    assert not (tmp_path / "off" / "tables" / "officers.parquet").exists()
