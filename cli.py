@@ -295,10 +295,12 @@ def _wrote(result: Any, where: Console | None = None) -> None:
 @click.option("--no-plots", is_flag=True, help="Skip drawing the standard figures.")
 @click.option("--replace", is_flag=True,
               help="Replace a finished run already in --out (once the new one is whole).")
+@click.option("--officer-log", is_flag=True,
+              help="Also write tables/officers: one row per officer state change (large).")
 @_format_option
 def run(scenario: str, variant: str, replications: int | None, seed: int | None,
         workers: int | None, dask: str | None, serial: bool, out: str | None,
-        resume: bool, no_plots: bool, replace: bool, fmt: str) -> None:
+        resume: bool, no_plots: bool, replace: bool, officer_log: bool, fmt: str) -> None:
     """Run replications of one variant of SCENARIO and summarize them per mission."""
     loaded = sim.load_scenario(scenario)
     loaded.resolve(variant)
@@ -307,7 +309,7 @@ def run(scenario: str, variant: str, replications: int | None, seed: int | None,
     result = _experiment(f"{loaded.base.name}/{variant}", folder, lambda progress: sim.run(
         loaded, variant=variant, replications=replications, seed=seed, workers=workers,
         executor=_executor(serial, dask), out=folder, resume=resume, progress=progress,
-        plots=not no_plots, replace=replace))
+        plots=not no_plots, replace=replace, officer_log=officer_log))
     n = result.manifest["replications"]
     rows = run_summary_rows(result.summary)
     if fmt != "table":

@@ -22,6 +22,7 @@ from sim.lazy import exports
 __version__ = "0.1.0"
 
 _EXPORTS = {
+    "DecisionContext": "sim.model.world",
     "Decisions": "sim.model.world",
     "LoadedScenario": "sim.scenario.schema",
     "RunResult": "sim.runs.folder",

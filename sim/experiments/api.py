@@ -25,6 +25,7 @@ from sim.experiments.engine import (
     decision_settings,
     execute,
     load,
+    outcome_settings,
     scenario_digest,
     tables_for,
 )
@@ -53,7 +54,8 @@ def run(source: str | Path | LoadedScenario, variant: str = BASE,
         replications: int | None = None, seed: int | None = None, workers: int | None = None,
         executor: str | None = None, out: str | Path | None = None, resume: bool = False,
         progress: Progress | bool | None = None, plots: bool = True,
-        replace: bool = False, decisions: Decisions | None = None) -> RunResult:
+        replace: bool = False, decisions: Decisions | None = None,
+        officer_log: bool = False) -> RunResult:
     """Run replications of one variant and write a run folder.
 
     Args:
@@ -74,6 +76,9 @@ def run(source: str | Path | LoadedScenario, variant: str = BASE,
             function of an importable module: lambdas, local functions and functions defined
             in a notebook cannot reach the workers (use ``executor="serial"``, or Dask, which
             pickles them by value).
+        officer_log: also write the table ``officers`` (one row per state change of each
+            individual officer, with variant and replication; ``docs/outputs.md``). Large:
+            several rows per officer who passes through the pipeline.
 
     Returns:
         The finished run (tables and summaries are read from the folder on demand).
@@ -87,10 +92,12 @@ def run(source: str | Path | LoadedScenario, variant: str = BASE,
                   else replications)
     root = _seed(seed, scenario.run.seed)
     job = Job(kind="run", loaded=loaded, scenarios={variant: scenario}, seed=root, label=variant,
-              tables=tables_for({variant: scenario}),
+              tables=tables_for({variant: scenario}, officer_log),
               settings={"kind": "run", "scenario": scenario_digest(loaded),
                         "variants": [variant], "replications": n, "seed": root,
-                        **decision_settings(decisions, executor)},
+                        **decision_settings(decisions, executor),
+                        **outcome_settings(executor),
+                        **({"officer_log": True} if officer_log else {})},
               decisions=decisions)
     with progress_bar(progress, f"{loaded.base.name}/{variant}") as callback:
         return execute(job, Execution(executor, workers, out, resume, callback, replace,
@@ -148,7 +155,8 @@ def compare(source: str | Path | LoadedScenario, variants: Sequence[str] | None 
                         "variants": names, "replications": n, "seed": root,
                         "at": [d.isoformat() for d in dates],
                         "stopping": None if stopping is None else asdict(stopping),
-                        **decision_settings(decisions, executor)},
+                        **decision_settings(decisions, executor),
+                        **outcome_settings(executor)},
               decisions=decisions)
     with progress_bar(progress, f"{loaded.base.name}/compare") as callback:
         return execute(job, Execution(executor, workers, out, resume, callback, replace,

@@ -130,6 +130,9 @@ class Job:
     settings: dict[str, Any] = field(default_factory=dict)
     resolved: dict[str, Scenario] | None = None
     decisions: Decisions | None = None
+    outcome_functions: tuple[tuple[str, catalog.OutcomeFunction], ...] = field(
+        default_factory=catalog.computations)
+    """Custom outcomes computed in the workers (default: those registered in the catalog)."""
 
     @property
     def keys(self) -> list[Any]:
@@ -137,10 +140,14 @@ class Job:
         return list(self.scenarios)
 
 
-def tables_for(scenarios: dict[Any, Scenario]) -> tuple[str, ...]:
-    """The tables a run keeps: :data:`TABLES`, plus ``parameters`` when parameters are sampled."""
+def tables_for(scenarios: dict[Any, Scenario], officer_log: bool = False) -> tuple[str, ...]:
+    """The tables a run keeps (:data:`TABLES`, ``parameters``, ``officers`` when asked for).
+
+    ``parameters`` is kept when parameters are sampled, ``officers`` with ``officer_log``.
+    """
     uncertain = any(s.uncertainties for s in scenarios.values())
-    return (*TABLES, "parameters") if uncertain else TABLES
+    tables = (*TABLES, "parameters") if uncertain else TABLES
+    return (*tables, "officers") if officer_log else tables
 
 
 def load(source: str | Path | LoadedScenario) -> LoadedScenario:
@@ -186,14 +193,14 @@ def decision_settings(decisions: Decisions | None, executor: str | None) -> dict
     """
     if decisions is None:
         return {}
-    import dataclasses
     import pickle
 
     from sim.model.world import Decisions as Stock
+    from sim.model.world import decision_names
 
     stock = Stock()
-    replaced = {f.name: getattr(decisions, f.name) for f in dataclasses.fields(decisions)
-                if getattr(decisions, f.name) is not getattr(stock, f.name)}
+    replaced = {name: getattr(decisions, name) for name in decision_names()
+                if getattr(decisions, name) is not getattr(stock, name)}
     named = {k: f"{getattr(v, '__module__', '?')}.{getattr(v, '__qualname__', repr(v))}"
              for k, v in replaced.items()}
     if executor in (None, "processes"):
@@ -206,6 +213,31 @@ def decision_settings(decisions: Decisions | None, executor: str | None) -> dict
                     f"processes ({exc}); define it at module level in an importable module, "
                     "or run with executor='serial'") from None
     return {"decisions": named} if named else {}
+
+
+def outcome_settings(executor: str | None) -> dict[str, Any]:
+    """The registered custom outcomes by name (``{}`` when none), for the settings.
+
+    Raises:
+        ParameterError: a compute function cannot be sent to worker processes.
+    """
+    functions = catalog.computations()
+    if not functions:
+        return {}
+    named = {k: f"{getattr(v, '__module__', '?')}.{getattr(v, '__qualname__', repr(v))}"
+             for k, v in functions}
+    if executor in (None, "processes"):
+        import pickle
+
+        for name, fn in functions:
+            try:
+                pickle.dumps(fn)
+            except (pickle.PicklingError, AttributeError, TypeError) as exc:
+                raise ParameterError(
+                    f"custom outcome {name}: got {named[name]}, which cannot be sent to worker "
+                    f"processes ({exc}); define it at module level in an importable module, "
+                    "or run with executor='serial'") from None
+    return {"custom_outcomes": named}
 
 
 MAX_REPLICATIONS = 100_000
@@ -287,7 +319,8 @@ class Session:
         job = self.job
         done = self.folder.done(job.keys)
         wanted = [(key, rep) for rep in range(replications) for key in job.keys]
-        todo = [TaskSpec(key, rep, job.seed, job.scenarios[key], job.tables, job.decisions)
+        todo = [TaskSpec(key, rep, job.seed, job.scenarios[key], job.tables, job.decisions,
+                         job.outcome_functions)
                 for key, rep in wanted if (key, rep) not in done]
         total = len(wanted)
         self.finished = total - len(todo)
@@ -495,8 +528,8 @@ def _parse_date(value: date | str, scenario: Scenario) -> date:
 
 def _check_stopping(stopping: Stopping, scenario: Scenario) -> None:
     """Refuse a stopping rule that names an unknown outcome, mission or category."""
-    if stopping.outcome not in OUTCOMES:
-        raise ParameterError(unknown_message("outcome", stopping.outcome, list(OUTCOMES),
+    if stopping.outcome not in catalog.OUTCOMES:  # read now: custom outcomes may be registered
+        raise ParameterError(unknown_message("outcome", stopping.outcome, list(catalog.OUTCOMES),
                                              "--outcome"))
     missions = [*(m.name for m in scenario.missions), "ALL"]
     if stopping.mission not in missions:
@@ -523,4 +556,5 @@ def parse_outcome(text: str) -> tuple[str, str, str]:
 
 
 __all__ = ["OUTCOMES", "Execution", "Job", "Stopping", "default_out", "execute", "load",
-           "parse_outcome", "run_settings", "safe_name", "scenario_digest", "tables_for"]
+           "outcome_settings", "parse_outcome", "run_settings", "safe_name", "scenario_digest",
+           "tables_for"]

@@ -83,10 +83,13 @@ class TaskSpec:
         replication: replication number (picks the random streams with ``seed``).
         seed: root seed of the run.
         scenario: the resolved scenario to simulate.
-        tables: names of the tables to keep (others are dropped in the worker).
+        tables: names of the tables to keep (others are dropped in the worker); with
+            ``officers`` the worker also records the officer log.
         decisions: replacement decision functions (``None``: the stock rules); sent to the
             worker by pickling, so with processes they must be importable module-level
             functions (not lambdas or functions defined inside other functions).
+        outcome_functions: custom outcomes ``(name, compute)`` computed after the simulation
+            (:func:`sim.outputs.catalog.register_outcome`; picklable like ``decisions``).
     """
 
     key: str | int
@@ -95,6 +98,30 @@ class TaskSpec:
     scenario: Scenario
     tables: tuple[str, ...]
     decisions: Decisions | None = None
+    outcome_functions: tuple[tuple[str, Callable[[dict[str, Any]], Any]], ...] = ()
+
+
+def add_custom_outcomes(tables: dict[str, Any],
+                        functions: Iterable[tuple[str, Callable[[dict[str, Any]], Any]]]) -> None:
+    """Append each custom outcome's rows (mission, category, value) to ``tables["outcomes"]``.
+
+    Raises:
+        ValueError: a compute function returned no DataFrame with those columns.
+    """
+    import pandas as pd
+
+    parts = [tables["outcomes"]]
+    for name, compute in functions:
+        frame = compute(tables)
+        missing = {"mission", "category", "value"} - set(getattr(frame, "columns", ()))
+        if missing:
+            raise ValueError(f"custom outcome {name}: its function returned no DataFrame with "
+                             f"columns mission, category, value (missing {sorted(missing)})")
+        rows = frame[["mission", "category"]].astype(str)
+        rows = rows.assign(outcome=name, value=frame["value"].astype(float))
+        parts.append(rows[list(tables["outcomes"].columns)])
+    if len(parts) > 1:
+        tables["outcomes"] = pd.concat(parts, ignore_index=True)
 
 
 def run_task(spec: TaskSpec) -> TaskOutput:
@@ -104,7 +131,10 @@ def run_task(spec: TaskSpec) -> TaskOutput:
     from sim.runs.folder import encode_task
 
     start = time.perf_counter()
-    tables = simulate(spec.scenario, spec.replication, spec.seed, decisions=spec.decisions)
+    extra = {"officer_log": True} if "officers" in spec.tables else {}
+    tables = simulate(spec.scenario, spec.replication, spec.seed, decisions=spec.decisions,
+                      **extra)
+    add_custom_outcomes(tables, spec.outcome_functions)
     kept = {name: tables[name] for name in spec.tables}
     worker = f"{socket.gethostname()}:{os.getpid()}"
     seconds = time.perf_counter() - start

@@ -49,6 +49,7 @@ from sim.experiments.engine import (
     decision_settings,
     execute,
     load,
+    outcome_settings,
     parse_outcome,
     scenario_digest,
 )
@@ -336,7 +337,8 @@ def sweep(source: str | Path | LoadedScenario,
                         "params": {p.path: [p.low, p.high] for p in checked},
                         "design": design, "points": points,
                         "outcomes": [":".join(r) for r in refs],
-                        **decision_settings(decisions, executor)},
+                        **decision_settings(decisions, executor),
+                        **outcome_settings(executor)},
               decisions=decisions)
     with progress_bar(progress, f"{loaded.base.name}/sweep") as callback:
         return execute(job, Execution(executor, workers, out, resume, callback), n,

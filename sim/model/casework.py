@@ -282,8 +282,9 @@ class CaseBook:
         """Set the desk's slots from ``people`` serving at its mission by skill (general first)."""
         now = self.world.env.now
         experts = self.world.policies.expert_slots(now, desk.mission.name, desk.area)
-        slots = self.world.decisions.case_slots(people[1:], desk.shares[1:], people[0],
-                                                desk.shares[0], desk.counterparts, experts)
+        slots = self.world.decide("case_slots", people[1:], desk.shares[1:], people[0],
+                                  desk.shares[0], desk.counterparts, experts,
+                                  mission=desk.mission.name)
         if slots != desk.slots:
             desk.accrue(now)
             desk.slots = slots
@@ -347,7 +348,8 @@ class CaseBook:
         link = world.policies.connectivity(now, desk.mission.name)
         if link is not None:
             draw = desk.draws.hit()
-            if world.decisions.query_hit(link.hit_probability.get(desk.area, 0.0), draw):
+            if world.decide("query_hit", link.hit_probability.get(desk.area, 0.0), draw,
+                            mission=desk.mission.name):
                 case.hit = True
                 desk.counts[5] += 1
                 latency = link.latency_days.get(link.level, 0.0)
@@ -393,7 +395,8 @@ class CaseBook:
         while desk.busy < desk.slots and desk.waiting_open > 0:
             while not desk.waiting[0].open:
                 desk.waiting.popleft()
-            pick = self.world.decisions.choose_case([c.arrived for c in desk.waiting if c.open]) \
+            pick = self.world.decide("choose_case", [c.arrived for c in desk.waiting if c.open],
+                                     mission=desk.mission.name) \
                 if self.world.decisions.choose_case is not choose_case else 0
             case = self._take(desk, pick)
             desk.accrue(now)
@@ -434,8 +437,8 @@ class CaseBook:
         if case.hit and case.answered:
             link = self.world.policies.connectivity(case.arrived, desk.mission.name)
             gain = link.clearance_gain if link is not None else 0.0
-        p = self.world.decisions.clearance_probability(area.clearance_probability,
-                                                       case.hit and case.answered, gain)
+        p = self.world.decide("clearance_probability", area.clearance_probability,
+                              case.hit and case.answered, gain, mission=desk.mission.name)
         if case.clear_draw < p:
             desk.counts[2] += 1
             desk.clear_days.append(now - case.arrived)

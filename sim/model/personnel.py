@@ -66,10 +66,11 @@ class Officer:
         claimed: whether a selected replacement is already on the way for this officer's post.
         tour: number of the officer's current tour; a drawdown ends a tour early by moving
             on, so the timers scheduled for the old tour see a different number and do nothing.
+        number: the officer's number in the officer log (order of entry), -1 when not logged.
     """
 
-    __slots__ = ("claimed", "contributor", "due_out", "mission", "since", "skill", "state",
-                 "tour", "tour_end", "woman")
+    __slots__ = ("claimed", "contributor", "due_out", "mission", "number", "since", "skill",
+                 "state", "tour", "tour_end", "woman")
 
     def __init__(self, contributor: int, woman: bool, skill: int, mission: int, day: float) -> None:
         self.contributor = contributor
@@ -82,6 +83,7 @@ class Officer:
         self.due_out = False
         self.claimed = False
         self.tour = 0
+        self.number = -1
 
 
 class Unit:

@@ -98,12 +98,14 @@ def send_call(world: World, mission: MissionState, skill: int | None, n: int) ->
     ])
     headroom = np.array([min(c.headroom(), s) for c, s in zip(members, supply, strict=True)])
     weights = supply * propensity * (headroom > 0)
-    asked = world.decisions.split_call(n, weights, world.rng("call.split", mission.name))
+    asked = world.decide("split_call", n, weights, world.rng("call.split", mission.name),
+                           mission=mission.name)
     for c, a, p, h, avail in zip(members, asked, propensity, headroom, available, strict=True):
         if a <= 0:
             continue
-        sent = world.decisions.answered_nominations(
-            int(a), float(p), int(h), world.rng("nomination.answer", c.name))
+        sent = world.decide("answered_nominations",
+                            int(a), float(p), int(h), world.rng("nomination.answer", c.name),
+                            mission=mission.name, contributor=c.name)
         if sent > 0:
             nominate(world, c, mission, skill, int(sent), avail)
 
@@ -121,7 +123,9 @@ def nominate(world: World, contributor: ContributorState, mission: MissionState,
     quota = complied_quota(share, world.policies.women_quota(now, mission.name),
                            world.policies.women_quota_compliance(
                                now, mission.name, world.scenario.pipeline.quota_compliance))
-    women = min(int(world.decisions.nominee_women(n, share, quota, rng)), int(pool[1]))
+    drawn = world.decide("nominee_women", n, share, quota, rng,
+                         mission=mission.name, contributor=contributor.name)
+    women = min(int(drawn), int(pool[1]))
     men = min(n - women, int(pool[0]))
     people: list[tuple[bool, int]] = []
     for woman, count in ((True, women), (False, men)):
@@ -180,10 +184,11 @@ def assessed(world: World, officer: Officer) -> None:
     contributor = world.contributors[officer.contributor]
     world.observer.flow(mission.index, IPO, "assessed")
     speaks = bool(mission.languages & contributor.languages)
-    p = world.decisions.pass_probability(
-        contributor.spec.pass_rate, speaks,
+    p = world.decide(
+        "pass_probability", contributor.spec.pass_rate, speaks,
         world.scenario.pipeline.assessment.language_pass_factor,
         world.policies.language_penalty_reduction(world.env.now),
+        mission=mission.name, contributor=contributor.name,
     )
     vetting = world.policies.vetting(world.env.now)
     if vetting is not None:  # rejected by screening: counted as failing assessment
@@ -218,8 +223,9 @@ def fill_posts(world: World, mission: MissionState) -> None:
     if free <= 0 or not roster:
         return
     women_first = world.policies.women_priority(now, mission.name)
-    chosen = world.decisions.select_candidates(
-        [(o.since, o.woman) for o in roster], free, women_first)
+    chosen = world.decide("select_candidates",
+                          [(o.since, o.woman) for o in roster], free, women_first,
+                          mission=mission.name)
     if not chosen:
         return
     picked = set(chosen)
@@ -283,7 +289,9 @@ def take_post(world: World, officer: Officer) -> None:
         spec = contributor.spec
         months, extension = world.policies.tour_rules(now, spec.tour_months,
                                                       spec.extension_probability)
-        if world.decisions.extends_tour(extension, world.rng("tour.extension", contributor.name)):
+        if world.decide("extends_tour", extension,
+                        world.rng("tour.extension", contributor.name),
+                        mission=mission.name, contributor=contributor.name):
             months += spec.extension_months
         tour_days = months * MONTH_DAYS
         rate = mission.spec.early_repatriation_rate
@@ -524,7 +532,7 @@ def seed_replacements(world: World, mission: MissionState) -> None:
     quota = world.policies.women_quota(now, mission.name)
     compliance = world.scenario.pipeline.quota_compliance
     for outgoing in due:
-        index = world.decisions.choose_weighted(weights, rng)
+        index = world.decide("choose_weighted", weights, rng, mission=mission.name)
         if index < 0:
             return
         contributor = members[index]

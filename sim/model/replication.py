@@ -34,7 +34,7 @@ from sim.model.contributors import ContributorState
 from sim.model.metrics import TargetPoint
 from sim.model.missions import MissionState
 from sim.model.observe import Observer
-from sim.model.personnel import Category
+from sim.model.personnel import Category, State
 from sim.model.policies import PolicyBook, TimedLever
 from sim.model.streams import Streams, replication_seed
 from sim.model.tables import tabulate
@@ -273,9 +273,46 @@ def target_points(scenario: Scenario) -> list[TargetPoint]:
     ]
 
 
+OFFICER_COLUMNS = ("day", "date", "officer", "contributor", "mission", "category", "skill",
+                   "woman", "from_state", "to_state")
+"""Columns of the ``officers`` table (``docs/outputs.md``)."""
+
+
+def officer_table(world: World) -> pd.DataFrame:
+    """The officer log as a table: one row per individual officer state change, in time order.
+
+    ``officer`` numbers officers in order of entry; ``from_state`` is ``new`` when the officer
+    enters the model (nominated, or placed at the start); states are lower-case names of
+    :class:`sim.model.personnel.State`; ``skill`` is ``general`` or a scenario skill.
+    """
+    rows = world.officer_log or []
+    frame = pd.DataFrame(rows, columns=["day", "officer", "contributor", "mission", "skill",
+                                        "woman", "from_state", "to_state"])
+    states = np.array([s.name.lower() for s in State] + ["new"], dtype=object)
+    skills = np.array(["general", *world.scenario.skills], dtype=object)
+    names = np.array([c.name for c in world.contributors], dtype=object)
+    if len(world.observer.contributor_names) > len(names):
+        names = np.array(world.observer.contributor_names, dtype=object)
+    start = pd.Timestamp(world.scenario.run.start)
+    day = frame["day"].astype(float) + 0.0  # no -0.0
+    frame["date"] = pd.Series(start + pd.to_timedelta(np.floor(day), unit="D")).dt.date
+    frame["contributor"] = names[frame["contributor"].to_numpy(dtype=int)]
+    frame["mission"] = np.array([m.name for m in world.missions],
+                                dtype=object)[frame["mission"].to_numpy(dtype=int)]
+    frame["category"] = "ipo"
+    frame["skill"] = skills[frame["skill"].to_numpy(dtype=int)]
+    frame["woman"] = frame["woman"].astype(bool)
+    frame["from_state"] = states[frame["from_state"].to_numpy(dtype=int)]
+    frame["to_state"] = states[frame["to_state"].to_numpy(dtype=int)]
+    frame["day"] = day
+    frame["officer"] = frame["officer"].astype("int64")
+    return frame[list(OFFICER_COLUMNS)]
+
+
 def simulate(scenario: Scenario, replication: int = 0, seed: int | None = None,
              decisions: Decisions | None = None,
-             check_invariants: bool | None = None) -> dict[str, pd.DataFrame]:
+             check_invariants: bool | None = None,
+             officer_log: bool = False) -> dict[str, pd.DataFrame]:
     """Run one replication and return its tables (``docs/outputs.md``).
 
     Args:
@@ -288,6 +325,8 @@ def simulate(scenario: Scenario, replication: int = 0, seed: int | None = None,
             every snapshot, raising :class:`sim.model.transitions.InvariantViolation` at the
             first that disagrees (slower; a debugging aid). ``None`` reads the environment
             variable ``PPSIM_DEBUG_INVARIANTS``.
+        officer_log: also return the table ``officers``: one row per state change of an
+            individual officer (:func:`officer_table`); off by default (it is large).
 
     A scenario with ``uncertainties`` first gets its parameters drawn for this replication
     (:mod:`sim.model.uncertainty`; the same draws in every variant) and returns them as the
@@ -302,6 +341,8 @@ def simulate(scenario: Scenario, replication: int = 0, seed: int | None = None,
         world = build_world(scenario, stream_seed, decisions)
         world.check_invariants = (debug_from_environment() if check_invariants is None
                                   else check_invariants)
+        if officer_log:
+            world.officer_log = []
         start_processes(world)
         world.env.run(until=world.horizon)
     costs = scenario.costs
@@ -311,6 +352,8 @@ def simulate(scenario: Scenario, replication: int = 0, seed: int | None = None,
         tables["parameters"] = parameters
     if world.events is not None:
         tables["events"] = world.events.table()
+    if world.officer_log is not None:
+        tables["officers"] = officer_table(world)
     if world.casework is None:
         tables["cases"] = empty_cases_table()
         return tables
@@ -321,4 +364,5 @@ def simulate(scenario: Scenario, replication: int = 0, seed: int | None = None,
     return tables
 
 
-__all__ = ["Decisions", "World", "build_world", "simulate", "start_processes", "tuned_collector"]
+__all__ = ["OFFICER_COLUMNS", "Decisions", "World", "build_world", "officer_table", "simulate",
+           "start_processes", "tuned_collector"]

@@ -139,7 +139,7 @@ def _choose(world: World, project: Project, rng: np.random.Generator) -> Contrib
         and c.available(now, world.policies)[:, project.skill].sum() >= project.size else 0.0
         for c in members
     ])
-    index = world.decisions.choose_weighted(weights, rng) if len(members) else -1
+    index = world.decide("choose_weighted", weights, rng) if len(members) else -1
     return members[index] if index >= 0 else None
 
 

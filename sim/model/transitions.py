@@ -40,6 +40,10 @@ def enlist(world: World, officer: Officer, state: State) -> None:
     """A new individual officer enters the model in ``state`` (generated once, counted once)."""
     officer.state = state
     world.observer.generate(IPO, state)
+    if world.officer_log is not None:
+        officer.number = world.officers_logged
+        world.officers_logged += 1
+        _log(world, officer, None, state)
     if state is not State.STANDBY:  # standby officers belong to no mission
         _enter(world, world.missions[officer.mission], officer, state)
     if world.check_invariants:
@@ -64,8 +68,18 @@ def transition(world: World, officer: Officer, new: State,
         officer.mission = to.index
     if new is not State.STANDBY:
         _enter(world, world.missions[officer.mission], officer, new)
+    if world.officer_log is not None:
+        _log(world, officer, old, new)
     if world.check_invariants:
         check_invariants(world)
+
+
+def _log(world: World, officer: Officer, old: State | None, new: State) -> None:
+    """Add one row to the officer log (see :func:`sim.model.replication.officer_table`)."""
+    assert world.officer_log is not None
+    world.officer_log.append((world.env.now, officer.number, officer.contributor,
+                              officer.mission, officer.skill, officer.woman,
+                              -1 if old is None else int(old), int(new)))
 
 
 def _enter(world: World, mission: MissionState, officer: Officer, state: State) -> None:

@@ -250,7 +250,7 @@ def _choose(world: World, mission: MissionState, rng: np.random.Generator,
         if rule is not None and not rule.funded and c.spec.fpu_women_share < rule.min_women_share:
             w *= rule.unfunded_weight
         weights[i] = w
-    index = world.decisions.choose_weighted(weights, rng)
+    index = world.decide("choose_weighted", weights, rng, mission=mission.name)
     return members[index] if index >= 0 else None
 
 
@@ -270,7 +270,8 @@ def new_unit(world: World, mission: MissionState, contributor: ContributorState,
         minimum = 0.0
         if rule is not None and (rule.funded or spec.fpu_women_share >= rule.min_women_share):
             minimum = rule.min_women_share
-        women = int(world.decisions.unit_women(size, spec.fpu_women_share, minimum, rng))
+        women = int(world.decide("unit_women", size, spec.fpu_women_share, minimum, rng,
+                                     mission=mission.name, contributor=spec.name))
     unit = Unit(FPU, contributor.index, mission.index, size, women)
     unit.state = state
     contributor.units_in_use += 1

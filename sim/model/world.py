@@ -7,9 +7,11 @@ process (:mod:`sim.model.pipeline`, :mod:`sim.model.units`, :mod:`sim.model.team
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+import inspect
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import date, timedelta
+from typing import Any, Protocol
 
 import numpy as np
 import simpy
@@ -28,11 +30,132 @@ STANDING = "UN standing capacity"
 
 
 @dataclass(frozen=True)
+class DecisionContext:
+    """Where and when a decision is taken, for decision functions that ask for it.
+
+    A replacement decision function that declares a keyword parameter ``context`` receives one
+    (the stock rules do not). Only what applies is set: ``select_candidates`` knows its mission
+    but no contributor, ``extends_tour`` both.
+
+    Attributes:
+        day: simulation day (0 = ``run.start``; negative during the warm-up).
+        date: the calendar date of ``day``.
+        mission: the mission the decision is about, or None.
+        contributor: the contributing country the decision is about, or None.
+    """
+
+    day: float
+    date: date
+    mission: str | None = None
+    contributor: str | None = None
+
+
+class SplitCall(Protocol):
+    """``split_call(n, weights, rng) -> int array``: officers asked of each contributor."""
+
+    def __call__(self, n: int, weights: np.ndarray, rng: np.random.Generator, /) -> Any:
+        """Take the decision (may also declare ``context``: see :class:`Decisions`)."""
+
+
+class AnsweredNominations(Protocol):
+    """``answered_nominations(asked, propensity, headroom, rng) -> int``: nominees sent."""
+
+    def __call__(self, asked: int, propensity: float, headroom: int,
+                 rng: np.random.Generator, /) -> int:
+        """Take the decision (may also declare ``context``: see :class:`Decisions`)."""
+
+
+class NomineeWomen(Protocol):
+    """``nominee_women(n, share, quota, rng) -> int``: women among ``n`` nominees."""
+
+    def __call__(self, n: int, share: float, quota: float,
+                 rng: np.random.Generator, /) -> int:
+        """Take the decision (may also declare ``context``: see :class:`Decisions`)."""
+
+
+class PassProbability(Protocol):
+    """``pass_probability(pass_rate, speaks, language_factor, reduction) -> float``."""
+
+    def __call__(self, pass_rate: float, speaks: bool, language_factor: float,
+                 reduction: float, /) -> float:
+        """Take the decision (may also declare ``context``: see :class:`Decisions`)."""
+
+
+class SelectCandidates(Protocol):
+    """``select_candidates(candidates, posts, women_first) -> indices`` of selected candidates.
+
+    ``candidates`` are ``(waiting since day, is_woman)`` in roster order.
+    """
+
+    def __call__(self, candidates: list[tuple[float, bool]], posts: int,
+                 women_first: bool, /) -> Sequence[int]:
+        """Take the decision (may also declare ``context``: see :class:`Decisions`)."""
+
+
+class ExtendsTour(Protocol):
+    """``extends_tour(probability, rng) -> bool``: whether an officer extends the tour."""
+
+    def __call__(self, probability: float, rng: np.random.Generator, /) -> bool:
+        """Take the decision (may also declare ``context``: see :class:`Decisions`)."""
+
+
+class UnitWomen(Protocol):
+    """``unit_women(size, share, minimum, rng) -> int``: women in a new formed unit."""
+
+    def __call__(self, size: int, share: float, minimum: float,
+                 rng: np.random.Generator, /) -> int:
+        """Take the decision (may also declare ``context``: see :class:`Decisions`)."""
+
+
+class ChooseWeighted(Protocol):
+    """``choose_weighted(weights, rng) -> index`` (-1 when every weight is 0)."""
+
+    def __call__(self, weights: np.ndarray, rng: np.random.Generator, /) -> int:
+        """Take the decision (may also declare ``context``: see :class:`Decisions`)."""
+
+
+class ChooseCase(Protocol):
+    """``choose_case(arrival days) -> index`` of the waiting case to work on next."""
+
+    def __call__(self, arrived: list[float], /) -> int:
+        """Take the decision (may also declare ``context``: see :class:`Decisions`)."""
+
+
+class CaseSlots(Protocol):
+    """``case_slots(specialists, shares, general, general_share, counterparts, experts)``.
+
+    Returns the number of cases a desk can work on at once.
+    """
+
+    def __call__(self, specialists: list[int], shares: list[float], general: int,
+                 general_share: float, counterparts: int, experts: int, /) -> int:
+        """Take the decision (may also declare ``context``: see :class:`Decisions`)."""
+
+
+class QueryHit(Protocol):
+    """``query_hit(probability, draw) -> bool``: a database query finds a match."""
+
+    def __call__(self, probability: float, draw: float, /) -> bool:
+        """Take the decision (may also declare ``context``: see :class:`Decisions`)."""
+
+
+class ClearanceProbability(Protocol):
+    """``clearance_probability(base, hit_answered, gain) -> float`` of clearing a case."""
+
+    def __call__(self, base: float, hit_answered: bool, gain: float, /) -> float:
+        """Take the decision (may also declare ``context``: see :class:`Decisions`)."""
+
+
+@dataclass(frozen=True)
 class Decisions:
     """The model's decision functions (pure: state, settings and a random stream in, choice out).
 
-    Each defaults to the stock rule in :mod:`sim.model.policies`; pass replacements to
-    :func:`simulate` to try another rule. Signatures must match the stock functions.
+    Each defaults to the stock rule in :mod:`sim.model.policies` (or :mod:`sim.model.casework`);
+    pass replacements to :func:`simulate` to try another rule. A replacement takes the stock
+    function's positional arguments (the Protocols above, e.g. :class:`SelectCandidates`);
+    one that also declares a keyword parameter ``context`` receives a :class:`DecisionContext`
+    (day, date, mission, contributor) as ``context=`` — detected once, when the
+    ``Decisions`` is made, so the stock rules pay nothing for it.
     """
 
     split_call: Callable[..., Any] = policies.split_call
@@ -47,6 +170,30 @@ class Decisions:
     case_slots: Callable[..., Any] = casework.case_slots
     query_hit: Callable[..., Any] = casework.query_hit
     clearance_probability: Callable[..., Any] = casework.clearance_probability
+
+    def __post_init__(self) -> None:
+        """Note which functions ask for a :class:`DecisionContext` (not a field)."""
+        object.__setattr__(self, "contextual", frozenset(
+            name for name in decision_names() if _wants_context(getattr(self, name))))
+
+    contextual: frozenset[str] = field(init=False, repr=False, compare=False,
+                                       metadata={"not_a_decision": True})
+    """Names of the decisions whose functions take ``context=`` (set on creation)."""
+
+
+def decision_names() -> list[str]:
+    """The names of the replaceable decisions, in :class:`Decisions` order."""
+    return [f.name for f in fields(Decisions) if not f.metadata.get("not_a_decision")]
+
+
+def _wants_context(fn: Callable[..., Any]) -> bool:
+    """Whether ``fn`` declares a ``context`` parameter that can be passed by keyword."""
+    try:
+        parameter = inspect.signature(fn).parameters.get("context")
+    except (TypeError, ValueError):  # builtins without a signature
+        return False
+    return parameter is not None and parameter.kind in (
+        inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
 
 @dataclass
@@ -72,6 +219,26 @@ class World:
     casework: casework.CaseBook | None = None
     check_invariants: bool = False
     """Whether every officer state change is followed by the invariant checks (debug mode)."""
+
+    officer_log: list[tuple[Any, ...]] | None = None
+    """One row per individual officer state change when asked (``simulate(officer_log=True)``)."""
+    officers_logged: int = 0
+    """Officers entered in the officer log so far (the next one's number)."""
+
+    def decide(self, name: str, *args: Any, mission: str | None = None,
+               contributor: str | None = None) -> Any:
+        """Call the decision ``name`` with ``args`` (and a context if its function wants one)."""
+        fn = getattr(self.decisions, name)
+        if name not in self.decisions.contextual:
+            return fn(*args)
+        return fn(*args, context=self.context(mission, contributor))
+
+    def context(self, mission: str | None = None,
+                contributor: str | None = None) -> DecisionContext:
+        """The :class:`DecisionContext` now, for ``mission`` and ``contributor``."""
+        day = float(self.env.now)
+        when = self.scenario.run.start + timedelta(days=int(np.floor(day)))
+        return DecisionContext(day, when, mission, contributor)
 
     def rng(self, name: str, entity: str = "") -> np.random.Generator:
         """The named random stream (see :mod:`sim.model.streams`)."""

@@ -7,8 +7,9 @@ command line can build its options from it without importing pandas or matplotli
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 Better = Literal["higher", "lower", "neither"]
 
@@ -106,3 +107,68 @@ FORMATS = ("png", "svg", "pdf")
 def outcome(name: str) -> Outcome:
     """The catalog entry of a scalar or dated outcome (``KeyError`` if unknown)."""
     return OUTCOMES[name] if name in OUTCOMES else DATED_OUTCOMES[name]
+
+
+def describe(name: str) -> Outcome:
+    """The catalog entry of an outcome, or a plain one for an outcome not registered here.
+
+    A run folder made with a custom outcome can be read (report, figures) in a session that
+    has not registered it: the name then stands for the label, and no direction is better.
+    """
+    try:
+        return outcome(name)
+    except KeyError:
+        return Outcome(name, name.replace("_", " "), "", "neither")
+
+
+OutcomeFunction = Callable[[dict[str, Any]], Any]
+"""``compute(tables) -> DataFrame`` with columns ``mission``, ``category``, ``value``."""
+
+CUSTOM: dict[str, OutcomeFunction] = {}
+"""The compute functions of registered custom outcomes, by outcome name (registration order)."""
+
+
+def register_outcome(entry: Outcome, compute: OutcomeFunction) -> Outcome:
+    """Add a custom scalar outcome that every later run, comparison and sweep computes.
+
+    ``compute(tables)`` receives one replication's tables (``docs/outputs.md``; a dict of
+    pandas DataFrames, with ``officers`` when the officer log is on) and returns a DataFrame
+    with columns ``mission`` (a mission's name or ``ALL``), ``category`` (``ipo``, ``fpu``,
+    ``spt`` or ``all``) and ``value``; its rows join the ``outcomes`` table under
+    ``entry.name``. The outcome then appears in ``RunResult.outcomes``, in a comparison's
+    headline outcomes (``summary/comparison``, the report's findings) and can be named in a
+    sweep's ``outcomes``.
+
+    It runs in the worker, after the simulation: with worker processes (the default executor)
+    ``compute`` must be a module-level function of an importable module (it is pickled by
+    reference), and that module should register it on import so workers and later sessions
+    know the outcome; a lambda or a notebook function works with ``executor="serial"`` or Dask.
+    Registering the same name again replaces the earlier entry.
+
+    Raises:
+        ValueError: ``entry.name`` is a built-in outcome.
+    """
+    builtin = entry.name in DATED_OUTCOMES or (entry.name in OUTCOMES
+                                               and entry.name not in CUSTOM)
+    if builtin:
+        raise ValueError(f"register_outcome: {entry.name!r} is a built-in outcome; "
+                         "choose another name")
+    OUTCOMES[entry.name] = entry
+    CUSTOM[entry.name] = compute
+    return entry
+
+
+def unregister_outcome(name: str) -> None:
+    """Remove a custom outcome registered with :func:`register_outcome` (no-op if absent)."""
+    if CUSTOM.pop(name, None) is not None:
+        OUTCOMES.pop(name, None)
+
+
+def headline() -> tuple[str, ...]:
+    """Headline outcomes of a comparison: :data:`HEADLINE`, then the registered custom ones."""
+    return (*HEADLINE, *CUSTOM)
+
+
+def computations() -> tuple[tuple[str, OutcomeFunction], ...]:
+    """The registered custom outcomes' ``(name, compute)`` pairs, for the workers."""
+    return tuple(CUSTOM.items())

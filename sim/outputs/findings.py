@@ -49,8 +49,9 @@ def _value(value: float, unit: str, signed: bool = False) -> str:
 
 def _what(outcome: str, category: str) -> str:
     """``women's share (final month), IPO`` from the catalog."""
-    label = catalog.outcome(outcome).label
-    return f"{label}, {catalog.CATEGORY_SHORT[category]}" if category != "all" else label
+    label = catalog.describe(outcome).label
+    short = catalog.CATEGORY_SHORT.get(category, category)
+    return f"{label}, {short}" if category != "all" else label
 
 
 def difference_sentence(row: dict[str, Any]) -> Finding:
@@ -59,7 +60,7 @@ def difference_sentence(row: dict[str, Any]) -> Finding:
     ``row`` is a row of ``summary/comparison`` (variant, outcome, mission, category, mean,
     diff_mean, diff_ci_low, diff_ci_high, n).
     """
-    entry = catalog.outcome(str(row["outcome"]))
+    entry = catalog.describe(str(row["outcome"]))
     diff, low, high = (float(row[k]) for k in ("diff_mean", "diff_ci_low", "diff_ci_high"))
     what = _what(str(row["outcome"]), str(row["category"]))
     where = "" if row["mission"] == "ALL" else f" in {row['mission']}"
@@ -89,9 +90,26 @@ def with_base(comparison: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
+def custom_panels(comparison: pd.DataFrame, mission: str = "ALL") -> list[tuple[str, str]]:
+    """(outcome, category) of the comparison's custom outcomes (not built into the catalog).
+
+    Read from the table, so a report made in another session still shows them.
+    """
+    rows = comparison[(comparison["at"] == "horizon") & (comparison["mission"] == mission)
+                      & ~comparison["outcome"].isin(catalog.HEADLINE)]
+    return list(dict.fromkeys(zip(rows["outcome"].astype(str), rows["category"].astype(str),
+                                  strict=True)))
+
+
 def differences(comparison: pd.DataFrame, mission: str = "ALL",
-                panels: Sequence[tuple[str, str]] = catalog.FOREST) -> list[Finding]:
-    """A sentence per variant and headline outcome at the horizon, clear changes first."""
+                panels: Sequence[tuple[str, str]] | None = None) -> list[Finding]:
+    """A sentence per variant and headline outcome at the horizon, clear changes first.
+
+    ``panels`` default to the ``differences`` figure's (:data:`catalog.FOREST`) followed by
+    the comparison's custom outcomes (:func:`custom_panels`).
+    """
+    if panels is None:
+        panels = [*catalog.FOREST, *custom_panels(comparison, mission)]
     rows = with_base(comparison)
     rows = rows[(rows["at"] == "horizon") & (rows["mission"] == mission)]
     out = []
@@ -140,7 +158,7 @@ def run_sentences(outcomes: pd.DataFrame, variant: str) -> list[str]:
         if row.empty:
             continue
         r = row.iloc[0]
-        unit = catalog.outcome(outcome).unit
+        unit = catalog.describe(outcome).unit
         ci = ("" if r["ci_low"] != r["ci_low"] else
               f" (95% CI {_number(float(r['ci_low']), unit)} to "
               f"{_number(float(r['ci_high']), unit)})")

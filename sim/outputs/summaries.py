@@ -217,7 +217,7 @@ def headline_values(folder: RunFolder, at: Sequence[date]) -> pd.DataFrame:
     tables = folder.partial / "tables"
     keys = ["variant", "replication", "mission", "category"]
     outcomes = read_table(tables / "outcomes.parquet")
-    horizon = plain(outcomes[outcomes["outcome"].isin(HORIZON_OUTCOMES)].copy())
+    horizon = plain(outcomes[outcomes["outcome"].isin(catalog.headline())].copy())
     del outcomes
     horizon["at"] = "horizon"
     parts = [horizon[[*keys, "outcome", "at", "value"]]]
@@ -284,7 +284,7 @@ def comparison_table(values: pd.DataFrame, variants: Sequence[str]) -> pd.DataFr
     out = out[["variant", *by, "n", "mean", "ci_low", "ci_high", "diff_mean", "diff_ci_low",
                "diff_ci_high"]]
     # Horizon and dated rows each follow their own list's order.
-    horizon = {o: i for i, o in enumerate(HORIZON_OUTCOMES)}
+    horizon = {o: i for i, o in enumerate(catalog.headline())}
     dated = {o: i for i, o in enumerate(DATED_OUTCOMES)}
     out["_rank"] = [(horizon if a == "horizon" else dated).get(o, 99)
                     for a, o in zip(out["at"], out["outcome"], strict=True)]
