@@ -100,18 +100,28 @@ def read_holder(folder: Path) -> Holder | None:
         return None
 
 
+def _exists(pid: int) -> bool:
+    """Whether a process ``pid`` exists on this host (signal 0 checks without sending one).
+
+    ``PermissionError`` means it exists but belongs to another user: it counts as existing.
+    """
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def is_alive(holder: Holder) -> bool:
     """Whether the holder may still run: always true for another host (it cannot be checked)."""
     if holder.host != socket.gethostname():
         return True
     if holder.pid == os.getpid():
         return True
-    try:
-        os.kill(holder.pid, 0)
-    except ProcessLookupError:
+    if not _exists(holder.pid):
         return False
-    except PermissionError:
-        pass  # a live process of another user
     now = _start_ticks(holder.pid)
     return holder.ticks is None or now is None or now == holder.ticks
 
