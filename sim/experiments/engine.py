@@ -180,38 +180,51 @@ def scenario_digest(loaded: LoadedScenario) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
+def _sendable(functions: dict[str, Callable[..., Any]], what: str,
+              executor: str | None) -> dict[str, str]:
+    """Each function's ``module.qualname``, after checking it can travel to worker processes.
+
+    Worker processes receive functions by pickling, by reference to their module: lambdas and
+    functions defined inside other functions cannot travel, so they are refused here (run them
+    with ``executor="serial"``; Dask pickles them by value).
+
+    Raises:
+        ParameterError: a function cannot be sent to worker processes.
+    """
+    import pickle
+
+    named = {k: f"{getattr(v, '__module__', '?')}.{getattr(v, '__qualname__', repr(v))}"
+             for k, v in functions.items()}
+    if executor in (None, "processes"):
+        for name, fn in functions.items():
+            try:
+                pickle.dumps(fn)
+            except (pickle.PicklingError, AttributeError, TypeError) as exc:
+                raise ParameterError(
+                    f"{what}{name}: got {named[name]}, which cannot be sent to worker "
+                    f"processes ({exc}); define it at module level in an importable module, "
+                    "or run with executor='serial'") from None
+    return named
+
+
 def decision_settings(decisions: Decisions | None, executor: str | None) -> dict[str, Any]:
     """The replaced decision rules by name (``{}`` for the stock rules), for the settings.
 
     The names go into ``settings.json`` (a resume with other rules is refused) and the
-    manifest. Worker processes receive the functions by pickling, by reference to their module:
-    lambdas and functions defined inside other functions cannot travel, so they are refused
-    here (run them with ``executor="serial"``; Dask pickles them by value).
+    manifest.
 
     Raises:
         ParameterError: a replaced rule cannot be sent to worker processes.
     """
     if decisions is None:
         return {}
-    import pickle
-
     from sim.model.world import Decisions as Stock
     from sim.model.world import decision_names
 
     stock = Stock()
     replaced = {name: getattr(decisions, name) for name in decision_names()
                 if getattr(decisions, name) is not getattr(stock, name)}
-    named = {k: f"{getattr(v, '__module__', '?')}.{getattr(v, '__qualname__', repr(v))}"
-             for k, v in replaced.items()}
-    if executor in (None, "processes"):
-        for name, fn in replaced.items():
-            try:
-                pickle.dumps(fn)
-            except (pickle.PicklingError, AttributeError, TypeError) as exc:
-                raise ParameterError(
-                    f"decisions.{name}: got {named[name]}, which cannot be sent to worker "
-                    f"processes ({exc}); define it at module level in an importable module, "
-                    "or run with executor='serial'") from None
+    named = _sendable(replaced, "decisions.", executor)
     return {"decisions": named} if named else {}
 
 
@@ -221,23 +234,10 @@ def outcome_settings(executor: str | None) -> dict[str, Any]:
     Raises:
         ParameterError: a compute function cannot be sent to worker processes.
     """
-    functions = catalog.computations()
+    functions = dict(catalog.computations())
     if not functions:
         return {}
-    named = {k: f"{getattr(v, '__module__', '?')}.{getattr(v, '__qualname__', repr(v))}"
-             for k, v in functions}
-    if executor in (None, "processes"):
-        import pickle
-
-        for name, fn in functions:
-            try:
-                pickle.dumps(fn)
-            except (pickle.PicklingError, AttributeError, TypeError) as exc:
-                raise ParameterError(
-                    f"custom outcome {name}: got {named[name]}, which cannot be sent to worker "
-                    f"processes ({exc}); define it at module level in an importable module, "
-                    "or run with executor='serial'") from None
-    return {"custom_outcomes": named}
+    return {"custom_outcomes": _sendable(functions, "custom outcome ", executor)}
 
 
 MAX_REPLICATIONS = 100_000
