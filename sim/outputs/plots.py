@@ -705,6 +705,31 @@ def fig_differences(data: RunData, mission: str | None = None) -> Figure:
                        "improvement.")
 
 
+def _series_panels(frame: pd.DataFrame, pad: float
+                   ) -> tuple[Figure, Any, list[tuple[Any, pd.DataFrame, float, pd.Series]]]:
+    """A figure with one titled panel per (mission, category, metric) of ``frame``.
+
+    Returns the figure, its axes and per panel ``(axis, rows by date, scale, dates)``: shares
+    are scaled to percent. Unused axes of the grid are hidden. ``pad`` is the extra height
+    (inches) left for titles and captions.
+    """
+    series = frame[["mission", "category", "metric"]].drop_duplicates().to_numpy().tolist()
+    rows, cols = _grid(max(len(series), 1))
+    fig, axes = plt.subplots(rows, cols, squeeze=False,
+                             figsize=(max(12.8, 4.3 * cols + 1), max(7.2, 3.4 * rows + pad)))
+    panels = []
+    for ax, (mission, category, metric) in zip(axes.flat, series, strict=False):
+        part = frame[(frame["mission"] == mission) & (frame["category"] == category)
+                     & (frame["metric"] == metric)].sort_values("date")
+        ax.set_title(f"{mission} · {CATEGORY_LABELS.get(category, category)}", fontsize=11)
+        ax.set_ylabel(METRIC_LABELS.get(metric, metric))
+        scale = 100.0 if metric == "women_share" else 1.0
+        panels.append((ax, part, scale, pd.to_datetime(part["date"])))
+    for ax in list(axes.flat)[len(series):]:
+        ax.set_visible(False)
+    return fig, axes, panels
+
+
 def fig_validation(data: RunData, mission: str | None = None) -> Figure:
     """Observed figures against the simulated median and 90% band at their dates, per series.
 
@@ -718,17 +743,10 @@ def fig_validation(data: RunData, mission: str | None = None) -> Figure:
                            "figures)")
     if mission is not None:
         matched = matched[matched["mission"] == mission]
-    series = matched[["mission", "category", "metric"]].drop_duplicates().to_numpy().tolist()
     until = (data.scenario.get("calibration") or {}).get("until")
     with style():
-        rows, cols = _grid(max(len(series), 1))
-        fig, axes = plt.subplots(rows, cols, squeeze=False,
-                                 figsize=(max(12.8, 4.3 * cols + 1), max(7.2, 3.4 * rows + 1.2)))
-        for ax, (name, category, metric) in zip(axes.flat, series, strict=False):
-            part = matched[(matched["mission"] == name) & (matched["category"] == category)
-                           & (matched["metric"] == metric)].sort_values("date")
-            scale = 100.0 if metric == "women_share" else 1.0
-            dates = pd.to_datetime(part["date"])
+        fig, axes, panels = _series_panels(matched, pad=1.2)
+        for ax, part, scale, dates in panels:
             ax.vlines(dates, part["sim_p5"] * scale, part["sim_p95"] * scale,
                       color=OKABE_ITO[0], alpha=0.35, linewidth=7, label="simulated 90%")
             ax.plot(dates, part["sim_median"] * scale, color=OKABE_ITO[0], marker="o", ms=4,
@@ -742,11 +760,7 @@ def fig_validation(data: RunData, mission: str | None = None) -> Figure:
             if until:
                 ax.axvline(pd.Timestamp(f"{until}-01") + pd.offsets.MonthEnd(1),
                            color="#666666", linestyle="--", linewidth=1)
-            ax.set_title(f"{name} · {CATEGORY_LABELS.get(category, category)}", fontsize=11)
-            ax.set_ylabel(METRIC_LABELS.get(metric, metric))
             _years(ax, step=2)
-        for ax in list(axes.flat)[len(series):]:
-            ax.set_visible(False)
         axes.flat[0].legend(loc="best", fontsize=8)
         inside_n = int(matched["inside_90"].sum())
         note = (f"Observed inside the simulated 90% band: {inside_n} of {len(matched)}. "
@@ -836,7 +850,6 @@ def make_all(run_dir: str | Path, formats: tuple[str, ...] = ("png",),
     return written
 
 
-
 def fig_calibration(overlay: pd.DataFrame, title: str, note: str = "") -> Figure:
     """Observed monthly series against the simulated median and 90% band, one panel a series.
 
@@ -847,27 +860,16 @@ def fig_calibration(overlay: pd.DataFrame, title: str, note: str = "") -> Figure
         title: the figure's title.
         note: a caption (window used for calibration, replications).
     """
-    series = overlay[["mission", "category", "metric"]].drop_duplicates().to_numpy().tolist()
     with style():
-        rows, cols = _grid(max(len(series), 1))
-        fig, axes = plt.subplots(rows, cols, squeeze=False,
-                                 figsize=(max(12.8, 4.3 * cols + 1), max(7.2, 3.4 * rows + 1)))
-        for ax, (mission, category, metric) in zip(axes.flat, series, strict=False):
-            part = overlay[(overlay["mission"] == mission) & (overlay["category"] == category)
-                           & (overlay["metric"] == metric)].sort_values("date")
-            scale = 100.0 if metric == "women_share" else 1.0
-            dates = pd.to_datetime(part["date"])
+        fig, axes, panels = _series_panels(overlay, pad=1.0)
+        for ax, part, scale, dates in panels:
             ax.fill_between(dates, part["sim_p5"] * scale, part["sim_p95"] * scale,
                             color=OKABE_ITO[0], alpha=0.2, linewidth=0, label="simulated 90%")
             ax.plot(dates, part["sim_p50"] * scale, color=OKABE_ITO[0], linewidth=1.8,
                     label="simulated median")
             ax.plot(dates, part["observed"] * scale, color="#000000", linewidth=1.2,
                     label="observed (UN record)")
-            ax.set_title(f"{mission} · {CATEGORY_LABELS.get(category, category)}", fontsize=11)
-            ax.set_ylabel(METRIC_LABELS.get(metric, metric))
             _years(ax, step=2)
-        for ax in list(axes.flat)[len(series):]:
-            ax.set_visible(False)
         axes.flat[0].legend(loc="best", fontsize=9)
         fig.suptitle(title, x=0.01, ha="left")
         if note:
