@@ -38,9 +38,6 @@ BAND_METRICS = ("deployed", "authorized", "vacancy_rate", "women_share", "women_
 """Monthly metrics summarized in ``summary/bands``."""
 
 
-HORIZON_OUTCOMES = catalog.HEADLINE
-"""Headline outcomes of a comparison ``at == "horizon"``: scalar outcomes of the whole run."""
-
 DATED_OUTCOMES = tuple(catalog.DATED_OUTCOMES)
 """Headline outcomes at a date (``--at``), for the month containing it: ``deployed``,
 ``vacancy_rate`` and ``women_share`` that month; ``specialist_coverage`` (category ``ipo``) the
