@@ -156,3 +156,19 @@ def test_pipeline_flow_has_one_line_per_variant_and_stage(compare_dir: Path) -> 
     assert [ax.get_title() for ax in fig.axes] == ["Nominated", "Passed assessment", "Arrived"]
     for ax in fig.axes:
         assert [line.get_label() for line in ax.lines] == data.variants
+
+
+def test_one_failing_figure_does_not_cost_the_others(compare_dir: Path, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A figure that raises is named in a ResultsError after the others are drawn."""
+    from sim.errors import ResultsError
+
+    def broken(data: plots.RunData, mission: str | None) -> None:
+        raise ValueError("no data for this panel")
+
+    monkeypatch.setitem(plots.FIGURES, "deployed", broken)
+    with pytest.raises(ResultsError, match=r"could not draw 1 of 2 figures.*deployed "
+                                           r"\(ValueError: no data for this panel\)"):
+        plots.make_all(compare_dir, out_dir=tmp_path, metrics=["deployed", "women_share"])
+    assert (tmp_path / "women_share.png").exists()
+    assert not (tmp_path / "deployed.png").exists()

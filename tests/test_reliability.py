@@ -40,6 +40,7 @@ from sim.runs.folder import (
     encode_task,
     partial_path,
 )
+from tests.runs_helpers import run_bytes, start_run, wait_for_tasks
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "tests" / "data" / "tiny.yaml"
@@ -56,12 +57,6 @@ def run_args(out: Path, *extra: str) -> list[str]:
     """``ppsim run`` of the tiny scenario, serial and without plots (fast)."""
     return ["run", str(TINY), "-n", str(REPS), "--serial", "--no-plots", "--out", str(out),
             *extra]
-
-
-def tables(folder: Path) -> dict[str, bytes]:
-    """The bytes of every table and summary of a finished run folder."""
-    return {p.name: p.read_bytes() for sub in ("tables", "summary")
-            for p in sorted((folder / sub).iterdir())}
 
 
 def one_line(result: Result) -> str:
@@ -81,7 +76,7 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     """Tables of an uninterrupted serial run of the tiny scenario (REPS replications)."""
     out = tmp_path_factory.mktemp("reference") / "run"
     assert ppsim(*run_args(out)).exit_code == 0
-    return tables(out)
+    return run_bytes(out)
 
 
 def unfinished(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail_at: int = 1) -> Path:
@@ -189,7 +184,7 @@ def test_second_writer_is_refused_and_a_stale_lock_is_taken_over(
     result = ppsim(*run_args(out, "--resume"))
     assert result.exit_code == 0, result.output
     assert "taking over the lock" in caplog.text
-    assert tables(out) == reference
+    assert run_bytes(out) == reference
     assert not (out / ownership.LOCK).exists()
 
 
@@ -213,7 +208,7 @@ def test_two_runs_into_one_folder_never_mix(tmp_path: Path) -> None:
     assert json.loads((out / "manifest.json").read_text())["seed"] == winner
     alone = sim.run(TINY, replications=REPS, seed=winner, executor="serial",
                     out=tmp_path / "alone", plots=False)
-    assert tables(out) == tables(alone.path)
+    assert run_bytes(out) == run_bytes(alone.path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["alone", "run"]
 
 
@@ -447,7 +442,7 @@ def test_disk_full_while_saving_tasks_loses_nothing(tmp_path: Path,
     assert not (partial / ownership.LOCK).exists()
     result = ppsim(*run_args(out, "--resume"))
     assert result.exit_code == 0, result.output
-    assert tables(out) == reference
+    assert run_bytes(out) == reference
 
 
 def test_disk_full_while_assembling_loses_nothing(tmp_path: Path,
@@ -467,7 +462,7 @@ def test_disk_full_while_assembling_loses_nothing(tmp_path: Path,
     result = ppsim(*run_args(out, "--resume"))
     assert result.exit_code == 0, result.output
     assert json.loads((out / "manifest.json").read_text())["tasks_run_this_session"] == 0
-    assert tables(out) == reference
+    assert run_bytes(out) == reference
 
 
 def test_unwritable_output_folder_is_a_message(tmp_path: Path,
@@ -592,16 +587,9 @@ def _running(pid: int) -> bool:
 def test_sigterm_ends_the_workers_too(tmp_path: Path) -> None:
     """SIGTERM to `ppsim run`: exit 143 with a resume hint, no worker left, the lock dropped."""
     out = tmp_path / "run"
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "cli.py"), "run", str(TINY), "-n", "40", "--workers", "2",
-         "--no-plots", "--out", str(out)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    proc = start_run(out, 40, "--no-plots")
     try:
-        deadline = time.monotonic() + 120
-        tasks = partial_path(out) / "tasks" / "base"
-        while not (tasks.exists() and len(list(tasks.glob("*.arrow"))) >= 2):
-            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
-            time.sleep(0.05)
+        wait_for_tasks(out, proc, at_least=2)
         workers = _children(proc.pid)
         assert workers, "no worker processes found"
         proc.send_signal(signal.SIGTERM)
@@ -640,7 +628,7 @@ def test_a_killed_worker_is_retried_and_the_bytes_are_identical(
     result = sim.run(TINY, replications=REPS, workers=2, out=tmp_path / "run", plots=False)
     assert (tmp_path / "killed-once").exists()
     assert "a worker process died" in caplog.text
-    assert tables(result.path) == reference
+    assert run_bytes(result.path) == reference
 
 
 def always_dying_task(spec: Any) -> Any:
@@ -673,7 +661,7 @@ def test_a_truncated_task_file_is_rerun_on_resume(tmp_path: Path,
     assert "damaged task file" in caplog.text and "1.arrow" in caplog.text
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["damaged_tasks_rerun"] == 1 and manifest["tasks_run_this_session"] == 2
-    assert tables(out) == reference
+    assert run_bytes(out) == reference
 
 
 def test_every_flipped_byte_or_cut_of_a_task_file_is_detected() -> None:

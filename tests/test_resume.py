@@ -4,54 +4,23 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
 import sim
+from tests.runs_helpers import TINY, run_bytes, start_run, wait_for_tasks
 
-ROOT = Path(__file__).resolve().parent.parent
-TINY = ROOT / "tests" / "data" / "tiny.yaml"
 REPLICATIONS = 30
 
 
-def _start(out: Path) -> subprocess.Popen[bytes]:
-    """`ppsim run` of the tiny scenario in its own process group (2 worker processes)."""
-    return subprocess.Popen(
-        [sys.executable, str(ROOT / "cli.py"), "run", str(TINY), "-n", str(REPLICATIONS),
-         "--workers", "2", "--out", str(out)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
-
-
-def _wait_for_tasks(out: Path, proc: subprocess.Popen[bytes], at_least: int) -> int:
-    """Wait until ``at_least`` task files exist; return how many there are."""
-    tasks = Path(str(out) + ".partial") / "tasks"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        done = len(list(tasks.glob("*/*.arrow"))) if tasks.exists() else 0
-        if done >= at_least:
-            return done
-        if proc.poll() is not None:
-            pytest.fail(f"the run ended before {at_least} tasks: {proc.stderr.read()!r}")
-        time.sleep(0.02)
-    pytest.fail("no task finished within 120 s")
-
-
-def _tables(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for sub in ("tables", "summary")
-            for p in sorted((folder / sub).iterdir())}
-
-
 @pytest.mark.slow
-def test_sigkilled_run_resumes_to_identical_tables(tmp_path: Path) -> None:
+def test_sigkilled_run_resumes_to_identicalrun_bytes(tmp_path: Path) -> None:
     """SIGKILL mid-run leaves whole task files only; --resume finishes with identical bytes."""
     out = tmp_path / "killed"
-    proc = _start(out)
+    proc = start_run(out, REPLICATIONS)
     try:
-        _wait_for_tasks(out, proc, at_least=4)
+        wait_for_tasks(out, proc, at_least=4)
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
@@ -70,16 +39,16 @@ def test_sigkilled_run_resumes_to_identical_tables(tmp_path: Path) -> None:
 
     reference = sim.run(TINY, replications=REPLICATIONS, executor="serial",
                         out=tmp_path / "uninterrupted")
-    assert _tables(resumed.path) == _tables(reference.path)
+    assert run_bytes(resumed.path) == run_bytes(reference.path)
 
 
 @pytest.mark.slow
 def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path: Path) -> None:
     """SIGINT exits 130 with a --resume hint, keeping finished tasks and no final folder."""
     out = tmp_path / "interrupted"
-    proc = _start(out)
+    proc = start_run(out, REPLICATIONS)
     try:
-        _wait_for_tasks(out, proc, at_least=2)
+        wait_for_tasks(out, proc, at_least=2)
         proc.send_signal(signal.SIGINT)
         _, stderr = proc.communicate(timeout=60)
     finally:

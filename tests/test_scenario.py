@@ -179,6 +179,13 @@ def test_unknown_variant_suggests(tiny: sim.LoadedScenario) -> None:
         tiny.resolve("quotas")
 
 
+def test_variant_none_is_the_base_and_non_text_is_a_clear_error(tiny: sim.LoadedScenario) -> None:
+    """``resolve(None)`` is the base; a name that is not text is a VariantError, not a TypeError."""
+    assert tiny.resolve(None) is tiny.base
+    with pytest.raises(VariantError, match=r"unknown variant '3'.*allowed: .*quota"):
+        tiny.resolve(3)  # type: ignore[arg-type]
+
+
 def test_variant_overrides_only_what_it_names(tiny: sim.LoadedScenario) -> None:
     """A variant changes its key paths and adds its policies; the rest equals the base."""
     v = tiny.resolve("more_assessment")

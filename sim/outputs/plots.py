@@ -840,13 +840,20 @@ def make_all(run_dir: str | Path, formats: tuple[str, ...] = ("png",),
     target = Path(out_dir) if out_dir is not None else Path(run_dir) / "plots"
     suffix = f"_{mission}" if mission else ""
     written: list[Path] = []
-    try:
-        for name in names:
+    failed: list[str] = []
+    for name in names:
+        try:
             written += save_figure(FIGURES[name](data, mission), target / f"{name}{suffix}",
                                    formats)
-    except OSError as exc:
-        raise StorageError(os_error_message(exc, "writing the figures: cannot write",
-                                            then="rerun")) from None
+        except OSError as exc:
+            raise StorageError(os_error_message(exc, "writing the figures: cannot write",
+                                                then="rerun")) from None
+        except Exception as exc:
+            failed.append(f"{name} ({type(exc).__name__}: {exc})")
+    if failed:
+        raise ResultsError(f"{run_dir}: could not draw {len(failed)} of {len(names)} figures "
+                           f"(the other {len(names) - len(failed)} are in {target}): "
+                           + "; ".join(failed))
     return written
 
 

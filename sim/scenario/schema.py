@@ -759,12 +759,16 @@ class LoadedScenario:
             data["variants"] = copy.deepcopy(self.raw["variants"])
         return load_scenario(data)
 
-    def resolve(self, variant: str = BASE) -> Scenario:
-        """The scenario of ``variant`` (``"base"`` for the base); unknown names are errors."""
-        if variant == BASE:
+    def resolve(self, variant: str | None = BASE) -> Scenario:
+        r"""The scenario of ``variant`` (``"base"`` or ``None`` for the base).
+
+        Unknown names, and names that are not text, are :class:`VariantError`\ s that list the
+        variants the file defines.
+        """
+        if variant is None or variant == BASE:
             return self.base
-        if variant not in self.variants:
-            raise VariantError(unknown_message("variant", variant, self.names, self.path))
+        if not isinstance(variant, str) or variant not in self.variants:
+            raise VariantError(unknown_message("variant", str(variant), self.names, self.path))
         return self.variants[variant]
 
 

@@ -1,0 +1,46 @@
+"""Helpers shared by the tests that run ``ppsim`` in a child process and stop it mid-run."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY = ROOT / "tests" / "data" / "tiny.yaml"
+
+
+def start_run(out: Path, replications: int, *extra: str) -> subprocess.Popen[bytes]:
+    """`ppsim run` of the tiny scenario with 2 workers, in its own process group."""
+    return subprocess.Popen(
+        [sys.executable, str(ROOT / "cli.py"), "run", str(TINY), "-n", str(replications),
+         "--workers", "2", "--out", str(out), *extra],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+
+
+def wait_for_tasks(out: Path, proc: subprocess.Popen[bytes], at_least: int,
+                   timeout: float = 120) -> int:
+    """Wait until ``at_least`` task files of the run exist; return how many there are.
+
+    Fails the test if the run ends first or nothing is finished within ``timeout`` seconds.
+    """
+    tasks = Path(str(out) + ".partial") / "tasks"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done = len(list(tasks.glob("*/*.arrow"))) if tasks.exists() else 0
+        if done >= at_least:
+            return done
+        if proc.poll() is not None:
+            assert proc.stderr is not None
+            pytest.fail(f"the run ended before {at_least} tasks: {proc.stderr.read()!r}")
+        time.sleep(0.02)
+    pytest.fail(f"no {at_least} tasks finished within {timeout:.0f} s")
+
+
+def run_bytes(folder: Path) -> dict[str, bytes]:
+    """The bytes of every table and summary of a finished run folder."""
+    return {p.name: p.read_bytes() for sub in ("tables", "summary")
+            for p in sorted((folder / sub).iterdir())}
