@@ -168,6 +168,38 @@ def start_standing_capacity(world: World) -> None:
         enlist()
     else:
         world.env.timeout(timed.start_day - world.env.now).callbacks.append(enlist)
+    if lever.vacancy_trigger is not None:
+        world.env.process(support_existing_missions(world, timed.start_day,
+                                                    lever.vacancy_trigger))
+
+
+def support_existing_missions(world: World, start_day: float,
+                              trigger: float) -> Generator[simpy.Event, Any, None]:
+    """From ``start_day``, each month send officers on standby to the emptiest missions.
+
+    Only scheduled when the lever has a ``vacancy_trigger``, so runs without one keep their
+    event sequence.
+    """
+    yield world.env.timeout(max(start_day - world.env.now, 0.0))
+    while True:
+        now = world.env.now
+        shares = [(m.index, vacancy_share(m.empty_posts(now), m.ipo.at(now)))
+                  for m in world.missions if m.active(now)]
+        for index in missions_to_support(shares, trigger):
+            mission = world.missions[index]
+            surge(world, mission, max(mission.open_posts(now), 0))
+        yield world.env.timeout(MONTH_DAYS)
+
+
+def vacancy_share(empty_posts: float, posts: float) -> float:
+    """Share of a mission's individual posts nobody serves in (0 without posts)."""
+    return max(empty_posts, 0.0) / posts if posts > 0 else 0.0
+
+
+def missions_to_support(shares: list[tuple[int, float]], trigger: float) -> list[int]:
+    """Missions whose vacancy share is at least ``trigger``, emptiest first (ties: list order)."""
+    due = [(index, share) for index, share in shares if share >= trigger]
+    return [index for index, _ in sorted(due, key=lambda pair: -pair[1])]
 
 
 def surge(world: World, mission: MissionState, posts: int) -> None:

@@ -225,10 +225,11 @@ def standing_capacity_triggers(s: Scenario) -> list[Finding]:
         i, lever = standing[-1]
         begins = lever.start or simulated_from(s)
         surges = [(d, m) for d, m in ipo_step_ups(s) if d >= begins]
-        if lever.size > 0 and not surges:
+        if lever.size > 0 and not surges and lever.vacancy_trigger is None:
             out.append(_lever(i, lever, f"deploys only when a mission starts or its ipo_posts "
                                         f"step up, and none does between {begins} and the "
-                                        f"run's end ({s.end}): it never deploys"))
+                                        f"run's end ({s.end}): it never deploys (set "
+                                        f"vacancy_trigger to support existing missions)"))
     return out
 
 

@@ -165,7 +165,10 @@ class StandingCapacity(Lever):
 
     When a mission starts or its authorized individual-officer strength steps up, up to ``size``
     standing officers (less those already away) deploy after ``deploy_delay_days`` for
-    ``deployment_months``, filling posts until contributors' officers arrive.
+    ``deployment_months``, filling posts until contributors' officers arrive. With
+    ``vacancy_trigger`` set it also supports existing missions: at each month's start, officers
+    on standby go to the open missions whose individual posts are at least that share empty —
+    the UN Standing Police Capacity's second core function [S61].
     """
 
     lever: Literal["standing_capacity"] = Field(..., description="The lever's name.")
@@ -174,6 +177,11 @@ class StandingCapacity(Lever):
     deployment_months: Real = Field(6, gt=0, le=24, description="Months each deployment lasts.")
     women_share: Real = Field(0.3, ge=0, le=1, description="Women's share of the pool.")
     skill: str | None = Field(None, description="Their specialist skill; empty means general.")
+    vacancy_trigger: Real | None = Field(
+        None, gt=0, le=1,
+        description="Also deploy, at the start of each month, to open missions whose individual "
+                    "posts are at least this share empty, emptiest first (the SPC's surge support "
+                    "to existing missions); empty: only start-ups and step-ups call it.")
 
 
 class FasterDeployment(Lever):
