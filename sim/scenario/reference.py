@@ -20,6 +20,7 @@ from pydantic_core import PydanticUndefined
 
 from sim.scenario import casework, events, schema, uncertainty
 from sim.scenario.levers import Lever
+from sim.scenario.types import MAX_REAL
 
 SECTIONS: tuple[tuple[str, type[BaseModel]], ...] = (
     ("top level", schema.ScenarioFile),
@@ -112,14 +113,29 @@ def _default(info: FieldInfo) -> str:
     return str(value)
 
 
+def _bounds(info: FieldInfo) -> list[tuple[str, Any]]:
+    """The field's (bound, value) pairs, for the reference's "allowed" column.
+
+    The generic ±MAX_REAL cap of ``Real`` is left out where the field has a tighter bound of
+    its own on that side (``> 0, ≤ 50`` rather than ``> 0, ≤ 50, ≥ -1e+12, ≤ 1e+12``).
+    """
+    found = [(attr, value) for meta in info.metadata for attr in _BOUNDS
+             if (value := getattr(meta, attr, None)) is not None]
+
+    def is_cap(value: Any) -> bool:
+        return isinstance(value, float) and abs(value) == MAX_REAL
+
+    sides = {attr[0]: [v for a, v in found if a[0] == attr[0] and not is_cap(v)]
+             for attr, _ in found}
+    return [(attr, value) for attr, value in found if not (is_cap(value) and sides[attr[0]])]
+
+
 def _allowed(info: FieldInfo) -> str:
     parts = []
+    for attr, value in _bounds(info):
+        sign = _BOUNDS[attr]
+        parts.append(f"{sign} {value:g}" if isinstance(value, float) else f"{sign} {value}")
     for meta in info.metadata:
-        for attr, sign in _BOUNDS.items():
-            value = getattr(meta, attr, None)
-            if value is not None:
-                parts.append(f"{sign} {value:g}" if isinstance(value, float) else
-                             f"{sign} {value}")
         pattern = getattr(meta, "pattern", None)
         if pattern:
             parts.append("no dots in the name")
