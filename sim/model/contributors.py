@@ -45,6 +45,11 @@ class ContributorState:
         self.cooling = np.zeros((2, k), dtype=np.int64)
         self._resting: list[tuple[float, int, int, int]] = []
         self._pools: dict[int, np.ndarray] = {}
+        # availability is asked for far more often than it changes (every contributor on every
+        # call): cached until abroad/cooling change (``_changes``) or training does (epoch)
+        self._changes = 0
+        self._available_key = (-1, -1)
+        self._available = np.zeros((2, k))
         self.units_in_use = 0
         self.languages = frozenset(spec.languages)
 
@@ -67,6 +72,7 @@ class ContributorState:
         while self._resting and self._resting[0][0] <= day:
             _, woman, skill, n = heapq.heappop(self._resting)
             self.cooling[woman, skill] -= n
+        self._changes += 1
 
     def pool(self, day: float, policies: PolicyBook) -> np.ndarray:
         """Eligible officers by (gender, skill) on ``day`` (cached until training changes it)."""
@@ -78,10 +84,17 @@ class ContributorState:
         return pool
 
     def available(self, day: float, policies: PolicyBook) -> np.ndarray:
-        """Officers available for nomination on ``day``, shape (gender, skill), never negative."""
+        """Officers available for nomination on ``day``, shape (gender, skill), never negative.
+
+        The array is shared until the next change: read it, do not modify it.
+        """
         if self._resting and self._resting[0][0] <= day:
             self._release(day)
-        return np.maximum(self.pool(day, policies) - self.abroad - self.cooling, 0)
+        key = (self._changes, policies.training_epoch(day))
+        if key != self._available_key:
+            self._available = np.maximum(self.pool(day, policies) - self.abroad - self.cooling, 0)
+            self._available_key = key
+        return self._available
 
     def headroom(self) -> int:
         """Officers it may still send abroad under its ceiling (large when it has none)."""
@@ -92,10 +105,12 @@ class ContributorState:
     def send(self, woman: int, skill: int, n: int = 1) -> None:
         """Count ``n`` officers as abroad (nominated through serving)."""
         self.abroad[woman, skill] += n
+        self._changes += 1
 
     def come_home(self, day: float, woman: int, skill: int, n: int, cool_down: float) -> None:
         """Officers return: no longer abroad, resting for ``cool_down`` days."""
         self.abroad[woman, skill] -= n
+        self._changes += 1
         if cool_down > 0:
             self.cooling[woman, skill] += n
             heapq.heappush(self._resting, (day + cool_down, woman, skill, n))

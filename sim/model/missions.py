@@ -10,6 +10,7 @@ post waited: the time from vacancy to deployment.
 from __future__ import annotations
 
 import bisect
+import math
 from collections import deque
 from datetime import date
 
@@ -34,14 +35,24 @@ class Schedule:
         self.days = [d for d, _ in ordered]
         self.values = [v for _, v in ordered]
         self.first, self.last = active
+        # the step last looked up, [lo, hi) → value: the model asks about the same step again
+        # and again (time only moves forward), so most lookups need no search
+        self._lo, self._hi, self._value = 0.0, -1.0, 0.0
 
     def at(self, day: float) -> float:
         """The value in force on ``day``; during a warm-up (day < 0), the value on day 0."""
-        day = max(day, 0.0)
+        if day < 0.0:
+            day = 0.0
+        if self._lo <= day < self._hi:
+            return self._value
         if day < self.first or day >= self.last:
             return 0.0
         i = bisect.bisect_right(self.days, day) - 1
-        return self.values[i] if i >= 0 else 0.0
+        value = self.values[i] if i >= 0 else 0.0
+        self._lo = max(self.days[i] if i >= 0 else -math.inf, self.first)
+        self._hi = min(self.days[i + 1] if i + 1 < len(self.days) else math.inf, self.last)
+        self._value = value
+        return value
 
     def change_days(self, horizon: float) -> list[float]:
         """Days in (0, horizon) when the value may change (steps, start, end)."""

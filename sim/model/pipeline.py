@@ -20,6 +20,7 @@ Timing only; every choice is a call to a pure function in :attr:`World.decisions
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Generator
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -85,7 +86,8 @@ def send_call(world: World, mission: MissionState, skill: int | None, n: int) ->
     if not members:
         return
     available = [c.available(now, world.policies) for c in members]
-    supply = np.array([a[:, skill].sum() if skill is not None else a.sum() for a in available])
+    stacked = np.stack(available)  # (contributor, gender, skill); whole numbers: sums are exact
+    supply = stacked[:, :, skill].sum(axis=1) if skill is not None else stacked.sum(axis=(1, 2))
     propensity = np.array([
         c.propensity(now, mission.spec.hardship, pipe.hardship_sensitivity, world.policies)
         for c in members
@@ -124,15 +126,13 @@ def nominate(world: World, contributor: ContributorState, mission: MissionState,
             by_skill = rng.multinomial(count, available[int(woman)] / available[int(woman)].sum())
             for s, c in enumerate(by_skill):
                 people.extend([(woman, s)] * int(c))
-    nominees = []
-    for woman, s in people:
-        officer = Officer(contributor.index, woman, s, mission.index, now)
-        contributor.send(int(woman), s)
-        mission.pipeline.add(s)
-        world.observer.generate(IPO, State.NOMINATED)
-        nominees.append(officer)
-    if not nominees:
+    if not people:
         return
+    nominees = [Officer(contributor.index, woman, s, mission.index, now) for woman, s in people]
+    for (woman, s), count in Counter(people).items():  # counters once per (gender, skill)
+        contributor.send(int(woman), s, count)
+        mission.pipeline.add(s, count)
+    world.observer.generate(IPO, State.NOMINATED, len(nominees))
     nomination_factor, _ = world.policies.delay_factors(now)
     pre_assessed = world.policies.pre_assessed_share(now)
     if skill is not None:
@@ -151,12 +151,14 @@ def _nominations_arrive(world: World, nominees: list[Officer], pre_assessed: flo
                         _event: simpy.Event) -> None:
     """Nominations reach the police division: pre-assessed ones wait, the rest queue."""
     now = world.env.now
+    first = nominees[0]  # one batch: one contributor, one mission
+    mission = world.missions[first.mission]
+    women = sum(officer.woman for officer in nominees)
+    world.observer.flow(mission.index, IPO, "nominations", len(nominees))
+    if women:
+        world.observer.flow(mission.index, IPO, "nominations_women", women)
+    rng = world.rng("assessment.pre", world.contributors[first.contributor].name)
     for officer in nominees:
-        mission = world.missions[officer.mission]
-        world.observer.flow(mission.index, IPO, "nominations")
-        if officer.woman:
-            world.observer.flow(mission.index, IPO, "nominations_women")
-        rng = world.rng("assessment.pre", world.contributors[officer.contributor].name)
         officer.since = now
         if pre_assessed > 0 and rng.random() < pre_assessed:
             mission.pipeline.add(officer.skill, -1)
@@ -173,7 +175,7 @@ def assessed(world: World, officer: Officer) -> None:
     contributor = world.contributors[officer.contributor]
     mission.pipeline.add(officer.skill, -1)
     world.observer.flow(mission.index, IPO, "assessed")
-    speaks = bool(mission.languages & contributor.languages)
+    speaks = not mission.languages.isdisjoint(contributor.languages)
     p = world.decisions.pass_probability(
         contributor.spec.pass_rate, speaks,
         world.scenario.pipeline.assessment.language_pass_factor,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from datetime import date
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -83,7 +84,7 @@ def build_world(scenario: Scenario, seed: np.random.SeedSequence,
         world.env,
         lambda day: book.assessment_teams(day, default_teams),
         scenario.pipeline.assessment.candidates_per_team_month,
-        lambda officer: pipeline.assessed(world, officer),
+        partial(pipeline.assessed, world),
     )
     return world
 
