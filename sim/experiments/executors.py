@@ -17,6 +17,12 @@ Executors are chosen by a short spec string:
 All of them yield results *as they finish* (any order); the run folder puts them in a fixed
 order, so results do not depend on the executor or the number of workers. At most a few tasks
 per worker are in flight at once, so memory does not grow with the number of replications.
+
+Short tasks are sent in *batches* (several replications per submission, run one after another
+in the worker by :func:`run_batch`): the batch size adapts so that a batch takes about
+:data:`BATCH_SECONDS`, judged from the tasks already finished, and shrinks towards the end of a
+run so that every worker stays busy. Each replication is still simulated alone, from its own
+seed, so batching never changes a result.
 """
 
 from __future__ import annotations
@@ -29,7 +35,6 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
-from itertools import islice
 from multiprocessing import get_context
 from typing import Any
 
@@ -44,6 +49,13 @@ DASK_CONNECT_TIMEOUT_S = 5.0
 
 IN_FLIGHT_PER_WORKER = 4
 """Tasks submitted ahead per worker: enough to keep workers busy, few enough to bound memory."""
+
+BATCH_SECONDS = 0.5
+"""Target duration of one submission: long enough to hide the per-submission overhead
+(pickling, queueing, a Dask round trip of a few ms), short enough to balance load."""
+
+MAX_BATCH = 32
+"""Most replications in one submission."""
 
 EXECUTORS = ("serial", "processes", "dask-local", "dask://ADDRESS")
 """The executor specs :func:`open_executor` accepts (for messages and ``--help``)."""
@@ -81,6 +93,57 @@ def run_task(spec: TaskSpec) -> TaskOutput:
     seconds = time.perf_counter() - start
     blob = encode_task(kept, {"seconds": seconds, "worker": worker})
     return TaskOutput(spec.key, spec.replication, blob, time.perf_counter() - start, worker)
+
+
+def run_batch(fn: Callable[[TaskSpec], TaskOutput], specs: list[TaskSpec]) -> list[TaskOutput]:
+    """Run several tasks one after another in one worker (one submission, one round trip)."""
+    outputs = []
+    for spec in specs:
+        try:
+            outputs.append(fn(spec))
+        except Exception as exc:
+            raise _with_context(exc, spec) from None
+    return outputs
+
+
+class Batcher:
+    """Cuts a list of tasks into batches sized from the duration of the tasks already done.
+
+    Starts with single tasks (nothing is known yet); then a batch holds about
+    :data:`BATCH_SECONDS` of work, at most :data:`MAX_BATCH` tasks, and at most a quarter of
+    the remaining tasks per worker so that the end of a run still keeps every worker busy.
+
+    Args:
+        items: the tasks, in submission order.
+        workers: tasks that run at once.
+    """
+
+    def __init__(self, items: Iterable[TaskSpec], workers: int) -> None:
+        self._items = list(items)
+        self._next = 0
+        self._workers = workers
+        self._seconds = 0.0
+        self._done = 0
+
+    def observe(self, outputs: list[TaskOutput]) -> None:
+        """Record the durations of finished tasks."""
+        self._seconds += sum(o.seconds for o in outputs)
+        self._done += len(outputs)
+
+    def size(self) -> int:
+        """How many tasks the next batch should hold."""
+        if self._done == 0:
+            return 1
+        mean = max(self._seconds / self._done, 1e-6)
+        remaining = len(self._items) - self._next
+        fair = max(remaining // (4 * self._workers), 1)
+        return max(1, min(round(BATCH_SECONDS / mean), MAX_BATCH, fair))
+
+    def take(self) -> list[TaskSpec]:
+        """The next batch (empty when every task was handed out)."""
+        batch = self._items[self._next:self._next + self.size()]
+        self._next += len(batch)
+        return batch
 
 
 def _describe(spec: TaskSpec) -> str:
@@ -147,24 +210,28 @@ class ProcessExecutor(Executor):
 
     def imap_unordered(self, fn: Callable[[TaskSpec], TaskOutput],
                        items: Iterable[TaskSpec]) -> Iterator[TaskOutput]:
-        """Yield outputs as workers finish them, keeping a bounded number of tasks queued."""
-        it = iter(items)
-        pending: dict[Future[TaskOutput], TaskSpec] = {}
+        """Yield outputs as workers finish them, keeping a bounded number of batches queued."""
+        batcher = Batcher(items, self.workers)
+        pending: dict[Future[list[TaskOutput]], list[TaskSpec]] = {}
 
-        def submit(batch: Iterable[TaskSpec]) -> None:
-            for spec in batch:
-                pending[self._pool.submit(fn, spec)] = spec
+        def submit() -> None:
+            batch = batcher.take()
+            if batch:
+                pending[self._pool.submit(run_batch, fn, batch)] = batch
 
-        submit(islice(it, self.workers * IN_FLIGHT_PER_WORKER))
+        for _ in range(self.workers * IN_FLIGHT_PER_WORKER):
+            submit()
         while pending:
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in sorted(finished, key=lambda f: _order(pending[f])):
-                spec = pending.pop(future)
+            for future in sorted(finished, key=lambda f: _order(pending[f][0])):
+                pending.pop(future)
                 exc = future.exception()
                 if exc is not None:
-                    raise _with_context(exc, spec)
-                submit(islice(it, 1))
-                yield future.result()
+                    raise exc
+                outputs = future.result()
+                batcher.observe(outputs)
+                submit()
+                yield from outputs
 
     def close(self) -> None:
         """Cancel queued tasks and let the workers exit."""
@@ -218,25 +285,24 @@ class DaskExecutor(Executor):
         """Yield outputs as Dask workers finish them, keeping a bounded number in flight."""
         from distributed import as_completed
 
-        it = iter(items)
-        specs: dict[Any, TaskSpec] = {}
+        batcher = Batcher(items, self.workers)
         queue = as_completed()
 
-        def submit(batch: Iterable[TaskSpec]) -> None:
-            for spec in batch:
-                future = self._client.submit(fn, spec, pure=False)
-                specs[future.key] = spec
-                queue.add(future)
+        def submit() -> None:
+            batch = batcher.take()
+            if batch:
+                queue.add(self._client.submit(run_batch, fn, batch, pure=False))
 
-        submit(islice(it, self.workers * IN_FLIGHT_PER_WORKER))
+        for _ in range(self.workers * IN_FLIGHT_PER_WORKER):
+            submit()
         for future in queue:
-            spec = specs.pop(future.key)
             if future.status == "error":
-                raise _with_context(future.exception(), spec)
-            output = future.result()
+                raise future.exception()
+            outputs = future.result()
             future.release()
-            submit(islice(it, 1))
-            yield output
+            batcher.observe(outputs)
+            submit()
+            yield from outputs
 
     def close(self) -> None:
         """Close the client and, for a local cluster, stop its workers."""
@@ -278,4 +344,5 @@ def open_executor(spec: str | None, workers: int | None) -> Executor:
                         "ADDRESS is a scheduler address like tcp://host:8786)")
 
 
-__all__ = ["EXECUTORS", "Executor", "TaskOutput", "TaskSpec", "open_executor", "run_task"]
+__all__ = ["EXECUTORS", "Batcher", "Executor", "TaskOutput", "TaskSpec", "open_executor",
+           "run_batch", "run_task"]

@@ -1,0 +1,151 @@
+"""Scaling: batched submissions give the same bytes; a Dask cluster started by hand works."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import sim.experiments.executors as executors
+from sim.experiments.api import run
+from sim.experiments.executors import Batcher, TaskSpec
+from sim.runs.task import TaskOutput
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY = ROOT / "tests" / "data" / "tiny.yaml"
+BIN = Path(sys.executable).parent
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    """Every table and summary file of a run folder, by relative path."""
+    return {str(p.relative_to(folder)): p.read_bytes()
+            for sub in ("tables", "summary") for p in sorted((folder / sub).rglob("*"))
+            if p.is_file()}
+
+
+def _specs(n: int) -> list[TaskSpec]:
+    return [TaskSpec("base", r, 1, None, ()) for r in range(n)]  # type: ignore[arg-type]
+
+
+def _done(batch: list[TaskSpec], seconds: float) -> list[TaskOutput]:
+    return [TaskOutput(s.key, s.replication, b"", seconds, "w") for s in batch]
+
+
+def test_batcher_starts_with_single_tasks_then_fills_half_a_second() -> None:
+    """Nothing known: one task; 0.05 s tasks: 10 a batch (0.5 s), capped by what remains."""
+    batcher = Batcher(_specs(1000), workers=2)
+    first = batcher.take()
+    assert len(first) == 1
+    batcher.observe(_done(first, 0.05))
+    assert len(batcher.take()) == round(executors.BATCH_SECONDS / 0.05) == 10
+    batcher.observe(_done([], 0.0))
+    tiny = Batcher(_specs(1000), workers=2)
+    tiny.observe(_done(tiny.take(), 1e-4))
+    assert len(tiny.take()) == executors.MAX_BATCH
+
+
+def test_batcher_keeps_every_worker_busy_at_the_end() -> None:
+    """Near the end a batch holds at most a quarter of the remaining tasks per worker."""
+    batcher = Batcher(_specs(40), workers=2)
+    batcher.observe(_done(batcher.take(), 1e-4))  # 39 left → at most 39 // 8 = 4
+    assert len(batcher.take()) == 4
+
+
+def test_batcher_hands_out_every_task_once_in_order() -> None:
+    """Concatenated batches are exactly the tasks, in submission order."""
+    specs = _specs(97)
+    batcher = Batcher(specs, workers=3)
+    seen: list[TaskSpec] = []
+    while batch := batcher.take():
+        seen.extend(batch)
+        batcher.observe(_done(batch, 0.01))
+    assert seen == specs
+
+
+@pytest.mark.slow
+def test_batched_processes_give_the_same_bytes_as_serial(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """With batches of several replications (long target, one batch in flight) nothing changes."""
+    monkeypatch.setattr(executors, "BATCH_SECONDS", 100.0)
+    monkeypatch.setattr(executors, "IN_FLIGHT_PER_WORKER", 1)
+    serial = run(TINY, replications=40, executor="serial", plots=False,
+                 out=tmp_path / "serial")
+    batched = run(TINY, replications=40, executor="processes", workers=2, plots=False,
+                  out=tmp_path / "batched")
+    reference = _files(serial.path)
+    assert len(reference) > 10
+    assert _files(batched.path) == reference
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_for_port(port: int, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {seconds} s")
+
+
+@pytest.fixture
+def dask_cluster(tmp_path: Path) -> Iterator[str]:
+    """``dask scheduler`` and two ``dask worker`` processes on 127.0.0.1, as a user starts them."""
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    logs = [open(tmp_path / f"dask-{i}.log", "w") for i in range(3)]  # noqa: SIM115
+    procs = [subprocess.Popen([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1",
+                               "--port", str(port), "--no-dashboard"],
+                              stdout=logs[0], stderr=subprocess.STDOUT, env=env)]
+    try:
+        _wait_for_port(port, 60)
+        for i in (1, 2):
+            procs.append(subprocess.Popen(
+                [str(BIN / "dask"), "worker", address, "--nworkers", "1", "--nthreads", "1",
+                 "--no-dashboard", "--local-directory", str(tmp_path / f"w{i}")],
+                stdout=logs[i], stderr=subprocess.STDOUT, env=env))
+        yield address
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        for log in logs:
+            log.close()
+
+
+@pytest.mark.slow
+def test_dask_scheduler_and_workers_started_by_hand(tmp_path: Path, dask_cluster: str) -> None:
+    """``ppsim run … --dask tcp://127.0.0.1:PORT`` gives the bytes of a serial run."""
+    ppsim = [sys.executable, str(ROOT / "cli.py")]
+    common = ["run", str(TINY), "-n", "4", "--no-plots"]
+    serial = subprocess.run([*ppsim, *common, "--serial", "--out", str(tmp_path / "serial")],
+                            capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert serial.returncode == 0, serial.stderr
+    deadline = time.monotonic() + 60
+    while True:  # workers need a moment to register with the scheduler
+        remote = subprocess.run([*ppsim, *common, "--dask", dask_cluster,
+                                 "--out", str(tmp_path / "dask")],
+                                capture_output=True, text=True, timeout=300, cwd=ROOT)
+        if remote.returncode == 0 or time.monotonic() > deadline:
+            break
+        time.sleep(2)
+    assert remote.returncode == 0, remote.stderr
+    reference = _files(tmp_path / "serial")
+    assert len(reference) > 10
+    assert _files(tmp_path / "dask") == reference
