@@ -18,7 +18,13 @@ from pathlib import Path
 import simpy
 
 import sim
-from sim.model.replication import build_world, simulate, start_processes, target_points
+from sim.model.replication import (
+    build_world,
+    simulate,
+    start_processes,
+    target_points,
+    tuned_collector,
+)
 from sim.model.streams import replication_seed
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,15 +48,16 @@ def bare_simpy(events: int, processes: int = 1000) -> tuple[float, float]:
 
 def timed_replication(scenario: sim.Scenario, replication: int) -> tuple[int, float, float]:
     """(events, CPU seconds of the event loop, CPU seconds to tabulate) of one replication."""
-    world = build_world(scenario, replication_seed(scenario.run.seed, replication))
-    cpu = time.process_time()
-    start_processes(world)
-    env = world.env
-    events = 0
-    while env.peek() < world.horizon:
-        env.step()
-        events += 1
-    loop = time.process_time() - cpu
+    with tuned_collector():  # as in simulate()
+        world = build_world(scenario, replication_seed(scenario.run.seed, replication))
+        cpu = time.process_time()
+        start_processes(world)
+        env = world.env
+        events = 0
+        while env.peek() < world.horizon:
+            env.step()
+            events += 1
+        loop = time.process_time() - cpu
     costs = scenario.costs
     cpu = time.process_time()
     world.observer.tables((costs.ipo_officer_month, costs.fpu_officer_month,

@@ -91,8 +91,21 @@ def run_task(spec: TaskSpec) -> TaskOutput:
     kept = {name: tables[name] for name in spec.tables}
     worker = f"{socket.gethostname()}:{os.getpid()}"
     seconds = time.perf_counter() - start
-    blob = encode_task(kept, {"seconds": seconds, "worker": worker})
+    blob = encode_task(kept, {"seconds": seconds, "worker": worker,
+                              "worker_peak_rss_mb": peak_rss_mb()})
     return TaskOutput(spec.key, spec.replication, blob, time.perf_counter() - start, worker)
+
+
+def peak_rss_mb() -> float | None:
+    """This process's peak resident set size in MB (Linux ``VmHWM``; None elsewhere)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
 
 
 def run_batch(fn: Callable[[TaskSpec], TaskOutput], specs: list[TaskSpec]) -> list[TaskOutput]:

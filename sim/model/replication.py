@@ -16,7 +16,9 @@ Researchers can replace any decision with their own function without editing the
 
 from __future__ import annotations
 
-from collections.abc import Generator
+import gc
+from collections.abc import Generator, Iterator
+from contextlib import contextmanager
 from datetime import date
 from functools import partial
 from typing import Any
@@ -184,6 +186,28 @@ def outreach(world: World, timed: TimedLever) -> Generator[simpy.Event, Any, Non
         world.observer.contributor_names.append(spec.name)
 
 
+GC_YOUNG_THRESHOLD = 50_000
+"""Allocations between young-generation collections while a replication runs (CPython: 700)."""
+
+
+@contextmanager
+def tuned_collector() -> Iterator[None]:
+    """Collect the young generation every 50,000 allocations instead of 700 while inside.
+
+    Almost everything a replication allocates lives long (pending timeouts, officers on tours),
+    so with CPython's defaults the cyclic collector keeps re-examining the same survivors and
+    its share grows with the system's size (3 % → 21 % of a replication at 4× the baseline's
+    strengths). The model makes little cyclic garbage while it runs, so this costs no memory to
+    speak of. The previous thresholds are restored on exit.
+    """
+    old = gc.get_threshold()
+    gc.set_threshold(max(old[0], GC_YOUNG_THRESHOLD), *old[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+
+
 def target_points(scenario: Scenario) -> list[TargetPoint]:
     """Every women's-share target point (mission, category, date, share) of the scenario."""
     return [
@@ -206,12 +230,13 @@ def simulate(scenario: Scenario, replication: int = 0, seed: int | None = None,
         decisions: replacement decision functions (default: the stock rules).
     """
     root = scenario.run.seed if seed is None else seed
-    world = build_world(scenario, replication_seed(root, replication), decisions)
-    start_processes(world)
-    world.env.run(until=world.horizon)
+    with tuned_collector():
+        world = build_world(scenario, replication_seed(root, replication), decisions)
+        start_processes(world)
+        world.env.run(until=world.horizon)
     costs = scenario.costs
     rates = (costs.ipo_officer_month, costs.fpu_officer_month, costs.spt_officer_month)
     return world.observer.tables(rates, target_points(scenario))
 
 
-__all__ = ["Decisions", "World", "build_world", "simulate", "start_processes"]
+__all__ = ["Decisions", "World", "build_world", "simulate", "start_processes", "tuned_collector"]
