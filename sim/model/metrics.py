@@ -18,10 +18,14 @@ def targets_met(monthly: pd.DataFrame, points: list[TargetPoint]) -> pd.DataFram
     in the category is at least the target share.
     """
     rows = []
+    # row positions of each (mission, category), in table order: one pass, not two masks a point
+    positions = monthly.groupby(["mission", "category"], sort=False).indices if points else {}
+    women_share = monthly["women_share"].to_numpy()
+    dates = monthly["date"]
     for mission, category, when, share in points:
-        series = monthly[(monthly["mission"] == mission) & (monthly["category"] == category)]
-        hit = series[series["women_share"] >= share - 1e-12]
-        first = hit["date"].iloc[0] if len(hit) else pd.NaT
+        rows_of = positions.get((mission, category), np.array([], dtype=np.int64))
+        hit = rows_of[women_share[rows_of] >= share - 1e-12]
+        first = dates.iloc[hit[0]] if len(hit) else pd.NaT
         rows.append({
             "mission": mission,
             "category": category,
@@ -43,22 +47,26 @@ def outcomes(monthly: pd.DataFrame, skills: pd.DataFrame,
              deploy_times: dict[tuple[str, str], np.ndarray]) -> pd.DataFrame:
     """Scalar outcomes of one replication per (mission, category): see ``docs/outputs.md``."""
     rows: list[dict[str, object]] = []
-    last = monthly["month"].max()
-    grouped = monthly.groupby(["mission", "category"], sort=False)
+    month = monthly["month"].to_numpy()
+    last = month.max()
+    indices = monthly.groupby(["mission", "category"], sort=False).indices
+    groups = sorted(indices.items(), key=lambda item: item[1][0])  # in order of appearance
+    column = {name: monthly[name].to_numpy() for name in (
+        "deployed", "vacancy_rate", "women_share", "unit_gap_days", "officer_months", "cost")}
     coverage = skills.groupby("mission", sort=False)["coverage"].mean()
-    for (mission, category), g in grouped:
+    for (mission, category), rows_of in groups:
         times = deploy_times.get((str(mission), str(category)), np.array([]))
-        final = g[g["month"] == last]
+        final = rows_of[month[rows_of] == last][0]
         values = {
-            "mean_deployed": g["deployed"].mean(),
-            "mean_vacancy_rate": g["vacancy_rate"].mean(),
-            "final_deployed": float(final["deployed"].iloc[0]),
-            "final_women_share": float(final["women_share"].iloc[0]),
+            "mean_deployed": _mean(column["deployed"][rows_of]),
+            "mean_vacancy_rate": _mean(column["vacancy_rate"][rows_of]),
+            "final_deployed": float(column["deployed"][final]),
+            "final_women_share": float(column["women_share"][final]),
             "median_time_to_deploy": float(np.median(times)) if len(times) else np.nan,
             "p90_time_to_deploy": float(np.percentile(times, 90)) if len(times) else np.nan,
-            "unit_gap_days": g["unit_gap_days"].sum(),
-            "officer_months": g["officer_months"].sum(),
-            "cost": g["cost"].sum(),
+            "unit_gap_days": _sum(column["unit_gap_days"][rows_of]),
+            "officer_months": _sum(column["officer_months"][rows_of]),
+            "cost": _sum(column["cost"][rows_of]),
         }
         if category == "ipo":
             values["mean_specialist_coverage"] = float(coverage.get(mission, np.nan))
@@ -66,3 +74,21 @@ def outcomes(monthly: pd.DataFrame, skills: pd.DataFrame,
             rows.append({"mission": mission, "category": category, "outcome": name,
                          "value": float(value)})
     return pd.DataFrame(rows, columns=["mission", "category", "outcome", "value"])
+
+
+def _mean(values: np.ndarray) -> float:
+    """Mean skipping NaN, summed exactly as pandas' ``Series.mean`` does (same bits)."""
+    if values.dtype.kind == "f":
+        missing = np.isnan(values)
+        values = np.where(missing, 0.0, values)
+        count = float(values.size - missing.sum())
+    else:
+        count = float(values.size)
+    if count == 0:
+        return float("nan")
+    return float(values.sum(dtype=np.float64) / np.float64(count))
+
+
+def _sum(values: np.ndarray) -> float:
+    """Sum skipping NaN, as pandas' ``Series.sum`` does (same bits)."""
+    return float(np.where(np.isnan(values), 0.0, values).sum(dtype=np.float64))

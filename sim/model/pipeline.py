@@ -206,11 +206,16 @@ def fill_posts(world: World, mission: MissionState) -> None:
         return
     expiry = world.scenario.pipeline.roster_expiry_days
     closed = not mission.active(now) and now >= mission.start_day
-    while roster and (closed or now - roster[0].since > expiry):
-        officer = roster.pop(0)
-        mission.waiting.add(officer.skill, -1)
-        world.observer.flow(mission.index, IPO, "roster_expired")
-        return_home(world, officer, State.WAITING)
+    expired = 0  # the roster is in order of waiting since: expired candidates are a prefix
+    while expired < len(roster) and (closed or now - roster[expired].since > expiry):
+        expired += 1
+    if expired:
+        leaving = roster[:expired]
+        del roster[:expired]  # one shift of the list, not one per candidate
+        for officer in leaving:
+            mission.waiting.add(officer.skill, -1)
+            world.observer.flow(mission.index, IPO, "roster_expired")
+            return_home(world, officer, State.WAITING)
     free = mission.open_posts(now)
     if free <= 0 or not roster:
         return
