@@ -43,6 +43,7 @@ class ContributorState:
         k = len(skills) + 1
         self.abroad = np.zeros((2, k), dtype=np.int64)
         self.cooling = np.zeros((2, k), dtype=np.int64)
+        self.abroad_total = 0  # abroad.sum(), kept as a Python int (asked on every call)
         self._resting: list[tuple[float, int, int, int]] = []
         self._pools: dict[int, np.ndarray] = {}
         # availability is asked for far more often than it changes (every contributor on every
@@ -100,16 +101,18 @@ class ContributorState:
         """Officers it may still send abroad under its ceiling (large when it has none)."""
         if self.spec.ceiling is None:
             return 10**9
-        return max(self.spec.ceiling - int(self.abroad.sum()), 0)
+        return max(self.spec.ceiling - self.abroad_total, 0)
 
     def send(self, woman: int, skill: int, n: int = 1) -> None:
         """Count ``n`` officers as abroad (nominated through serving)."""
         self.abroad[woman, skill] += n
+        self.abroad_total += n
         self._changes += 1
 
     def come_home(self, day: float, woman: int, skill: int, n: int, cool_down: float) -> None:
         """Officers return: no longer abroad, resting for ``cool_down`` days."""
         self.abroad[woman, skill] -= n
+        self.abroad_total -= n
         self._changes += 1
         if cool_down > 0:
             self.cooling[woman, skill] += n
