@@ -10,7 +10,7 @@ fitted exponent b of cost ∝ factor^b (least squares on logs). Linear growth is
 clearly above 1 means something superlinear (a scan over all officers, the collector).
 
     python benchmarks/bench_growth.py [--replications N] [--horizons 5,10,20,40]
-        [--sizes 1,2,4,8]
+        [--sizes 1,2,4,8]      (an empty list skips that series)
 """
 
 from __future__ import annotations
@@ -134,23 +134,26 @@ def main() -> None:
     parser.add_argument("--sizes", default="1,2,4,8")
     args = parser.parse_args()
     raw = read_yaml(BASELINE)
+    raw.pop("variants", None)  # only the base is measured (variants' own posts would not scale)
     print(f"baseline scenario; median of {args.replications} replications; {os.cpu_count()} CPUs, "
           f"load average {os.getloadavg()[0]:.1f}")
-    horizons = [int(y) for y in args.horizons.split(",")]
-    by_years = []
-    for years in horizons:
-        data = copy.deepcopy(raw)
-        set_path(data, "run.years", years)
-        by_years.append(sim.load_scenario(data).base)
-    series("years", horizons, by_years, args.replications)
-    sizes = [int(k) for k in args.sizes.split(",")]
-    by_size = []
-    for k in sizes:
-        data = copy.deepcopy(raw)
-        for path, value in scaled(raw, k).items():
-            set_path(data, path, value)
-        by_size.append(sim.load_scenario(data).base)
-    series("size", sizes, by_size, args.replications)
+    if args.horizons:
+        horizons = [int(y) for y in args.horizons.split(",")]
+        by_years = []
+        for years in horizons:
+            data = copy.deepcopy(raw)
+            set_path(data, "run.years", years)
+            by_years.append(sim.load_scenario(data).base)
+        series("years", horizons, by_years, args.replications)
+    if args.sizes:
+        sizes = [int(k) for k in args.sizes.split(",")]
+        by_size = []
+        for k in sizes:
+            data = copy.deepcopy(raw)
+            for path, value in scaled(raw, k).items():
+                set_path(data, path, value)
+            by_size.append(sim.load_scenario(data).base)
+        series("size", sizes, by_size, args.replications)
     print(f"load average at the end {os.getloadavg()[0]:.1f}")
 
 
