@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -38,6 +39,12 @@ def timed_run(scenario: Path, replications: int, executor: str, workers: int,
     wall = time.perf_counter() - start
     timing = result.manifest["timings"]
     return wall, timing["simulation_seconds"], timing["task_seconds_sum"]
+
+
+def _children_cpu() -> float:
+    """User + system CPU seconds of this process's finished children (the worker processes)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -65,9 +72,12 @@ def main() -> None:
                 efficiency = reference / (n * wall)
                 print(f"{executor:<12}{n:>8}{wall:>9.2f}{simulated:>9.2f}{tasks:>12.2f}"
                       f"{efficiency:>12.0%}")
+        cpu, children = time.process_time(), _children_cpu()
         wall, _, tasks = timed_run(scenario, 1, "processes", 1, Path(tmp) / "one")
+        cpu, children = time.process_time() - cpu, _children_cpu() - children
         print(f"fixed cost of a run (1 replication, 1 worker): {wall - tasks:.2f} s "
-              f"(wall {wall:.2f} s − task {tasks:.2f} s)")
+              f"(wall {wall:.2f} s − task {tasks:.2f} s); CPU: parent {cpu:.2f} s, "
+              f"worker {children:.2f} s in all (its imports and the one replication)")
     print(f"load average at the end {os.getloadavg()[0]:.1f}")
 
 
