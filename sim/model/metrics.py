@@ -11,6 +11,14 @@ TargetPoint = tuple[str, str, date, float]
 """(mission, category, target date, target share)."""
 
 
+def _rows_by_group(monthly: pd.DataFrame) -> dict[tuple[str, str], np.ndarray]:
+    """Row positions of each (mission, category), ascending, groups in order of appearance."""
+    indices: dict[tuple[str, str], np.ndarray] = monthly.groupby(
+        ["mission", "category"], sort=False).indices  # type: ignore[assignment]
+    ordered = sorted(indices.items(), key=lambda item: int(item[1][0]))
+    return {(str(mission), str(category)): rows for (mission, category), rows in ordered}
+
+
 def targets_met(monthly: pd.DataFrame, points: list[TargetPoint]) -> pd.DataFrame:
     """First month each women's-share target was reached, and whether by its date.
 
@@ -19,7 +27,7 @@ def targets_met(monthly: pd.DataFrame, points: list[TargetPoint]) -> pd.DataFram
     """
     rows = []
     # row positions of each (mission, category), in table order: one pass, not two masks a point
-    positions = monthly.groupby(["mission", "category"], sort=False).indices if points else {}
+    positions = _rows_by_group(monthly) if points else {}
     women_share = monthly["women_share"].to_numpy()
     dates = monthly["date"]
     for mission, category, when, share in points:
@@ -49,8 +57,7 @@ def outcomes(monthly: pd.DataFrame, skills: pd.DataFrame,
     rows: list[dict[str, object]] = []
     month = monthly["month"].to_numpy()
     last = month.max()
-    indices = monthly.groupby(["mission", "category"], sort=False).indices
-    groups = sorted(indices.items(), key=lambda item: item[1][0])  # in order of appearance
+    groups = _rows_by_group(monthly).items()
     column = {name: monthly[name].to_numpy() for name in (
         "deployed", "vacancy_rate", "women_share", "unit_gap_days", "officer_months", "cost")}
     coverage = skills.groupby("mission", sort=False)["coverage"].mean()
