@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,11 +38,31 @@ console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so that the same clean-up as Ctrl-C runs."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise Terminated
+
+
+def _interrupt_code(exc: KeyboardInterrupt) -> int:
+    """128 + the signal number: 143 after SIGTERM, 130 after Ctrl-C."""
+    return 128 + (signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT)
+
+
 class PpsimGroup(click.Group):
     """A click group that reports library errors without a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        """Run the command; print a clean message and exit non-zero on a ppsim error."""
+        """Run the command; print a clean message and exit non-zero on a ppsim error.
+
+        SIGTERM is turned into :class:`Terminated` (a ``KeyboardInterrupt``), so that the
+        executor terminates its worker processes and the run folder's lock is dropped before
+        the process exits, as with Ctrl-C.
+        """
+        main_thread = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGTERM, _on_sigterm) if main_thread else None
         try:
             return super().invoke(ctx)
         except PpsimError as exc:
@@ -48,9 +70,12 @@ class PpsimGroup(click.Group):
                 raise
             err_console.print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
             sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             err_console.print("interrupted: finished tasks are kept; rerun with --resume to go on")
-            sys.exit(130)
+            sys.exit(_interrupt_code(exc))
+        finally:
+            if main_thread:
+                signal.signal(signal.SIGTERM, previous)
 
 
 @click.group(cls=PpsimGroup)
@@ -75,7 +100,8 @@ def check(scenario: str) -> None:
     click.echo(
         f"{scenario}: valid — scenario {base.name!r}, {len(base.contributors)} contributors, "
         f"{len(base.missions)} missions, {len(base.policies)} policies, "
-        f"variants: {', '.join(loaded.variants) or 'none'}"
+        + (f"{len(base.events)} events, " if base.events else "")
+        + f"variants: {', '.join(loaded.variants) or 'none'}"
     )
 
 
@@ -145,10 +171,13 @@ def _experiment(label: str, out: Path, call: Callable[[Callable[[int, int], None
     try:
         with _progress(label) as progress:
             return call(progress)
-    except KeyboardInterrupt:
-        err_console.print(f"interrupted: finished tasks are kept in {out}.partial; rerun the same "
-                          f"command with --resume --out {out} to go on")
-        sys.exit(130)
+    except KeyboardInterrupt as exc:
+        if Path(f"{out}.partial").exists():
+            err_console.print(f"interrupted: finished tasks are kept in {out}.partial; rerun the "
+                              f"same command with --resume --out {out} to go on")
+        else:
+            err_console.print("interrupted before any task was written; nothing to resume")
+        sys.exit(_interrupt_code(exc))
 
 
 def _default_out(loaded: Any, label: str) -> Path:
@@ -460,6 +489,205 @@ def report(run_dir: str, out: str | None) -> None:
 
     path = write_report(run_dir, out)
     console.print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+
+
+# --- The observed record: history, scenario from-data (sim.data) --------------------------------
+
+
+@main.command()
+@click.option("--mission", help="One mission (e.g. MINUSCA; case-insensitive).")
+@click.option("--contributor", help="One contributor: name or ISO3 code (Senegal, SEN).")
+@click.option("--category", type=click.Choice(["ipo", "fpu", "police"]),
+              help="Only individual officers, formed-unit personnel, or all police.")
+@click.option("--from", "start", metavar="YYYY-MM", help="First month to show.")
+@click.option("--to", "end", metavar="YYYY-MM", help="Last month to show.")
+@click.option("--monthly", is_flag=True, help="Every month instead of one row per year.")
+@click.option("--plot", type=click.Path(dir_okay=False),
+              help="Also draw the record into this image file (.png, .svg or .pdf).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table",
+              show_default=True, help="A table for reading or CSV for other tools.")
+def history(mission: str | None, contributor: str | None, category: str | None,
+            start: str | None, end: str | None, monthly: bool, plot: str | None,
+            fmt: str) -> None:
+    """Print (and plot) the observed record of UN police deployed, with women.
+
+    Yearly rows show December, or the last month of the year in the record (column "month").
+    Missing months stay missing; 2017-01..2024-12 are withheld (data/README.md).
+    """
+    import os
+
+    import numpy as np
+    import pandas as pd
+
+    import sim.data as record
+    from sim.errors import DataError
+
+    series = record.series(mission, contributor, start, end)
+    who = " / ".join(n for n in (record.mission_name(mission) if mission else None,
+                                 record.contributor_name(contributor) if contributor else None)
+                     if n) or "all missions"
+    if series.empty:
+        raise DataError(f"no figures for {who} from {start or 'the start'} to "
+                        f"{end or 'the end'} of the record (it spans 1990-11..2025-07 without "
+                        f"the withheld {record.WITHHELD[0]}..{record.WITHHELD[1]})")
+    categories = [category] if category else ["ipo", "fpu", "police"]
+    rows = series.assign(month=series["date"].dt.strftime("%Y-%m")) if monthly \
+        else record.yearly(series)
+    keys = ["month"] if monthly else ["year", "month"]
+    counts = [c for cat in categories for c in (cat, f"{cat}_women")]
+    if fmt == "csv":
+        click.echo(rows[[*keys, *counts, "source"]].to_csv(index=False), nl=False)
+    else:
+        what = "every month" if monthly else "one row per year: December, or the year's last " \
+            "month in the record"
+        table = Table(title=f"UN police deployed — {who} ({what}); women %: the women's share "
+                      "of the count to its left", box=box.SIMPLE_HEAD, title_justify="left",
+                      pad_edge=False)
+        labels = {"ipo": "IPO", "fpu": "FPU", "police": "police"}
+        table.add_column("month", justify="left", no_wrap=True)
+        for cat in categories:
+            table.add_column(labels[cat], justify="right", no_wrap=True)
+            table.add_column("women %", justify="right", no_wrap=True)
+        def add(month: str, row: dict[str, Any]) -> None:
+            cells = [month]
+            for cat in categories:
+                n, w = row[cat], row[f"{cat}_women"]
+                cells.append("–" if pd.isna(n) else f"{n:,}")
+                cells.append("–" if pd.isna(n) or pd.isna(w) or not n else f"{100 * w / n:.1f}")
+            table.add_row(*cells)
+
+        present = {str(r["month"]): r for r in rows.to_dict("records")}
+        if not monthly:
+            for month, row in present.items():
+                add(month, row)
+        gap: list[str] = []
+        for period in pd.period_range(min(present), max(present), freq="M") if monthly else []:
+            if str(period) not in present:  # a run of missing months: one row that says so
+                gap.append(str(period))
+                continue
+            if gap:
+                table.add_row(f"{gap[0]}..{gap[-1]}" if len(gap) > 1 else gap[0],
+                              *["–"] * (2 * len(categories)), style="dim")
+                gap = []
+            add(str(period), present[str(period)])
+        console.print(table)
+        note = "– = not in the record (a range of months: none of them is). "
+        if contributor:
+            note += "A contributor's figures are summed over its missions. "
+        console.print(note + "Sources: UN DPO monthly reports, IPI Peacekeeping Database "
+                      "(data/README.md); 2017-01..2024-12 withheld for the out-of-sample check.")
+    if plot is None:
+        return
+    from sim.outputs.plots import OKABE_ITO, style
+
+    target = Path(plot)
+    if not target.parent.is_dir():
+        raise DataError(f"--plot {plot}: folder {target.parent} does not exist")
+    months = pd.period_range(series["date"].min(), series["date"].max(), freq="M")
+    full = series.set_index(series["date"].dt.to_period("M")).reindex(months)  # gaps stay NaN
+    x = months.to_timestamp(how="end")
+
+    def values(column: str) -> np.ndarray:
+        return full[column].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+
+    def draw(ax: Any, y: np.ndarray, label: str, colour: str) -> None:
+        ax.plot(x, y, color=colour, label=label, linewidth=1.8)
+        alone = ~np.isnan(y) & np.isnan(np.r_[np.nan, y[:-1]]) & np.isnan(np.r_[y[1:], np.nan])
+        ax.plot(x[alone], y[alone], "o", color=colour, markersize=3)  # a month between gaps
+
+    import matplotlib.pyplot as plt
+
+    colours = {"ipo": OKABE_ITO[0], "fpu": OKABE_ITO[1], "police": OKABE_ITO[7]}
+    names = {"ipo": "Individual police officers", "fpu": "Formed police unit personnel",
+             "police": "All police"}
+    with style():
+        fig, (top, bottom) = plt.subplots(2, 1, sharex=True, height_ratios=(3, 2))
+        for cat in categories:
+            draw(top, values(cat), names[cat], colours[cat])
+            women, deployed = values(f"{cat}_women"), values(cat)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                share = np.where(deployed > 0, 100 * women / deployed, np.nan)
+            draw(bottom, share, names[cat], colours[cat])
+        low, high = (pd.Period(m, freq="M") for m in record.WITHHELD)
+        if months[0] <= high and months[-1] >= low:
+            for ax in (top, bottom):
+                ax.axvspan(max(low, months[0]).start_time, min(high, months[-1]).end_time,
+                           color="0.9", zorder=0, label="_withheld")
+            top.text(max(low, months[0]).start_time, 0.98, " withheld 2017–2024",
+                     transform=top.get_xaxis_transform(), va="top", fontsize=10, color="0.4")
+        top.set_title(f"UN police deployed — {who}")
+        top.set_ylabel("officers")
+        top.set_ylim(bottom=0)
+        top.legend(loc="upper left")
+        bottom.set_title("Women's share")
+        bottom.set_ylabel("% women")
+        bottom.set_ylim(bottom=0)
+        fig.text(0.01, 0.01, "Source: UN DPO monthly contribution reports; IPI Peacekeeping "
+                 "Database (ppsim data/). Gaps are months without figures; IPO/FPU and women "
+                 "from 2009-11.", fontsize=9, color="0.35")
+        fig.tight_layout(rect=(0, 0.03, 1, 1))
+        partial = target.with_name(f".{target.name}.{os.getpid()}.partial{target.suffix}")
+        try:
+            fig.savefig(partial)
+            os.replace(partial, target)
+        finally:
+            plt.close(fig)
+            partial.unlink(missing_ok=True)
+    console.print(f"wrote {target}", soft_wrap=True)
+
+
+@main.group()
+def scenario() -> None:
+    """Make scenario files (from the observed record)."""
+
+
+@scenario.command("from-data")
+@click.option("--as-of", "as_of", required=True, metavar="YYYY-MM",
+              help="Month of the record to start from (the run starts the day after it).")
+@click.option("--out", "-o", required=True, type=click.Path(dir_okay=False),
+              help="Scenario file to write (YAML).")
+@click.option("--years", type=click.FloatRange(min=0.1, max=50), default=10, show_default=True,
+              help="Horizon of the scenario (years).")
+@click.option("--force", is_flag=True, help="Replace --out if it exists.")
+def from_data(as_of: str, out: str, years: float, force: bool) -> None:
+    """Write a complete scenario from the record at the end of month --as-of.
+
+    Every contributor and mission present that month, the initial officers and units by
+    contributor as observed, mandates where on file, parameters estimated from the record, and
+    a comment on every number saying where it comes from (docs/data.md).
+    """
+    import os
+    import time
+
+    from sim.data import builder, yamltext
+    from sim.scenario.schema import read_yaml
+
+    began = time.perf_counter()
+    target = Path(out)
+    if target.is_dir():
+        raise click.UsageError(f"--out {out} is a folder; give a file name")
+    if target.exists() and not force:
+        raise click.UsageError(f"--out {out} exists; pass --force to replace it")
+    if not target.parent.is_dir():
+        raise click.UsageError(f"--out {out}: folder {target.parent} does not exist")
+    built = builder.build(as_of, years)
+    sim.load_scenario(built.data)  # the schema's checks, before anything is written
+    text = yamltext.to_text(built.data, built.notes, built.header)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        if read_yaml(partial) != built.data:
+            raise PpsimError(f"{out}: the YAML text does not read back as the scenario built "
+                             "(a bug in sim.data.yamltext; nothing written)")
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    s = built.summary
+    console.print(
+        f"wrote {target}: {s['contributors']} contributors, {s['missions']} missions, starting "
+        f"{s['start']} from the record at {s['as_of']}: {s['ipo']:,} IPOs ({s['ipo_women']:,} "
+        f"women), {s['fpu']:,} FPU personnel ({s['fpu_women']:,} women) in {s['units']} units "
+        f"({time.perf_counter() - began:.1f} s)", soft_wrap=True)
 
 
 if __name__ == "__main__":

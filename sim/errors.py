@@ -7,6 +7,7 @@ named on the class, in one place. Nothing here prints.
 from __future__ import annotations
 
 import difflib
+import errno
 
 
 class PpsimError(Exception):
@@ -55,6 +56,58 @@ class ResultsError(PpsimError):
     """A run folder is missing, incomplete, or belongs to a different scenario or settings."""
 
     exit_code = 4
+
+
+class DataError(PpsimError):
+    """The observed record cannot answer the request.
+
+    Its folder is missing, a mission or contributor is unknown, a month is outside the record or
+    lacks the detail asked for, or a calibration asks for the withheld years (2017-01..2024-12).
+    """
+
+    exit_code = 5
+
+
+class StorageError(PpsimError):
+    """The file system refused a read or write (disk full, permission, not a folder, …).
+
+    The message names the path, what the system said, and what to do next; finished tasks are
+    kept, so a run stopped by a full disk goes on with ``--resume`` once there is space.
+    """
+
+    exit_code = 6
+
+
+_OS_ADVICE = {
+    errno.ENOSPC: "the disk is full; free some space (or choose --out on another disk), then "
+                  "{then}",
+    errno.EDQUOT: "the disk quota is exhausted; free some space, then {then}",
+    errno.EACCES: "permission denied; choose a folder you can write to with --out",
+    errno.EPERM: "operation not permitted; choose a folder you can write to with --out",
+    errno.EROFS: "the file system is read-only; choose a writable folder with --out",
+    errno.ENOTDIR: "a part of the path is a file, not a folder; choose another --out",
+    errno.EISDIR: "a folder is in the way of a file; choose another --out",
+    errno.ENAMETOOLONG: "the path is too long; choose a shorter --out",
+    errno.ENOENT: "a file or folder disappeared while ppsim was using it (was it moved or "
+                  "deleted?); {then}",
+    errno.EEXIST: "something else created the same path at the same time; choose another --out",
+    errno.EMFILE: "too many open files; raise the limit (ulimit -n) or use fewer --workers",
+    errno.EIO: "the disk reported an input/output error; check the disk, then {then}",
+}
+
+
+def os_error_message(exc: OSError, doing: str, then: str = "rerun with --resume") -> str:
+    """``doing PATH: what the system said; what to do next`` for an :class:`OSError`.
+
+    Args:
+        exc: the error the operating system raised.
+        doing: what ppsim was doing, e.g. ``"writing the run folder runs/x.partial"``.
+        then: the step that goes on once the cause is fixed.
+    """
+    where = f" ({exc.filename})" if exc.filename else ""
+    said = exc.strerror or str(exc) or exc.__class__.__name__
+    advice = _OS_ADVICE.get(exc.errno or -1, "check the path and the disk, then {then}")
+    return f"{doing}{where}: {said}; {advice.format(then=then)}"
 
 
 def unknown_message(kind: str, got: str, allowed: list[str], where: str = "") -> str:

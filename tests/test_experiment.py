@@ -161,6 +161,7 @@ def test_existing_folders_need_resume_and_the_same_settings(tmp_path: Path) -> N
     partial = tmp_path / "p.partial"
     (partial / "tasks").mkdir(parents=True)
     (partial / "settings.json").write_text(json.dumps({"kind": "run", "replications": 5}))
+    (partial / ".ppsim-run").write_text(json.dumps({"ppsim_run_format": 1}))
     with pytest.raises(ResultsError, match="--resume"):
         run(TINY, replications=2, executor="serial", out=tmp_path / "p")
     with pytest.raises(ResultsError, match="replications: was 5, now 2"):

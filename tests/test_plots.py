@@ -22,10 +22,19 @@ def _not_blank(path: Path) -> None:
     assert float(np.std(image[..., :3])) > 0.05, f"{path} looks blank"
 
 
-@pytest.mark.parametrize("name", list(plots.FIGURES))
+@pytest.mark.parametrize("name", [f for f in plots.FIGURES if f not in ("events", "casework")])
 def test_every_figure_is_drawn_and_not_blank(compare_dir: Path, name: str) -> None:
-    """The run drew every figure as a non-trivial PNG (size and pixel variance)."""
+    """The run drew every figure as a non-trivial PNG (size and pixel variance).
+
+    ``events`` is drawn only for runs with events (tests/test_events.py).
+    """
     _not_blank(compare_dir / "plots" / f"{name}.png")
+
+
+def test_casework_figure_only_with_casework(compare_dir: Path) -> None:
+    """A run without casework does not draw the casework figure (tests/test_casework.py does)."""
+    assert "casework" not in plots.available(plots.RunData.open(compare_dir))
+    assert not (compare_dir / "plots" / "casework.png").exists()
 
 
 def test_deployed_panels_and_observed_overlay(compare_dir: Path) -> None:

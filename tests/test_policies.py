@@ -108,5 +108,5 @@ def test_policy_book_combines_multipliers() -> None:
 
 def test_levers_list_comes_from_the_classes() -> None:
     """The allowed lever names are read off the classes, so they never drift."""
-    assert "women_nomination_quota" in LEVERS and "interpol_support" in LEVERS
-    assert len(LEVERS) == len(set(LEVERS)) == 17
+    assert "women_nomination_quota" in LEVERS and "interpol_connectivity" in LEVERS
+    assert len(LEVERS) == len(set(LEVERS)) == 20

@@ -20,6 +20,7 @@ from sim.experiments.engine import (
     _check_stopping,
     _parse_date,
     _positive,
+    _seed,
     execute,
     load,
     scenario_digest,
@@ -71,7 +72,7 @@ def run(source: str | Path | LoadedScenario, variant: str = BASE,
     scenario = loaded.resolve(variant)
     n = _positive("replications", scenario.run.replications if replications is None
                   else replications)
-    root = scenario.run.seed if seed is None else int(seed)
+    root = _seed(seed, scenario.run.seed)
     job = Job(kind="run", loaded=loaded, scenarios={variant: scenario}, seed=root, label=variant,
               settings={"kind": "run", "scenario": scenario_digest(loaded),
                         "variants": [variant], "replications": n, "seed": root})
@@ -119,7 +120,7 @@ def compare(source: str | Path | LoadedScenario, variants: Sequence[str] | None 
     base = loaded.base
     n = _positive("replications", base.run.replications if replications is None
                   else replications)
-    root = base.run.seed if seed is None else int(seed)
+    root = _seed(seed, base.run.seed)
     dates = [_parse_date(d, base) for d in at]
     if stopping is not None:
         _check_stopping(stopping, base)

@@ -28,6 +28,7 @@ from __future__ import annotations
 import importlib.metadata
 import logging
 import platform
+import re
 import subprocess
 import time
 from collections.abc import Callable, Sequence
@@ -40,12 +41,14 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from sim.errors import ParameterError
+from sim.errors import ParameterError, StorageError, os_error_message
 from sim.experiments.executors import Executor, TaskSpec, open_executor, run_task
 from sim.outputs import catalog, stats
 from sim.outputs.summaries import CATEGORIES
 from sim.runs.folder import TABLES, RunFolder, RunResult
+from sim.runs.provenance import code_digest
 from sim.scenario.schema import BASE, LoadedScenario, Scenario, load_scenario, unknown_message
+from sim.scenario.types import MAX_SEED
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +146,14 @@ def scenario_text(loaded: LoadedScenario) -> str:
     return yaml.safe_dump(loaded.raw, sort_keys=False, allow_unicode=True)
 
 
+def _events_applied(job: Job) -> dict[str, Any]:
+    """``{"events": {key: [event, …]}}`` when any scenario of the job has events, else ``{}``."""
+    if not any(s.events for s in job.scenarios.values()):
+        return {}
+    return {"events": {str(k): [e.model_dump(mode="json") for e in s.events]
+                       for k, s in job.scenarios.items()}}
+
+
 def scenario_digest(loaded: LoadedScenario) -> str:
     """A hash of the scenario's data, to refuse resuming a run with a changed scenario."""
     import hashlib
@@ -152,16 +163,64 @@ def scenario_digest(loaded: LoadedScenario) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def _positive(name: str, value: int) -> int:
+MAX_REPLICATIONS = 100_000
+"""Most replications (or sweep points) per key: the scenario schema's limit, for the API too."""
+
+
+def _positive(name: str, value: int, most: int = MAX_REPLICATIONS) -> int:
+    """``value`` as an int in ``[1, most]``, or a :class:`ParameterError` naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise ParameterError(f"{name}: got {value!r}, must be a whole number ≥ 1")
+        raise ParameterError(f"{name}: got {_short(value)}, must be a whole number ≥ 1")
+    if value > most:
+        raise ParameterError(f"{name}: got {_short(value)}, must be at most {most:,}")
     return int(value)
 
 
+def _seed(value: int | None, default: int) -> int:
+    """The root seed: ``default`` (the scenario's) or ``value`` in ``[0, MAX_SEED]``."""
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or \
+            not 0 <= value <= MAX_SEED:
+        raise ParameterError(f"seed: got {_short(value)}, must be a whole number in "
+                             f"[0, {MAX_SEED}]")
+    return int(value)
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else f"a {len(text)}-character value ({text[:12]}…)"
+
+
+NAME_LIMIT = 60
+"""Most characters of a scenario or variant name kept in a default run-folder name."""
+
+
+def safe_name(text: str, limit: int = NAME_LIMIT) -> str:
+    """``text`` as one safe file-name part: letters, digits, ``-``, ``_`` and ``.`` only.
+
+    Path separators, ``..``, NUL and control characters, spaces and anything else become ``_``;
+    leading dots are dropped (no hidden or parent names); the result is cut to ``limit``
+    characters and is never empty (``scenario``).
+    """
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", text)
+    cleaned = re.sub(r"\.{2,}", "_", cleaned).lstrip("._")[:limit].rstrip("._")
+    return cleaned or "scenario"
+
+
 def default_out(loaded: LoadedScenario, label: str) -> Path:
-    """``runs/<scenario name>-<label>-<local timestamp>`` (relative to the working folder)."""
+    """``runs/<scenario name>-<label>-<local timestamp>`` (relative to the working folder).
+
+    The names are made safe (:func:`safe_name`), so a scenario named ``../../x`` or ``/etc``
+    still gets a folder directly under ``runs/``.
+    """
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    return Path("runs") / f"{loaded.base.name}-{label}-{stamp}"
+    return Path("runs") / f"{safe_name(loaded.base.name)}-{safe_name(str(label))}-{stamp}"
+
+
+def run_settings(job: Job) -> dict[str, Any]:
+    """What a resume must match: the job's settings, the ppsim version and the code digest."""
+    return {**job.settings, "ppsim_version": _ppsim_version(), "code": code_digest()}
 
 
 # --- The engine ----------------------------------------------------------------------------------
@@ -213,13 +272,27 @@ def execute(job: Job, execution: Execution, replications: int,
         summarize: writes the job's summaries into the partial folder; returns manifest extras.
     """
     out = Path(execution.out) if execution.out is not None else default_out(job.loaded, job.label)
-    folder = RunFolder.prepare(out, job.settings, execution.resume, job.key_column,
+    folder = RunFolder.prepare(out, run_settings(job), execution.resume, job.key_column,
                                execution.replace)
+    try:
+        return _execute(job, execution, replications, folder, stopping, summarize)
+    except OSError as exc:
+        where = f"writing the run folder {folder.partial}"
+        raise StorageError(os_error_message(exc, where)) from None
+    finally:
+        folder.release()
+
+
+def _execute(job: Job, execution: Execution, replications: int, folder: RunFolder,
+             stopping: Stopping | None,
+             summarize: Callable[[RunFolder, Job, int], dict[str, Any]] | None) -> RunResult:
+    """The steps of :func:`execute` once the run folder is prepared."""
     created = datetime.now(UTC).isoformat(timespec="seconds")
     started = time.perf_counter()
     with open_executor(execution.executor, execution.workers) as pool:
         folder.create(scenario_text(job.loaded),
-                      job.resolved if job.resolved is not None else job.scenarios)
+                      job.resolved if job.resolved is not None else job.scenarios,
+                      _ppsim_version())
         session = Session(job, execution, folder, pool)
         extra: dict[str, Any] = {}
         if stopping is None:
@@ -247,12 +320,14 @@ def execute(job: Job, execution: Execution, replications: int,
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "resumed": folder.resumed,
         "tasks_run_this_session": session.ran,
+        "damaged_tasks_rerun": len(folder.damaged),
         "timings": {"total_seconds": round(time.perf_counter() - started, 3),
                     "simulation_seconds": round(simulated, 3),
                     "task_seconds_sum": round(sum(t.get("seconds", 0.0) for t in timings), 3),
                     "tasks": timings},
         "tables": rows,
-        "settings": job.settings,
+        "settings": folder.settings,
+        **_events_applied(job),
         "versions": {"python": platform.python_version(),
                      **{m: _version(m) for m in ("numpy", "pandas", "pyarrow", "simpy", "scipy",
                                                  "dask", "distributed", "SALib")}},
@@ -403,4 +478,4 @@ def parse_outcome(text: str) -> tuple[str, str, str]:
 
 
 __all__ = ["OUTCOMES", "Execution", "Job", "Stopping", "default_out", "execute", "load",
-           "parse_outcome", "scenario_digest"]
+           "parse_outcome", "run_settings", "safe_name", "scenario_digest"]

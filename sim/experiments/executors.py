@@ -23,6 +23,18 @@ in the worker by :func:`run_batch`): the batch size adapts so that a batch takes
 :data:`BATCH_SECONDS`, judged from the tasks already finished, and shrinks towards the end of a
 run so that every worker stays busy. Each replication is still simulated alone, from its own
 seed, so batching never changes a result.
+
+Failures (each an :class:`~sim.errors.ExecutorError` saying what to do next):
+
+- a local worker process that dies (killed, out of memory) breaks the pool; the pool is
+  restarted and the unfinished tasks are run again, at most :data:`MAX_ATTEMPTS` times each —
+  tasks are deterministic, so a retried task gives the same bytes;
+- the workers end with the main process: on an exception or interrupt (the CLI turns SIGTERM
+  into one) they are terminated, and a worker whose parent vanished (SIGKILL) exits by itself;
+- a Dask scheduler that cannot be reached, that does not answer within
+  :data:`DASK_CONNECT_TIMEOUT_S` (a silent service), that is not a Dask scheduler, or a
+  ``tls://`` address without certificates; Dask workers that keep dying (``KilledWorker``) or a
+  lost scheduler connection.
 """
 
 from __future__ import annotations
@@ -31,9 +43,11 @@ import logging
 import os
 import signal
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from multiprocessing import get_context
 from typing import Any
@@ -46,6 +60,12 @@ log = logging.getLogger(__name__)
 
 DASK_CONNECT_TIMEOUT_S = 5.0
 """Seconds to wait for a Dask scheduler before giving up with :class:`ExecutorError`."""
+
+MAX_ATTEMPTS = 3
+"""Times a task is started on local workers before a dying worker fails the run (2 retries)."""
+
+PARENT_CHECK_S = 0.5
+"""How often a local worker checks that the main process is still there (s)."""
 
 IN_FLIGHT_PER_WORKER = 4
 """Tasks submitted ahead per worker: enough to keep workers busy, few enough to bound memory."""
@@ -203,52 +223,137 @@ class SerialExecutor(Executor):
     """Tasks run one after another in this process (no pickling, easiest to debug)."""
 
 
-def _ignore_sigint() -> None:
-    """Worker initializer: Ctrl-C is the parent's to handle (it stops cleanly and says so)."""
+def _init_worker() -> None:
+    """Worker initializer: leave Ctrl-C to the parent, and exit when the parent is gone.
+
+    Ctrl-C reaches the whole process group; the parent handles it (terminating the workers and
+    saying how to resume). A parent killed outright (SIGKILL) cannot clean up, so each worker
+    watches its parent's pid and exits when it changes.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="ppsim-parent-watch", daemon=True).start()
 
 
 class ProcessExecutor(Executor):
-    """Local worker processes started with ``spawn`` (safe with threads, same on every OS)."""
+    """Local worker processes started with ``spawn`` (safe with threads, same on every OS).
+
+    A worker that dies breaks the whole pool (every unfinished future fails with
+    ``BrokenProcessPool``); the pool is then restarted and the unfinished tasks resubmitted, at
+    most :data:`MAX_ATTEMPTS` starts per task.
+    """
 
     name = "processes"
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
+        self.restarts = 0
+        self._pool = self._start()
+
+    def _start(self) -> ProcessPoolExecutor:
         try:
-            self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
-                                             initializer=_ignore_sigint)
+            return ProcessPoolExecutor(max_workers=self.workers, mp_context=get_context("spawn"),
+                                       initializer=_init_worker)
         except (OSError, ValueError) as exc:
-            raise ExecutorError(f"cannot start {workers} worker processes: {exc}") from None
+            raise ExecutorError(f"cannot start {self.workers} worker processes: {exc}; use "
+                                "fewer --workers, or --serial") from None
 
     def imap_unordered(self, fn: Callable[[TaskSpec], TaskOutput],
                        items: Iterable[TaskSpec]) -> Iterator[TaskOutput]:
         """Yield outputs as workers finish them, keeping a bounded number of batches queued."""
         batcher = Batcher(items, self.workers)
         pending: dict[Future[list[TaskOutput]], list[TaskSpec]] = {}
+        attempts: dict[tuple[str, int], int] = {}
+        ahead = self.workers * IN_FLIGHT_PER_WORKER
 
-        def submit() -> None:
-            batch = batcher.take()
-            if batch:
-                pending[self._pool.submit(run_batch, fn, batch)] = batch
+        def submit(batch: list[TaskSpec]) -> None:
+            for spec in batch:
+                attempts[_order(spec)] = attempts.get(_order(spec), 0) + 1
+            pending[self._pool.submit(run_batch, fn, batch)] = batch
 
-        for _ in range(self.workers * IN_FLIGHT_PER_WORKER):
-            submit()
+        def top_up() -> None:
+            while len(pending) < ahead and (batch := batcher.take()):
+                submit(batch)
+
+        top_up()
         while pending:
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            lost: list[TaskSpec] = []
             for future in sorted(finished, key=lambda f: _order(pending[f][0])):
-                pending.pop(future)
-                exc = future.exception()
-                if exc is not None:
-                    raise exc
-                outputs = future.result()
-                batcher.observe(outputs)
-                submit()
-                yield from outputs
+                batch = pending.pop(future)
+                outputs = self._outcome(future)
+                if outputs is None:
+                    lost.extend(batch)
+                else:
+                    batcher.observe(outputs)
+                    yield from outputs
+            if lost:
+                # The pool is broken: the other unfinished tasks fail too (or finished first).
+                rest = list(pending.items())
+                pending.clear()
+                wait([f for f, _ in rest])
+                for future, batch in sorted(rest, key=lambda item: _order(item[1][0])):
+                    outputs = self._outcome(future)
+                    if outputs is None:
+                        lost.extend(batch)
+                    else:
+                        yield from outputs
+                self._restart(lost, attempts)
+                for spec in sorted(lost, key=_order):  # one at a time: find the culprit
+                    submit([spec])
+            top_up()
+
+    @staticmethod
+    def _outcome(future: Future[list[TaskOutput]]) -> list[TaskOutput] | None:
+        """The batch's outputs; ``None`` when its worker died; its error, with the task named."""
+        exc = future.exception()
+        if isinstance(exc, BrokenProcessPool):
+            return None
+        if exc is not None:
+            raise exc
+        return future.result()
+
+    def _restart(self, lost: list[TaskSpec], attempts: dict[tuple[str, int], int]) -> None:
+        """Replace the broken pool, or fail when a lost task has used up its attempts."""
+        worst = max(lost, key=lambda spec: attempts[_order(spec)])
+        if attempts[_order(worst)] >= MAX_ATTEMPTS:
+            raise ExecutorError(
+                f"the worker process running {_describe(worst)} died (attempt "
+                f"{attempts[_order(worst)]} of {MAX_ATTEMPTS}; killed, or out of memory?); the "
+                "finished tasks are kept: rerun with --resume, perhaps with fewer --workers")
+        log.warning("a worker process died; restarting the workers and running %d unfinished "
+                    "task(s) again", len(lost))
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self.restarts += 1
+        self._pool = self._start()
 
     def close(self) -> None:
         """Cancel queued tasks and let the workers exit."""
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def terminate(self) -> None:
+        """Stop now: cancel queued tasks and terminate running workers (after an interrupt)."""
+        # The pool keeps its worker processes in a private mapping; terminating them is the
+        # only way not to wait for the running tasks.
+        processes = list(getattr(self._pool, "_processes", {}).values())
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+        for process in processes:
+            process.join(timeout=5)
+
+    def __exit__(self, *exc: object) -> None:
+        if exc[0] is None:
+            self.close()
+        else:
+            self.terminate()
 
 
 class DaskExecutor(Executor):
@@ -283,15 +388,14 @@ class DaskExecutor(Executor):
         else:
             self.name = f"dask://{address}"
             try:
-                self._client = Client(address, timeout=DASK_CONNECT_TIMEOUT_S)
-            except (OSError, TimeoutError, ValueError) as exc:
+                self._client = _connect(address)
+                self.workers = max(1, sum(self._client.nthreads().values()))
+            except ExecutorError:
                 self.close()
-                raise ExecutorError(
-                    f"cannot reach the Dask scheduler at {address} within "
-                    f"{DASK_CONNECT_TIMEOUT_S:g} s ({exc.__class__.__name__}: {exc}); start one "
-                    "with `dask scheduler` and `dask worker ADDRESS`, or use --dask local"
-                ) from None
-            self.workers = max(1, sum(self._client.nthreads().values()))
+                raise
+            except Exception as exc:
+                self.close()
+                raise ExecutorError(_connect_message(address, exc)) from None
 
     def imap_unordered(self, fn: Callable[[TaskSpec], TaskOutput],
                        items: Iterable[TaskSpec]) -> Iterator[TaskOutput]:
@@ -299,23 +403,31 @@ class DaskExecutor(Executor):
         from distributed import as_completed
 
         batcher = Batcher(items, self.workers)
+        batches: dict[Any, list[TaskSpec]] = {}
         queue = as_completed()
 
         def submit() -> None:
             batch = batcher.take()
             if batch:
-                queue.add(self._client.submit(run_batch, fn, batch, pure=False))
+                future = self._client.submit(run_batch, fn, batch, pure=False)
+                batches[future.key] = batch
+                queue.add(future)
 
-        for _ in range(self.workers * IN_FLIGHT_PER_WORKER):
-            submit()
-        for future in queue:
-            if future.status == "error":
-                raise future.exception()
-            outputs = future.result()
-            future.release()
-            batcher.observe(outputs)
-            submit()
-            yield from outputs
+        try:
+            for _ in range(self.workers * IN_FLIGHT_PER_WORKER):
+                submit()
+            for future in queue:
+                batch = batches.pop(future.key)
+                if future.status == "error":
+                    raise _dask_failure(future.exception(), batch)
+                outputs = future.result()
+                future.release()
+                batcher.observe(outputs)
+                submit()
+                yield from outputs
+        except (OSError, TimeoutError) as exc:
+            raise ExecutorError(f"lost the Dask scheduler ({exc.__class__.__name__}: {exc}); "
+                                "the finished tasks are kept: rerun with --resume") from None
 
     def close(self) -> None:
         """Close the client and, for a local cluster, stop its workers."""
@@ -326,6 +438,84 @@ class DaskExecutor(Executor):
             self._cluster.close()
             self._cluster = None
         self._quiet.setLevel(self._level)
+
+
+def _connect(address: str) -> Any:
+    """A Dask client of the scheduler at ``address``, within a hard deadline.
+
+    ``Client(timeout=…)`` bounds the TCP connection, but a service that accepts the
+    connection and never answers would hold it forever; the client is therefore made in a
+    helper thread that is given up on after :data:`DASK_CONNECT_TIMEOUT_S` (plus a grace).
+    """
+    from distributed import Client
+
+    result: dict[str, Any] = {}
+    gave_up = threading.Event()
+
+    def connect() -> None:
+        try:
+            client = Client(address, timeout=DASK_CONNECT_TIMEOUT_S)
+        except BaseException as exc:
+            result["error"] = exc
+            return
+        if gave_up.is_set():
+            client.close()
+        result["client"] = client
+
+    thread = threading.Thread(target=connect, name="ppsim-dask-connect", daemon=True)
+    thread.start()
+    thread.join(DASK_CONNECT_TIMEOUT_S + 5)
+    if thread.is_alive():
+        gave_up.set()
+        _quiet_abandoned_client()
+        raise ExecutorError(
+            f"no answer from {address} within {DASK_CONNECT_TIMEOUT_S + 5:g} s: something "
+            "accepts connections there but does not answer as a Dask scheduler; check the "
+            "address and port (a scheduler listens on 8786 by default), or use --dask local")
+    if "error" in result:
+        raise result["error"]
+    return result["client"]
+
+
+def _quiet_abandoned_client() -> None:
+    """Silence the half-made client's complaint when it is collected at exit (not our error)."""
+    import sys
+
+    previous = sys.unraisablehook
+
+    def hook(unraisable: Any) -> None:
+        if "Client.__del__" in repr(getattr(unraisable, "object", "")):
+            return
+        previous(unraisable)
+
+    sys.unraisablehook = hook
+
+
+def _connect_message(address: str, exc: BaseException) -> str:
+    """What went wrong connecting to a Dask scheduler, and what to do next."""
+    said = f"{exc.__class__.__name__}: {str(exc)[:200]}"
+    if address.startswith("tls://") and ("ssl" in str(exc).lower() or "tls" in str(exc).lower()):
+        return (f"cannot connect to {address}: TLS needs certificates ({said}); configure "
+                "distributed.comm.tls (ca-file, client cert and key) in your Dask config or "
+                "DASK_DISTRIBUTED__COMM__TLS__* variables, or use a tcp:// address")
+    if isinstance(exc, OSError | TimeoutError):
+        return (f"cannot reach the Dask scheduler at {address} within "
+                f"{DASK_CONNECT_TIMEOUT_S:g} s ({said}); start one with `dask scheduler` and "
+                "`dask worker ADDRESS`, or use --dask local")
+    return (f"the service at {address} does not answer as a Dask scheduler ({said}); check "
+            "the address and port (a scheduler listens on 8786 by default), or use --dask local")
+
+
+def _dask_failure(exc: BaseException | None, batch: list[TaskSpec]) -> BaseException:
+    """A batch's failure on Dask: dying workers as an ExecutorError, model errors as they are."""
+    what = _describe(batch[0]) + (f" (in a batch of {len(batch)})" if len(batch) > 1 else "")
+    if exc is not None and exc.__class__.__name__ == "KilledWorker":
+        return ExecutorError(f"Dask workers died repeatedly while running {what} "
+                             "(killed, or out of memory?); the finished tasks are kept: rerun "
+                             "with --resume")
+    if exc is None:  # pragma: no cover - an errored future always holds its exception
+        return ExecutorError(f"{what} failed on Dask without an error")
+    return exc
 
 
 def _order(spec: TaskSpec) -> tuple[str, int]:

@@ -45,6 +45,7 @@ from sim.experiments.engine import (
     Stopping,
     _check_stopping,
     _positive,
+    _seed,
     execute,
     load,
     parse_outcome,
@@ -127,7 +128,10 @@ def check_parameters(scenario: Scenario, ranges: Mapping[str, tuple[float, float
             shown = type(value).__name__ if isinstance(value, dict | list) else repr(value)
             raise ParameterError(f"--param {path}: got {shown}, a sweep needs a numeric field "
                                  "(a count, share, rate or number of days)")
-        if not (math.isfinite(low) and math.isfinite(high)) or not low < high:
+        if not (math.isfinite(low) and math.isfinite(high)):
+            raise ParameterError(f"--param {path}: got {low:g}:{high:g}; LOW and HIGH must be "
+                                 "finite numbers")
+        if not low < high:
             raise ParameterError(f"--param {path}: empty range {low:g}:{high:g}; LOW must be "
                                  "less than HIGH")
         params.append(Parameter(path, float(low), float(high), isinstance(value, int)))
@@ -298,7 +302,7 @@ def sweep(source: str | Path | LoadedScenario,
     checked = check_parameters(base, ranges)
     n = _positive("replications", base.run.replications if replications is None
                   else replications)
-    root = base.run.seed if seed is None else int(seed)
+    root = _seed(seed, base.run.seed)
     refs = [parse_outcome(o) for o in outcomes]
     for name, mission, category in refs:
         _check_stopping(Stopping(1.0, name, mission, category), base)

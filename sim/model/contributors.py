@@ -53,10 +53,15 @@ class ContributorState:
         self._available = np.zeros((2, k))
         self.units_in_use = 0
         self.languages = frozenset(spec.languages)
+        self.missions = None if spec.missions is None else frozenset(spec.missions)
 
     def active(self, day: float) -> bool:
         """Whether the contributor takes part on ``day``."""
         return self.join_day <= day < self.leave_day
+
+    def serves(self, mission: str) -> bool:
+        """Whether it sends officers and units to ``mission`` (any, unless ``missions`` is set)."""
+        return self.missions is None or mission in self.missions
 
     def skill_shares(self, day: float, policies: PolicyBook) -> np.ndarray:
         """Shares of the pool by skill index (general first) on ``day``, after training."""

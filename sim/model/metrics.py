@@ -99,3 +99,29 @@ def _mean(values: np.ndarray) -> float:
 def _sum(values: np.ndarray) -> float:
     """Sum skipping NaN, as pandas' ``Series.sum`` does (same bits)."""
     return float(np.where(np.isnan(values), 0.0, values).sum(dtype=np.float64))
+
+
+def case_outcomes(cases: pd.DataFrame, cost: dict[str, float]) -> pd.DataFrame:
+    """Casework outcomes per mission with casework (and ALL), category ``all``.
+
+    ``cases_cleared``: cases cleared over the run; ``case_backlog``: cases waiting for a slot at
+    the months' ends, averaged over the run; ``cost_per_case_cleared``: the casework ``cost`` of
+    the mission (eligible specialists serving and INTERPOL levers, see
+    :meth:`sim.model.casework.CaseBook.snapshot`) divided by the cases cleared (NaN when none
+    is cleared or nothing is priced).
+    """
+    totals = cases[cases["area"] == "all"]
+    served = [str(m) for m in totals["mission"].unique() if m != "ALL"]
+    rows: list[dict[str, object]] = []
+    for mission, g in totals.groupby("mission", sort=False):
+        cleared = float(g["cleared"].sum())
+        spent = sum(cost.get(n, 0.0) for n in (served if mission == "ALL" else [str(mission)]))
+        values = {
+            "cases_cleared": cleared,
+            "case_backlog": float(g["backlog"].mean()),
+            "cost_per_case_cleared": spent / cleared if cleared > 0 and spent > 0 else np.nan,
+        }
+        for name, value in values.items():
+            rows.append({"mission": mission, "category": "all", "outcome": name,
+                         "value": float(value)})
+    return pd.DataFrame(rows, columns=["mission", "category", "outcome", "value"])

@@ -13,11 +13,15 @@ import bisect
 import math
 from collections import deque
 from datetime import date
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.model.personnel import Officer, Unit
 from sim.scenario.schema import Mission, day_of
+
+if TYPE_CHECKING:
+    from sim.model.events import EntryGate
 
 
 class Schedule:
@@ -38,6 +42,14 @@ class Schedule:
         # the step last looked up, [lo, hi) → value: the model asks about the same step again
         # and again (time only moves forward), so most lookups need no search
         self._lo, self._hi, self._value = 0.0, -1.0, 0.0
+        self.unscaled: Schedule | None = None  # the steps before an event scaled them
+        self.known = math.inf  # the day the first scaling was announced
+
+    def planned(self, day: float, now: float) -> float:
+        """The value on ``day`` as known on ``now`` (a cut is unknown before its announcement)."""
+        if self.unscaled is not None and now < self.known:
+            return self.unscaled.at(day)
+        return self.at(day)
 
     def at(self, day: float) -> float:
         """The value in force on ``day``; during a warm-up (day < 0), the value on day 0."""
@@ -58,6 +70,27 @@ class Schedule:
         """Days in (0, horizon) when the value may change (steps, start, end)."""
         days = {d for d in [*self.days, self.first, self.last] if 0 < d < horizon}
         return sorted(days)
+
+    def scale(self, first: float, last: float, factor: float, known: float) -> None:
+        """Multiply the steps in force on days in [first, last) by ``factor``, rounded (a cut).
+
+        Breakpoints are added at ``first`` and ``last`` so that later steps inside the window are
+        scaled too and the value returns to the unscaled steps on ``last``. Before day ``known``
+        (the announcement) :meth:`planned` still gives the unscaled steps.
+        """
+        if self.unscaled is None:
+            self.unscaled = Schedule({}, date.min, (self.first, self.last))
+            self.unscaled.days, self.unscaled.values = list(self.days), list(self.values)
+        self.known = min(self.known, known)
+        for day in (first, last):
+            if math.isfinite(day) and day not in self.days:
+                i = bisect.bisect_right(self.days, day)
+                self.days.insert(i, day)
+                self.values.insert(i, self.values[i - 1] if i > 0 else 0.0)
+        for i, day in enumerate(self.days):
+            if first <= day < last:
+                self.values[i] = float(round(self.values[i] * factor))
+        self._lo, self._hi = 0.0, -1.0  # the steps changed: forget the cached one
 
     def next_day_above(self, day: float, level: float, horizon: float) -> float | None:
         """First day ≥ ``day`` (before ``horizon``) on which the value exceeds ``level``."""
@@ -171,6 +204,10 @@ class MissionState:
         self._gap_units = 0.0
         self.gap_unit_days = 0.0
         self.horizon = horizon
+        # events (sim.model.events): the host state's entry gate, if any, and the days of cuts
+        # whose repatriation is paced by an event rather than done at once
+        self.gate: EntryGate | None = None
+        self.paced_days: set[float] = set()
 
     def active(self, day: float) -> bool:
         """Whether the mission exists on ``day`` (during a warm-up, whether it does on day 0)."""

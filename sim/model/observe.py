@@ -63,7 +63,6 @@ class Observer:
         self.snap_authorized = np.zeros((n, m, N_CAT))
         self.snap_targets = np.full((n, m, N_CAT), np.nan)
         self.snap_skill_posts = np.zeros((n, m, k))
-        self.snap_multiplier = np.ones((n, m))
         self.snap_gap = np.zeros((n, m))
 
     def _no_flows(self) -> list[list[list[float]]]:
@@ -106,7 +105,7 @@ class Observer:
         self.deploy_times[mission][category].extend([days] * n)
 
     def snapshot(self, k: int, due: np.ndarray, authorized: np.ndarray, targets: np.ndarray,
-                 skill_posts: np.ndarray, multiplier: np.ndarray, gap: np.ndarray) -> None:
+                 skill_posts: np.ndarray, gap: np.ndarray) -> None:
         """Copy the counters at month ``k``'s start; the flows and gaps are of the month before."""
         self.snap_serving[k] = self.serving
         self.snap_census[k] = self.census
@@ -117,7 +116,6 @@ class Observer:
         self.snap_authorized[k] = authorized
         self.snap_targets[k] = targets
         self.snap_skill_posts[k] = skill_posts
-        self.snap_multiplier[k] = multiplier
         if k > 0:
             self.snap_flows[k - 1] = np.array(self.flows)
             self.snap_gap[k - 1] = gap
@@ -242,10 +240,8 @@ class Observer:
         n, m = len(self.months), len(self.missions)
         spec = self.snap_serving[:, :, [Category.IPO, Category.SPT], :, 1:].sum(axis=(2, 3))
         posts = self.snap_skill_posts[:, :, 1:]
-        capacity = spec * self.snap_multiplier[:, :, None]
         spec = np.concatenate([spec, spec.sum(axis=1, keepdims=True)], axis=1)
         posts = np.concatenate([posts, posts.sum(axis=1, keepdims=True)], axis=1)
-        capacity = np.concatenate([capacity, capacity.sum(axis=1, keepdims=True)], axis=1)
         frame = pd.MultiIndex.from_product(
             [range(n), [*self.missions, "ALL"], self.skills], names=["month", "mission", "skill"]
         ).to_frame(index=False)
@@ -255,7 +251,6 @@ class Observer:
         with np.errstate(invalid="ignore", divide="ignore"):
             frame["coverage"] = np.where(posts > 0, np.minimum(spec / posts, 1.0),
                                          np.nan).reshape(-1)
-        frame["investigative_capacity"] = capacity.reshape(-1)
         return frame
 
     def _pipeline(self) -> pd.DataFrame:

@@ -90,10 +90,12 @@ class Unit:
         mission: index of the mission.
         size: officers in it; women: women among them; skill: their skill index.
         state: current :class:`State`; tour_end: day its tour ends (serving only).
+        tour: number of its current tour; moving it to another mission bumps it, so the timer
+            of the old tour does nothing.
     """
 
-    __slots__ = ("category", "contributor", "mission", "size", "skill", "state", "tour_end",
-                 "women")
+    __slots__ = ("category", "contributor", "mission", "size", "skill", "state", "tour",
+                 "tour_end", "women")
 
     def __init__(
         self, category: Category, contributor: int, mission: int, size: int, women: int,
@@ -107,3 +109,4 @@ class Unit:
         self.skill = skill
         self.state = State.NOMINATED
         self.tour_end = float("inf")
+        self.tour = 0

@@ -66,7 +66,9 @@ def issue_call(world: World, mission: MissionState) -> None:
     left = total
     for s, skill in enumerate(world.scenario.skills, start=1):
         posts = mission.skill_posts[s]
-        if left <= 0 or posts <= 0 or not world.policies.skill_coded(now, mission.name, skill):
+        if left <= 0 or posts <= 0 or not (
+                world.policies.skill_coded(now, mission.name, skill)
+                or (world.casework is not None and world.casework.codes(mission.index, s))):
             continue
         coded = min(math.ceil(max(posts - committed[s], 0.0) * ob - 1e-9), left)
         if coded > 0:
@@ -82,7 +84,9 @@ def send_call(world: World, mission: MissionState, skill: int | None, n: int) ->
     """Split a request for ``n`` nominations (of ``skill``, or any) among contributors."""
     now = world.env.now
     pipe = world.scenario.pipeline
-    members = [c for c in world.members if c.active(now)]
+    members = [c for c in world.members if c.active(now) and c.serves(mission.name)]
+    if mission.gate is not None:
+        members = [c for c in members if mission.gate.accepts(c.name, now)]
     if not members:
         return
     available = [c.available(now, world.policies) for c in members]
@@ -143,6 +147,9 @@ def nominate(world: World, contributor: ContributorState, mission: MissionState,
     spec = contributor.spec.nomination_delay or world.scenario.pipeline.nomination_delay
     delay = draw_delay(world.rng("nomination.delay", contributor.name), spec.mean_days, spec.cv,
                        nomination_factor)
+    vetting = world.policies.vetting(now)
+    if vetting is not None:  # screening against INTERPOL's databases (hypothetical)
+        delay += vetting.extra_delay_days
     world.env.timeout(delay).callbacks.append(
         partial(_nominations_arrive, world, nominees, pre_assessed))
 
@@ -181,6 +188,9 @@ def assessed(world: World, officer: Officer) -> None:
         world.scenario.pipeline.assessment.language_pass_factor,
         world.policies.language_penalty_reduction(world.env.now),
     )
+    vetting = world.policies.vetting(world.env.now)
+    if vetting is not None:  # rejected by screening: counted as failing assessment
+        p *= 1.0 - vetting.rejection_share
     if world.rng("assessment.pass", contributor.name).random() < p:
         world.observer.flow(mission.index, IPO, "passed")
         _to_roster(world, officer, State.ASSESSING)
@@ -251,6 +261,8 @@ def travel(world: World, officer: Officer, old: State, delay: float) -> None:
     officer.since = world.env.now
     world.observer.move(IPO, old, State.TRAVELLING)
     mission.travelling.add(officer.skill)
+    if mission.gate is not None:
+        delay += mission.gate.extra_delay(world.env.now)
     world.env.timeout(delay).callbacks.append(partial(_arrive, world, officer))
 
 
@@ -263,9 +275,22 @@ def _arrive(world: World, officer: Officer, _event: simpy.Event) -> None:
         world.observer.flow(mission.index, IPO, "drawdowns")
         return_home(world, officer, State.TRAVELLING)
         return
+    if mission.gate is not None:
+        wait = mission.gate.admit(now, IPO)
+        if wait > 0:  # held at the border (entry quota or freeze): try again later
+            mission.travelling.add(officer.skill)
+            world.env.timeout(wait).callbacks.append(partial(_arrive, world, officer))
+            return
+    take_post(world, officer, State.TRAVELLING)
+
+
+def take_post(world: World, officer: Officer, old: State) -> None:
+    """The officer starts a tour in their mission now (from state ``old``); tour rules drawn."""
+    now = world.env.now
+    mission = world.missions[officer.mission]
     officer.state = State.SERVING
     officer.since = now
-    world.observer.move(IPO, State.TRAVELLING, State.SERVING)
+    world.observer.move(IPO, old, State.SERVING)
     contributor = world.contributors[officer.contributor]
     mission.serving_ipo.add(officer.skill)
     mission.serving[officer] = None
@@ -286,6 +311,9 @@ def _arrive(world: World, officer: Officer, _event: simpy.Event) -> None:
             months += spec.extension_months
         tour_days = months * MONTH_DAYS
         rate = mission.spec.early_repatriation_rate
+        vetting = world.policies.vetting(now)
+        if vetting is not None:  # fewer disciplinary repatriations among screened officers
+            rate *= vetting.repatriation_factor
         rng = world.rng("tour.repatriation", mission.name)
         repatriation = float(rng.exponential(365.25 / rate)) if rate > 0 else float("inf")
     _start_tour(world, officer, tour_days, repatriation)
@@ -329,11 +357,27 @@ def _due_out(world: World, officer: Officer, token: int, _event: simpy.Event | N
 def _tour_ends(world: World, officer: Officer, token: int, reason: str,
                _event: simpy.Event) -> None:
     if officer.tour == token and officer.state is State.SERVING:
+        mission = world.missions[officer.mission]
+        if reason == "rotations" and mission.gate is not None \
+                and mission.gate.hold_rotation(world.env.now, officer, token):
+            return  # a rotation freeze extends the tour; the backlog ends it later
         depart(world, officer, reason)
 
 
 def depart(world: World, officer: Officer, reason: str) -> None:
     """The officer leaves the mission; the post falls vacant unless it was cut."""
+    mission = vacate(world, officer, reason)
+    return_home(world, officer, State.SERVING)
+    fill_posts(world, mission)
+
+
+def vacate(world: World, officer: Officer, reason: str, opens: bool | None = None
+           ) -> MissionState:
+    """The officer stops serving (counted as ``reason``); the post falls vacant if ``opens``.
+
+    ``opens`` defaults to every reason but a drawdown (whose post was cut). The officer's state
+    is left to the caller (home, or on to another mission).
+    """
     now = world.env.now
     mission = world.missions[officer.mission]
     if officer.due_out:
@@ -347,10 +391,10 @@ def depart(world: World, officer: Officer, reason: str) -> None:
     world.observer.serve(mission.index, IPO, officer.contributor, int(officer.woman),
                          int(not officer.woman), officer.skill, -1)
     world.observer.flow(mission.index, IPO, reason)
-    if reason != "drawdowns" and mission.serving_ipo.total < mission.ipo.at(now):
+    if (reason != "drawdowns" if opens is None else opens) \
+            and mission.serving_ipo.total < mission.ipo.at(now):
         mission.ledger.open(now)
-    return_home(world, officer, State.SERVING)
-    fill_posts(world, mission)
+    return mission
 
 
 def return_home(world: World, officer: Officer, old: State) -> None:
@@ -386,18 +430,25 @@ def initial_staffing(world: World, mission: MissionState) -> None:
         mission.ledger.open(now, int(max(mission.ipo.at(now), 0)))
         return
     rng = world.rng("initial.ipo", mission.name)
-    members = [c for c in world.members if c.active(now)]
-    sensitivity = world.scenario.pipeline.hardship_sensitivity
-    # owners in proportion to expected nominations: the call's weight (pool × propensity) times
-    # the chance of answering (propensity)
-    weights = np.array([
-        c.pool_by_gender.sum()
-        * c.propensity(now, mission.spec.hardship, sensitivity, world.policies) ** 2
-        for c in members
-    ])
-    if weights.sum() <= 0:
-        weights = np.ones(len(members))
-    owners = np.repeat(np.arange(len(members)), rng.multinomial(init.ipo, weights / weights.sum()))
+    women: np.ndarray | None = None
+    if init.by_contributor:  # observed owners and women (e.g. a scenario built from data)
+        members, owners, women = _observed_owners(world, mission)
+    else:
+        members = [c for c in world.members if c.active(now) and c.serves(mission.name)]
+        if mission.gate is not None and mission.gate.limits_initial:
+            members = [c for c in members if mission.gate.accepts(c.name, now)] or members
+        sensitivity = world.scenario.pipeline.hardship_sensitivity
+        # owners in proportion to expected nominations: the call's weight (pool × propensity)
+        # times the chance of answering (propensity)
+        weights = np.array([
+            c.pool_by_gender.sum()
+            * c.propensity(now, mission.spec.hardship, sensitivity, world.policies) ** 2
+            for c in members
+        ])
+        if weights.sum() <= 0:
+            weights = np.ones(len(members))
+        owners = np.repeat(np.arange(len(members)),
+                           rng.multinomial(init.ipo, weights / weights.sum()))
     skills = [GENERAL] * init.ipo
     position = 0
     for index, name in enumerate(world.scenario.skills, start=1):
@@ -407,7 +458,8 @@ def initial_staffing(world: World, mission: MissionState) -> None:
     order = rng.permutation(init.ipo)
     for i in range(init.ipo):
         contributor = members[int(owners[order[i]])]
-        woman = bool(rng.random() < init.ipo_women_share)
+        woman = bool(rng.random() < init.ipo_women_share) if women is None \
+            else bool(women[order[i]])
         skill = skills[i]
         officer = Officer(contributor.index, woman, skill, mission.index, now)
         officer.state = State.SERVING
@@ -423,3 +475,21 @@ def initial_staffing(world: World, mission: MissionState) -> None:
         repatriation = float(rng.exponential(365.25 / rate)) if rate > 0 else float("inf")
         _start_tour(world, officer, remaining, repatriation)
     mission.ledger.open(now, int(max(mission.ipo.at(now) - init.ipo, 0)))
+
+
+def _observed_owners(world: World, mission: MissionState
+                     ) -> tuple[list[ContributorState], np.ndarray, np.ndarray]:
+    """The initial officers as ``initial.by_contributor`` lists them.
+
+    Returns the contributors, each officer's contributor (an index into them) and whether the
+    officer is a woman, in the file's order.
+    """
+    by_name = {c.name: c for c in world.members}
+    members: list[ContributorState] = []
+    owners: list[int] = []
+    women: list[bool] = []
+    for name, entry in mission.spec.initial.by_contributor.items():
+        owners += [len(members)] * entry.ipo
+        women += [True] * entry.ipo_women + [False] * (entry.ipo - entry.ipo_women)
+        members.append(by_name[name])
+    return members, np.array(owners, dtype=np.int64), np.array(women, dtype=bool)

@@ -14,11 +14,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.scenario.casework import MONTH_DAYS
 from sim.scenario.levers import (
     AssessmentCapacity,
     FasterDeployment,
     GenderBalancedUnits,
-    InterpolSupport,
+    InterpolCapacityBuilding,
+    InterpolConnectivity,
+    InterpolInvestigativeSupport,
+    InterpolVetting,
     LanguageTraining,
     Lever,
     PreAssessedRoster,
@@ -46,6 +50,13 @@ class TimedLever:
             return False
         scoped = self.lever.missions
         return mission is None or scoped is None or mission in scoped
+
+
+def _effect_day(timed: TimedLever) -> float:
+    """Day an INTERPOL capacity-building lever takes effect: its start plus the lag."""
+    lever = timed.lever
+    assert isinstance(lever, InterpolCapacityBuilding)
+    return timed.start_day + lever.lag_months * MONTH_DAYS
 
 
 class PolicyBook:
@@ -77,10 +88,14 @@ class PolicyBook:
         return found
 
     def training_epoch(self, day: float) -> int:
-        """How many specialist-training levers have started by ``day`` (a cache key)."""
-        if SpecialistTraining not in self._by_kind:
-            return 0
-        return sum(1 for t in self._by_kind.get(SpecialistTraining, ()) if t.start_day <= day)
+        """How many skill-share levers have taken effect by ``day`` (a cache key)."""
+        kinds = self._by_kind
+        if SpecialistTraining not in kinds and InterpolCapacityBuilding not in kinds:
+            return 0  # hot path (availability cache key): no such lever
+        trained = sum(1 for t in self._by_kind.get(SpecialistTraining, ()) if t.start_day <= day)
+        built = sum(1 for t in self._by_kind.get(InterpolCapacityBuilding, ())
+                    if _effect_day(t) <= day)
+        return trained + 1000 * built
 
     def all_of(self, kind: type) -> list[TimedLever]:
         """Every lever of ``kind`` with its start day, whether in force yet or not."""
@@ -133,6 +148,11 @@ class PolicyBook:
             assert isinstance(lever, SpecialistTraining)
             if lever.skills is None or skill in lever.skills:
                 factor *= lever.share_multiplier
+        for timed in self._by_kind.get(InterpolCapacityBuilding, ()):
+            built = timed.lever
+            assert isinstance(built, InterpolCapacityBuilding)
+            if _effect_day(timed) <= day and (built.skills is None or skill in built.skills):
+                factor *= built.share_multiplier
         return factor
 
     def assessment_teams(self, day: float, default: int) -> int:
@@ -198,10 +218,28 @@ class PolicyBook:
             if isinstance(lever, Reimbursement)
         )
 
-    def investigative_multiplier(self, day: float, mission: str) -> float:
-        """INTERPOL support multiplier on specialists' investigative capacity at ``mission``."""
-        lever = self._last(InterpolSupport, day, mission)
-        return lever.investigative_multiplier if isinstance(lever, InterpolSupport) else 1.0
+    def connectivity(self, day: float, mission: str) -> InterpolConnectivity | None:
+        """The INTERPOL connectivity in force at ``mission`` (``None`` without, or level none)."""
+        lever = self._last(InterpolConnectivity, day, mission)
+        if isinstance(lever, InterpolConnectivity) and lever.level != "none":
+            return lever
+        return None
+
+    def expert_slots(self, day: float, mission: str, area: str) -> int:
+        """INTERPOL expert case slots in ``area`` at ``mission`` on ``day`` (support blocks)."""
+        slots = 0
+        for timed in self._by_kind.get(InterpolInvestigativeSupport, ()):
+            lever = timed.lever
+            assert isinstance(lever, InterpolInvestigativeSupport)
+            if (timed.applies(day, mission) and day < timed.start_day + lever.weeks * 7
+                    and (lever.areas is None or area in lever.areas)):
+                slots += lever.slots
+        return slots
+
+    def vetting(self, day: float) -> InterpolVetting | None:
+        """The INTERPOL vetting of nominees in force on ``day``, if any (hypothetical)."""
+        lever = self._last(InterpolVetting, day)
+        return lever if isinstance(lever, InterpolVetting) else None
 
 
 # --- Pure decision functions -------------------------------------------------------------------

@@ -4,7 +4,8 @@
 tables. It builds a :class:`World` (contributors, missions, the assessment centre, the observer,
 the policy book and the decision functions), starts the timing processes of
 :mod:`sim.model.pipeline` (individual officers), :mod:`sim.model.units` (formed units),
-:mod:`sim.model.teams` (specialized teams and standing capacity) and the monthly snapshots, runs
+:mod:`sim.model.teams` (specialized teams and standing capacity), :mod:`sim.model.casework`
+(cases, when the scenario has casework) and the monthly snapshots, runs
 to the horizon and returns the tables of ``docs/outputs.md``.
 
 Researchers can replace any decision with their own function without editing the package::
@@ -27,8 +28,9 @@ import numpy as np
 import pandas as pd
 import simpy
 
-from sim.model import pipeline, teams, units
+from sim.model import events, metrics, pipeline, teams, units
 from sim.model.assessment import AssessmentCentre
+from sim.model.casework import CaseBook, empty_cases_table
 from sim.model.contributors import ContributorState
 from sim.model.metrics import TargetPoint
 from sim.model.missions import MissionState
@@ -88,11 +90,14 @@ def build_world(scenario: Scenario, seed: np.random.SeedSequence,
         scenario.pipeline.assessment.candidates_per_team_month,
         partial(pipeline.assessed, world),
     )
+    if scenario.casework is not None:
+        world.casework = CaseBook(world, scenario.casework)
     return world
 
 
 def start_processes(world: World) -> None:
     """Place the officers serving at the start and start every timing process."""
+    events.install(world)
     teams.start_standing_capacity(world)
     for mission in world.missions:
         pipeline.initial_staffing(world, mission)
@@ -100,6 +105,8 @@ def start_processes(world: World) -> None:
         world.env.process(mission_schedule(world, mission))
         teams.start_projects(world, mission)
     world.env.process(pipeline.calls(world))
+    if world.casework is not None:
+        world.casework.start()
     world.env.process(snapshots(world))
     for timed in world.policies.all_of(NewContributorOutreach):
         world.env.process(outreach(world, timed))
@@ -122,9 +129,11 @@ def mission_schedule(world: World, mission: MissionState) -> Generator[simpy.Eve
             teams.surge(world, mission, int(new_posts - posts))
         elif new_posts < posts:
             mission.ledger.close(int(posts - new_posts))
-            pipeline.draw_down(world, mission, int(new_posts))
+            if day not in mission.paced_days:
+                pipeline.draw_down(world, mission, int(new_posts))
         posts = new_posts
-        units.draw_down(world, mission)
+        if day not in mission.paced_days:  # an event's cut repatriates at its own pace
+            units.draw_down(world, mission)
         pipeline.fill_posts(world, mission)
 
 
@@ -148,7 +157,6 @@ def _record(world: World, k: int, day: float, cats: int) -> None:
     authorized = np.zeros((m, cats))
     targets = np.full((m, cats), np.nan)
     skill_posts = np.zeros((m, len(world.scenario.skills) + 1))
-    multiplier = np.ones(m)
     gap = np.zeros(m)
     for i, mi in enumerate(world.missions):
         mi.touch_units(day)
@@ -159,9 +167,10 @@ def _record(world: World, k: int, day: float, cats: int) -> None:
         targets[i, Category.IPO] = mi.women_target("ipo", day)
         targets[i, Category.FPU] = mi.women_target("fpu", day)
         skill_posts[i] = mi.skill_posts * (mi.ipo.at(day) > 0) + mi.spt_skill_posts
-        multiplier[i] = world.policies.investigative_multiplier(day, mi.name)
+    if world.casework is not None:
+        world.casework.snapshot(k, day)
     if k < len(world.observer.months):
-        world.observer.snapshot(k, due, authorized, targets, skill_posts, multiplier, gap)
+        world.observer.snapshot(k, due, authorized, targets, skill_posts, gap)
     else:  # the closing record only completes the last month's flows
         world.observer.snap_flows[k - 1] = np.array(world.observer.flows)
         world.observer.snap_gap[k - 1] = gap
@@ -236,7 +245,17 @@ def simulate(scenario: Scenario, replication: int = 0, seed: int | None = None,
         world.env.run(until=world.horizon)
     costs = scenario.costs
     rates = (costs.ipo_officer_month, costs.fpu_officer_month, costs.spt_officer_month)
-    return world.observer.tables(rates, target_points(scenario))
+    tables = world.observer.tables(rates, target_points(scenario))
+    if world.events is not None:
+        tables["events"] = world.events.table()
+    if world.casework is None:
+        tables["cases"] = empty_cases_table()
+        return tables
+    tables["cases"] = world.casework.table(world.observer.months)
+    tables["outcomes"] = pd.concat(
+        [tables["outcomes"], metrics.case_outcomes(tables["cases"], world.casework.cost)],
+        ignore_index=True)
+    return tables
 
 
 __all__ = ["Decisions", "World", "build_world", "simulate", "start_processes", "tuned_collector"]

@@ -96,6 +96,11 @@ def team(world: World, mission: MissionState, project: Project,
                        world.scenario.pipeline.teams.generation_delay.cv)
     world.observer.move(SPT, State.NOMINATED, State.TRAVELLING, project.size)
     yield env.timeout(delay)
+    if mission.gate is not None:  # an event's entry gate (a freeze holds teams too)
+        wait = mission.gate.admit(env.now, SPT)
+        while wait > 0:
+            yield env.timeout(wait)
+            wait = mission.gate.admit(env.now, SPT)
     world.observer.move(SPT, State.TRAVELLING, State.SERVING, project.size)
     world.observer.serve(mission.index, SPT, contributor.index, women, project.size - women,
                          project.skill, 1)

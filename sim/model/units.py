@@ -40,13 +40,18 @@ def initial_units(world: World, mission: MissionState) -> None:
     serving = min(mission.spec.initial.fpu_units, slots) if mission.active(now) else 0
     rng = world.rng("initial.units", mission.name)
     tour = world.scenario.pipeline.units.tour_months * MONTH_DAYS
+    observed = _observed_units(world, mission) if mission.spec.initial.by_contributor else None
     for j in range(slots):
         unit = None
-        if j < serving:
-            contributor = _choose(world, mission, rng)
+        if j < serving and observed is not None:  # as the record lists them
+            owner, size, women = observed[j]
+            unit = new_unit(world, mission, owner, rng, State.SERVING, size, women)
+            serve(world, mission, unit, j, float(rng.uniform(0.0, tour)))
+        elif j < serving:
+            contributor = _choose(world, mission, rng, initial=True)
             if contributor is not None:
-                unit = _new_unit(world, mission, contributor, rng, State.SERVING)
-                _serve(world, mission, unit, j, float(rng.uniform(0.0, tour)))
+                unit = new_unit(world, mission, contributor, rng, State.SERVING)
+                serve(world, mission, unit, j, float(rng.uniform(0.0, tour)))
         world.env.process(slot(world, mission, j, unit))
     mission.touch_units(now)
 
@@ -62,14 +67,14 @@ def slot(world: World, mission: MissionState, j: int,
     while needed is not None and needed < world.horizon:
         yield env.timeout(max(needed - pipe.units.rotation_lead_days - env.now, 0.0))
         day = max(env.now, needed)
-        if mission.units.at(day) <= j:
+        if mission.units.planned(day, env.now) <= j:
             needed = mission.units.next_day_above(day, j, world.horizon)
             continue
         contributor = _choose(world, mission, rng)
         while contributor is None:
             yield env.timeout(pipe.call_interval_days)
             contributor = _choose(world, mission, rng)
-        unit = _new_unit(world, mission, contributor, rng, State.NOMINATED)
+        unit = new_unit(world, mission, contributor, rng, State.NOMINATED)
         yield env.timeout(draw_delay(rng, pipe.units.generation_delay.mean_days,
                                      pipe.units.generation_delay.cv))
         _move(world, unit, State.ASSESSING)
@@ -86,21 +91,84 @@ def slot(world: World, mission: MissionState, j: int,
             yield env.timeout(needed - env.now)
         if mission.units.at(env.now) <= j:
             world.observer.flow(mission.index, FPU, "drawdowns", unit.size)
-            _go_home(world, unit)
+            go_home(world, unit)
             needed = mission.units.next_day_above(env.now, j, world.horizon)
             continue
+        if mission.gate is not None:
+            occupant = yield from _enter(world, mission, unit, j)
+            if occupant is not None:  # the post is taken (re-hatted unit): not needed
+                world.observer.flow(mission.index, FPU, "drawdowns", unit.size)
+                go_home(world, unit)
+                needed = occupant.tour_end
+                continue
         world.observer.waited(mission.index, FPU, env.now - needed)
-        _serve(world, mission, unit, j, pipe.units.tour_months * MONTH_DAYS)
+        serve(world, mission, unit, j, pipe.units.tour_months * MONTH_DAYS)
         needed = unit.tour_end
 
 
-def _choose(world: World, mission: MissionState, rng: np.random.Generator
-            ) -> ContributorState | None:
-    """The contributor asked for a unit: free capacity × propensity, gender rule permitting."""
+def _enter(world: World, mission: MissionState, unit: Unit, j: int
+           ) -> Generator[simpy.Event, Any, Unit | None]:
+    """A unit reaches a mission with an entry gate: wait to be let in, then take over post ``j``.
+
+    Returns the unit already serving in post ``j`` if its tour is not over (the arriving unit is
+    then not needed); a unit held over by a rotation freeze hands over and leaves.
+    """
+    env = world.env
+    wait = mission.gate.admit(env.now, FPU)  # type: ignore[union-attr]
+    while wait > 0:
+        yield env.timeout(wait)
+        wait = mission.gate.admit(env.now, FPU)  # type: ignore[union-attr]
+    occupant = mission.unit_slots[j] if j < len(mission.unit_slots) else None
+    if occupant is None or occupant is unit or occupant.state is not State.SERVING:
+        return None
+    if occupant.tour_end > env.now + 1e-6:
+        return occupant
+    leave(world, occupant, j, "rotations")
+    return None
+
+
+def _observed_units(world: World, mission: MissionState
+                    ) -> list[tuple[ContributorState, int, int | None]]:
+    """The initial units as ``initial.by_contributor`` lists them.
+
+    One ``(contributor, officers, women)`` per unit (women ``None``: drawn), each contributor's
+    officers and women shared evenly among its units.
+    """
+    by_name = {c.name: c for c in world.members}
+    units: list[tuple[ContributorState, int, int | None]] = []
+    for name, entry in mission.spec.initial.by_contributor.items():
+        n = entry.fpu_units
+        if n <= 0:
+            continue
+        contributor = by_name[name]
+        officers = entry.fpu_officers
+        sizes = _shares(officers if officers is not None else n * contributor.spec.fpu_unit_size,
+                        n)
+        women = _shares(entry.fpu_women, n) if entry.fpu_women is not None else [None] * n
+        units += [(contributor, size, w) for size, w in zip(sizes, women, strict=True)]
+    return units
+
+
+def _shares(total: int, n: int) -> list[int]:
+    """``total`` split into ``n`` near-equal whole parts, the larger ones first."""
+    q, r = divmod(total, n)
+    return [q + 1] * r + [q] * (n - r)
+
+
+def _choose(world: World, mission: MissionState, rng: np.random.Generator,
+            initial: bool = False) -> ContributorState | None:
+    """The contributor asked for a unit: free capacity × propensity, gender rule permitting.
+
+    A host state's entry gate (:mod:`sim.model.events`) limits the choice to the contributors
+    it accepts (for the units serving at the start only if it says so).
+    """
     now = world.env.now
     pipe = world.scenario.pipeline
     rule = world.policies.unit_women_minimum(now, mission.name)
-    members = [c for c in world.members if c.active(now)]
+    members = [c for c in world.members if c.active(now) and c.serves(mission.name)]
+    gate = mission.gate
+    if gate is not None and (not initial or gate.limits_initial):
+        members = [c for c in members if gate.accepts(c.name, now)]
     weights = np.zeros(len(members))
     for i, c in enumerate(members):
         free = c.free_units(now, world.policies)  # cheapest test first: most have none free
@@ -118,17 +186,24 @@ def _choose(world: World, mission: MissionState, rng: np.random.Generator
     return members[index] if index >= 0 else None
 
 
-def _new_unit(world: World, mission: MissionState, contributor: ContributorState,
-              rng: np.random.Generator, state: State) -> Unit:
-    """Generate a unit: its composition, the contributor's capacity and the census."""
+def new_unit(world: World, mission: MissionState, contributor: ContributorState,
+             rng: np.random.Generator, state: State, size: int | None = None,
+             women: int | None = None) -> Unit:
+    """Generate a unit: its composition, the contributor's capacity and the census.
+
+    ``size`` and ``women`` fix the composition (an observed unit); by default the unit has the
+    contributor's unit size and its women are drawn.
+    """
     now = world.env.now
     spec = contributor.spec
-    rule = world.policies.unit_women_minimum(now, mission.name)
-    minimum = 0.0
-    if rule is not None and (rule.funded or spec.fpu_women_share >= rule.min_women_share):
-        minimum = rule.min_women_share
-    women = int(world.decisions.unit_women(spec.fpu_unit_size, spec.fpu_women_share, minimum, rng))
-    unit = Unit(FPU, contributor.index, mission.index, spec.fpu_unit_size, women)
+    size = spec.fpu_unit_size if size is None else size
+    if women is None:
+        rule = world.policies.unit_women_minimum(now, mission.name)
+        minimum = 0.0
+        if rule is not None and (rule.funded or spec.fpu_women_share >= rule.min_women_share):
+            minimum = rule.min_women_share
+        women = int(world.decisions.unit_women(size, spec.fpu_women_share, minimum, rng))
+    unit = Unit(FPU, contributor.index, mission.index, size, women)
     unit.state = state
     contributor.units_in_use += 1
     contributor.send(1, GENERAL, women)
@@ -145,7 +220,7 @@ def _move(world: World, unit: Unit, new: State) -> None:
     unit.state = new
 
 
-def _serve(world: World, mission: MissionState, unit: Unit, j: int, tour_days: float) -> None:
+def serve(world: World, mission: MissionState, unit: Unit, j: int, tour_days: float) -> None:
     """The unit takes up slot ``j`` for ``tour_days``; its departure is scheduled."""
     now = world.env.now
     if unit.state is not State.SERVING:
@@ -158,16 +233,26 @@ def _serve(world: World, mission: MissionState, unit: Unit, j: int, tour_days: f
     world.observer.serve(mission.index, FPU, unit.contributor, unit.women,
                          unit.size - unit.women, GENERAL, 1)
     unit.tour_end = now + tour_days
-    world.env.timeout(tour_days).callbacks.append(partial(_leave_event, world, unit, j))
+    world.env.timeout(tour_days).callbacks.append(
+        partial(_leave_event, world, unit, j, unit.tour))
 
 
-def _leave_event(world: World, unit: Unit, j: int, _event: simpy.Event) -> None:
-    if unit.state is State.SERVING:
+def _leave_event(world: World, unit: Unit, j: int, token: int, _event: simpy.Event) -> None:
+    if unit.state is State.SERVING and unit.tour == token:
+        gate = world.missions[unit.mission].gate
+        if gate is not None and gate.hold_unit(world.env.now, unit, j, token):
+            return  # a rotation freeze extends the tour until the unit is replaced
         leave(world, unit, j, "rotations")
 
 
 def leave(world: World, unit: Unit, j: int, reason: str) -> None:
     """The unit leaves slot ``j`` (rotation or drawdown) and goes home."""
+    vacate_slot(world, unit, j, reason)
+    go_home(world, unit)
+
+
+def vacate_slot(world: World, unit: Unit, j: int, reason: str) -> None:
+    """The unit stops serving in slot ``j``, counted as ``reason`` (the caller moves it on)."""
     mission = world.missions[unit.mission]
     mission.unit_slots[j] = None
     mission.units_serving -= 1
@@ -175,10 +260,10 @@ def leave(world: World, unit: Unit, j: int, reason: str) -> None:
     world.observer.serve(mission.index, FPU, unit.contributor, unit.women,
                          unit.size - unit.women, GENERAL, -1)
     world.observer.flow(mission.index, FPU, reason, unit.size)
-    _go_home(world, unit)
 
 
-def _go_home(world: World, unit: Unit) -> None:
+def go_home(world: World, unit: Unit) -> None:
+    """The unit goes home: its contributor's capacity and officers are free after a cool-down."""
     contributor = world.contributors[unit.contributor]
     _move(world, unit, State.RETURNED)
     contributor.units_in_use -= 1

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from sim.model import policies
+from sim.model import casework, policies
 from sim.model.assessment import AssessmentCentre
 from sim.model.contributors import ContributorState
 from sim.model.missions import MissionState
@@ -43,6 +43,10 @@ class Decisions:
     extends_tour: Callable[..., Any] = policies.extends_tour
     unit_women: Callable[..., Any] = policies.unit_women
     choose_weighted: Callable[..., Any] = policies.choose_weighted
+    choose_case: Callable[..., Any] = casework.choose_case
+    case_slots: Callable[..., Any] = casework.case_slots
+    query_hit: Callable[..., Any] = casework.query_hit
+    clearance_probability: Callable[..., Any] = casework.clearance_probability
 
 
 @dataclass
@@ -63,6 +67,9 @@ class World:
     standby: list[Any] = field(default_factory=list)
     standing_lever: Any = None
     standing_months: float = 6.0
+    events: Any = None
+    """The scenario's events at run time (:class:`sim.model.events.EventBook`), or None."""
+    casework: casework.CaseBook | None = None
 
     def rng(self, name: str, entity: str = "") -> np.random.Generator:
         """The named random stream (see :mod:`sim.model.streams`)."""

@@ -21,7 +21,7 @@ class Outcome:
         name: the stable name in tables (``outcomes.outcome``).
         label: what a person reads.
         unit: ``officers``, ``share`` (0–1, shown as %), ``days``, ``unit-days``,
-            ``officer-months`` or ``USD``.
+            ``officer-months``, ``cases`` or ``USD``.
         better: which direction is an improvement for a planner (``neither`` for sizes and
             costs, whose desirability depends on the question).
     """
@@ -50,6 +50,9 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in (
     Outcome("officer_months", "officer-months served", "officer-months", "neither"),
     Outcome("cost", "cost", "USD", "neither"),
     Outcome("mean_specialist_coverage", "specialist posts filled (mean)", "share", "higher"),
+    Outcome("cases_cleared", "cases cleared (whole run)", "cases", "higher"),
+    Outcome("case_backlog", "cases waiting for a slot (monthly mean)", "cases", "lower"),
+    Outcome("cost_per_case_cleared", "casework cost per case cleared", "USD", "lower"),
 )}
 """Scalar outcomes of a replication, in table order (``docs/outputs.md``)."""
 
@@ -65,14 +68,16 @@ DATED_OUTCOMES: dict[str, Outcome] = {o.name: o for o in (
 """Monthly metrics compared at chosen dates (``compare --at``)."""
 
 HEADLINE = ("mean_deployed", "final_deployed", "mean_vacancy_rate", "final_women_share",
-            "mean_specialist_coverage", "median_time_to_deploy", "unit_gap_days")
-"""Headline outcomes of a comparison at the horizon, in the order tables show them."""
+            "mean_specialist_coverage", "median_time_to_deploy", "unit_gap_days",
+            "cases_cleared", "case_backlog", "cost_per_case_cleared")
+"""Headline outcomes of a comparison at the horizon, in the order tables show them (the
+casework outcomes appear only for scenarios with casework)."""
 
 SWEEP_DEFAULTS = ("mean_deployed", "mean_vacancy_rate", "final_women_share")
 """Outcomes a sweep reports unless told otherwise."""
 
 FIGURES = ("deployed", "women_share", "specialist_coverage", "time_to_deploy", "pipeline_flow",
-           "contributors", "differences")
+           "contributors", "casework", "differences", "events")
 """Every standard figure by its stable name (drawn by :mod:`sim.outputs.plots`)."""
 
 FORMATS = ("png", "svg", "pdf")

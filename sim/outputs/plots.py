@@ -16,12 +16,14 @@ Figures (names are stable; ``ppsim plot --metric NAME`` draws one):
 - ``time_to_deploy``: distribution of days from vacancy to deployment, by category;
 - ``pipeline_flow``: nominations, passed assessments and arrivals per year;
 - ``contributors``: top contributors' shares and the concentration (HHI) over time;
-- ``differences``: (compare runs) paired differences from the base with 95% CIs.
+- ``casework``: (runs with casework) cases waiting for a slot over time, and cases cleared per
+  year, by variant;
+- ``differences``: (compare runs) paired differences from the base with 95% CIs;
+- ``events``: (runs with events) events as shaded bands over the deployed fan charts.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from collections.abc import Callable, Iterator
@@ -40,11 +42,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from cycler import cycler
 from matplotlib.figure import Figure
 
-from sim.errors import ResultsError
+from sim.errors import ResultsError, StorageError, os_error_message
 from sim.outputs import catalog
+from sim.runs.folder import read_manifest
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442",
              "#000000"]
@@ -100,12 +104,15 @@ class RunData:
             raise ResultsError(f"{root}: not a run folder (no summary/bands.parquet); give a "
                                "folder written by `ppsim run` or `ppsim compare`")
         manifest_path = root / "manifest.json"
-        manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+        manifest = read_manifest(manifest_path) if manifest_path.exists() else {}
         if not manifest and (root / "settings.json").exists():
-            manifest = json.loads((root / "settings.json").read_text())
-        scenarios = {p.stem: json.loads(p.read_text())
-                     for p in sorted((root / "resolved").glob("*.json"))}
-        bands = pd.read_parquet(bands_path)
+            manifest = read_manifest(root / "settings.json")
+        scenarios = {p.stem: read_manifest(p) for p in sorted((root / "resolved").glob("*.json"))}
+        try:
+            bands = pd.read_parquet(bands_path)
+        except (OSError, pa.ArrowException) as exc:
+            raise ResultsError(f"{bands_path}: cannot be read ({exc}); the run folder is "
+                               "damaged; rerun the experiment into a new --out") from None
         order = manifest.get("variants") or list(dict.fromkeys(bands["variant"]))
         return cls(root, manifest, [str(v) for v in order], scenarios, bands)
 
@@ -129,6 +136,11 @@ class RunData:
         if not parts:
             return pd.DataFrame(columns=columns)
         return pa.Table.from_batches(parts).select(columns).to_pandas()
+
+    def has_cases(self) -> bool:
+        """Whether the run simulated casework (its ``cases`` table has rows)."""
+        path = self.path / "tables" / "cases.parquet"
+        return path.exists() and pq.ParquetFile(path).metadata.num_rows > 0
 
     def totals(self, name: str, keys: list[str], values: list[str],
                **equal: str) -> pd.DataFrame:
@@ -278,6 +290,73 @@ def fig_deployed(data: RunData, mission: str | None = None) -> Figure:
         axes.flat[0].legend(loc="lower left")
         return _finish(fig, data, "Police deployed against authorized strength",
                        "Diamonds: published figures." if observed else "")
+
+
+EVENT_COLOURS = {"budget_cut": "#D55E00", "entry_constraint": "#CC79A7", "rehat": "#009E73",
+                 "transfer": "#56B4E9", "rotation_freeze": "#E69F00", "forced_closure": "#000000"}
+"""Band colour of each event type in the ``events`` figure."""
+
+
+def event_spans(scenario: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each event of a resolved scenario as a dated band: type, missions, first and last day.
+
+    The band covers what the event does: a cut from its announcement to the end of the
+    repatriation; an entry limit or a freeze while in force; a re-hat over its days; a transfer
+    until arrival; a closure until the mission must be empty.
+    """
+    run = scenario.get("run", {})
+    first = pd.Timestamp(run.get("start"))
+    end = first + pd.DateOffset(months=max(round(float(run.get("years", 10)) * 12), 1))
+    missions = [m["name"] for m in scenario.get("missions", [])]
+    spans = []
+    for event in scenario.get("events", []):
+        kind = event["type"]
+        start = pd.Timestamp(event["start"]) if event.get("start") else first
+        if kind == "budget_cut":
+            stop = start + pd.Timedelta(days=event["lag_days"] + 7 * event["over_weeks"])
+        elif kind in ("entry_constraint", "rotation_freeze"):
+            stop = pd.Timestamp(event["end"]) if event.get("end") else end
+        elif kind == "forced_closure":
+            stop = pd.Timestamp(event["by"])
+        else:
+            stop = start + pd.Timedelta(days=event.get("within_days", event.get("delay_days", 0)))
+        named = event.get("missions") or [event[k] for k in ("mission", "from_mission",
+                                                             "to_mission") if k in event]
+        spans.append({"type": kind, "missions": named or missions, "first": max(start, first),
+                      "last": max(min(stop, end), start + pd.Timedelta(days=20))})
+    return spans
+
+
+def fig_events(data: RunData, mission: str | None = None) -> Figure:
+    """Events as shaded bands over the deployed fan chart, for every mission an event touches."""
+    spans = {v: event_spans(data.scenarios.get(v, {})) for v in data.variants}
+    touched = {m for v in spans.values() for span in v for m in span["missions"]}
+    panels = [mission] if mission else ["ALL", *[m for m in data.missions if m in touched]]
+    rows, cols = _grid(len(panels))
+    with style():
+        fig, axes = plt.subplots(rows, cols, squeeze=False, sharex=True)
+        for ax, name in zip(axes.flat, panels, strict=False):
+            shown: set[str] = set()
+            for i, variant in enumerate(data.variants):
+                colour = OKABE_ITO[i % len(OKABE_ITO)]
+                _fan(ax, _series(data.bands, variant, name, "all", "deployed"), colour, variant)
+                for span in spans[variant]:
+                    if name != "ALL" and name not in span["missions"]:
+                        continue
+                    label = span["type"].replace("_", " ")
+                    ax.axvspan(span["first"], span["last"], alpha=0.12,
+                               color=EVENT_COLOURS[span["type"]],
+                               label=None if label in shown else label)
+                    shown.add(label)
+            ax.set_title("All missions" if name == "ALL" else name)
+            ax.set_ylim(bottom=0)
+            _years(ax, 1 if len(panels) == 1 else 3)
+            ax.set_ylabel("officers")
+        for ax in list(axes.flat)[len(panels):]:
+            ax.set_visible(False)
+        axes.flat[0].legend(loc="lower left")
+        return _finish(fig, data, "Events and police deployed",
+                       "Shaded: when each event acts (in any variant that has it).")
 
 
 def fig_women_share(data: RunData, mission: str | None = None) -> Figure:
@@ -435,6 +514,45 @@ def fig_contributors(data: RunData, mission: str | None = None) -> Figure:
         return _finish(fig, data, "Who contributes police", f"Shares: {data.variants[0]}.")
 
 
+def fig_casework(data: RunData, mission: str | None = None) -> Figure:
+    """Casework: backlog over time (fan over replications) and cases cleared per year (mean)."""
+    name = mission or "ALL"
+    replications = float(data.manifest.get("replications") or 1)
+    with style():
+        fig, (left, right) = plt.subplots(1, 2)
+        yearly = []
+        for i, variant in enumerate(data.variants):
+            rows = data.table("cases", ["date", "backlog", "cleared"], variant=variant,
+                              mission=name, area="all")
+            if rows.empty:
+                continue
+            grouped = rows.groupby("date")["backlog"]
+            bands = pd.DataFrame({f"p{q}": grouped.quantile(q / 100)
+                                  for q in (5, 25, 50, 75, 95)}).reset_index()
+            _fan(left, bands, OKABE_ITO[i % len(OKABE_ITO)], variant)
+            per_year = rows.assign(year=pd.to_datetime(rows["date"]).dt.year) \
+                .groupby("year")["cleared"].sum() / replications
+            yearly.append((variant, per_year))
+        if not yearly:
+            raise ResultsError(f"{data.path}: the 'casework' figure needs a scenario with "
+                               f"casework at {name}")
+        width = 0.8 / len(yearly)
+        for v, (variant, per_year) in enumerate(yearly):
+            right.bar(per_year.index + (v - (len(yearly) - 1) / 2) * width, per_year.to_numpy(),
+                      width, color=OKABE_ITO[v % len(OKABE_ITO)], label=variant)
+        _years(left, 2)
+        left.set_title("Cases waiting for a slot")
+        left.set_ylabel("cases (median, 50% and 90% bands)")
+        left.set_ylim(bottom=0)
+        left.legend(loc="upper left")
+        right.set_title("Cases cleared per year")
+        right.set_ylabel("cases (mean over replications)")
+        right.legend(loc="upper right")
+        where = "all missions with casework" if name == "ALL" else name
+        return _finish(fig, data, f"Transnational-crime casework ({where})",
+                       "Crime areas summed.")
+
+
 HEADLINE = [
     ("mean_deployed", "all", "police deployed\n(mean, officers)"),
     ("mean_vacancy_rate", "ipo", "IPO vacancy rate\n(mean, points)"),
@@ -443,6 +561,8 @@ HEADLINE = [
     ("mean_specialist_coverage", "ipo", "specialist coverage\n(mean, points)"),
     ("median_time_to_deploy", "ipo", "days to deploy, IPO\n(median)"),
     ("unit_gap_days", "fpu", "FPU rotation gaps\n(unit-days)"),
+    ("cases_cleared", "all", "cases cleared\n(whole run)"),
+    ("case_backlog", "all", "case backlog\n(mean, cases)"),
 ]
 """Headline outcomes of the forest plot: (outcome, category, label)."""
 
@@ -494,15 +614,20 @@ FIGURES: dict[str, Callable[[RunData, str | None], Figure]] = {
     "time_to_deploy": fig_time_to_deploy,
     "pipeline_flow": fig_pipeline_flow,
     "contributors": fig_contributors,
+    "casework": fig_casework,
     "differences": fig_differences,
+    "events": fig_events,
 }
 """Every standard figure by its stable name."""
 
 
 def available(data: RunData) -> list[str]:
-    """Figures that apply to this run (the forest plot only to compare runs)."""
+    """Figures that apply to this run (some need a comparison, casework or events)."""
+    has_events = any(s.get("events") for s in data.scenarios.values())
     return [name for name in FIGURES
-            if name != "differences" or data.summary("comparison") is not None]
+            if (name != "differences" or data.summary("comparison") is not None)
+            and (name != "casework" or data.has_cases())
+            and (name != "events" or has_events)]
 
 
 def save_figure(fig: Figure, stem: Path, formats: tuple[str, ...] = ("png",)) -> list[Path]:
@@ -551,6 +676,11 @@ def make_all(run_dir: str | Path, formats: tuple[str, ...] = ("png",),
     target = Path(out_dir) if out_dir is not None else Path(run_dir) / "plots"
     suffix = f"_{mission}" if mission else ""
     written: list[Path] = []
-    for name in names:
-        written += save_figure(FIGURES[name](data, mission), target / f"{name}{suffix}", formats)
+    try:
+        for name in names:
+            written += save_figure(FIGURES[name](data, mission), target / f"{name}{suffix}",
+                                   formats)
+    except OSError as exc:
+        raise StorageError(os_error_message(exc, "writing the figures: cannot write",
+                                            then="rerun")) from None
     return written

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 import os
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from sim.errors import ResultsError
+from sim.errors import ResultsError, StorageError, os_error_message
+from sim.runs.folder import read_manifest
 
 FIGURE_TITLES = {
     "deployed": "Police deployed against authorized strength",
@@ -43,6 +43,13 @@ FINDINGS = [
 ]
 """Key findings: (outcome, category, label, is a share)."""
 
+CASEWORK_FINDINGS = [
+    ("cases_cleared", "all", "Cases cleared (whole run)", False),
+    ("case_backlog", "all", "Cases waiting for a slot (monthly mean)", False),
+    ("cost_per_case_cleared", "all", "Casework cost per case cleared (USD)", False),
+]
+"""Casework findings, shown when the scenario has casework."""
+
 ASSUMPTIONS = [
     "Individual officers are simulated one by one through nomination, assessment (limited "
     "assessment teams), selection, travel, a tour and rotation; formed units and specialized "
@@ -51,9 +58,10 @@ ASSUMPTIONS = [
     "propensity, lowered by a mission's hardship; officers rest for a cool-down after a tour.",
     "Replacements are called for ahead of known rotations; a late formed-unit replacement "
     "leaves a rotation gap.",
-    "Action-plan levers change pure decision rules from their start dates; INTERPOL support is "
-    "modelled as a multiplier on specialists' investigative capacity (an assumption, not a "
-    "published figure).",
+    "Action-plan levers change pure decision rules from their start dates. INTERPOL levers act "
+    "on simulated casework (queries at intake that may hit a record, expert case slots, "
+    "capacity building of contributors' specialists, hypothetical vetting of nominees); their "
+    "effect sizes are assumptions, not published figures.",
     "All variants share random numbers replication by replication (common random numbers), so "
     "differences between variants are paired.",
 ]
@@ -85,7 +93,8 @@ def _read(path: Path) -> pd.DataFrame | None:
     return pd.read_parquet(path) if path.exists() else None
 
 
-def _findings_table(run_dir: Path, variants: list[str]) -> str:
+def _findings_table(run_dir: Path, variants: list[str],
+                    findings: list[tuple[str, str, str, bool]] = FINDINGS) -> str:
     """Outcome means with CIs per variant, and paired differences in compare runs."""
     comparison = _read(run_dir / "summary" / "comparison.parquet")
     outcomes = _read(run_dir / "summary" / "outcomes.parquet")
@@ -96,7 +105,7 @@ def _findings_table(run_dir: Path, variants: list[str]) -> str:
     if compare:
         head += "".join(f"<th>{_esc(v)} − base</th>" for v in variants if v != "base")
     rows = []
-    for outcome, category, label, share in FINDINGS:
+    for outcome, category, label, share in findings:
         sel = outcomes[(outcomes["outcome"] == outcome) & (outcomes["mission"] == "ALL")
                        & (outcomes["category"] == category)]
         if sel.empty:
@@ -124,6 +133,24 @@ def _findings_table(run_dir: Path, variants: list[str]) -> str:
             "over replications (common random numbers), shares in percentage points.")
     return (f"<table><thead><tr><th>All missions</th>{head}</tr></thead><tbody>"
             f"{''.join(rows)}</tbody></table><p class=note>{note}</p>")
+
+
+def _casework_section(run_dir: Path, variants: list[str]) -> list[str]:
+    """Casework findings and figure, when the run simulated casework (else nothing)."""
+    outcomes = _read(run_dir / "summary" / "outcomes.parquet")
+    if outcomes is None or not outcomes["outcome"].isin(["cases_cleared"]).any():
+        return []
+    parts = ["<h2>Casework</h2>",
+             "<p>Transnational-crime cases worked by serving eligible specialists, host-state "
+             "counterparts and INTERPOL support, in the missions with casework (caseloads and "
+             "INTERPOL effects are assumptions: see the scenario file).</p>",
+             _findings_table(run_dir, variants, CASEWORK_FINDINGS)]
+    path = run_dir / "plots" / "casework.png"
+    if path.exists():
+        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        parts.append(f"<figure><img alt=\"Casework\" src=\"data:image/png;base64,{data}\">"
+                     "<figcaption>Transnational-crime casework</figcaption></figure>")
+    return parts
 
 
 def _targets_table(run_dir: Path, variants: list[str]) -> str:
@@ -169,6 +196,40 @@ def _figures(run_dir: Path) -> str:
         parts.append(f"<figure><img alt=\"{_esc(title)}\" src=\"data:image/png;base64,{data}\">"
                      f"<figcaption>{_esc(title)}</figcaption></figure>")
     return "".join(parts)
+
+
+def _events_section(run_dir: Path, scenarios: dict[str, dict[str, Any]],
+                    variants: list[str]) -> list[str]:
+    """``<h2>Events</h2>``, a table of each variant's events and their timeline (if any)."""
+    rows = []
+    for variant in variants:
+        for event in scenarios.get(variant, {}).get("events", []):
+            missions = event.get("missions") or [event[k] for k in (
+                "mission", "from_mission", "to_mission") if k in event] or ["all"]
+            when = " to ".join(str(event[k]) for k in ("start", "end", "by", "restore")
+                               if event.get(k))
+            rows.append(f"<tr><th scope=row>{_esc(variant)}</th><td>{_esc(event['type'])}</td>"
+                        f"<td>{_esc(', '.join(missions))}</td><td>{_esc(when or 'always')}</td>"
+                        f"<td>{_esc(event.get('note', ''))}</td></tr>")
+    if not rows:
+        return []
+    figure = ""
+    path = run_dir / "plots" / "events.png"
+    if not path.exists():
+        from sim.outputs import plots
+
+        plots.make_all(run_dir, formats=("png",), metrics=["events"])
+    if path.exists():
+        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        figure = (f"<figure><img alt=\"Events over police deployed\" "
+                  f"src=\"data:image/png;base64,{data}\"><figcaption>Events over police "
+                  "deployed</figcaption></figure>")
+    return ["<h2>Events</h2>",
+            "<table class=desc><thead><tr><th>variant</th><th>event</th><th>missions</th>"
+            f"<th>dates</th><th>what and source</th></tr></thead><tbody>{''.join(rows)}"
+            "</tbody></table><p class=note>Dated shocks (docs/model.md, Events); their effect "
+            "shows in the monthly tables (authorized, arrivals, rotations, drawdowns).</p>",
+            figure]
 
 
 def _scenario_section(manifest: dict[str, Any], scenario: dict[str, Any],
@@ -231,10 +292,10 @@ def render(run_dir: Path) -> str:
     if not manifest_path.exists():
         raise ResultsError(f"{run_dir}: not a finished run folder (no manifest.json); give a "
                            "folder written by `ppsim run` or `ppsim compare`")
-    manifest = json.loads(manifest_path.read_text())
+    manifest = read_manifest(manifest_path)
     variants = [str(v) for v in manifest.get("variants", [])]
     scenarios: dict[str, dict[str, Any]] = {
-        p.stem: json.loads(p.read_text()) for p in sorted((run_dir / "resolved").glob("*.json"))}
+        p.stem: read_manifest(p) for p in sorted((run_dir / "resolved").glob("*.json"))}
     first = variants[0] if variants else next(iter(scenarios), "")
     scenario: dict[str, Any] = scenarios.get(first) or {}
     descriptions = _variant_descriptions(run_dir, variants, scenario)
@@ -249,8 +310,10 @@ def render(run_dir: Path) -> str:
         f"{_esc(manifest.get('replications', ''))} replications · created "
         f"{_esc(manifest.get('finished', manifest.get('created', '')))}</p>",
         "<h2>Scenario</h2>", _scenario_section(manifest, scenario, variants, descriptions),
+        *_events_section(run_dir, scenarios, variants),
         "<h2>Key findings</h2>", _findings_table(run_dir, variants),
         "<h2>Women's-share targets</h2>", _targets_table(run_dir, variants),
+        *_casework_section(run_dir, variants),
         "<h2>Figures</h2>", _figures(run_dir),
         "<h2>Assumptions and sources</h2>",
         "<ul>" + "".join(f"<li>{_esc(a)}</li>" for a in ASSUMPTIONS) + "</ul>",
@@ -282,12 +345,21 @@ def _variant_descriptions(run_dir: Path, variants: list[str],
 
 
 def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
-    """Write the report of ``run_dir`` (default ``run_dir/report.html``) atomically."""
+    """Write the report of ``run_dir`` (default ``run_dir/report.html``) atomically.
+
+    Raises:
+        ResultsError: ``run_dir`` is not a finished run folder or is damaged.
+        StorageError: the report cannot be written (disk full, permission, …).
+    """
     root = Path(run_dir)
     target = Path(out) if out is not None else root / "report.html"
     text = render(root)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise StorageError(os_error_message(exc, "writing the report: cannot write",
+                                            then="rerun")) from None
     return target

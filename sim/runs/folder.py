@@ -5,11 +5,14 @@ A run folder's life cycle (``out`` is the folder the user asked for)::
     prepared ──► open ──► tasks saved one by one ──► assembled ──► finished
     (checks)     <out>.partial/          tasks/<key>/<rep>.arrow   tables/, summary/   <out>
 
-- **prepared**: :meth:`RunFolder.prepare` checks that ``<out>`` does not exist and that an
-  existing ``<out>.partial`` is only reused with ``resume=True`` and the same settings. Nothing
-  is written, so bad input never leaves a folder behind.
-- **open**: :meth:`RunFolder.create` makes ``<out>.partial/`` with ``settings.json`` (what must
-  match to resume), ``scenario.yaml`` (the file as loaded) and ``resolved/<variant>.json``.
+- **prepared**: :meth:`RunFolder.prepare` checks that ``<out>`` does not exist (or, with
+  ``replace``, is a finished ppsim run) and that an existing ``<out>.partial`` is only reused
+  with ``resume=True``, the same settings (ppsim version and model-code digest included) and no
+  other live writer. Nothing is written, so bad input never leaves a folder behind.
+- **open**: :meth:`RunFolder.create` makes ``<out>.partial/`` (exclusively: two runs cannot
+  both create it) with the marker ``.ppsim-run``, the lock ``.ppsim-lock``
+  (:mod:`sim.runs.ownership`), ``settings.json`` (what must match to resume), ``scenario.yaml``
+  (the file as loaded) and ``resolved/<variant>.json``.
 - **tasks saved**: each finished task's tables are one file, written under a temporary name and
   moved into place with :func:`os.replace`, so a killed run leaves only whole task files; a
   resumed run skips the tasks whose file exists.
@@ -17,17 +20,25 @@ A run folder's life cycle (``out`` is the folder the user asked for)::
   as given, then replication), into ``tables/<table>.parquet`` and ``.csv`` — the bytes do not
   depend on which executor ran the tasks, or in which order they finished.
 - **finished**: :meth:`RunFolder.finish` writes ``manifest.json``, renames ``<out>.partial`` to
-  ``<out>`` and deletes ``tasks/``. A folder without ``.partial`` is always whole.
+  ``<out>`` (a replaced run is first moved to a unique hidden name and deleted only after the
+  swap), drops the lock and deletes ``tasks/``. A folder without ``.partial`` is always whole.
+
+Only folders carrying the marker are ever written into, replaced or deleted. On resume, a task
+file that cannot be read (truncated by a full disk, damaged) is reported, set aside and re-run.
 
 :class:`RunResult` opens a finished folder and reads its tables lazily.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
+import secrets
 import shutil
+import struct
+import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -41,17 +52,24 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from sim.errors import ResultsError
+from sim.runs import ownership
+from sim.runs.ownership import MARKER, has_marker
 from sim.runs.task import TaskOutput
 
 log = logging.getLogger(__name__)
 
-TABLES = ("monthly", "skills", "pipeline", "contributors", "deploy_times", "targets", "outcomes")
+TABLES = ("monthly", "skills", "pipeline", "contributors", "deploy_times", "targets", "outcomes",
+          "cases")
 """The tables one replication produces (``docs/outputs.md``), in the order they are written."""
 
 BATCH_ROWS = 50_000
 """Rows buffered per table while assembling: bounds memory whatever the replication count."""
 
 _TASK_META = b"ppsim.task"
+_TRAILER = b"PPSIMTASK1"
+
+MAX_NAME = 120
+"""Longest file name made from a key; longer keys are cut and suffixed with a hash."""
 
 
 # --- One task's tables as one file ---------------------------------------------------------------
@@ -64,6 +82,10 @@ def encode_task(tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any]) -> 
     ``meta`` (timings, worker) goes in the file's schema metadata. Arrow IPC with LZ4 reads
     several times faster than Parquet, which matters when a run of thousands of tasks is
     assembled; task files are temporary, so their size matters less.
+
+    The Arrow bytes are followed by a trailer (``_TRAILER`` magic, CRC-32 and length of the
+    Arrow bytes), checked by :func:`decode_task` before Arrow parses anything: a damaged file
+    is an error, never a crash (Arrow may crash on corrupted IPC metadata).
     """
     names, blobs = [], []
     options = pa.ipc.IpcWriteOptions(compression="lz4")
@@ -80,13 +102,43 @@ def encode_task(tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any]) -> 
     sink = pa.BufferOutputStream()
     with pa.ipc.new_file(sink, outer.schema) as writer:
         writer.write_table(outer)
-    return bytes(sink.getvalue().to_pybytes())
+    body = bytes(sink.getvalue().to_pybytes())
+    return body + _TRAILER + struct.pack("<IQ", zlib.crc32(body), len(body))
+
+
+def _checked_body(data: bytes) -> bytes:
+    """The Arrow bytes of a task file after checking its trailer (magic, CRC-32, length)."""
+    size = len(_TRAILER) + struct.calcsize("<IQ")
+    if len(data) < size or data[-size:-size + len(_TRAILER)] != _TRAILER:
+        raise ValueError(f"no ppsim trailer (file of {len(data)} bytes is truncated)")
+    crc, length = struct.unpack("<IQ", data[-size + len(_TRAILER):])
+    body = data[:-size]
+    if length != len(body) or zlib.crc32(body) != crc:
+        raise ValueError("checksum mismatch (the file's bytes changed after it was written)")
+    return body
+
+
+class DamagedTaskError(ResultsError):
+    """A task file that cannot be decoded (truncated or corrupted)."""
 
 
 def decode_task(source: str | Path | bytes) -> tuple[dict[str, pa.Table], dict[str, Any]]:
-    """The tables and metadata of a task file (or of its bytes)."""
+    """The tables and metadata of a task file (or of its bytes).
+
+    Raises:
+        DamagedTaskError: the file is truncated or corrupted (Arrow cannot read it).
+    """
+    try:
+        return _decode(source)
+    except (pa.ArrowException, ValueError, KeyError, TypeError, IndexError) as exc:
+        where = "task data" if isinstance(source, bytes) else str(source)
+        raise DamagedTaskError(f"{where}: damaged task file ({exc.__class__.__name__}: "
+                               f"{exc})") from None
+
+
+def _decode(source: str | Path | bytes) -> tuple[dict[str, pa.Table], dict[str, Any]]:
     data = source if isinstance(source, bytes) else Path(source).read_bytes()
-    outer = pa.ipc.open_file(pa.BufferReader(data)).read_all()
+    outer = pa.ipc.open_file(pa.BufferReader(_checked_body(data))).read_all()
     meta = json.loads((outer.schema.metadata or {}).get(_TASK_META, b"{}"))
     tables = {}
     for name, blob in zip(outer.column("table").to_pylist(), outer.column("data").chunks[0],
@@ -99,6 +151,9 @@ def _dirname(key: str | int) -> str:
     """A file name for a task key: the name itself when safe, else percent-encoded."""
     text = str(key)
     safe = quote(text, safe="")
+    if len(safe) > MAX_NAME:
+        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+        safe = f"{safe[:MAX_NAME - 13]}-{digest}"
     return safe if safe not in (".", "..") else safe.replace(".", "%2E")
 
 
@@ -200,6 +255,62 @@ def _normalize(settings: Mapping[str, Any]) -> dict[str, Any]:
     return normalized
 
 
+SETTING_LABELS = {
+    "code": "the model code (sim/model, sim/scenario, task encoding) changed since the "
+            "unfinished run began",
+    "ppsim_version": "the ppsim version changed since the unfinished run began",
+    "scenario": "the scenario file changed since the unfinished run began",
+}
+"""Why a resume is refused, for settings whose raw values (digests) say little."""
+
+
+def _check_out_path(path: Path) -> None:
+    """Refuse ``--out`` values that cannot name a run folder: ``.``, ``..``, a path under a file.
+
+    Raises:
+        ResultsError: the path names the current or parent folder, or a part of it is a file.
+    """
+    if path.name in ("", ".", "..") or path.name.endswith(".partial"):
+        raise ResultsError(f"--out {str(path)!r}: must name a new folder (not '.', '..', or a "
+                           "name ending in .partial); e.g. --out runs/my-run")
+    if "\0" in str(path):
+        raise ResultsError(f"--out {str(path)!r}: contains a NUL character")
+    for parent in path.absolute().parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ResultsError(f"--out {path}: {parent} is a file, not a folder; choose "
+                                   "an --out whose parent is a folder")
+            break
+
+
+def _check_existing(path: Path, replace: bool) -> None:
+    """Refuse an existing ``--out`` unless it is a finished ppsim run and ``replace`` is set."""
+    if not (path.exists() or path.is_symlink()):
+        return
+    if not path.is_dir() or path.is_symlink():
+        raise ResultsError(f"{path} already exists and is not a folder; ppsim never deletes "
+                           "what it did not write; choose another --out")
+    if not has_marker(path):
+        raise ResultsError(f"{path} already exists and is not a ppsim run folder (it has no "
+                           f"{MARKER} marker), so ppsim will neither write into nor replace "
+                           "it; choose a new --out (a folder that does not exist yet)")
+    if not replace:
+        raise ResultsError(f"{path} already exists (a finished run); choose another "
+                           "--out, or --replace it")
+
+
+def _changed(stored: Mapping[str, Any], wanted: Mapping[str, Any]) -> list[str]:
+    """One line per setting that differs between the unfinished run and this one."""
+    lines = []
+    for key in sorted(set(stored) | set(wanted)):
+        if stored.get(key) == wanted.get(key):
+            continue
+        was, now = stored.get(key), wanted.get(key)
+        label = SETTING_LABELS.get(key)
+        lines.append(f"{key}: was {was!r}, now {now!r}" + (f" ({label})" if label else ""))
+    return lines
+
+
 @dataclass
 class RunFolder:
     """A run folder being written (see the module docstring for its life cycle).
@@ -210,6 +321,7 @@ class RunFolder:
         key_column: the name of the key column added to tables (``variant`` or ``point``).
         resumed: whether an existing partial folder is being continued.
         replace: whether a finished run already at ``out`` is replaced when this one is whole.
+        damaged: task files found unreadable on resume (set aside and re-run).
     """
 
     out: Path
@@ -218,6 +330,7 @@ class RunFolder:
     resumed: bool = False
     replace: bool = False
     partial: Path = field(init=False)
+    damaged: list[Path] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.partial = partial_path(self.out)
@@ -228,54 +341,84 @@ class RunFolder:
         """Check that ``out`` can be written (or resumed with the same ``settings``).
 
         With ``replace``, a finished run folder already at ``out`` is kept until the new run is
-        whole and then swapped out; any other existing folder is still an error.
+        whole and then swapped out; any other existing path is an error (ppsim only replaces
+        folders carrying its marker).
 
         Raises:
-            ResultsError: ``out`` exists (and ``replace`` is false or it is not a run folder);
-                its partial folder exists and ``resume`` is false; or ``resume`` is true and
-                the partial folder's settings differ (naming them).
+            ResultsError: ``out`` cannot name a folder or lies under a file; it exists (and
+                ``replace`` is false or it is not a ppsim run folder); its partial folder exists
+                and ``resume`` is false, was not written by ppsim, or is being written by
+                another live run; or ``resume`` is true and the partial folder's settings
+                differ (naming them).
         """
         path = Path(out)
+        _check_out_path(path)
         partial = partial_path(path)
         wanted = _normalize(settings)
-        if path.exists():
-            if not (path / "manifest.json").is_file():
-                raise ResultsError(f"{path} already exists and is not a ppsim run folder; "
-                                   "choose another --out")
-            if not replace:
-                raise ResultsError(f"{path} already exists (a finished run); choose another "
-                                   "--out, or --replace it")
-        if partial.exists() and not resume:
+        _check_existing(path, replace)
+        if not (partial.exists() or partial.is_symlink()):
+            return cls(path, key_column, wanted, resumed=False, replace=replace)
+        if not partial.is_dir() or partial.is_symlink() or not has_marker(partial):
+            raise ResultsError(f"{partial} exists and was not written by this version of ppsim "
+                               f"(no {MARKER} marker); ppsim will not touch it; choose another "
+                               "--out")
+        holder = ownership.live_holder(partial)
+        if holder is not None:
+            raise ResultsError(f"{partial} is being written by another ppsim run "
+                               f"({holder.describe()}); wait for it to finish, or choose "
+                               "another --out")
+        if not resume:
             raise ResultsError(f"{partial} exists (an unfinished run); rerun with --resume to "
                                "finish it, or choose another --out")
-        if resume and partial.exists():
-            stored_path = partial / "settings.json"
-            try:
-                stored = json.loads(stored_path.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
-                raise ResultsError(f"{stored_path}: cannot be read ({exc}); the folder is not a "
-                                   "ppsim run; choose another --out") from None
-            changed = [f"{k}: was {stored.get(k)!r}, now {wanted.get(k)!r}"
-                       for k in sorted(set(stored) | set(wanted)) if stored.get(k) != wanted.get(k)]
-            if changed:
-                raise ResultsError(f"cannot resume {partial}: settings differ from the "
-                                   "unfinished run:\n  " + "\n  ".join(changed)
-                                   + "\nrerun with the same settings, or choose another --out")
-            return cls(path, key_column, wanted, resumed=True, replace=replace)
-        return cls(path, key_column, wanted, resumed=False, replace=replace)
+        stored_path = partial / "settings.json"
+        try:
+            stored = json.loads(stored_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ResultsError(f"{stored_path}: cannot be read ({exc}); the unfinished run "
+                               "cannot be resumed; choose another --out") from None
+        if not isinstance(stored, dict):
+            raise ResultsError(f"{stored_path}: not a settings object; choose another --out")
+        changed = _changed(stored, wanted)
+        if changed:
+            raise ResultsError(f"cannot resume {partial}: settings differ from the "
+                               "unfinished run:\n  " + "\n  ".join(changed)
+                               + "\nrerun with the same settings and code, or choose another "
+                               "--out")
+        return cls(path, key_column, wanted, resumed=True, replace=replace)
 
-    def create(self, scenario_text: str, resolved: Mapping[str, Any]) -> None:
-        """Make the partial folder with its settings, scenario file and resolved scenarios."""
-        (self.partial / "tasks").mkdir(parents=True, exist_ok=True)
+    def create(self, scenario_text: str, resolved: Mapping[str, Any], version: str) -> None:
+        """Make (or, resuming, lock) the partial folder with its marker, lock and inputs.
+
+        Raises:
+            ResultsError: another run created or locked the partial folder first.
+        """
         if self.resumed:
+            ownership.acquire(self.partial)
+            (self.partial / "tasks").mkdir(exist_ok=True)
             for stale in (self.partial / "tasks").glob("*/.*.tmp*"):
                 stale.unlink(missing_ok=True)
             return
+        self.partial.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.partial.mkdir()
+        except FileExistsError:
+            raise ResultsError(f"{self.partial} was just created by another ppsim run; wait "
+                               "for it to finish, or choose another --out") from None
+        ownership.write_marker(self.partial, version)
+        ownership.acquire(self.partial)
+        (self.partial / "tasks").mkdir()
         self._write_text("settings.json", json.dumps(self.settings, indent=2) + "\n")
         self._write_text("scenario.yaml", scenario_text)
         for name, scenario in resolved.items():
             self._write_text(f"resolved/{_dirname(name)}.json",
                              json.dumps(scenario.model_dump(mode="json"), indent=2) + "\n")
+
+    def release(self) -> None:
+        """Drop this process's lock on the partial folder (after a failure; idempotent)."""
+        try:
+            ownership.release(self.partial)
+        except OSError as exc:  # pragma: no cover - the folder vanished or is unwritable
+            log.warning("could not remove the lock of %s: %s", self.partial, exc)
 
     def _write_text(self, relative: str, text: str) -> None:
         path = self.partial / relative
@@ -289,16 +432,35 @@ class RunFolder:
         return self.partial / "tasks" / _dirname(key) / f"{replication}.arrow"
 
     def done(self, keys: Sequence[str | int]) -> set[tuple[str | int, int]]:
-        """The (key, replication) tasks already stored (from an earlier, interrupted session)."""
+        """The (key, replication) tasks already stored (from an earlier, interrupted session).
+
+        Resuming, every stored task file is read once: one that cannot be decoded (truncated by
+        a full disk or a crash of the file system, or damaged) is reported, renamed to
+        ``.<n>.arrow.damaged`` and left out, so that it is run again.
+        """
         found: set[tuple[str | int, int]] = set()
         for key in keys:
             folder = self.partial / "tasks" / _dirname(key)
             if not folder.is_dir():
                 continue
-            for path in folder.glob("*.arrow"):
-                if path.stem.isdigit():
-                    found.add((key, int(path.stem)))
+            for path in sorted(folder.glob("*.arrow")):
+                if not path.stem.isdigit():
+                    continue
+                if self.resumed and not self._readable(path):
+                    continue
+                found.add((key, int(path.stem)))
         return found
+
+    def _readable(self, path: Path) -> bool:
+        """Whether a stored task file decodes; a damaged one is set aside and reported."""
+        try:
+            decode_task(path)
+        except DamagedTaskError as exc:
+            log.warning("%s; it is set aside and run again", exc)
+            os.replace(path, path.with_name(f".{path.name}.damaged"))
+            self.damaged.append(path)
+            return False
+        return True
 
     def save_task(self, output: TaskOutput) -> None:
         """Store a finished task atomically (temporary name, then :func:`os.replace`)."""
@@ -333,7 +495,8 @@ class RunFolder:
         try:
             for key, rep, path in self.tasks(keys, replications):
                 if not path.exists():
-                    raise ResultsError(f"{path}: task missing; the run is incomplete")
+                    raise ResultsError(f"{path}: task missing; the run is incomplete; rerun "
+                                       "with --resume")
                 decoded, meta = decode_task(path)
                 timings.append({self.key_column: key, "replication": rep, **meta})
                 for name in tables:
@@ -367,15 +530,25 @@ class RunFolder:
         self._write_text("manifest.json", json.dumps(manifest, indent=2, default=str) + "\n")
         if before_rename is not None:
             before_rename(self.partial)
-        old = self.out.with_name(f"{self.out.name}.replaced")
-        if self.out.exists():
-            if not self.replace:
+        old = None
+        if self.out.exists() or self.out.is_symlink():
+            if not self.replace or not self.out.is_dir() or not has_marker(self.out):
                 raise ResultsError(f"{self.out} appeared while the run was writing; the "
                                    f"results are in {self.partial}")
+            # A unique hidden name that nobody else uses: the old run stays whole there until
+            # the swap, and only that folder (ppsim's own) is deleted afterwards.
+            old = self.out.with_name(f".{self.out.name}.replaced-{os.getpid()}-"
+                                     f"{secrets.token_hex(4)}")
+            os.replace(self.out, old)
+        try:
+            os.replace(self.partial, self.out)
+        except OSError:
+            if old is not None:
+                os.replace(old, self.out)  # put the old run back
+            raise
+        ownership.release(self.out)
+        if old is not None:
             shutil.rmtree(old, ignore_errors=True)
-            os.replace(self.out, old)  # the old run stays whole under .replaced until the swap
-        os.replace(self.partial, self.out)
-        shutil.rmtree(old, ignore_errors=True)
         # After the rename: a kill before it keeps the tasks for --resume; after it, the
         # folder is whole and at worst holds a leftover tasks/ folder.
         shutil.rmtree(self.out / "tasks", ignore_errors=True)
@@ -383,6 +556,23 @@ class RunFolder:
 
 
 # --- Reading finished runs -----------------------------------------------------------------------
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    """A run folder's ``manifest.json`` (or ``settings.json``) as a dict.
+
+    Raises:
+        ResultsError: the file cannot be read or is not a JSON object (damaged or edited).
+    """
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ResultsError(f"{path}: cannot be read as JSON ({exc}); the run folder is "
+                           "damaged; rerun the experiment into a new --out") from None
+    if not isinstance(data, dict):
+        raise ResultsError(f"{path}: got {type(data).__name__}, expected a JSON object; the "
+                           "run folder is damaged; rerun the experiment into a new --out")
+    return data
 
 
 class Tables(Mapping[str, pd.DataFrame]):
@@ -430,9 +620,11 @@ class RunResult:
         folder = Path(path)
         manifest = folder / "manifest.json"
         if not manifest.exists():
-            hint = " (unfinished: rerun with --resume)" if partial_path(folder).exists() else ""
+            hint = ""
+            if folder.name not in ("", ".", "..") and partial_path(folder).exists():
+                hint = " (unfinished: rerun with --resume)"
             raise ResultsError(f"{folder}: not a finished ppsim run folder{hint}")
-        return cls(folder, json.loads(manifest.read_text(encoding="utf-8")))
+        return cls(folder, read_manifest(manifest))
 
     @cached_property
     def tables(self) -> Tables:
@@ -459,11 +651,13 @@ class RunResult:
 
 __all__ = [
     "TABLES",
+    "DamagedTaskError",
     "RunFolder",
     "RunResult",
     "Tables",
     "decode_task",
     "encode_task",
     "partial_path",
+    "read_manifest",
     "write_frame",
 ]

@@ -5,7 +5,8 @@ below (one per lever, told apart by the ``lever`` key). This module is schema on
 numpy or simpy): how a lever acts is :class:`sim.model.policies.PolicyBook`'s business.
 
 The levers follow the UN–INTERPOL ministerial commitments and the action plan: more police,
-more specialists, more women, faster deployment, INTERPOL support (see ``docs/model.md``).
+more specialists, more women, faster deployment, INTERPOL cooperation acting on casework (see
+``docs/model.md``).
 """
 
 from __future__ import annotations
@@ -13,13 +14,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from sim.scenario.types import Count, Real
 
 
 class Lever(BaseModel):
     """Fields every lever has."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     start: date | None = Field(
         None, description="Date the lever takes effect (ISO date); empty means always, "
@@ -36,7 +39,7 @@ class WomenNominationQuota(Lever):
     """Calls for individual officers ask for at least ``share`` women among nominees."""
 
     lever: Literal["women_nomination_quota"] = Field(..., description="The lever's name.")
-    share: float = Field(..., ge=0, le=1, description="Minimum share of women among nominees.")
+    share: Real = Field(..., ge=0, le=1, description="Minimum share of women among nominees.")
 
 
 class WomenSelectionPriority(Lever):
@@ -54,9 +57,9 @@ class GenderBalancedUnits(Lever):
     """
 
     lever: Literal["gender_balanced_units"] = Field(..., description="The lever's name.")
-    min_women_share: float = Field(..., ge=0, le=1, description="Minimum women's share per unit.")
+    min_women_share: Real = Field(..., ge=0, le=1, description="Minimum women's share per unit.")
     funded: bool = Field(True, description="Whether funding lets every contributor meet it.")
-    unfunded_weight: float = Field(
+    unfunded_weight: Real = Field(
         0.2, ge=0, le=1, description="Weight multiplier for contributors that cannot meet it."
     )
 
@@ -70,8 +73,8 @@ class WomenOutreach(Lever):
     """
 
     lever: Literal["women_outreach"] = Field(..., description="The lever's name.")
-    min_home_women_share: float = Field(0.2, ge=0, le=1, description="Threshold share of women.")
-    propensity_multiplier: float = Field(1.5, ge=1, description="Multiplier on propensity.")
+    min_home_women_share: Real = Field(0.2, ge=0, le=1, description="Threshold share of women.")
+    propensity_multiplier: Real = Field(1.5, ge=1, description="Multiplier on propensity.")
 
 
 class SkillCodedCalls(Lever):
@@ -94,8 +97,8 @@ class SpecialistRoster(Lever):
 
     lever: Literal["specialist_roster"] = Field(..., description="The lever's name.")
     skills: list[str] | None = Field(None, description="Skills rostered; empty means all.")
-    pre_assessed_share: float = Field(0.8, ge=0, le=1, description="Share already assessed.")
-    nomination_delay_factor: float = Field(
+    pre_assessed_share: Real = Field(0.8, ge=0, le=1, description="Share already assessed.")
+    nomination_delay_factor: Real = Field(
         0.5, gt=0, le=1, description="Multiplier on nomination delay for rostered specialists."
     )
 
@@ -109,7 +112,7 @@ class SpecialistTraining(Lever):
 
     lever: Literal["specialist_training"] = Field(..., description="The lever's name.")
     skills: list[str] | None = Field(None, description="Skills trained; empty means all.")
-    share_multiplier: float = Field(2.0, ge=1, description="Multiplier on skill shares.")
+    share_multiplier: Real = Field(2.0, ge=1, description="Multiplier on skill shares.")
 
 
 class SpecializedTeams(Lever):
@@ -117,23 +120,23 @@ class SpecializedTeams(Lever):
 
     lever: Literal["specialized_teams"] = Field(..., description="The lever's name.")
     skill: str = Field(..., description="The team's skill.")
-    size: int = Field(8, ge=1, le=60, description="Officers per team.")
-    months: float = Field(12, gt=0, le=60, description="How long each team serves (months).")
-    teams_per_mission: int = Field(1, ge=1, le=20, description="Teams sent to each mission.")
+    size: Count = Field(8, ge=1, le=60, description="Officers per team.")
+    months: Real = Field(12, gt=0, le=60, description="How long each team serves (months).")
+    teams_per_mission: Count = Field(1, ge=1, le=20, description="Teams sent to each mission.")
 
 
 class AssessmentCapacity(Lever):
     """More (or fewer) assessment teams from ``start``."""
 
     lever: Literal["assessment_capacity"] = Field(..., description="The lever's name.")
-    teams: int = Field(..., ge=0, le=1000, description="Assessment teams working at once.")
+    teams: Count = Field(..., ge=0, le=1000, description="Assessment teams working at once.")
 
 
 class PreAssessedRoster(Lever):
     """A share of individual-officer nominees arrives already assessed (a pre-assessed roster)."""
 
     lever: Literal["pre_assessed_roster"] = Field(..., description="The lever's name.")
-    share: float = Field(..., ge=0, le=1, description="Share of nominees who skip assessment.")
+    share: Real = Field(..., ge=0, le=1, description="Share of nominees who skip assessment.")
 
 
 class StandingCapacity(Lever):
@@ -145,10 +148,10 @@ class StandingCapacity(Lever):
     """
 
     lever: Literal["standing_capacity"] = Field(..., description="The lever's name.")
-    size: int = Field(..., ge=0, le=1000, description="Officers in the standing capacity.")
-    deploy_delay_days: float = Field(21, ge=0, le=365, description="Days from surge to arrival.")
-    deployment_months: float = Field(6, gt=0, le=24, description="Months each deployment lasts.")
-    women_share: float = Field(0.3, ge=0, le=1, description="Women's share of the pool.")
+    size: Count = Field(..., ge=0, le=1000, description="Officers in the standing capacity.")
+    deploy_delay_days: Real = Field(21, ge=0, le=365, description="Days from surge to arrival.")
+    deployment_months: Real = Field(6, gt=0, le=24, description="Months each deployment lasts.")
+    women_share: Real = Field(0.3, ge=0, le=1, description="Women's share of the pool.")
     skill: str | None = Field(None, description="Their specialist skill; empty means general.")
 
 
@@ -156,8 +159,8 @@ class FasterDeployment(Lever):
     """Shorter lead times: nomination and travel delays are multiplied by these factors."""
 
     lever: Literal["faster_deployment"] = Field(..., description="The lever's name.")
-    nomination_delay_factor: float = Field(1.0, gt=0, le=1, description="Nomination multiplier.")
-    travel_delay_factor: float = Field(1.0, gt=0, le=1, description="Travel delay multiplier.")
+    nomination_delay_factor: Real = Field(1.0, gt=0, le=1, description="Nomination multiplier.")
+    travel_delay_factor: Real = Field(1.0, gt=0, le=1, description="Travel delay multiplier.")
 
 
 class LanguageTraining(Lever):
@@ -168,15 +171,15 @@ class LanguageTraining(Lever):
     """
 
     lever: Literal["language_training"] = Field(..., description="The lever's name.")
-    penalty_reduction: float = Field(0.5, ge=0, le=1, description="Share of penalty removed.")
+    penalty_reduction: Real = Field(0.5, ge=0, le=1, description="Share of penalty removed.")
 
 
 class TourLength(Lever):
     """Retention: tour length and extension rules for individual officers."""
 
     lever: Literal["tour_length"] = Field(..., description="The lever's name.")
-    months: float | None = Field(None, gt=0, le=48, description="Tour length (months).")
-    extension_probability: float | None = Field(
+    months: Real | None = Field(None, gt=0, le=48, description="Tour length (months).")
+    extension_probability: Real | None = Field(
         None, ge=0, le=1, description="Probability an officer extends at tour end."
     )
 
@@ -189,30 +192,132 @@ class NewContributorOutreach(Lever):
     """
 
     lever: Literal["new_contributor_outreach"] = Field(..., description="The lever's name.")
-    joining_rate_per_year: float = Field(..., ge=0, le=50, description="New contributors/year.")
+    joining_rate_per_year: Real = Field(..., ge=0, le=50, description="New contributors/year.")
     profile: str = Field(..., description="Name of the contributor whose profile newcomers copy.")
-    max_new: int = Field(20, ge=0, le=200, description="Most newcomers over the run.")
+    max_new: Count = Field(20, ge=0, le=200, description="Most newcomers over the run.")
 
 
 class Reimbursement(Lever):
     """Reimbursement that raises contributors' willingness to nominate and to field units."""
 
     lever: Literal["reimbursement"] = Field(..., description="The lever's name.")
-    propensity_multiplier: float = Field(1.2, ge=0, description="Multiplier on propensity.")
-    extra_fpu_capacity: int = Field(0, ge=0, le=20, description="Extra units each can field.")
+    propensity_multiplier: Real = Field(1.2, ge=0, description="Multiplier on propensity.")
+    extra_fpu_capacity: Count = Field(0, ge=0, le=20, description="Extra units each can field.")
 
 
-class InterpolSupport(Lever):
-    """Access to INTERPOL's databases and investigative support at a mission.
+ConnectivityLevel = Literal["none", "ncb", "mission_hq", "field"]
+"""Where deployed police reach INTERPOL's I-24/7 network and databases: not at all, through the
+host state's National Central Bureau, at mission headquarters, or in the field."""
 
-    Modelled (an assumption, documented in ``docs/model.md``) as a multiplier on the investigative
-    capacity of specialists serving there: capacity = specialists × ``investigative_multiplier``.
+
+def _default_latency() -> dict[str, float]:
+    # assumptions (docs/sources.md): a request relayed by the host's NCB takes days; a terminal
+    # at mission HQ answers the same day; field access (mobile) within hours
+    return {"ncb": 7.0, "mission_hq": 1.0, "field": 0.1}
+
+
+def _default_hits() -> dict[str, float]:
+    # assumptions (docs/sources.md): share of cases whose intake query finds a record
+    return {"fugitives": 0.25, "drugs": 0.15, "terrorism": 0.1,
+            "trafficking_in_human_beings": 0.1, "corruption": 0.05}
+
+
+class InterpolConnectivity(Lever):
+    """Access to INTERPOL's I-24/7 network and databases for the mission's casework.
+
+    Every new case is queried at intake; the answer comes ``latency_days[level]`` later and is a
+    hit with ``hit_probability[area]``. A hit multiplies the case's remaining work by
+    ``work_factor`` and raises its clearance probability p to p + ``clearance_gain`` × (1 − p).
+    Level ``none`` sends no queries. Needs a ``casework`` section.
     """
 
-    lever: Literal["interpol_support"] = Field(..., description="The lever's name.")
-    investigative_multiplier: float = Field(
-        1.25, ge=1, le=5, description="Multiplier on specialists' investigative capacity."
-    )
+    lever: Literal["interpol_connectivity"] = Field(..., description="The lever's name.")
+    level: ConnectivityLevel = Field(
+        "mission_hq", description="Where police reach I-24/7: none, ncb, mission_hq or field.")
+    latency_days: dict[str, float] = Field(
+        default_factory=_default_latency,
+        description="Days from query to answer by level (ncb, mission_hq, field).")
+    hit_probability: dict[str, float] = Field(
+        default_factory=_default_hits,
+        description="Probability an intake query finds a record, by crime area (areas not "
+        "named: 0).")
+    work_factor: float = Field(
+        0.7, gt=0, le=1, description="Multiplier on a case's remaining work after a hit.")
+    clearance_gain: float = Field(
+        0.3, ge=0, le=1, description="Share of the gap to certain clearance a hit closes.")
+    monthly_cost: float = Field(
+        0, ge=0, description="Cost per mission per month (USD): terminals, links, training.")
+
+    @field_validator("latency_days")
+    @classmethod
+    def _latencies(cls, value: dict[str, float]) -> dict[str, float]:
+        allowed = ("ncb", "mission_hq", "field")
+        for level, days in value.items():
+            if level not in allowed:
+                raise ValueError(f"unknown level {level!r} (allowed: {', '.join(allowed)})")
+            if not 0 <= days <= 365:
+                raise ValueError(f"{level}: got {days}, must be in [0, 365] days")
+        return value
+
+    @field_validator("hit_probability")
+    @classmethod
+    def _probabilities(cls, value: dict[str, float]) -> dict[str, float]:
+        for area, p in value.items():
+            if not 0 <= p <= 1:
+                raise ValueError(f"{area}: got {p}, must be in [0, 1]")
+        return value
+
+
+class InterpolInvestigativeSupport(Lever):
+    """A temporary block of INTERPOL expert case slots (an incident-response team).
+
+    From ``start`` for ``weeks``, each mission in scope gets ``slots`` extra case slots in each
+    named crime area. Needs a ``casework`` section and a ``start``.
+    """
+
+    lever: Literal["interpol_investigative_support"] = Field(..., description="The lever's name.")
+    areas: list[str] | None = Field(None, description="Crime areas supported; empty = all.")
+    slots: int = Field(2, ge=0, le=100, description="Extra case slots per area and mission.")
+    weeks: float = Field(6, gt=0, le=520, description="How long the experts stay (weeks).")
+    cost: float = Field(0, ge=0, description="Cost per deployment to one mission (USD).")
+
+
+class InterpolCapacityBuilding(Lever):
+    """INTERPOL training of contributors' police: more specialists in their pools after a lag.
+
+    Like ``specialist_training`` (each contributor's share of officers with a skill is multiplied
+    by ``share_multiplier``, the shares capped to sum to at most 1), but from ``start`` plus
+    ``lag_months``, and a lever of its own so its effect can be told apart.
+    """
+
+    lever: Literal["interpol_capacity_building"] = Field(..., description="The lever's name.")
+    skills: list[str] | None = Field(None, description="Skills trained; empty means all.")
+    share_multiplier: float = Field(1.2, ge=1, le=10, description="Multiplier on skill shares.")
+    lag_months: float = Field(12, ge=0, le=120, description="Months from start to effect.")
+
+
+class InterpolVetting(Lever):
+    """Hypothetical: nominees screened against INTERPOL's databases before assessment.
+
+    Screening adds ``extra_delay_days`` to every individual officer's nomination, rejects a share
+    ``rejection_share`` of nominees (counted as failing assessment), and multiplies missions'
+    early-repatriation hazard by ``repatriation_factor`` (fewer disciplinary repatriations).
+    No such screening is published; every value is an assumption (docs/model.md).
+    """
+
+    lever: Literal["interpol_vetting"] = Field(..., description="The lever's name.")
+    extra_delay_days: float = Field(7, ge=0, le=365, description="Days added to nomination.")
+    rejection_share: float = Field(0.01, ge=0, le=1, description="Share of nominees rejected.")
+    repatriation_factor: float = Field(
+        0.9, ge=0, le=1, description="Multiplier on early-repatriation hazard.")
+
+
+RETIRED: dict[str, str] = {
+    "interpol_support": "replaced by interpol_connectivity, interpol_investigative_support, "
+    "interpol_capacity_building and interpol_vetting, which act on a casework section "
+    "(docs/model.md, Casework); the output-only multiplier investigative_capacity is gone",
+}
+"""Lever names no longer accepted, with what replaced them (for a clear error)."""
 
 
 Policy = Annotated[
@@ -232,7 +337,10 @@ Policy = Annotated[
     | TourLength
     | NewContributorOutreach
     | Reimbursement
-    | InterpolSupport,
+    | InterpolConnectivity
+    | InterpolInvestigativeSupport
+    | InterpolCapacityBuilding
+    | InterpolVetting,
     Field(discriminator="lever"),
 ]
 """One action-plan lever, told apart by its ``lever`` key."""

@@ -25,9 +25,18 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from sim.errors import ParameterError, ScenarioError, VariantError, unknown_message
+from sim.scenario.casework import Casework, casework_problems
+from sim.scenario.events import EVENT_TYPES, ScenarioEvent, check_events
 from sim.scenario.keypaths import (
     apply_overrides,
     get_path,
@@ -36,9 +45,35 @@ from sim.scenario.keypaths import (
     set_path,
     use_schema,
 )
-from sim.scenario.levers import LEVERS, Lever, Policy
+from sim.scenario.levers import (
+    LEVERS,
+    RETIRED,
+    InterpolConnectivity,
+    InterpolInvestigativeSupport,
+    Lever,
+    Policy,
+)
+from sim.scenario.types import Count, Real, Seed
 
 Category = Literal["ipo", "fpu"]
+
+MAX_POLICE = 10**8
+"""Largest national police strength or ceiling (the largest national forces are ~2–3 million)."""
+
+MAX_POSTS = 100_000
+"""Most individual-officer posts (or serving officers) of one mission at any time."""
+
+MAX_UNITS = 1_000
+"""Most formed police units of one mission at any time."""
+
+MAX_FILE_BYTES = 5_000_000
+"""Largest scenario file read (bytes); real scenarios are a few kilobytes."""
+
+MAX_DEPTH = 32
+"""Deepest nesting of mappings and lists in a scenario file."""
+
+MAX_NODES = 1_000_000
+"""Most YAML nodes in a scenario file once aliases are expanded (guards against alias bombs)."""
 _S = TypeVar("_S", bound="Scenario")
 BASE = "base"
 
@@ -46,14 +81,14 @@ BASE = "base"
 class Model(BaseModel):
     """Base of every scenario section: unknown keys are errors, objects are frozen."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Delay(Model):
     """A random delay: gamma distributed with a mean and a coefficient of variation."""
 
-    mean_days: float = Field(..., gt=0, le=3650, description="Mean delay (days).")
-    cv: float = Field(
+    mean_days: Real = Field(..., gt=0, le=3650, description="Mean delay (days).")
+    cv: Real = Field(
         0.5, ge=0, le=3, description="Coefficient of variation (sd / mean); 0 means fixed."
     )
 
@@ -62,10 +97,10 @@ class RunSettings(Model):
     """When the simulation starts, how long it runs, and its randomness."""
 
     start: date = Field(..., description="First day of the simulation (ISO date).")
-    years: float = Field(10, gt=0, le=50, description="Horizon (years).")
-    seed: int = Field(20250101, ge=0, description="Root seed of all random streams.")
-    replications: int = Field(20, ge=1, le=100000, description="Default replications.")
-    warmup_years: float = Field(
+    years: Real = Field(10, gt=0, le=50, description="Horizon (years).")
+    seed: Seed = Field(20250101, ge=0, description="Root seed of all random streams.")
+    replications: Count = Field(20, ge=1, le=100000, description="Default replications.")
+    warmup_years: Real = Field(
         0, ge=0, le=20,
         description="Years simulated before the start, with the start's posts and standing "
         "policies and the initial staffing placed at the warm-up's beginning, so that "
@@ -77,11 +112,11 @@ class RunSettings(Model):
 class Assessment(Model):
     """Assessment for mission service (selection assessment teams of limited capacity)."""
 
-    teams: int = Field(4, ge=0, le=1000, description="Assessment teams working at once.")
-    candidates_per_team_month: float = Field(
+    teams: Count = Field(4, ge=0, le=1000, description="Assessment teams working at once.")
+    candidates_per_team_month: Real = Field(
         40, gt=0, le=10000, description="Candidates one team assesses per month."
     )
-    language_pass_factor: float = Field(
+    language_pass_factor: Real = Field(
         0.5,
         ge=0,
         le=1,
@@ -96,17 +131,17 @@ class UnitPipeline(Model):
     generation_delay: Delay = Field(
         Delay(mean_days=120, cv=0.4), description="From request to a unit ready for assessment."
     )
-    remedial_delay_days: float = Field(
+    remedial_delay_days: Real = Field(
         60, ge=0, le=730, description="Extra preparation after a failed pre-deployment visit."
     )
     travel_delay: Delay = Field(
         Delay(mean_days=45, cv=0.4), description="From passing assessment to arrival."
     )
-    rotation_lead_days: float = Field(
+    rotation_lead_days: Real = Field(
         180, ge=0, le=730, description="Days before an outgoing unit's end that its "
         "replacement is requested.",
     )
-    tour_months: float = Field(12, gt=0, le=36, description="Length of a unit's tour (months).")
+    tour_months: Real = Field(12, gt=0, le=36, description="Length of a unit's tour (months).")
 
 
 class TeamPipeline(Model):
@@ -120,13 +155,13 @@ class TeamPipeline(Model):
 class Pipeline(Model):
     """The deployment pipeline's parameters shared by all contributors and missions."""
 
-    call_interval_days: float = Field(
+    call_interval_days: Real = Field(
         30, gt=0, le=365, description="Days between calls for individual officers."
     )
-    overbooking: float = Field(
+    overbooking: Real = Field(
         1.5, ge=1, le=10, description="Nominations requested per open post (allows for failures)."
     )
-    replacement_lead_days: float = Field(
+    replacement_lead_days: Real = Field(
         90, ge=0, le=730, description="Posts emptying within this many days are called for."
     )
     nomination_delay: Delay = Field(
@@ -135,13 +170,13 @@ class Pipeline(Model):
     travel_delay: Delay = Field(
         Delay(mean_days=45, cv=0.5), description="From selection to arrival (default)."
     )
-    cool_down_days: float = Field(
+    cool_down_days: Real = Field(
         365, ge=0, le=3650, description="Days after return before an officer can go again."
     )
-    roster_expiry_days: float = Field(
+    roster_expiry_days: Real = Field(
         180, ge=0, le=1825, description="Days a passed, unselected candidate stays available."
     )
-    hardship_sensitivity: float = Field(
+    hardship_sensitivity: Real = Field(
         0.5, ge=0, le=1, description="How much a mission's hardship lowers nomination propensity."
     )
     assessment: Assessment = Field(Assessment(), description="Assessment for mission service.")
@@ -152,49 +187,51 @@ class Pipeline(Model):
 class ContributorProfile(Model):
     """A member state's police: its pools, willingness and lead times."""
 
-    police_strength: int = Field(..., ge=0, description="National police strength (officers).")
-    women_share: float = Field(..., ge=0, le=1, description="Women's share of national police.")
-    pool_women_share: float | None = Field(
+    police_strength: Count = Field(..., ge=0, le=MAX_POLICE,
+                                   description="National police strength (officers).")
+    women_share: Real = Field(..., ge=0, le=1, description="Women's share of national police.")
+    pool_women_share: Real | None = Field(
         None, ge=0, le=1,
         description="Women's share of the eligible pool (officers available for UN service); "
         "empty = the national women_share.",
     )
-    eligible_share: float = Field(
+    eligible_share: Real = Field(
         0.01, ge=0, le=1, description="Share of national police eligible and available for UN "
         "service (the pool).",
     )
-    skills: dict[str, float] = Field(
+    skills: dict[str, Real] = Field(
         default_factory=dict, description="Share of the pool holding each specialist skill."
     )
     languages: list[str] = Field(
         default_factory=lambda: ["en"], description="Languages its officers work in (ISO 639-1)."
     )
-    ceiling: int | None = Field(
-        None, ge=0, description="Most officers abroad in UN service at once; empty means none."
+    ceiling: Count | None = Field(
+        None, ge=0, le=MAX_POLICE,
+        description="Most officers abroad in UN service at once; empty means none."
     )
-    ipo_propensity: float = Field(
+    ipo_propensity: Real = Field(
         0.5, ge=0, le=1, description="Probability a requested individual nomination is answered."
     )
-    fpu_capacity: int = Field(0, ge=0, le=100, description="Formed units it can field at once.")
-    fpu_women_share: float = Field(0.1, ge=0, le=1, description="Women's share of its units.")
-    fpu_unit_size: int = Field(140, ge=1, le=400, description="Officers per formed unit.")
-    pass_rate: float = Field(
+    fpu_capacity: Count = Field(0, ge=0, le=100, description="Formed units it can field at once.")
+    fpu_women_share: Real = Field(0.1, ge=0, le=1, description="Women's share of its units.")
+    fpu_unit_size: Count = Field(140, ge=1, le=400, description="Officers per formed unit.")
+    pass_rate: Real = Field(
         0.7, ge=0, le=1, description="Probability a nominee passes assessment for mission service."
     )
-    fpu_pass_rate: float = Field(
+    fpu_pass_rate: Real = Field(
         0.9, ge=0, le=1, description="Probability a unit passes its pre-deployment assessment."
     )
     nomination_delay: Delay | None = Field(None, description="Overrides the pipeline's default.")
     travel_delay: Delay | None = Field(None, description="Overrides the pipeline's default.")
-    tour_months: float = Field(12, gt=0, le=48, description="Individual officers' tour (months).")
-    extension_probability: float = Field(
+    tour_months: Real = Field(12, gt=0, le=48, description="Individual officers' tour (months).")
+    extension_probability: Real = Field(
         0.2, ge=0, le=1, description="Probability an officer extends at tour end."
     )
-    extension_months: float = Field(6, gt=0, le=24, description="Length of an extension (months).")
+    extension_months: Real = Field(6, gt=0, le=24, description="Length of an extension (months).")
 
     @field_validator("skills")
     @classmethod
-    def _skills_sum(cls, value: dict[str, float]) -> dict[str, float]:
+    def _skills_sum(cls, value: dict[str, Real]) -> dict[str, Real]:
         for name, share in value.items():
             if not 0 <= share <= 1:
                 raise ValueError(f"share of {name!r} must be in [0, 1] (got {share})")
@@ -209,27 +246,87 @@ class Contributor(ContributorProfile):
     name: str = Field(..., min_length=1, pattern=r"^[^.]+$", description="Unique name (no dots).")
     joins: date | None = Field(None, description="First day it contributes; empty = from start.")
     leaves: date | None = Field(None, description="Last day it contributes; empty = never.")
+    missions: list[str] | None = Field(
+        None, description="Missions it sends individual officers and formed units to (e.g. the "
+        "missions it serves in the observed record); empty = any mission.",
+    )
 
 
 class SpecializedTeam(Model):
     """A specialized police team for a mission's project, for a fixed period."""
 
     skill: str = Field(..., description="The team's specialist skill.")
-    size: int = Field(8, ge=1, le=60, description="Officers in the team.")
+    size: Count = Field(8, ge=1, le=60, description="Officers in the team.")
     start: date = Field(..., description="Date the project asks for the team.")
-    months: float = Field(12, gt=0, le=60, description="How long the team serves (months).")
+    months: Real = Field(12, gt=0, le=60, description="How long the team serves (months).")
     contributor: str | None = Field(None, description="Contributor asked; empty = best placed.")
+
+
+class InitialContribution(Model):
+    """One contributor's officers and units serving in a mission at the start (as observed)."""
+
+    ipo: Count = Field(0, ge=0, description="Its individual officers serving.")
+    ipo_women: Count = Field(0, ge=0, description="Women among them.")
+    fpu_units: Count = Field(0, ge=0, description="Its formed units serving.")
+    fpu_officers: Count | None = Field(
+        None, ge=0, description="Officers in those units, shared evenly among them; empty = "
+        "units × the contributor's fpu_unit_size.",
+    )
+    fpu_women: Count | None = Field(
+        None, ge=0, description="Women in those units, shared evenly among them; empty = drawn "
+        "from the contributor's fpu_women_share.",
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> InitialContribution:
+        if self.ipo_women > self.ipo:
+            raise ValueError(f"ipo_women: got {self.ipo_women}, must be ≤ ipo ({self.ipo})")
+        officers = self.fpu_officers
+        if officers is not None and not self.fpu_units <= officers <= 400 * self.fpu_units:
+            raise ValueError(f"fpu_officers: got {officers}, must be between fpu_units and 400 "
+                             f"× fpu_units ({self.fpu_units} units)")
+        if self.fpu_women is not None and self.fpu_women > (officers if officers is not None
+                                                            else 400 * self.fpu_units):
+            raise ValueError(f"fpu_women: got {self.fpu_women}, must be ≤ fpu_officers")
+        return self
 
 
 class InitialStaffing(Model):
     """Officers already serving at the run's start (a present-day picture)."""
 
-    ipo: int = Field(0, ge=0, description="Individual officers serving.")
-    ipo_women_share: float = Field(0.2, ge=0, le=1, description="Their women's share.")
-    fpu_units: int = Field(0, ge=0, description="Formed units serving.")
-    specialists: dict[str, int] = Field(
+    ipo: Count = Field(0, ge=0, le=MAX_POSTS,
+                       description="Individual officers serving (at most the peak ipo_posts).")
+    ipo_women_share: Real = Field(0.2, ge=0, le=1, description="Their women's share.")
+    fpu_units: Count = Field(0, ge=0, le=MAX_UNITS,
+                             description="Formed units serving (at most the peak fpu_units).")
+    specialists: dict[str, Count] = Field(
         default_factory=dict, description="Serving individual officers with each skill."
     )
+    by_contributor: dict[str, InitialContribution] = Field(
+        default_factory=dict,
+        description="Who they are, by contributor (e.g. from the observed record); empty = "
+        "officers and units are placed among contributors by weight. When given, ipo and "
+        "fpu_units must equal its sums and ipo_women_share its women's share.",
+    )
+
+    @model_validator(mode="after")
+    def _sums(self) -> InitialStaffing:
+        if not self.by_contributor:
+            return self
+        entries = self.by_contributor.values()
+        ipo = sum(e.ipo for e in entries)
+        units = sum(e.fpu_units for e in entries)
+        women = sum(e.ipo_women for e in entries)
+        if ipo != self.ipo:
+            raise ValueError(f"ipo: got {self.ipo}, must equal the sum over by_contributor "
+                             f"({ipo})")
+        if units != self.fpu_units:
+            raise ValueError(f"fpu_units: got {self.fpu_units}, must equal the sum over "
+                             f"by_contributor ({units})")
+        if ipo and abs(self.ipo_women_share - women / ipo) > 0.005:
+            raise ValueError(f"ipo_women_share: got {self.ipo_women_share}, must be the women's "
+                             f"share over by_contributor ({women}/{ipo} = {women / ipo:.4f})")
+        return self
 
 
 class Mission(Model):
@@ -241,39 +338,41 @@ class Mission(Model):
     languages: list[str] = Field(
         default_factory=lambda: ["en"], description="Working languages (ISO 639-1)."
     )
-    hardship: float = Field(0.5, ge=0, le=1, description="Hardship (0 easy … 1 hardest).")
-    early_repatriation_rate: float = Field(
+    hardship: Real = Field(0.5, ge=0, le=1, description="Hardship (0 easy … 1 hardest).")
+    early_repatriation_rate: Real = Field(
         0.02, ge=0, le=5, description="Early repatriations per officer-year."
     )
-    ipo_posts: dict[date, int] = Field(
+    ipo_posts: dict[date, Count] = Field(
         default_factory=dict,
         description="Authorized individual officers: a schedule of steps {date: posts}.",
     )
-    fpu_units: dict[date, int] = Field(
+    fpu_units: dict[date, Count] = Field(
         default_factory=dict, description="Authorized formed units: a schedule {date: units}."
     )
-    fpu_unit_size: int = Field(140, ge=1, le=400, description="Authorized officers per unit.")
-    specialist_posts: dict[str, int] = Field(
+    fpu_unit_size: Count = Field(140, ge=1, le=400, description="Authorized officers per unit.")
+    specialist_posts: dict[str, Count] = Field(
         default_factory=dict, description="Individual posts coded for each skill (part of ipo)."
     )
-    women_target: dict[Category, dict[date, float]] = Field(
+    women_target: dict[Category, dict[date, Real]] = Field(
         default_factory=dict,
         description="Women's-share targets by category: {ipo|fpu: {date: share}}.",
     )
     teams: list[SpecializedTeam] = Field(default_factory=list, description="Team projects.")
     initial: InitialStaffing = Field(InitialStaffing(), description="Officers serving at start.")
 
-    @field_validator("ipo_posts", "fpu_units")
+    @field_validator("ipo_posts", "specialist_posts")
     @classmethod
-    def _non_negative(cls, value: dict[date, int]) -> dict[date, int]:
-        for day, count in value.items():
-            if count < 0:
-                raise ValueError(f"{day}: got {count}, must be ≥ 0")
-        return value
+    def _posts(cls, value: dict[Any, Count]) -> dict[Any, Count]:
+        return _counts_within(value, MAX_POSTS)
+
+    @field_validator("fpu_units")
+    @classmethod
+    def _units(cls, value: dict[date, Count]) -> dict[date, Count]:
+        return _counts_within(value, MAX_UNITS)
 
     @field_validator("women_target")
     @classmethod
-    def _shares(cls, value: dict[str, dict[date, float]]) -> dict[str, dict[date, float]]:
+    def _shares(cls, value: dict[str, dict[date, Real]]) -> dict[str, dict[date, Real]]:
         for category, steps in value.items():
             for day, share in steps.items():
                 if not 0 <= share <= 1:
@@ -281,12 +380,22 @@ class Mission(Model):
         return value
 
 
+def _counts_within(value: dict[Any, int], most: int) -> dict[Any, int]:
+    """Check every count of a schedule or a by-skill mapping is in ``[0, most]``."""
+    for key, count in value.items():
+        if count < 0:
+            raise ValueError(f"{key}: got {count}, must be ≥ 0")
+        if count > most:
+            raise ValueError(f"{key}: got {count}, must be ≤ {most:,}")
+    return value
+
+
 class Costs(Model):
     """Cost rates used to price officer-months (US dollars); zero means not priced."""
 
-    ipo_officer_month: float = Field(0, ge=0, description="Per individual officer-month (USD).")
-    fpu_officer_month: float = Field(0, ge=0, description="Per formed-unit officer-month (USD).")
-    spt_officer_month: float = Field(0, ge=0, description="Per team officer-month (USD).")
+    ipo_officer_month: Real = Field(0, ge=0, description="Per individual officer-month (USD).")
+    fpu_officer_month: Real = Field(0, ge=0, description="Per formed-unit officer-month (USD).")
+    spt_officer_month: Real = Field(0, ge=0, description="Per team officer-month (USD).")
 
 
 class Observation(Model):
@@ -297,7 +406,7 @@ class Observation(Model):
     category: Literal["ipo", "fpu", "all"] = Field("all", description="Category of police.")
     metric: Literal["deployed", "women_share", "authorized"] = Field(
         "deployed", description="What was measured (officers, or a share in [0, 1]).")
-    value: float = Field(..., ge=0, description="The published value.")
+    value: Real = Field(..., ge=0, description="The published value.")
     source: str = Field("", description="Where the figure is published.")
 
 
@@ -319,7 +428,13 @@ class Scenario(Model):
     missions: list[Mission] = Field(
         ..., min_length=1, description="Peace operations with police components.")
     policies: list[Policy] = Field(default_factory=list, description="Action-plan levers.")
+    events: list[ScenarioEvent] = Field(
+        default_factory=list, description="Dated shocks: cuts, entry limits, re-hatting, "
+        "transfers, rotation freezes, closures (sim/scenario/events.py).")
     observed: list[Observation] = Field(default_factory=list, description="Published figures.")
+    casework: Casework | None = Field(
+        None, description="Transnational-crime casework worked by serving specialists "
+        "(docs/model.md, Casework); empty means no casework is simulated.")
 
     @property
     def months(self) -> int:
@@ -349,6 +464,9 @@ class Variant(Model):
     set: dict[str, Any] = Field(default_factory=dict, description="{key.path: new value}.")
     policies: list[dict[str, Any]] = Field(
         default_factory=list, description="Levers added to the base's policies."
+    )
+    events: list[dict[str, Any]] = Field(
+        default_factory=list, description="Events added to the base's events."
     )
 
 
@@ -405,7 +523,51 @@ class LoadedScenario:
 
 
 class _Loader(yaml.SafeLoader):
-    """YAML's safe loader, but dates stay text so that validation reports bad dates by key path."""
+    """YAML's safe loader, made strict for scenario files.
+
+    - dates stay text, so that validation reports bad dates by key path;
+    - a key repeated in one mapping is an error (YAML would silently keep the last one, so a
+      second ``contributors:`` would replace the first);
+    - nesting deeper than :data:`MAX_DEPTH` is an error (instead of a ``RecursionError``).
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested deeper than {MAX_DEPTH} levels",
+                    self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            _refuse_duplicates(self, node)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _refuse_duplicates(loader: _Loader, node: yaml.MappingNode) -> None:
+    """Raise a located YAML error for the second occurrence of a key in ``node``."""
+    seen: dict[Any, Any] = {}
+    for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue  # ``<<: *defaults`` merges are meant to be overridden
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            first = seen.setdefault(key, key_node)
+        except TypeError:
+            continue  # an unhashable key: PyYAML reports it
+        if first is not key_node:
+            raise yaml.constructor.ConstructorError(
+                "while reading a mapping", node.start_mark,
+                f"duplicate key {key!r} (first on line {first.start_mark.line + 1}); each key "
+                "may appear once per mapping", key_node.start_mark)
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -414,25 +576,83 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
-def read_yaml(path: str | Path) -> dict[str, Any]:
-    """Read a scenario file into a dict, with clear errors for missing, empty or bad files."""
-    file = str(path)
-    p = Path(path)
-    if not p.exists():
-        raise ScenarioError(file, ["file not found"])
-    if p.is_dir():
-        raise ScenarioError(file, ["is a folder, expected a YAML scenario file"])
+def _expanded_nodes(node: Any, sizes: dict[int, int], open_: set[int]) -> int:
+    """Nodes under ``node`` with aliases expanded (memoised; a cycle counts as too many)."""
+    key = id(node)
+    if key in sizes:
+        return sizes[key]
+    if key in open_:
+        return MAX_NODES + 1  # a recursive alias: infinitely many
+    open_.add(key)
+    total = 1
+    if isinstance(node, yaml.SequenceNode):
+        children: list[Any] = list(node.value)
+    elif isinstance(node, yaml.MappingNode):
+        children = [part for pair in node.value for part in pair]
+    else:
+        children = []
+    for child in children:
+        total += _expanded_nodes(child, sizes, open_)
+        if total > MAX_NODES:
+            break
+    open_.discard(key)
+    sizes[key] = total
+    return total
+
+
+def _parse_yaml(text: str) -> Any:
+    """Compose, check the expanded size, then construct one YAML document."""
+    loader = _Loader(text)
     try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if _expanded_nodes(node, {}, set()) > MAX_NODES:
+            raise yaml.composer.ComposerError(
+                None, None, f"more than {MAX_NODES:,} values once aliases (*name) are "
+                "expanded", node.start_mark)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def read_yaml(path: str | Path) -> dict[str, Any]:
+    """Read a scenario file into a dict, with clear errors for missing, empty or bad files.
+
+    Raises:
+        ScenarioError: the file is missing, a folder, larger than :data:`MAX_FILE_BYTES`,
+            unreadable, not UTF-8, not valid YAML (with line and column), has a duplicate
+            key or nesting deeper than :data:`MAX_DEPTH`, or is not a mapping.
+    """
+    file = str(path)
+    if "\0" in file:
+        raise ScenarioError(repr(file), ["the path contains a NUL character"])
+    p = Path(path)
+    try:
+        if not p.exists():
+            raise ScenarioError(file, ["file not found"])
+        if p.is_dir():
+            raise ScenarioError(file, ["is a folder, expected a YAML scenario file"])
+        size = p.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ScenarioError(file, [f"file is {size:,} bytes, larger than the "
+                                       f"{MAX_FILE_BYTES:,} a scenario may have"])
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(file, [f"cannot be read: {exc}"]) from None
+    if len(text.encode("utf-8")) > MAX_FILE_BYTES:  # a file that grew, or a special file
+        raise ScenarioError(file, [f"larger than the {MAX_FILE_BYTES:,} bytes a scenario "
+                                   "may have"])
     try:
-        data = yaml.load(text, Loader=_Loader)
+        data = _parse_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise ScenarioError(file, [f"{where}not valid YAML ({problem})"]) from None
+    except (RecursionError, MemoryError, OverflowError, ValueError) as exc:
+        raise ScenarioError(file, [f"cannot be read as YAML ({exc.__class__.__name__}: "
+                                   f"{str(exc)[:200]})"]) from None
     if data is None:
         raise ScenarioError(file, ["file is empty; expected a mapping with run, contributors, "
                                    "missions"])
@@ -463,6 +683,8 @@ def load_scenario(source: str | Path | Mapping[str, Any]) -> LoadedScenario:
         try:
             data = apply_overrides(base_raw, variant.set, f"variants.{name}.set")
             data["policies"] = [*data.get("policies", []), *copy.deepcopy(variant.policies)]
+            if variant.events:
+                data["events"] = [*data.get("events", []), *copy.deepcopy(variant.events)]
             variants[name] = validate(data, file, Scenario, prefix=f"variants.{name}")
         except ScenarioError as exc:
             problems.extend(exc.problems)
@@ -507,7 +729,7 @@ def _format_error(err: Any, data: Any, prefix: str) -> str:
             node = node[piece] if piece < len(node) else None
         elif isinstance(node, dict):
             key = match_key(node, piece)
-            if key is None and piece in LEVERS:
+            if key is None and (piece in LEVERS or piece in EVENT_TYPES):
                 continue
             parts.append(f".{piece}" if parts else str(piece))
             node = node.get(key) if key is not None else None
@@ -524,14 +746,33 @@ def _format_error(err: Any, data: Any, prefix: str) -> str:
     if kind == "extra_forbidden":
         allowed = _allowed_keys(err, data)
         return f"{path}: unknown key{allowed}"
+    if kind == "union_tag_invalid" and err["input"].get("lever") in RETIRED:
+        tag = err["input"].get("lever")
+        return f"{path}.lever: got {tag!r}, {RETIRED[tag]}"
+    tag, tags = ("type", list(EVENT_TYPES)) if _in_events(loc) else ("lever", list(LEVERS))
     if kind == "union_tag_invalid":
-        return f"{path}.lever: got {err['input'].get('lever')!r}, allowed: {', '.join(LEVERS)}"
+        return f"{path}.{tag}: got {err['input'].get(tag)!r}, allowed: {', '.join(tags)}"
     if kind == "union_tag_not_found":
-        return f"{path}: missing key 'lever' (allowed: {', '.join(LEVERS)})"
+        return f"{path}: missing key {tag!r} (allowed: {', '.join(tags)})"
     value = err.get("input")
-    shown = repr(value) if not isinstance(value, dict | list) else type(value).__name__
+    shown = _shown(value)
     msg = msg.replace("Value error, ", "")
     return f"{path}: got {shown}, {msg[0].lower() + msg[1:]}"
+
+
+def _in_events(loc: list[Any]) -> bool:
+    """Whether a pydantic location is inside the ``events`` list (of a file or a variant)."""
+    return "events" in loc[:3]
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    """A value as shown in a message: its repr, cut to ``limit`` characters."""
+    if isinstance(value, dict | list):
+        return type(value).__name__
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**limit:
+        return f"a {len(str(abs(value)))}-digit number"
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit - 1]}…"
 
 
 def _allowed_keys(err: Any, data: Any) -> str:
@@ -540,6 +781,9 @@ def _allowed_keys(err: Any, data: Any) -> str:
     schema: Any = ScenarioFile
     for piece in loc[:-1]:
         if isinstance(piece, int) or schema is None:
+            continue
+        if piece in EVENT_TYPES and _in_events(loc):
+            schema = EVENT_TYPES[piece]
             continue
         if piece in LEVERS:
             schema = next(
@@ -596,6 +840,19 @@ def check_references(s: Scenario) -> list[str]:
         if m.initial.ipo > 0 and not m.ipo_posts:
             problems.append(f"{where}.initial.ipo: got {m.initial.ipo}, but the mission "
                             "authorizes no ipo_posts")
+        elif m.initial.ipo > peak:
+            problems.append(f"{where}.initial.ipo: got {m.initial.ipo}, must be ≤ the most "
+                            f"ipo_posts authorized ({peak})")
+        units = max(m.fpu_units.values(), default=0)
+        if m.initial.fpu_units > units:
+            problems.append(f"{where}.initial.fpu_units: got {m.initial.fpu_units}, must be ≤ "
+                            f"the most fpu_units authorized ({units})")
+        problems += _initial_references(s, i, contributors)
+    for i, c in enumerate(s.contributors):
+        for name in c.missions or []:
+            if name not in missions:
+                problems.append(unknown_message("mission", name, missions,
+                                                f"contributors[{i}].missions"))
     for i, lever in enumerate(s.policies):
         for name in lever.missions or []:
             if name not in missions:
@@ -611,10 +868,62 @@ def check_references(s: Scenario) -> list[str]:
         if profile is not None and profile not in contributors:
             problems.append(unknown_message("contributor", profile, contributors,
                                             f"policies[{i}].profile"))
+    problems += check_events(list(s.events), missions, contributors, (s.run.start, s.end))
+    problems += _interpol_problems(s)
+    if s.casework is not None:
+        problems += casework_problems(s.casework, skills, missions)
     for i, obs in enumerate(s.observed):
         if obs.mission != "ALL" and obs.mission not in missions:
             problems.append(unknown_message("mission", obs.mission, [*missions, "ALL"],
                                             f"observed[{i}].mission"))
+    return problems
+
+
+def _initial_references(s: Scenario, i: int, contributors: list[str]) -> list[str]:
+    """Problems with ``missions[i].initial.by_contributor``: unknown names, units beyond posts."""
+    m = s.missions[i]
+    where = f"missions[{i}].initial.by_contributor"
+    problems = []
+    specs = {c.name: c for c in s.contributors}
+    for name in m.initial.by_contributor:
+        spec = specs.get(name)
+        if spec is None:
+            problems.append(unknown_message("contributor", name, contributors, where))
+        elif spec.missions is not None and m.name not in spec.missions:
+            served = ", ".join(spec.missions)
+            problems.append(f"{where}.{name}: the contributor's missions ({served}) do not "
+                            f"include {m.name}")
+    authorized = max(m.fpu_units.values(), default=0)
+    if m.initial.by_contributor and m.initial.fpu_units > authorized:
+        problems.append(f"missions[{i}].initial.fpu_units: got {m.initial.fpu_units}, must be ≤ "
+                        f"the most fpu_units authorized ({authorized})")
+    return problems
+
+
+_INTERPOL = (InterpolConnectivity, InterpolInvestigativeSupport)
+
+
+def _interpol_problems(s: Scenario) -> list[str]:
+    """INTERPOL levers that act on casework need it, and name only its crime areas."""
+    problems: list[str] = []
+    areas = list(s.casework.areas) if s.casework is not None else []
+    for i, lever in enumerate(s.policies):
+        where = f"policies[{i}]"
+        if isinstance(lever, _INTERPOL) and s.casework is None:
+            problems.append(f"{where}.lever: got {lever.lever!r}, which acts on casework; add a "
+                            "casework section (docs/model.md, Casework)")
+            continue
+        named: list[tuple[str, list[str]]] = []
+        if isinstance(lever, InterpolConnectivity) and "hit_probability" in lever.model_fields_set:
+            named.append(("hit_probability", list(lever.hit_probability)))
+        if isinstance(lever, InterpolInvestigativeSupport):
+            named.append(("areas", lever.areas or []))
+            if lever.start is None:
+                problems.append(f"{where}.start: missing, a temporary support block needs a "
+                                "start date")
+        for key, names in named:
+            problems += [unknown_message("crime area", a, areas, f"{where}.{key}")
+                         for a in names if a not in areas]
     return problems
 
 
