@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -12,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
+import sim.experiments.engine as engine
 import sim.experiments.executors as executors
 from sim.experiments.api import run
-from sim.experiments.executors import Batcher, TaskSpec
+from sim.experiments.executors import Batcher, TaskSpec, run_task
 from sim.runs.task import TaskOutput
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,6 +83,33 @@ def test_batched_processes_give_the_same_bytes_as_serial(tmp_path: Path,
     reference = _files(serial.path)
     assert len(reference) > 10
     assert _files(batched.path) == reference
+
+
+KILL_FLAG = "PPSIM_TEST_KILL_ONCE"
+
+
+def dying_in_a_batch(spec: TaskSpec) -> object:
+    """Run a task, but the first time replication 21 starts, its worker kills itself."""
+    flag = Path(os.environ[KILL_FLAG])
+    if spec.replication == 21 and not flag.exists():
+        flag.write_text("killed")
+        os.kill(os.getpid(), signal.SIGKILL)
+    return run_task(spec)
+
+
+@pytest.mark.slow
+def test_a_worker_killed_inside_a_batch_is_retried_with_the_same_bytes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch lost with its worker is run again task by task; the tables do not change."""
+    monkeypatch.setattr(executors, "BATCH_SECONDS", 100.0)
+    monkeypatch.setattr(executors, "IN_FLIGHT_PER_WORKER", 1)
+    serial = run(TINY, replications=40, executor="serial", plots=False, out=tmp_path / "serial")
+    monkeypatch.setenv(KILL_FLAG, str(tmp_path / "killed-once"))
+    monkeypatch.setattr(engine, "run_task", dying_in_a_batch)
+    batched = run(TINY, replications=40, executor="processes", workers=2, plots=False,
+                  out=tmp_path / "batched")
+    assert (tmp_path / "killed-once").exists()
+    assert _files(batched.path) == _files(serial.path)
 
 
 def _free_port() -> int:
