@@ -46,8 +46,14 @@ class ContributorState:
         k = len(skills) + 1
         self.abroad = np.zeros((2, k), dtype=np.int64)
         self.cooling = np.zeros((2, k), dtype=np.int64)
+        self.abroad_total = 0  # abroad.sum(), kept as a Python int (asked on every call)
         self._resting: list[tuple[float, int, int, int]] = []
         self._pools: dict[int, np.ndarray] = {}
+        # availability is asked for far more often than it changes (every contributor on every
+        # call): cached until abroad/cooling change (``_changes``) or training does (epoch)
+        self._changes = 0
+        self._available_key = (-1, -1)
+        self._available = np.zeros((2, k))
         self.units_in_use = 0
         # unit posts it holds (a unit serving, or one on its way to a post not already its own);
         # checked against spec.fpu_max_deployed (sim.model.units)
@@ -78,6 +84,7 @@ class ContributorState:
         while self._resting and self._resting[0][0] <= day:
             _, woman, skill, n = heapq.heappop(self._resting)
             self.cooling[woman, skill] -= n
+        self._changes += 1
 
     def pool(self, day: float, policies: PolicyBook) -> np.ndarray:
         """Eligible officers by (gender, skill) on ``day`` (cached until training changes it)."""
@@ -89,25 +96,35 @@ class ContributorState:
         return pool
 
     def available(self, day: float, policies: PolicyBook) -> np.ndarray:
-        """Officers available for nomination on ``day``, shape (gender, skill), never negative."""
+        """Officers available for nomination on ``day``, shape (gender, skill), never negative.
+
+        The array is shared until the next change: read it, do not modify it.
+        """
         if self._resting and self._resting[0][0] <= day:
             self._release(day)
-        available: np.ndarray = np.maximum(self.pool(day, policies) - self.abroad - self.cooling, 0)
-        return available
+        key = (self._changes, policies.training_epoch(day))
+        if key != self._available_key:
+            self._available = np.maximum(self.pool(day, policies) - self.abroad - self.cooling, 0)
+            self._available_key = key
+        return self._available
 
     def headroom(self) -> int:
         """Officers it may still send abroad under its ceiling (large when it has none)."""
         if self.spec.ceiling is None:
             return NO_CEILING
-        return max(self.spec.ceiling - int(self.abroad.sum()), 0)
+        return max(self.spec.ceiling - self.abroad_total, 0)
 
     def send(self, woman: int, skill: int, n: int = 1) -> None:
         """Count ``n`` officers as abroad (nominated through serving)."""
         self.abroad[woman, skill] += n
+        self.abroad_total += n
+        self._changes += 1
 
     def come_home(self, day: float, woman: int, skill: int, n: int, cool_down: float) -> None:
         """Officers return: no longer abroad, resting for ``cool_down`` days."""
         self.abroad[woman, skill] -= n
+        self.abroad_total -= n
+        self._changes += 1
         if cool_down > 0:
             self.cooling[woman, skill] += n
             heapq.heappush(self._resting, (day + cool_down, woman, skill, n))
@@ -116,6 +133,7 @@ class ContributorState:
         """Count ``n`` officers at home as cooling down until day ``until`` (a seeded start)."""
         if n > 0:
             self.cooling[woman, skill] += n
+            self._changes += 1
             heapq.heappush(self._resting, (until, woman, skill, n))
 
     def propensity(self, day: float, hardship: float, sensitivity: float,

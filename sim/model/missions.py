@@ -41,6 +41,9 @@ class Schedule:
         self.values = [v for _, v in ordered]
         self.first, self.last = active
         self.warmup_cap = warmup_cap
+        # the step last looked up, [lo, hi) → value: the model asks about the same step again
+        # and again (time only moves forward), so most lookups need no search
+        self._lo, self._hi, self._value = 0.0, -1.0, 0.0
         self.unscaled: Schedule | None = None  # the steps before an event scaled them
         self.known = math.inf  # the day the first scaling was announced
 
@@ -56,13 +59,20 @@ class Schedule:
         With a ``warmup_cap`` (``run.warmup_fill: initial``), the warm-up value is at most the
         cap (the mission's initial staffing), and day 0 is a step up to the real value.
         """
-        if day < 0 and self.warmup_cap is not None:
-            return min(self.at(0.0), self.warmup_cap)
-        day = max(day, 0.0)
+        if day < 0.0:
+            if self.warmup_cap is not None:
+                return min(self.at(0.0), self.warmup_cap)
+            day = 0.0
+        if self._lo <= day < self._hi:
+            return self._value
         if day < self.first or day >= self.last:
             return 0.0
         i = bisect.bisect_right(self.days, day) - 1
-        return self.values[i] if i >= 0 else 0.0
+        value = self.values[i] if i >= 0 else 0.0
+        self._lo = max(self.days[i] if i >= 0 else -math.inf, self.first)
+        self._hi = min(self.days[i + 1] if i + 1 < len(self.days) else math.inf, self.last)
+        self._value = value
+        return value
 
     def change_days(self, horizon: float) -> list[float]:
         """Days in (0, horizon) when the value may change (steps, start, end)."""
@@ -91,6 +101,7 @@ class Schedule:
         for i, day in enumerate(self.days):
             if first <= day < last:
                 self.values[i] = float(round(self.values[i] * factor))
+        self._lo, self._hi = 0.0, -1.0  # the steps changed: forget the cached one
 
     def next_day_above(self, day: float, level: float, horizon: float) -> float | None:
         """First day ≥ ``day`` (before ``horizon``) on which the value exceeds ``level``."""

@@ -91,7 +91,8 @@ def send_call(world: World, mission: MissionState, skill: int | None, n: int) ->
     if not members:
         return
     available = [c.available(now, world.policies) for c in members]
-    supply = np.array([a[:, skill].sum() if skill is not None else a.sum() for a in available])
+    stacked = np.stack(available)  # (contributor, gender, skill); whole numbers: sums are exact
+    supply = stacked[:, :, skill].sum(axis=1) if skill is not None else stacked.sum(axis=(1, 2))
     propensity = np.array([
         c.propensity(now, mission.spec.hardship, pipe.hardship_sensitivity, world.policies)
         for c in members
@@ -165,12 +166,14 @@ def nominate(world: World, contributor: ContributorState, mission: MissionState,
 def _nominations_arrive(world: World, nominees: list[Officer], pre_assessed: float,
                         _event: simpy.Event) -> None:
     """Nominations reach the police division: pre-assessed ones wait, the rest queue."""
+    first = nominees[0]  # one batch: one contributor, one mission
+    mission = world.missions[first.mission]
+    women = sum(officer.woman for officer in nominees)
+    world.observer.flow(mission.index, IPO, "nominations", len(nominees))
+    if women:
+        world.observer.flow(mission.index, IPO, "nominations_women", women)
+    rng = world.rng("assessment.pre", world.contributors[first.contributor].name)
     for officer in nominees:
-        mission = world.missions[officer.mission]
-        world.observer.flow(mission.index, IPO, "nominations")
-        if officer.woman:
-            world.observer.flow(mission.index, IPO, "nominations_women")
-        rng = world.rng("assessment.pre", world.contributors[officer.contributor].name)
         if pre_assessed > 0 and rng.random() < pre_assessed:
             _to_roster(world, officer)
         else:
@@ -183,7 +186,7 @@ def assessed(world: World, officer: Officer) -> None:
     mission = world.missions[officer.mission]
     contributor = world.contributors[officer.contributor]
     world.observer.flow(mission.index, IPO, "assessed")
-    speaks = bool(mission.languages & contributor.languages)
+    speaks = not mission.languages.isdisjoint(contributor.languages)
     p = world.decide(
         "pass_probability", contributor.spec.pass_rate, speaks,
         world.scenario.pipeline.assessment.language_pass_factor,
@@ -215,10 +218,15 @@ def fill_posts(world: World, mission: MissionState) -> None:
         return
     expiry = world.scenario.pipeline.roster_expiry_days
     closed = not mission.active(now) and now >= mission.start_day
-    while roster and (closed or now - roster[0].since > expiry):
-        officer = roster.pop(0)
-        world.observer.flow(mission.index, IPO, "roster_expired")
-        return_home(world, officer)
+    expired = 0  # the roster is in order of waiting since: expired candidates are a prefix
+    while expired < len(roster) and (closed or now - roster[expired].since > expiry):
+        expired += 1
+    if expired:
+        leaving = roster[:expired]
+        del roster[:expired]  # one shift of the list, not one per candidate
+        for officer in leaving:
+            world.observer.flow(mission.index, IPO, "roster_expired")
+            return_home(world, officer)
     free = mission.open_posts(now)
     if free <= 0 or not roster:
         return

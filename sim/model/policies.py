@@ -89,6 +89,9 @@ class PolicyBook:
 
     def training_epoch(self, day: float) -> int:
         """How many skill-share levers have taken effect by ``day`` (a cache key)."""
+        kinds = self._by_kind
+        if SpecialistTraining not in kinds and InterpolCapacityBuilding not in kinds:
+            return 0  # hot path (availability cache key): no such lever
         trained = sum(1 for t in self._by_kind.get(SpecialistTraining, ()) if t.start_day <= day)
         built = sum(1 for t in self._by_kind.get(InterpolCapacityBuilding, ())
                     if _effect_day(t) <= day)
@@ -99,11 +102,15 @@ class PolicyBook:
         return list(self._by_kind.get(kind, []))
 
     def _last(self, kind: type, day: float, mission: str | None = None) -> Lever | None:
+        if kind not in self._by_kind:  # the common case: no such lever (one call, not two)
+            return None
         found = self.active(kind, day, mission)
         return found[-1] if found else None
 
     def women_quota(self, day: float, mission: str) -> float:
         """Minimum women's share among individual-officer nominees (0 without a quota)."""
+        if WomenNominationQuota not in self._by_kind:
+            return 0.0
         lever = self._last(WomenNominationQuota, day, mission)
         return lever.share if isinstance(lever, WomenNominationQuota) else 0.0
 
@@ -120,6 +127,8 @@ class PolicyBook:
 
     def women_priority(self, day: float, mission: str) -> bool:
         """Whether women are selected first at ``mission``."""
+        if WomenSelectionPriority not in self._by_kind:  # hot path: one call, not three
+            return False
         return self._last(WomenSelectionPriority, day, mission) is not None
 
     def unit_women_minimum(self, day: float, mission: str) -> GenderBalancedUnits | None:
@@ -159,6 +168,8 @@ class PolicyBook:
 
     def assessment_teams(self, day: float, default: int) -> int:
         """Assessment teams working on ``day``."""
+        if AssessmentCapacity not in self._by_kind:
+            return default
         lever = self._last(AssessmentCapacity, day)
         return lever.teams if isinstance(lever, AssessmentCapacity) else default
 
@@ -169,6 +180,8 @@ class PolicyBook:
 
     def delay_factors(self, day: float) -> tuple[float, float]:
         """Multipliers on (nomination delay, travel delay) on ``day``."""
+        if FasterDeployment not in self._by_kind:
+            return 1.0, 1.0
         nomination, travel = 1.0, 1.0
         for lever in self.active(FasterDeployment, day):
             assert isinstance(lever, FasterDeployment)
@@ -178,11 +191,15 @@ class PolicyBook:
 
     def language_penalty_reduction(self, day: float) -> float:
         """Share of the missing-language pass-rate penalty removed by training."""
+        if LanguageTraining not in self._by_kind:
+            return 0.0
         lever = self._last(LanguageTraining, day)
         return lever.penalty_reduction if isinstance(lever, LanguageTraining) else 0.0
 
     def tour_rules(self, day: float, months: float, extension: float) -> tuple[float, float]:
         """Effective (tour months, extension probability), given a contributor's own rules."""
+        if TourLength not in self._by_kind:
+            return months, extension
         lever = self._last(TourLength, day)
         if isinstance(lever, TourLength):
             months = lever.months if lever.months is not None else months
@@ -192,6 +209,8 @@ class PolicyBook:
 
     def propensity_multiplier(self, day: float, home_women_share: float) -> float:
         """Product of reimbursement and (if the contributor qualifies) outreach multipliers."""
+        if Reimbursement not in self._by_kind and WomenOutreach not in self._by_kind:
+            return 1.0
         factor = 1.0
         for lever in self.active(Reimbursement, day):
             assert isinstance(lever, Reimbursement)

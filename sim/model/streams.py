@@ -40,15 +40,16 @@ class Streams:
     def get(self, name: str, entity: str = "") -> np.random.Generator:
         """Return the generator for process ``name`` and ``entity``, creating it on first use."""
         key = (name, entity)
-        gen = self._generators.get(key)
-        if gen is None:
+        try:
+            return self._generators[key]
+        except KeyError:
             child = np.random.SeedSequence(
                 entropy=self._seed.entropy,
                 spawn_key=(*self._seed.spawn_key, stable_key(name), stable_key(entity)),
             )
             gen = np.random.Generator(np.random.PCG64(child))
             self._generators[key] = gen
-        return gen
+            return gen
 
 
 def draw_delay(rng: np.random.Generator, mean_days: float, cv: float, factor: float = 1.0) -> float:
