@@ -205,6 +205,12 @@ class MissionState:
         self.travelling = SkillCounts(k)
         self.due_out = SkillCounts(k)
         self.serving_ipo = SkillCounts(k)
+        # the counts above by State value (None: a state the mission keeps no count of); nominees
+        # count in ``pipeline`` until assessed (nominated and assessing alike)
+        self.by_state: tuple[SkillCounts | None, ...] = tuple(
+            {State.SERVING: self.serving_ipo, State.TRAVELLING: self.travelling,
+             State.WAITING: self.waiting, State.NOMINATED: self.pipeline,
+             State.ASSESSING: self.pipeline}.get(state) for state in State)
         # officers due to leave, in the order they became due (= order of tour end), and how
         # many of them already have a replacement on the way
         self.due_queue: deque[Officer] = deque()
@@ -278,15 +284,7 @@ class MissionState:
 
         Nominees count in ``pipeline`` until assessed (nominated and assessing alike).
         """
-        if state is State.SERVING:
-            return self.serving_ipo
-        if state is State.TRAVELLING:
-            return self.travelling
-        if state is State.WAITING:
-            return self.waiting
-        if state is State.NOMINATED or state is State.ASSESSING:
-            return self.pipeline
-        return None
+        return self.by_state[state]
 
     def claim_due(self) -> Officer | None:
         """The serving officer leaving soonest whose post has no replacement on the way yet."""

@@ -20,6 +20,7 @@ Timing only; every choice is a call to a pure function in :attr:`World.decisions
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Generator
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -33,7 +34,7 @@ from sim.model.missions import MissionState
 from sim.model.personnel import GENERAL, Category, Officer, State
 from sim.model.policies import complied_quota
 from sim.model.streams import draw_delay
-from sim.model.transitions import enlist, transition
+from sim.model.transitions import enlist, enlist_all, transition
 
 if TYPE_CHECKING:
     from sim.model.world import World
@@ -81,34 +82,52 @@ def issue_call(world: World, mission: MissionState) -> None:
         send_call(world, mission, skill_index, n)
 
 
+def call_members(world: World, mission: MissionState) -> list[ContributorState]:
+    """Contributors a call of ``mission`` goes to now: active, serving it, let in by its host.
+
+    Who is active changes only on join and leave days, so the list is kept per mission until
+    the next such day (or until a contributor joins the model).
+    """
+    now = world.env.now
+    cached = world.call_members.get(mission.index)
+    if cached is None or not (cached[0] <= now < cached[1]) or cached[2] != len(world.contributors):
+        members = [c for c in world.members if c.active(now) and c.serves(mission.name)]
+        days = [d for c in world.contributors for d in (c.join_day, c.leave_day)]
+        valid_from = max((d for d in days if d <= now), default=-math.inf)
+        valid_until = min((d for d in days if d > now), default=math.inf)
+        cached = (valid_from, valid_until, len(world.contributors), members)
+        world.call_members[mission.index] = cached
+    members = cached[3]
+    if mission.gate is not None:
+        members = [c for c in members if mission.gate.accepts(c.name, now)]
+    return members
+
+
 def send_call(world: World, mission: MissionState, skill: int | None, n: int) -> None:
     """Split a request for ``n`` nominations (of ``skill``, or any) among contributors."""
     now = world.env.now
-    pipe = world.scenario.pipeline
-    members = [c for c in world.members if c.active(now) and c.serves(mission.name)]
-    if mission.gate is not None:
-        members = [c for c in members if mission.gate.accepts(c.name, now)]
+    members = call_members(world, mission)
     if not members:
         return
-    available = [c.available(now, world.policies) for c in members]
-    stacked = np.stack(available)  # (contributor, gender, skill); whole numbers: sums are exact
-    supply = stacked[:, :, skill].sum(axis=1) if skill is not None else stacked.sum(axis=(1, 2))
-    propensity = np.array([
-        c.propensity(now, mission.spec.hardship, pipe.hardship_sensitivity, world.policies)
-        for c in members
-    ])
-    headroom = np.array([min(c.headroom(), s) for c, s in zip(members, supply, strict=True)])
-    weights = supply * propensity * (headroom > 0)
-    asked = world.decide("split_call", n, weights, world.rng("call.split", mission.name),
-                           mission=mission.name)
-    for c, a, p, h, avail in zip(members, asked, propensity, headroom, available, strict=True):
-        if a <= 0:
-            continue
+    policies = world.policies
+    hardship = mission.spec.hardship
+    sensitivity = world.scenario.pipeline.hardship_sensitivity
+    supply = [c.supply(now, policies, skill) for c in members]
+    propensity = [c.propensity(now, hardship, sensitivity, policies) for c in members]
+    headroom = [min(c.headroom(), s) for c, s in zip(members, supply, strict=True)]
+    # supply × propensity, zero without headroom (floats, as numpy would multiply them)
+    weights = np.array([s * p * (1.0 if h > 0 else 0.0)
+                        for s, p, h in zip(supply, propensity, headroom, strict=True)])
+    asked = np.asarray(world.decide("split_call", n, weights,
+                                    world.rng("call.split", mission.name), mission=mission.name))
+    for i in np.flatnonzero(asked > 0).tolist():
+        c = members[i]
         sent = world.decide("answered_nominations",
-                            int(a), float(p), int(h), world.rng("nomination.answer", c.name),
+                            int(asked[i]), propensity[i], int(headroom[i]),
+                            world.rng("nomination.answer", c.name),
                             mission=mission.name, contributor=c.name)
         if sent > 0:
-            nominate(world, c, mission, skill, int(sent), avail)
+            nominate(world, c, mission, skill, int(sent), c.available(now, policies))
 
 
 def nominate(world: World, contributor: ContributorState, mission: MissionState,
@@ -116,18 +135,21 @@ def nominate(world: World, contributor: ContributorState, mission: MissionState,
     """Create ``n`` nominees (gender and skill drawn from the available pool) and time them."""
     now = world.env.now
     rng = world.rng("nomination.people", contributor.name)
-    pool = available[:, skill] if skill is not None else available.sum(axis=1)
-    total = pool.sum()
+    if skill is not None:
+        men_pool, women_pool = float(available[0, skill]), float(available[1, skill])
+    else:
+        men_pool, women_pool = contributor.supply_by_gender(now, world.policies)
+    total = men_pool + women_pool
     if total <= 0:
         return
-    share = pool[1] / total
+    share = women_pool / total
     quota = complied_quota(share, world.policies.women_quota(now, mission.name),
                            world.policies.women_quota_compliance(
                                now, mission.name, world.scenario.pipeline.quota_compliance))
     drawn = world.decide("nominee_women", n, share, quota, rng,
                          mission=mission.name, contributor=contributor.name)
-    women = min(int(drawn), int(pool[1]))
-    men = min(n - women, int(pool[0]))
+    women = min(int(drawn), int(women_pool))
+    men = min(n - women, int(men_pool))
     people: list[tuple[bool, int]] = []
     for woman, count in ((True, women), (False, men)):
         if count <= 0:
@@ -136,16 +158,14 @@ def nominate(world: World, contributor: ContributorState, mission: MissionState,
             people.extend([(woman, skill)] * count)
         else:
             by_skill = rng.multinomial(count, available[int(woman)] / available[int(woman)].sum())
-            for s, c in enumerate(by_skill):
-                people.extend([(woman, s)] * int(c))
-    nominees = []
-    for woman, s in people:
-        officer = Officer(contributor.index, woman, s, mission.index, now)
-        contributor.send(int(woman), s)
-        enlist(world, officer, State.NOMINATED)
-        nominees.append(officer)
-    if not nominees:
+            for s, c in enumerate(by_skill.tolist()):
+                people.extend([(woman, s)] * c)
+    if not people:
         return
+    nominees = [Officer(contributor.index, woman, s, mission.index, now) for woman, s in people]
+    for (woman, s), count in Counter(people).items():  # the contributor's counters once each
+        contributor.send(int(woman), s, count)
+    enlist_all(world, nominees, State.NOMINATED)
     nomination_factor, _ = world.policies.delay_factors(now)
     pre_assessed = world.policies.pre_assessed_share(now)
     if skill is not None:

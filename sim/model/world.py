@@ -224,6 +224,10 @@ class World:
     """One row per individual officer state change when asked (``simulate(officer_log=True)``)."""
     officers_logged: int = 0
     """Officers entered in the officer log so far (the next one's number)."""
+    call_members: dict[int, tuple[float, float, int, list[ContributorState]]] = field(
+        default_factory=dict)
+    """Per mission index: (valid from, valid until, contributors then, who a call goes to)
+    (:func:`sim.model.pipeline.call_members`)."""
 
     def decide(self, name: str, *args: Any, mission: str | None = None,
                contributor: str | None = None) -> Any:
