@@ -155,10 +155,13 @@ class ContributorState:
             return self._by_gender[0] + self._by_gender[1]
         return self._by_skill[skill]
 
-    def supply_by_gender(self, day: float, policies: PolicyBook) -> tuple[float, float]:
-        """Officers available for nomination on ``day``, (men, women), of any skill."""
+    def supply_by_gender(self, day: float, policies: PolicyBook,
+                         skill: int | None = None) -> tuple[float, float]:
+        """Officers available for nomination on ``day``, (men, women): with ``skill``, or any."""
         self._refresh(day, policies)
-        return self._by_gender[0], self._by_gender[1]
+        if skill is None:
+            return self._by_gender[0], self._by_gender[1]
+        return self._free[0][skill], self._free[1][skill]
 
     def headroom(self) -> int:
         """Officers it may still send abroad under its ceiling (large when it has none)."""

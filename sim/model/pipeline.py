@@ -20,7 +20,6 @@ Timing only; every choice is a call to a pure function in :attr:`World.decisions
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Generator
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -127,43 +126,42 @@ def send_call(world: World, mission: MissionState, skill: int | None, n: int) ->
                             world.rng("nomination.answer", c.name),
                             mission=mission.name, contributor=c.name)
         if sent > 0:
-            nominate(world, c, mission, skill, int(sent), c.available(now, policies))
+            nominate(world, c, mission, skill, int(sent))
 
 
 def nominate(world: World, contributor: ContributorState, mission: MissionState,
-             skill: int | None, n: int, available: np.ndarray) -> None:
+             skill: int | None, n: int) -> None:
     """Create ``n`` nominees (gender and skill drawn from the available pool) and time them."""
     now = world.env.now
+    policies = world.policies
     rng = world.rng("nomination.people", contributor.name)
-    if skill is not None:
-        men_pool, women_pool = float(available[0, skill]), float(available[1, skill])
-    else:
-        men_pool, women_pool = contributor.supply_by_gender(now, world.policies)
+    men_pool, women_pool = contributor.supply_by_gender(now, policies, skill)
     total = men_pool + women_pool
     if total <= 0:
         return
     share = women_pool / total
-    quota = complied_quota(share, world.policies.women_quota(now, mission.name),
-                           world.policies.women_quota_compliance(
+    quota = complied_quota(share, policies.women_quota(now, mission.name),
+                           policies.women_quota_compliance(
                                now, mission.name, world.scenario.pipeline.quota_compliance))
     drawn = world.decide("nominee_women", n, share, quota, rng,
                          mission=mission.name, contributor=contributor.name)
     women = min(int(drawn), int(women_pool))
     men = min(n - women, int(men_pool))
-    people: list[tuple[bool, int]] = []
+    groups: list[tuple[bool, int, int]] = []  # (woman, skill, officers), women first
     for woman, count in ((True, women), (False, men)):
         if count <= 0:
             continue
         if skill is not None:
-            people.extend([(woman, skill)] * count)
+            groups.append((woman, skill, count))
         else:
-            by_skill = rng.multinomial(count, available[int(woman)] / available[int(woman)].sum())
-            for s, c in enumerate(by_skill.tolist()):
-                people.extend([(woman, s)] * c)
-    if not people:
+            row = contributor.available(now, policies)[int(woman)]
+            by_skill = rng.multinomial(count, row / row.sum())
+            groups.extend((woman, s, c) for s, c in enumerate(by_skill.tolist()) if c > 0)
+    if not groups:
         return
-    nominees = [Officer(contributor.index, woman, s, mission.index, now) for woman, s in people]
-    for (woman, s), count in Counter(people).items():  # the contributor's counters once each
+    nominees = [Officer(contributor.index, woman, s, mission.index, now)
+                for woman, s, count in groups for _ in range(count)]
+    for woman, s, count in groups:
         contributor.send(int(woman), s, count)
     enlist_all(world, nominees, State.NOMINATED)
     nomination_factor, _ = world.policies.delay_factors(now)

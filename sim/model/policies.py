@@ -120,6 +120,8 @@ class PolicyBook:
         The quota lever's own ``compliance`` where it sets one, else ``default`` (the
         scenario's ``pipeline.quota_compliance``).
         """
+        if WomenNominationQuota not in self._by_kind:
+            return default
         lever = self._last(WomenNominationQuota, day, mission)
         if isinstance(lever, WomenNominationQuota) and lever.compliance is not None:
             return lever.compliance
@@ -138,6 +140,8 @@ class PolicyBook:
 
     def skill_coded(self, day: float, mission: str, skill: str) -> bool:
         """Whether calls code posts with ``skill`` at ``mission``."""
+        if SkillCodedCalls not in self._by_kind:
+            return False
         for lever in self.active(SkillCodedCalls, day, mission):
             assert isinstance(lever, SkillCodedCalls)
             if lever.skills is None or skill in lever.skills:
@@ -146,6 +150,8 @@ class PolicyBook:
 
     def specialist_roster(self, day: float, skill: str) -> SpecialistRoster | None:
         """The specialist roster covering ``skill``, if any."""
+        if SpecialistRoster not in self._by_kind:
+            return None
         for lever in reversed(self.active(SpecialistRoster, day)):
             assert isinstance(lever, SpecialistRoster)
             if lever.skills is None or skill in lever.skills:
@@ -175,6 +181,8 @@ class PolicyBook:
 
     def pre_assessed_share(self, day: float) -> float:
         """Share of individual-officer nominees who arrive already assessed."""
+        if PreAssessedRoster not in self._by_kind:
+            return 0.0
         lever = self._last(PreAssessedRoster, day)
         return lever.share if isinstance(lever, PreAssessedRoster) else 0.0
 
@@ -249,6 +257,8 @@ class PolicyBook:
 
     def vetting(self, day: float) -> InterpolVetting | None:
         """The INTERPOL vetting of nominees in force on ``day``, if any (hypothetical)."""
+        if InterpolVetting not in self._by_kind:  # hot path: asked for every officer
+            return None
         lever = self._last(InterpolVetting, day)
         return lever if isinstance(lever, InterpolVetting) else None
 
