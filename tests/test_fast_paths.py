@@ -50,3 +50,30 @@ def test_schedule_step_cache_keeps_the_warmup_cap_and_scaling() -> None:
     for day in (-5.0, 0.0, 99.0, 100.0, 150.0, 200.0, 299.0, 300.0, 599.0, 600.0):
         assert cached.at(day) == fresh.at(day), day
     assert cached.at(200.0) == 10.0  # 20 halved
+
+
+def test_block_draws_equal_one_at_a_time_draws() -> None:
+    """Uniform, gamma (× scale) and exponential (× scale) blocks give numpy's scalar draws."""
+    from sim.model.streams import Streams, draw_delay, gamma_delay, replication_seed
+
+    one, blocks = Streams(replication_seed(5, 0)), Streams(replication_seed(5, 0))
+    for i in range(600):  # more than two blocks; the factor changes the scale, not the shape
+        factor = 0.5 + (i % 7) / 10
+        assert gamma_delay(blocks, "travel.delay", "A", 45.0, 0.5, factor) == draw_delay(
+            one.get("travel.delay", "A"), 45.0, 0.5, factor)
+        scale = 365.25 / (0.02 + i / 10_000)
+        assert blocks.standard_exponential("tour", "M")() * scale == float(
+            one.get("tour", "M").exponential(scale))
+        assert blocks.uniform("pass", "A")() == one.get("pass", "A").random()
+
+
+def test_a_stream_is_drawn_in_one_kind_of_block_only() -> None:
+    """Asking for a stream's blocks as another kind or shape is refused (it would shift draws)."""
+    from sim.model.streams import Streams, replication_seed
+
+    streams = Streams(replication_seed(5, 0))
+    streams.standard_gamma("delay", "A", 4.0)
+    with pytest.raises(ValueError, match="delay/A"):
+        streams.standard_gamma("delay", "A", 2.0)
+    with pytest.raises(ValueError, match="delay/A"):
+        streams.uniform("delay", "A")

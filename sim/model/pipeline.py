@@ -32,7 +32,7 @@ from sim.model.contributors import ContributorState
 from sim.model.missions import MissionState
 from sim.model.personnel import GENERAL, Category, Officer, State
 from sim.model.policies import complied_quota
-from sim.model.streams import draw_delay
+from sim.model.streams import gamma_delay
 from sim.model.transitions import enlist, enlist_all, transition
 
 if TYPE_CHECKING:
@@ -172,8 +172,8 @@ def nominate(world: World, contributor: ContributorState, mission: MissionState,
             nomination_factor *= roster.nomination_delay_factor
             pre_assessed = max(pre_assessed, roster.pre_assessed_share)
     spec = contributor.spec.nomination_delay or world.scenario.pipeline.nomination_delay
-    delay = draw_delay(world.rng("nomination.delay", contributor.name), spec.mean_days, spec.cv,
-                       nomination_factor)
+    delay = gamma_delay(world.streams, "nomination.delay", contributor.name, spec.mean_days,
+                        spec.cv, nomination_factor)
     vetting = world.policies.vetting(now)
     if vetting is not None:  # screening against INTERPOL's databases (hypothetical)
         delay += vetting.extra_delay_days
@@ -214,7 +214,7 @@ def assessed(world: World, officer: Officer) -> None:
     vetting = world.policies.vetting(world.env.now)
     if vetting is not None:  # rejected by screening: counted as failing assessment
         p *= 1.0 - vetting.rejection_share
-    if world.rng("assessment.pass", contributor.name).random() < p:
+    if world.streams.uniform("assessment.pass", contributor.name)() < p:
         world.observer.flow(mission.index, IPO, "passed")
         _to_roster(world, officer)
     else:
@@ -262,8 +262,8 @@ def fill_posts(world: World, mission: MissionState) -> None:
     for officer in selected:
         contributor = world.contributors[officer.contributor]
         spec = contributor.spec.travel_delay or world.scenario.pipeline.travel_delay
-        delay = draw_delay(world.rng("travel.delay", contributor.name), spec.mean_days, spec.cv,
-                           travel_factor)
+        delay = gamma_delay(world.streams, "travel.delay", contributor.name, spec.mean_days,
+                            spec.cv, travel_factor)
         if empty_now > 0:
             empty_now -= 1
         else:  # a rotation: arrive for the handover, not months before it
@@ -324,8 +324,8 @@ def take_post(world: World, officer: Officer) -> None:
         vetting = world.policies.vetting(now)
         if vetting is not None:  # fewer disciplinary repatriations among screened officers
             rate *= vetting.repatriation_factor
-        rng = world.rng("tour.repatriation", mission.name)
-        repatriation = float(rng.exponential(YEAR_DAYS / rate)) if rate > 0 else float("inf")
+        repatriation = (world.streams.standard_exponential("tour.repatriation", mission.name)()
+                        * (YEAR_DAYS / rate) if rate > 0 else float("inf"))
     _start_tour(world, officer, tour_days, repatriation)
 
 
