@@ -255,8 +255,12 @@ def fill_posts(world: World, mission: MissionState) -> None:
     if not chosen:
         return
     picked = set(chosen)
-    selected = [roster[i] for i in sorted(picked)]
-    mission.roster = [o for i, o in enumerate(roster) if i not in picked]
+    if len(picked) == len(roster) and min(picked) == 0 and max(picked) == len(roster) - 1:
+        # everyone waiting is selected (the common case)
+        selected, mission.roster = roster, []
+    else:
+        selected = [roster[i] for i in sorted(picked)]
+        mission.roster = [o for i, o in enumerate(roster) if i not in picked]
     _, travel_factor = world.policies.delay_factors(now)
     empty_now = mission.empty_posts_uncovered(now)
     for officer in selected:

@@ -239,6 +239,8 @@ class PolicyBook:
 
     def connectivity(self, day: float, mission: str) -> InterpolConnectivity | None:
         """The INTERPOL connectivity in force at ``mission`` (``None`` without, or level none)."""
+        if InterpolConnectivity not in self._by_kind:  # asked for every case
+            return None
         lever = self._last(InterpolConnectivity, day, mission)
         if isinstance(lever, InterpolConnectivity) and lever.level != "none":
             return lever

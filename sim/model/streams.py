@@ -12,7 +12,7 @@ the draws of another.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -106,21 +106,19 @@ class Block:
         draw: returns the next ``n`` values of the stream (e.g. ``rng.random``).
     """
 
-    __slots__ = ("_draw", "_next", "_values")
+    __slots__ = ("_draw", "_values")
 
     def __init__(self, draw: Callable[[int], np.ndarray]) -> None:
         self._draw = draw
-        self._values: list[float] = []
-        self._next = 0
+        self._values: Iterator[float] = iter(())
 
     def __call__(self) -> float:
         """The stream's next value."""
-        if self._next >= len(self._values):
-            self._values = self._draw(BLOCK).tolist()
-            self._next = 0
-        value = self._values[self._next]
-        self._next += 1
-        return value
+        try:
+            return next(self._values)
+        except StopIteration:
+            self._values = iter(self._draw(BLOCK).tolist())
+            return next(self._values)
 
 
 def gamma_delay(streams: Streams, name: str, entity: str, mean_days: float, cv: float,
