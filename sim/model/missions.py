@@ -270,10 +270,13 @@ class MissionState:
         Serving officers not due out, those travelling and waiting on the roster, and nominees
         in the pipeline discounted by ``overbooking`` (not all of them will pass).
         """
-        committed: np.ndarray = (
-            self.serving_ipo.array() - self.due_out.array() + self.travelling.array()
-            + self.waiting.array() + self.pipeline.array() / overbooking)
-        return committed
+        # in Python numbers, added in the order (and so to the bits) of the array expression
+        # serving - due_out + travelling + waiting + pipeline / overbooking
+        return np.array([
+            float(serving - due + travelling + waiting) + pipeline / overbooking
+            for serving, due, travelling, waiting, pipeline in zip(
+                self.serving_ipo.by_skill, self.due_out.by_skill, self.travelling.by_skill,
+                self.waiting.by_skill, self.pipeline.by_skill, strict=True)])
 
     def excess_officers(self, posts: int) -> int:
         """Serving individual officers beyond ``posts`` (those a cut to ``posts`` sends home)."""

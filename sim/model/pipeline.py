@@ -566,13 +566,14 @@ def seed_replacements(world: World, mission: MissionState) -> None:
         if index < 0:
             return
         contributor = members[index]
-        available = contributor.available(now, world.policies)
-        total = available.sum()
-        share = available[1].sum() / total if total > 0 else 0.0
+        by_gender = contributor.supply_by_gender(now, world.policies)
+        total = by_gender[0] + by_gender[1]
+        share = by_gender[1] / total if total > 0 else 0.0
         woman = bool(rng.random() < min(max(complied_quota(share, quota, compliance), share), 1.0))
-        if available[int(woman)].sum() <= 0:
+        if by_gender[int(woman)] <= 0:
             woman = not woman
-        skill = outgoing.skill if available[int(woman), outgoing.skill] > 0 else GENERAL
+        with_skill = contributor.supply_by_gender(now, world.policies, outgoing.skill)
+        skill = outgoing.skill if with_skill[int(woman)] > 0 else GENERAL
         officer = Officer(contributor.index, woman, skill, mission.index, now)
         contributor.send(int(woman), skill)
         enlist(world, officer, State.WAITING)
