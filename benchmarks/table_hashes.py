@@ -41,6 +41,35 @@ def table_hashes(path: Path, replications: int) -> dict[str, str]:
     return hashes
 
 
+def lever_and_event_hashes(replications: int) -> dict[str, str]:
+    """Hashes of each lever of ``tests/test_levers.py`` alone on ``tests/data/levers.yaml`` and
+    each event of ``tests/test_events.py`` alone on the tiny scenario (the paths the scenario
+    files do not take: outreach, gates, freezes, re-hatting, transfers, closures …)."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    import test_events
+    import test_levers
+
+    from sim.scenario.schema import apply_overrides, read_yaml
+
+    cases: dict[str, dict] = {}
+    for name, case in test_levers.CASES.items():
+        raw = apply_overrides(read_yaml(test_levers.SCENARIO), dict(case.settings))
+        raw["policies"] = [*case.with_levers, case.policy]
+        cases[f"lever:{name}"] = raw
+    for name in ("CUT", "FREEZE", "GATE", "REHAT", "TRANSFER", "CLOSURE"):
+        raw = read_yaml(ROOT / "tests/data/tiny.yaml")
+        raw["events"] = [getattr(test_events, name)]
+        cases[f"event:{name.lower()}"] = raw
+    hashes = {}
+    for label, raw in cases.items():
+        scenario = sim.load_scenario(raw).base
+        for r in range(replications):
+            for name, frame in sorted(sim.simulate(scenario, r).items()):
+                digest = hashlib.sha256(frame.to_csv(index=False).encode()).hexdigest()
+                hashes[f"{label}/{r}/{name}"] = digest
+    return hashes
+
+
 def main() -> int:
     """Print or compare the hashes; exit 1 when any differs from ``--compare``'s file."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -52,6 +81,7 @@ def main() -> int:
     for name in SCENARIOS:
         if (ROOT / name).exists():
             hashes.update(table_hashes(ROOT / name, args.replications))
+    hashes.update(lever_and_event_hashes(args.replications))
     if args.out:
         args.out.write_text(json.dumps(hashes, indent=1, sort_keys=True))
     print(f"{len(hashes)} tables hashed")

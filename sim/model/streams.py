@@ -40,7 +40,8 @@ class Streams:
     def __init__(self, seed: np.random.SeedSequence) -> None:
         self._seed = seed
         self._generators: dict[tuple[str, str], np.random.Generator] = {}
-        self._blocks: dict[tuple[str, str], tuple[str, float, Block]] = {}
+        self._blocks: dict[tuple[str, str, str, float], Block] = {}  # (name, entity, kind, shape)
+        self._drawn_as: dict[tuple[str, str], tuple[str, float]] = {}  # one kind per stream
 
     def get(self, name: str, entity: str = "") -> np.random.Generator:
         """Return the generator for process ``name`` and ``entity``, creating it on first use."""
@@ -79,12 +80,15 @@ class Streams:
         A stream is drawn either in blocks or one draw at a time (:meth:`get`), never both:
         blocks draw ahead, which would shift one-at-a-time draws.
         """
-        key = (name, entity)
-        found = self._blocks.get(key)
-        if found is not None and found[0] == kind and found[1] == shape:
-            return found[2]
-        if found is not None:
-            raise ValueError(f"stream {name}/{entity} is drawn as {found[0]} {found[1]} "
+        block = self._blocks.get((name, entity, kind, shape))
+        if block is None:
+            block = self._new_block(name, entity, kind, shape)
+        return block
+
+    def _new_block(self, name: str, entity: str, kind: str, shape: float) -> Block:
+        drawn_as = self._drawn_as.setdefault((name, entity), (kind, shape))
+        if drawn_as != (kind, shape):
+            raise ValueError(f"stream {name}/{entity} is drawn as {drawn_as[0]} {drawn_as[1]} "
                              f"and as {kind} {shape}")
         gen = self.get(name, entity)
         draw: Callable[[int], np.ndarray]
@@ -94,8 +98,7 @@ class Streams:
             draw = gen.standard_exponential
         else:
             draw = gen.random
-        block = Block(draw)
-        self._blocks[key] = (kind, shape, block)
+        block = self._blocks[(name, entity, kind, shape)] = Block(draw)
         return block
 
 
