@@ -117,7 +117,7 @@ class ContributorState:
         """Release cool-downs ended by ``day``; rebuild the availability if training changed."""
         if self._resting and self._resting[0][0] <= day:
             self._release(day)
-        epoch = policies.training_epoch(day)
+        epoch = policies.training_epoch(day) if policies.trains else 0
         if epoch != self._epoch:
             self._pool = self.pool(day, policies).tolist()
             self._epoch = epoch

@@ -231,6 +231,9 @@ class MissionState:
         self.gate: EntryGate | None = None
         self.paced_days: set[float] = set()
         self.closing_from = float("inf")  # a forced closure's start: no new team requested
+        # each contributor's propensity to answer this mission's calls, by contributor index
+        # (kept only while no lever moves propensities: sim.model.pipeline.send_call)
+        self.propensity: dict[int, float] = {}
         # specialized teams serving: (their process, arrival day, contributor, size), for cuts
         self.serving_teams: list[tuple[Any, float, str, int]] = []
 

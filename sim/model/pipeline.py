@@ -109,10 +109,8 @@ def send_call(world: World, mission: MissionState, skill: int | None, n: int) ->
     if not members:
         return
     policies = world.policies
-    hardship = mission.spec.hardship
-    sensitivity = world.scenario.pipeline.hardship_sensitivity
     supply = [c.supply(now, policies, skill) for c in members]
-    propensity = [c.propensity(now, hardship, sensitivity, policies) for c in members]
+    propensity = _propensities(world, mission, members)
     headroom = [min(c.headroom(), s) for c, s in zip(members, supply, strict=True)]
     # supply × propensity, zero without headroom (floats, as numpy would multiply them)
     weights = np.array([s * p * (1.0 if h > 0 else 0.0)
@@ -127,6 +125,25 @@ def send_call(world: World, mission: MissionState, skill: int | None, n: int) ->
                             mission=mission.name, contributor=c.name)
         if sent > 0:
             nominate(world, c, mission, skill, int(sent))
+
+
+def _propensities(world: World, mission: MissionState,
+                  members: list[ContributorState]) -> list[float]:
+    """Each member's propensity to answer ``mission``'s calls now.
+
+    Without reimbursement or outreach levers it never changes, so it is kept per mission.
+    """
+    now = world.env.now
+    policies = world.policies
+    hardship = mission.spec.hardship
+    sensitivity = world.scenario.pipeline.hardship_sensitivity
+    if policies.moves_propensity:
+        return [c.propensity(now, hardship, sensitivity, policies) for c in members]
+    known = mission.propensity
+    for c in members:
+        if c.index not in known:
+            known[c.index] = c.propensity(now, hardship, sensitivity, policies)
+    return [known[c.index] for c in members]
 
 
 def nominate(world: World, contributor: ContributorState, mission: MissionState,

@@ -70,6 +70,11 @@ class PolicyBook:
         self._by_kind: dict[type, list[TimedLever]] = {}
         for timed in levers:
             self._by_kind.setdefault(type(timed.lever), []).append(timed)
+        # whether any lever changes contributors' propensity or skill shares (hot paths skip
+        # asking when none does)
+        self.moves_propensity = Reimbursement in self._by_kind or WomenOutreach in self._by_kind
+        self.trains = (SpecialistTraining in self._by_kind
+                       or InterpolCapacityBuilding in self._by_kind)
         # what is in force changes only on start days: answers are cached per period between
         # them (the model asks on every decision)
         self._starts = sorted({t.start_day for t in levers})

@@ -79,12 +79,25 @@ def transition(world: World, officer: Officer, new: State,
     census[old] -= 1
     census[new] += 1
     missions = world.missions
+    skill = officer.skill
     if old is not STANDBY:  # standby officers belong to no mission
-        _leave(world, missions[officer.mission], officer, old)
+        mission = missions[officer.mission]
+        counts = mission.by_state[old]
+        if counts is not None:  # SkillCounts.add, inlined (hot path)
+            counts.by_skill[skill] -= 1
+            counts.total -= 1
+        if old is SERVING:
+            _stop_serving(world, mission, officer)
     if to is not None:
         officer.mission = to.index
     if new is not STANDBY:
-        _enter(world, missions[officer.mission], officer, new)
+        mission = missions[officer.mission]
+        counts = mission.by_state[new]
+        if counts is not None:  # as in _enter
+            counts.by_skill[skill] += 1
+            counts.total += 1
+        if new is SERVING:
+            _start_serving(world, mission, officer)
     if world.officer_log is not None:
         _log(world, officer, old, new)
     if world.check_invariants:
@@ -100,31 +113,33 @@ def _log(world: World, officer: Officer, old: State | None, new: State) -> None:
 
 
 def _enter(world: World, mission: MissionState, officer: Officer, state: State) -> None:
+    """Count ``officer`` in ``state`` at ``mission`` (the counters of :func:`transition`)."""
     counts = mission.by_state[state]
     if counts is not None:  # SkillCounts.add, inlined (hot path)
         counts.by_skill[officer.skill] += 1
         counts.total += 1
     if state is SERVING:
-        mission.serving[officer] = None
-        world.observer.serve(mission.index, IPO, officer.contributor, int(officer.woman),
-                             int(not officer.woman), officer.skill, 1)
+        _start_serving(world, mission, officer)
 
 
-def _leave(world: World, mission: MissionState, officer: Officer, state: State) -> None:
-    counts = mission.by_state[state]
-    if counts is not None:
-        counts.by_skill[officer.skill] -= 1
-        counts.total -= 1
-    if state is SERVING:
-        if officer.due_out:
-            mission.due_out.add(officer.skill, -1)
-            officer.due_out = False
-        if officer.claimed:
-            mission.claims -= 1
-            officer.claimed = False
-        mission.serving.pop(officer, None)
-        world.observer.serve(mission.index, IPO, officer.contributor, int(officer.woman),
-                             int(not officer.woman), officer.skill, -1)
+def _start_serving(world: World, mission: MissionState, officer: Officer) -> None:
+    """The officer joins the mission's serving list and the observer's serving counters."""
+    mission.serving[officer] = None
+    world.observer.serve(mission.index, IPO, officer.contributor, int(officer.woman),
+                         int(not officer.woman), officer.skill, 1)
+
+
+def _stop_serving(world: World, mission: MissionState, officer: Officer) -> None:
+    """The officer leaves service: no longer due out or claimed, off the serving counters."""
+    if officer.due_out:
+        mission.due_out.add(officer.skill, -1)
+        officer.due_out = False
+    if officer.claimed:
+        mission.claims -= 1
+        officer.claimed = False
+    mission.serving.pop(officer, None)
+    world.observer.serve(mission.index, IPO, officer.contributor, int(officer.woman),
+                         int(not officer.woman), officer.skill, -1)
 
 
 def check_invariants(world: World) -> None:
