@@ -7,13 +7,15 @@ simulation phase alone, replications per second of the simulation phase, and the
 efficiency ``rate(2) / (2 × rate(1))``.
 
 Memory: the peak resident set size of the *parent* process (the one that writes the run folder
-and computes the summaries; workers excluded) for runs of 100 and 1,000 replications of the tiny
-scenario, each in a fresh interpreter. Flat is the target: task results stream to disk and the
-summaries read the tables in bounded chunks.
+and computes the summaries) and of the largest *worker* process, for runs of 100 and 1,000
+(``--sizes 100,1000,10000`` for more) replications of the tiny scenario, each in a fresh
+interpreter. Flat is the target: task results stream to disk, the summaries read the tables in
+bounded chunks, and a worker keeps nothing between tasks.
 
 Prints figures only; nothing passes or fails.
 
-    python benchmarks/bench_experiment.py [--replications N] [--sizes 100,1000] [--skip-memory]
+    python benchmarks/bench_experiment.py [--replications N] [--sizes 100,1000]
+        [--skip-memory] [--skip-throughput]
 """
 
 from __future__ import annotations
@@ -47,7 +49,11 @@ import sim
 before = status("VmHWM")
 start = time.perf_counter()
 result = sim.run(sys.argv[1], replications=int(sys.argv[2]), workers=2, out=sys.argv[3])
+# each task reports its worker's VmHWM so far (ru_maxrss of children would count the parent's
+# memory before exec); the largest over the run is the workers' peak
+workers_mb = max(t["worker_peak_rss_mb"] for t in result.manifest["timings"]["tasks"])
 print(json.dumps({"after_import_mb": before, "peak_mb": status("VmHWM"),
+                  "worker_peak_mb": workers_mb,
                   "seconds": time.perf_counter() - start,
                   "monthly_rows": result.manifest["tables"]["monthly"]}))
 """
@@ -81,16 +87,18 @@ def throughput(scenario: Path, replications: int, workdir: Path) -> None:
 
 def memory(sizes: list[int], workdir: Path) -> None:
     """Peak parent memory for runs of each size of the tiny scenario, in fresh interpreters."""
-    print("\nparent peak RSS (VmHWM), tiny scenario, 2 worker processes, fresh interpreter each")
-    print(f"{'replications':>12}{'monthly rows':>14}{'after import MB':>17}{'peak MB':>10}"
-          f"{'wall s':>9}")
+    print("\npeak RSS (VmHWM) of the parent and the largest worker, tiny scenario, 2 worker"
+          " processes, fresh interpreter each")
+    print(f"{'replications':>12}{'monthly rows':>14}{'after import MB':>17}{'parent MB':>11}"
+          f"{'worker MB':>11}{'wall s':>9}")
     for n in sizes:
         out = workdir / f"memory-{n}"
         proc = subprocess.run([sys.executable, "-c", MEMORY_PROBE, str(TINY), str(n), str(out)],
                               cwd=ROOT, capture_output=True, text=True, check=True)
         figures = json.loads(proc.stdout.strip().splitlines()[-1])
         print(f"{n:>12}{figures['monthly_rows']:>14,}{figures['after_import_mb']:>17.0f}"
-              f"{figures['peak_mb']:>10.0f}{figures['seconds']:>9.1f}")
+              f"{figures['peak_mb']:>11.0f}{figures['worker_peak_mb']:>11.0f}"
+              f"{figures['seconds']:>9.1f}", flush=True)
 
 
 def main() -> None:
@@ -99,11 +107,13 @@ def main() -> None:
                         help="replications per throughput run (default 16 baseline, 40 tiny)")
     parser.add_argument("--sizes", default="100,1000", help="replication counts for memory")
     parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--skip-throughput", action="store_true")
     args = parser.parse_args()
     scenario = BASELINE if BASELINE.exists() else TINY
     replications = args.replications or (16 if scenario == BASELINE else 40)
     with tempfile.TemporaryDirectory(prefix="ppsim-bench-") as tmp:
-        throughput(scenario, replications, Path(tmp))
+        if not args.skip_throughput:
+            throughput(scenario, replications, Path(tmp))
         if not args.skip_memory:
             memory([int(s) for s in args.sizes.split(",")], Path(tmp))
 

@@ -18,6 +18,12 @@ All of them yield results *as they finish* (any order); the run folder puts them
 order, so results do not depend on the executor or the number of workers. At most a few tasks
 per worker are in flight at once, so memory does not grow with the number of replications.
 
+Short tasks are sent in *batches* (several replications per submission, run one after another
+in the worker by :func:`run_batch`): the batch size adapts so that a batch takes about
+:data:`BATCH_SECONDS`, judged from the tasks already finished, and shrinks towards the end of a
+run so that every worker stays busy. Each replication is still simulated alone, from its own
+seed, so batching never changes a result.
+
 Failures (each an :class:`~sim.errors.ExecutorError` saying what to do next):
 
 - a local worker process that dies (killed, out of memory) breaks the pool; the pool is
@@ -43,7 +49,6 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from itertools import islice
 from multiprocessing import get_context
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -69,6 +74,13 @@ PARENT_CHECK_S = 0.5
 
 IN_FLIGHT_PER_WORKER = 4
 """Tasks submitted ahead per worker: enough to keep workers busy, few enough to bound memory."""
+
+BATCH_SECONDS = 0.5
+"""Target duration of one submission: long enough to hide the per-submission overhead
+(pickling, queueing, a Dask round trip of a few ms), short enough to balance load."""
+
+MAX_BATCH = 32
+"""Most replications in one submission."""
 
 EXECUTORS = ("serial", "processes", "dask-local", "dask://ADDRESS")
 """The executor specs :func:`open_executor` accepts (for messages and ``--help``)."""
@@ -138,8 +150,78 @@ def run_task(spec: TaskSpec) -> TaskOutput:
     kept = {name: tables[name] for name in spec.tables}
     worker = f"{socket.gethostname()}:{os.getpid()}"
     seconds = time.perf_counter() - start
-    blob = encode_task(kept, {"seconds": seconds, "worker": worker})
+    blob = encode_task(kept, {"seconds": seconds, "worker": worker,
+                              "worker_peak_rss_mb": peak_rss_mb()})
     return TaskOutput(spec.key, spec.replication, blob, time.perf_counter() - start, worker)
+
+
+def peak_rss_mb() -> float | None:
+    """This process's peak resident set size in MB (Linux ``VmHWM``; None elsewhere)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
+
+
+def run_batch(fn: Callable[[TaskSpec], Result],
+              specs: list[TaskSpec]) -> tuple[list[Result], float]:
+    """Run several tasks one after another in one worker (one submission, one round trip).
+
+    Returns:
+        The tasks' outputs in order, and the seconds they took in all (to size later batches).
+    """
+    start = time.perf_counter()
+    outputs = []
+    for spec in specs:
+        try:
+            outputs.append(fn(spec))
+        except Exception as exc:
+            raise _with_context(exc, spec) from None
+    return outputs, time.perf_counter() - start
+
+
+class Batcher:
+    """Cuts a list of tasks into batches sized from the duration of the tasks already done.
+
+    Starts with single tasks (nothing is known yet); then a batch holds about
+    :data:`BATCH_SECONDS` of work, at most :data:`MAX_BATCH` tasks, and at most a quarter of
+    the remaining tasks per worker so that the end of a run still keeps every worker busy.
+
+    Args:
+        items: the tasks, in submission order.
+        workers: tasks that run at once.
+    """
+
+    def __init__(self, items: Iterable[TaskSpec], workers: int) -> None:
+        self._items = list(items)
+        self._next = 0
+        self._workers = workers
+        self._seconds = 0.0
+        self._done = 0
+
+    def observe(self, tasks: int, seconds: float) -> None:
+        """Record that ``tasks`` more tasks finished, taking ``seconds`` in all."""
+        self._seconds += seconds
+        self._done += tasks
+
+    def size(self) -> int:
+        """How many tasks the next batch should hold."""
+        if self._done == 0:
+            return 1
+        mean = max(self._seconds / self._done, 1e-6)
+        remaining = len(self._items) - self._next
+        fair = max(remaining // (4 * self._workers), 1)
+        return max(1, min(round(BATCH_SECONDS / mean), MAX_BATCH, fair))
+
+    def take(self) -> list[TaskSpec]:
+        """The next batch (empty when every task was handed out)."""
+        batch = self._items[self._next:self._next + self.size()]
+        self._next += len(batch)
+        return batch
 
 
 def _describe(spec: TaskSpec) -> str:
@@ -229,53 +311,58 @@ class ProcessExecutor(Executor):
 
     def imap_unordered(self, fn: Callable[[TaskSpec], Result],
                        items: Iterable[TaskSpec]) -> Iterator[Result]:
-        """Yield outputs as workers finish them, keeping a bounded number of tasks queued."""
-        it = iter(items)
-        pending: dict[Future[Result], TaskSpec] = {}
+        """Yield outputs as workers finish them, keeping a bounded number of batches queued."""
+        batcher = Batcher(items, self.workers)
+        pending: dict[Future[tuple[list[Result], float]], list[TaskSpec]] = {}
         attempts: dict[tuple[str, int], int] = {}
         ahead = self.workers * IN_FLIGHT_PER_WORKER
 
-        def submit(spec: TaskSpec) -> None:
-            attempts[_order(spec)] = attempts.get(_order(spec), 0) + 1
-            pending[self._pool.submit(fn, spec)] = spec
+        def submit(batch: list[TaskSpec]) -> None:
+            for spec in batch:
+                attempts[_order(spec)] = attempts.get(_order(spec), 0) + 1
+            pending[self._pool.submit(run_batch, fn, batch)] = batch
 
-        for spec in islice(it, ahead):
-            submit(spec)
+        def top_up() -> None:
+            while len(pending) < ahead and (batch := batcher.take()):
+                submit(batch)
+
+        top_up()
         while pending:
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
             lost: list[TaskSpec] = []
-            for future in sorted(finished, key=lambda f: _order(pending[f])):
-                spec = pending.pop(future)
-                output = self._outcome(future, spec)
-                if output is None:
-                    lost.append(spec)
+            for future in sorted(finished, key=lambda f: _order(pending[f][0])):
+                batch = pending.pop(future)
+                done = self._outcome(future)
+                if done is None:
+                    lost.extend(batch)
                 else:
-                    yield output
+                    batcher.observe(len(done[0]), done[1])
+                    yield from done[0]
             if lost:
                 # The pool is broken: the other unfinished tasks fail too (or finished first).
                 rest = list(pending.items())
                 pending.clear()
                 wait([f for f, _ in rest])
-                for future, spec in sorted(rest, key=lambda item: _order(item[1])):
-                    output = self._outcome(future, spec)
-                    if output is None:
-                        lost.append(spec)
+                for future, batch in sorted(rest, key=lambda item: _order(item[1][0])):
+                    done = self._outcome(future)
+                    if done is None:
+                        lost.extend(batch)
                     else:
-                        yield output
+                        yield from done[0]
                 self._restart(lost, attempts)
-                for spec in sorted(lost, key=_order):
-                    submit(spec)
-            for spec in islice(it, max(0, ahead - len(pending))):
-                submit(spec)
+                for spec in sorted(lost, key=_order):  # one at a time: find the culprit
+                    submit([spec])
+            top_up()
 
     @staticmethod
-    def _outcome(future: Future[Result], spec: TaskSpec) -> Result | None:
-        """The task's output, ``None`` when its worker died, or its error with the task named."""
+    def _outcome(future: Future[tuple[list[Result], float]]
+                 ) -> tuple[list[Result], float] | None:
+        """The batch's outputs and seconds; ``None`` when its worker died; its error, named."""
         exc = future.exception()
         if isinstance(exc, BrokenProcessPool):
             return None
         if exc is not None:
-            raise _with_context(exc, spec)
+            raise exc
         return future.result()
 
     def _restart(self, lost: list[TaskSpec], attempts: dict[tuple[str, int], int]) -> None:
@@ -361,26 +448,29 @@ class DaskExecutor(Executor):
         """Yield outputs as Dask workers finish them, keeping a bounded number in flight."""
         from distributed import as_completed
 
-        it = iter(items)
-        specs: dict[Any, TaskSpec] = {}
+        batcher = Batcher(items, self.workers)
+        batches: dict[Any, list[TaskSpec]] = {}
         queue = as_completed()
 
-        def submit(batch: Iterable[TaskSpec]) -> None:
-            for spec in batch:
-                future = self._client.submit(fn, spec, pure=False)
-                specs[future.key] = spec
+        def submit() -> None:
+            batch = batcher.take()
+            if batch:
+                future = self._client.submit(run_batch, fn, batch, pure=False)
+                batches[future.key] = batch
                 queue.add(future)
 
         try:
-            submit(islice(it, self.workers * IN_FLIGHT_PER_WORKER))
+            for _ in range(self.workers * IN_FLIGHT_PER_WORKER):
+                submit()
             for future in queue:
-                spec = specs.pop(future.key)
+                batch = batches.pop(future.key)
                 if future.status == "error":
-                    raise _dask_failure(future.exception(), spec)
-                output = future.result()
+                    raise _dask_failure(future.exception(), batch)
+                outputs, seconds = future.result()
                 future.release()
-                submit(islice(it, 1))
-                yield output
+                batcher.observe(len(outputs), seconds)
+                submit()
+                yield from outputs
         except (OSError, TimeoutError) as exc:
             raise ExecutorError(f"lost the Dask scheduler ({exc.__class__.__name__}: {exc}); "
                                 "the finished tasks are kept: rerun with --resume") from None
@@ -462,15 +552,16 @@ def _connect_message(address: str, exc: BaseException) -> str:
             "the address and port (a scheduler listens on 8786 by default), or use --dask local")
 
 
-def _dask_failure(exc: BaseException | None, spec: TaskSpec) -> BaseException:
-    """A task's failure on Dask: dying workers as an ExecutorError, model errors as they are."""
+def _dask_failure(exc: BaseException | None, batch: list[TaskSpec]) -> BaseException:
+    """A batch's failure on Dask: dying workers as an ExecutorError, model errors as they are."""
+    what = _describe(batch[0]) + (f" (in a batch of {len(batch)})" if len(batch) > 1 else "")
     if exc is not None and exc.__class__.__name__ == "KilledWorker":
-        return ExecutorError(f"Dask workers died repeatedly while running {_describe(spec)} "
+        return ExecutorError(f"Dask workers died repeatedly while running {what} "
                              "(killed, or out of memory?); the finished tasks are kept: rerun "
                              "with --resume")
     if exc is None:  # pragma: no cover - an errored future always holds its exception
-        return ExecutorError(f"{_describe(spec)} failed on Dask without an error")
-    return _with_context(exc, spec)
+        return ExecutorError(f"{what} failed on Dask without an error")
+    return exc
 
 
 def _order(spec: TaskSpec) -> tuple[str, int]:
@@ -502,4 +593,5 @@ def open_executor(spec: str | None, workers: int | None) -> Executor:
                         "ADDRESS is a scheduler address like tcp://host:8786)")
 
 
-__all__ = ["EXECUTORS", "Executor", "TaskOutput", "TaskSpec", "open_executor", "run_task"]
+__all__ = ["EXECUTORS", "Batcher", "Executor", "TaskOutput", "TaskSpec", "open_executor",
+           "run_batch", "run_task"]

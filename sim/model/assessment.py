@@ -48,6 +48,8 @@ class AssessmentCentre:
 
     def dispatch(self) -> None:
         """Start assessments while a team is free (call again when capacity changes)."""
+        if not self.queue:
+            return
         free = self.teams(self.env.now) - self.busy
         while free > 0 and self.queue:
             officer = self.queue.popleft()

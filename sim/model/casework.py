@@ -50,6 +50,7 @@ import simpy
 
 from sim.model.missions import MissionState, Schedule
 from sim.model.personnel import Category
+from sim.model.streams import Block
 from sim.scenario.casework import MONTH_DAYS, Casework
 from sim.scenario.levers import InterpolConnectivity, InterpolInvestigativeSupport
 
@@ -103,34 +104,6 @@ def clearance_probability(base: float, hit: bool, gain: float) -> float:
 
 
 # --- Random draws ----------------------------------------------------------------------------
-
-
-BLOCK = 256
-"""Draws taken from a stream at once (numpy gives the same values as one at a time)."""
-
-
-class Block:
-    """Values of one random stream, drawn ``BLOCK`` at a time and handed out one by one.
-
-    Args:
-        draw: returns the next ``n`` values of the stream (e.g. ``rng.random``).
-    """
-
-    __slots__ = ("_draw", "_next", "_values")
-
-    def __init__(self, draw: Callable[[int], np.ndarray]) -> None:
-        self._draw = draw
-        self._values: list[float] = []
-        self._next = 0
-
-    def __call__(self) -> float:
-        """The stream's next value."""
-        if self._next >= len(self._values):
-            self._values = self._draw(BLOCK).tolist()
-            self._next = 0
-        value = self._values[self._next]
-        self._next += 1
-        return value
 
 
 @dataclass(frozen=True)

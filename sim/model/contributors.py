@@ -44,10 +44,20 @@ class ContributorState:
         self.base_shares = np.array([spec.skills.get(s, 0.0) for s in skills])
         self.skills = skills
         k = len(skills) + 1
-        self.abroad = np.zeros((2, k), dtype=np.int64)
-        self.cooling = np.zeros((2, k), dtype=np.int64)
+        # officers abroad and cooling down by [gender][skill]; the availability pool − both
+        # (never negative) and its sums are kept up to date as they change, in Python numbers:
+        # every call asks every contributor, far more often than the counts change
+        self._abroad = [[0] * k for _ in range(2)]
+        self._cooling = [[0] * k for _ in range(2)]
+        self.abroad_total = 0  # everyone abroad (asked on every call)
         self._resting: list[tuple[float, int, int, int]] = []
         self._pools: dict[int, np.ndarray] = {}
+        self._epoch = -1  # the training epoch of _pool (-1: not built yet)
+        self._pool: list[list[float]] = []
+        self._free: list[list[float]] = []  # available by [gender][skill], whole numbers
+        self._by_gender = [0.0, 0.0]  # sums of _free (exact: whole numbers)
+        self._by_skill = [0.0] * k
+        self._array: np.ndarray | None = None  # _free as an array, until the next change
         self.units_in_use = 0
         # unit posts it holds (a unit serving, or one on its way to a post not already its own);
         # checked against spec.fpu_max_deployed (sim.model.units)
@@ -73,11 +83,51 @@ class ContributorState:
             shares /= total
         return np.concatenate(([1.0 - shares.sum()], shares))
 
+    @property
+    def abroad(self) -> np.ndarray:
+        """Officers abroad (nominated through serving), shape (gender, skill)."""
+        return np.array(self._abroad, dtype=np.int64)
+
+    @property
+    def cooling(self) -> np.ndarray:
+        """Officers at home cooling down, shape (gender, skill)."""
+        return np.array(self._cooling, dtype=np.int64)
+
     def _release(self, day: float) -> None:
         """Move officers whose cool-down ended back into the pool."""
         while self._resting and self._resting[0][0] <= day:
             _, woman, skill, n = heapq.heappop(self._resting)
-            self.cooling[woman, skill] -= n
+            self._cooling[woman][skill] -= n
+            self._recount(woman, skill)
+
+    def _recount(self, woman: int, skill: int) -> None:
+        """Bring the availability of (woman, skill) and its sums up to date after a change."""
+        if self._epoch < 0:
+            return  # nothing built yet: the first :meth:`_refresh` counts everything
+        free = max(self._pool[woman][skill] - (self._abroad[woman][skill]
+                                               + self._cooling[woman][skill]), 0.0)
+        change = free - self._free[woman][skill]
+        if change:
+            self._free[woman][skill] = free
+            self._by_gender[woman] += change
+            self._by_skill[skill] += change
+            self._array = None
+
+    def _refresh(self, day: float, policies: PolicyBook) -> None:
+        """Release cool-downs ended by ``day``; rebuild the availability if training changed."""
+        if self._resting and self._resting[0][0] <= day:
+            self._release(day)
+        epoch = policies.training_epoch(day) if policies.trains else 0
+        if epoch != self._epoch:
+            self._pool = self.pool(day, policies).tolist()
+            self._epoch = epoch
+            self._free = [[max(p - (a + c), 0.0) for p, a, c in zip(pool, abroad, cooling,
+                                                                     strict=True)]
+                          for pool, abroad, cooling in zip(self._pool, self._abroad,
+                                                           self._cooling, strict=True)]
+            self._by_gender = [float(sum(row)) for row in self._free]
+            self._by_skill = [men + women for men, women in zip(*self._free, strict=True)]
+            self._array = None
 
     def pool(self, day: float, policies: PolicyBook) -> np.ndarray:
         """Eligible officers by (gender, skill) on ``day`` (cached until training changes it)."""
@@ -89,34 +139,57 @@ class ContributorState:
         return pool
 
     def available(self, day: float, policies: PolicyBook) -> np.ndarray:
-        """Officers available for nomination on ``day``, shape (gender, skill), never negative."""
-        if self._resting and self._resting[0][0] <= day:
-            self._release(day)
-        available: np.ndarray = np.maximum(self.pool(day, policies) - self.abroad - self.cooling, 0)
-        return available
+        """Officers available for nomination on ``day``, shape (gender, skill), never negative.
+
+        The array is shared until the next change: read it, do not modify it.
+        """
+        self._refresh(day, policies)
+        if self._array is None:
+            self._array = np.array(self._free)
+        return self._array
+
+    def supply(self, day: float, policies: PolicyBook, skill: int | None) -> float:
+        """Officers available for nomination on ``day``: with ``skill``, or any (a whole number)."""
+        self._refresh(day, policies)
+        if skill is None:
+            return self._by_gender[0] + self._by_gender[1]
+        return self._by_skill[skill]
+
+    def supply_by_gender(self, day: float, policies: PolicyBook,
+                         skill: int | None = None) -> tuple[float, float]:
+        """Officers available for nomination on ``day``, (men, women): with ``skill``, or any."""
+        self._refresh(day, policies)
+        if skill is None:
+            return self._by_gender[0], self._by_gender[1]
+        return self._free[0][skill], self._free[1][skill]
 
     def headroom(self) -> int:
         """Officers it may still send abroad under its ceiling (large when it has none)."""
         if self.spec.ceiling is None:
             return NO_CEILING
-        return max(self.spec.ceiling - int(self.abroad.sum()), 0)
+        return max(self.spec.ceiling - self.abroad_total, 0)
 
     def send(self, woman: int, skill: int, n: int = 1) -> None:
         """Count ``n`` officers as abroad (nominated through serving)."""
-        self.abroad[woman, skill] += n
+        self._abroad[woman][skill] += n
+        self.abroad_total += n
+        self._recount(woman, skill)
 
     def come_home(self, day: float, woman: int, skill: int, n: int, cool_down: float) -> None:
         """Officers return: no longer abroad, resting for ``cool_down`` days."""
-        self.abroad[woman, skill] -= n
+        self._abroad[woman][skill] -= n
+        self.abroad_total -= n
         if cool_down > 0:
-            self.cooling[woman, skill] += n
+            self._cooling[woman][skill] += n
             heapq.heappush(self._resting, (day + cool_down, woman, skill, n))
+        self._recount(woman, skill)
 
     def rest(self, until: float, woman: int, skill: int, n: int) -> None:
         """Count ``n`` officers at home as cooling down until day ``until`` (a seeded start)."""
         if n > 0:
-            self.cooling[woman, skill] += n
+            self._cooling[woman][skill] += n
             heapq.heappush(self._resting, (until, woman, skill, n))
+            self._recount(woman, skill)
 
     def propensity(self, day: float, hardship: float, sensitivity: float,
                    policies: PolicyBook) -> float:

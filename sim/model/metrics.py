@@ -16,6 +16,14 @@ TARGET_COLUMNS = ["mission", "category", "target_date", "target_share", "headlin
 """Columns of the ``targets`` table (``docs/outputs.md``)."""
 
 
+def _rows_by_group(monthly: pd.DataFrame) -> dict[tuple[str, str], np.ndarray]:
+    """Row positions of each (mission, category), ascending, groups in order of appearance."""
+    indices: dict[tuple[str, str], np.ndarray] = monthly.groupby(
+        ["mission", "category"], sort=False).indices  # type: ignore[assignment]
+    ordered = sorted(indices.items(), key=lambda item: int(item[1][0]))
+    return {(str(mission), str(category)): rows for (mission, category), rows in ordered}
+
+
 def targets_met(monthly: pd.DataFrame, points: list[TargetPoint]) -> pd.DataFrame:
     """Whether each women's-share target is met *on its date*, and when it was first reached.
 
@@ -31,17 +39,21 @@ def targets_met(monthly: pd.DataFrame, points: list[TargetPoint]) -> pd.DataFram
         month (on or after the start) whose share reached the target, NaT if none.
     """
     rows = []
-    dates = pd.DatetimeIndex(pd.to_datetime(monthly["date"].unique())).sort_values()
+    all_dates = pd.to_datetime(monthly["date"])
+    dates = pd.DatetimeIndex(all_dates.unique()).sort_values()
     first_day = dates[0] if len(dates) else pd.NaT
     after_last = dates[-1] + pd.DateOffset(months=1) if len(dates) else pd.NaT
+    # row positions of each (mission, category), in table order: one pass, not two masks a point
+    positions = _rows_by_group(monthly) if points else {}
+    women_share = monthly["women_share"].to_numpy(dtype=float)
+    day_of_row = all_dates.to_numpy()
     for mission, category, when, share in points:
         target = pd.Timestamp(when)
-        series = monthly[(monthly["mission"] == mission) & (monthly["category"] == category)]
-        series_dates = pd.to_datetime(series["date"])
-        hit = series[series["women_share"] >= share - 1e-12]
+        rows_of = positions.get((mission, category), np.array([], dtype=np.int64))
+        hit = rows_of[women_share[rows_of] >= share - 1e-12]
         inside = len(dates) > 0 and first_day <= target < after_last
-        on_date = series[series_dates <= target]["women_share"] if inside else series.iloc[:0]
-        value = float(on_date.to_numpy(dtype=float)[-1]) if len(on_date) else np.nan
+        on_date = rows_of[day_of_row[rows_of] <= target.to_datetime64()] if inside else hit[:0]
+        value = float(women_share[on_date[-1]]) if len(on_date) else np.nan
         rows.append({
             "mission": mission,
             "category": category,
@@ -50,7 +62,7 @@ def targets_met(monthly: pd.DataFrame, points: list[TargetPoint]) -> pd.DataFram
             "headline": bool(inside and target > first_day),
             "share_on_date": value,
             "met_on_date": bool(value >= share - 1e-12),  # NaN compares false
-            "first_met_date": pd.to_datetime(hit["date"]).iloc[0] if len(hit) else pd.NaT,
+            "first_met_date": all_dates.iloc[hit[0]] if len(hit) else pd.NaT,
         })
     frame = pd.DataFrame(rows, columns=TARGET_COLUMNS)
     frame["target_date"] = pd.to_datetime(frame["target_date"])
@@ -65,22 +77,25 @@ def outcomes(monthly: pd.DataFrame, skills: pd.DataFrame,
              deploy_times: dict[tuple[str, str], np.ndarray]) -> pd.DataFrame:
     """Scalar outcomes of one replication per (mission, category): see ``docs/outputs.md``."""
     rows: list[dict[str, object]] = []
-    last = monthly["month"].max()
-    grouped = monthly.groupby(["mission", "category"], sort=False)
+    month = monthly["month"].to_numpy()
+    last = month.max()
+    groups = _rows_by_group(monthly).items()
+    column = {name: monthly[name].to_numpy() for name in (
+        "deployed", "vacancy_rate", "women_share", "unit_gap_days", "officer_months", "cost")}
     coverage = skills.groupby("mission", sort=False)["coverage"].mean()
-    for (mission, category), g in grouped:
+    for (mission, category), rows_of in groups:
         times = deploy_times.get((str(mission), str(category)), np.array([]))
-        final = g[g["month"] == last]
+        final = rows_of[month[rows_of] == last][0]
         values = {
-            "mean_deployed": g["deployed"].mean(),
-            "mean_vacancy_rate": g["vacancy_rate"].mean(),
-            "final_deployed": float(final["deployed"].iloc[0]),
-            "final_women_share": float(final["women_share"].iloc[0]),
+            "mean_deployed": _mean(column["deployed"][rows_of]),
+            "mean_vacancy_rate": _mean(column["vacancy_rate"][rows_of]),
+            "final_deployed": float(column["deployed"][final]),
+            "final_women_share": float(column["women_share"][final]),
             "median_time_to_deploy": float(np.median(times)) if len(times) else np.nan,
             "p90_time_to_deploy": float(np.percentile(times, 90)) if len(times) else np.nan,
-            "unit_gap_days": g["unit_gap_days"].sum(),
-            "officer_months": g["officer_months"].sum(),
-            "cost": g["cost"].sum(),
+            "unit_gap_days": _sum(column["unit_gap_days"][rows_of]),
+            "officer_months": _sum(column["officer_months"][rows_of]),
+            "cost": _sum(column["cost"][rows_of]),
         }
         if category == "ipo":
             values["mean_specialist_coverage"] = float(coverage.get(mission, np.nan))
@@ -88,6 +103,24 @@ def outcomes(monthly: pd.DataFrame, skills: pd.DataFrame,
             rows.append({"mission": mission, "category": category, "outcome": name,
                          "value": float(value)})
     return pd.DataFrame(rows, columns=["mission", "category", "outcome", "value"])
+
+
+def _mean(values: np.ndarray) -> float:
+    """Mean skipping NaN, summed exactly as pandas' ``Series.mean`` does (same bits)."""
+    if values.dtype.kind == "f":
+        missing = np.isnan(values)
+        values = np.where(missing, 0.0, values)
+        count = float(values.size - missing.sum())
+    else:
+        count = float(values.size)
+    if count == 0:
+        return float("nan")
+    return float(values.sum(dtype=np.float64) / np.float64(count))
+
+
+def _sum(values: np.ndarray) -> float:
+    """Sum skipping NaN, as pandas' ``Series.sum`` does (same bits)."""
+    return float(np.where(np.isnan(values), 0.0, values).sum(dtype=np.float64))
 
 
 def case_outcomes(cases: pd.DataFrame, cost: dict[str, float]) -> pd.DataFrame:

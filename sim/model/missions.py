@@ -41,6 +41,9 @@ class Schedule:
         self.values = [v for _, v in ordered]
         self.first, self.last = active
         self.warmup_cap = warmup_cap
+        # the step last looked up, [lo, hi) → value: the model asks about the same step again
+        # and again (time only moves forward), so most lookups need no search
+        self._lo, self._hi, self._value = 0.0, -1.0, 0.0
         self.unscaled: Schedule | None = None  # the steps before an event scaled them
         self.known = math.inf  # the day the first scaling was announced
 
@@ -56,13 +59,20 @@ class Schedule:
         With a ``warmup_cap`` (``run.warmup_fill: initial``), the warm-up value is at most the
         cap (the mission's initial staffing), and day 0 is a step up to the real value.
         """
-        if day < 0 and self.warmup_cap is not None:
-            return min(self.at(0.0), self.warmup_cap)
-        day = max(day, 0.0)
+        if day < 0.0:
+            if self.warmup_cap is not None:
+                return min(self.at(0.0), self.warmup_cap)
+            day = 0.0
+        if self._lo <= day < self._hi:
+            return self._value
         if day < self.first or day >= self.last:
             return 0.0
         i = bisect.bisect_right(self.days, day) - 1
-        return self.values[i] if i >= 0 else 0.0
+        value = self.values[i] if i >= 0 else 0.0
+        self._lo = max(self.days[i] if i >= 0 else -math.inf, self.first)
+        self._hi = min(self.days[i + 1] if i + 1 < len(self.days) else math.inf, self.last)
+        self._value = value
+        return value
 
     def change_days(self, horizon: float) -> list[float]:
         """Days in (0, horizon) when the value may change (steps, start, end)."""
@@ -91,6 +101,7 @@ class Schedule:
         for i, day in enumerate(self.days):
             if first <= day < last:
                 self.values[i] = float(round(self.values[i] * factor))
+        self._lo, self._hi = 0.0, -1.0  # the steps changed: forget the cached one
 
     def next_day_above(self, day: float, level: float, horizon: float) -> float | None:
         """First day ≥ ``day`` (before ``horizon``) on which the value exceeds ``level``."""
@@ -194,6 +205,12 @@ class MissionState:
         self.travelling = SkillCounts(k)
         self.due_out = SkillCounts(k)
         self.serving_ipo = SkillCounts(k)
+        # the counts above by State value (None: a state the mission keeps no count of); nominees
+        # count in ``pipeline`` until assessed (nominated and assessing alike)
+        self.by_state: tuple[SkillCounts | None, ...] = tuple(
+            {State.SERVING: self.serving_ipo, State.TRAVELLING: self.travelling,
+             State.WAITING: self.waiting, State.NOMINATED: self.pipeline,
+             State.ASSESSING: self.pipeline}.get(state) for state in State)
         # officers due to leave, in the order they became due (= order of tour end), and how
         # many of them already have a replacement on the way
         self.due_queue: deque[Officer] = deque()
@@ -214,6 +231,9 @@ class MissionState:
         self.gate: EntryGate | None = None
         self.paced_days: set[float] = set()
         self.closing_from = float("inf")  # a forced closure's start: no new team requested
+        # each contributor's propensity to answer this mission's calls, by contributor index
+        # (kept only while no lever moves propensities: sim.model.pipeline.send_call)
+        self.propensity: dict[int, float] = {}
         # specialized teams serving: (their process, arrival day, contributor, size), for cuts
         self.serving_teams: list[tuple[Any, float, str, int]] = []
 
@@ -253,10 +273,13 @@ class MissionState:
         Serving officers not due out, those travelling and waiting on the roster, and nominees
         in the pipeline discounted by ``overbooking`` (not all of them will pass).
         """
-        committed: np.ndarray = (
-            self.serving_ipo.array() - self.due_out.array() + self.travelling.array()
-            + self.waiting.array() + self.pipeline.array() / overbooking)
-        return committed
+        # in Python numbers, added in the order (and so to the bits) of the array expression
+        # serving - due_out + travelling + waiting + pipeline / overbooking
+        return np.array([
+            float(serving - due + travelling + waiting) + pipeline / overbooking
+            for serving, due, travelling, waiting, pipeline in zip(
+                self.serving_ipo.by_skill, self.due_out.by_skill, self.travelling.by_skill,
+                self.waiting.by_skill, self.pipeline.by_skill, strict=True)])
 
     def excess_officers(self, posts: int) -> int:
         """Serving individual officers beyond ``posts`` (those a cut to ``posts`` sends home)."""
@@ -267,15 +290,7 @@ class MissionState:
 
         Nominees count in ``pipeline`` until assessed (nominated and assessing alike).
         """
-        if state is State.SERVING:
-            return self.serving_ipo
-        if state is State.TRAVELLING:
-            return self.travelling
-        if state is State.WAITING:
-            return self.waiting
-        if state is State.NOMINATED or state is State.ASSESSING:
-            return self.pipeline
-        return None
+        return self.by_state[state]
 
     def claim_due(self) -> Officer | None:
         """The serving officer leaving soonest whose post has no replacement on the way yet."""

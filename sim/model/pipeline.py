@@ -32,8 +32,8 @@ from sim.model.contributors import ContributorState
 from sim.model.missions import MissionState
 from sim.model.personnel import GENERAL, Category, Officer, State
 from sim.model.policies import complied_quota
-from sim.model.streams import draw_delay
-from sim.model.transitions import enlist, transition
+from sim.model.streams import gamma_delay
+from sim.model.transitions import enlist, enlist_all, transition
 
 if TYPE_CHECKING:
     from sim.model.world import World
@@ -81,70 +81,106 @@ def issue_call(world: World, mission: MissionState) -> None:
         send_call(world, mission, skill_index, n)
 
 
+def call_members(world: World, mission: MissionState) -> list[ContributorState]:
+    """Contributors a call of ``mission`` goes to now: active, serving it, let in by its host.
+
+    Who is active changes only on join and leave days, so the list is kept per mission until
+    the next such day (or until a contributor joins the model).
+    """
+    now = world.env.now
+    cached = world.call_members.get(mission.index)
+    if cached is None or not (cached[0] <= now < cached[1]) or cached[2] != len(world.contributors):
+        members = [c for c in world.members if c.active(now) and c.serves(mission.name)]
+        days = [d for c in world.contributors for d in (c.join_day, c.leave_day)]
+        valid_from = max((d for d in days if d <= now), default=-math.inf)
+        valid_until = min((d for d in days if d > now), default=math.inf)
+        cached = (valid_from, valid_until, len(world.contributors), members)
+        world.call_members[mission.index] = cached
+    members = cached[3]
+    if mission.gate is not None:
+        members = [c for c in members if mission.gate.accepts(c.name, now)]
+    return members
+
+
 def send_call(world: World, mission: MissionState, skill: int | None, n: int) -> None:
     """Split a request for ``n`` nominations (of ``skill``, or any) among contributors."""
     now = world.env.now
-    pipe = world.scenario.pipeline
-    members = [c for c in world.members if c.active(now) and c.serves(mission.name)]
-    if mission.gate is not None:
-        members = [c for c in members if mission.gate.accepts(c.name, now)]
+    members = call_members(world, mission)
     if not members:
         return
-    available = [c.available(now, world.policies) for c in members]
-    supply = np.array([a[:, skill].sum() if skill is not None else a.sum() for a in available])
-    propensity = np.array([
-        c.propensity(now, mission.spec.hardship, pipe.hardship_sensitivity, world.policies)
-        for c in members
-    ])
-    headroom = np.array([min(c.headroom(), s) for c, s in zip(members, supply, strict=True)])
-    weights = supply * propensity * (headroom > 0)
-    asked = world.decide("split_call", n, weights, world.rng("call.split", mission.name),
-                           mission=mission.name)
-    for c, a, p, h, avail in zip(members, asked, propensity, headroom, available, strict=True):
-        if a <= 0:
-            continue
+    policies = world.policies
+    supply = [c.supply(now, policies, skill) for c in members]
+    propensity = _propensities(world, mission, members)
+    headroom = [min(c.headroom(), s) for c, s in zip(members, supply, strict=True)]
+    # supply × propensity, zero without headroom (floats, as numpy would multiply them)
+    weights = np.array([s * p * (1.0 if h > 0 else 0.0)
+                        for s, p, h in zip(supply, propensity, headroom, strict=True)])
+    asked = np.asarray(world.decide("split_call", n, weights,
+                                    world.rng("call.split", mission.name), mission=mission.name))
+    for i in np.flatnonzero(asked > 0).tolist():
+        c = members[i]
         sent = world.decide("answered_nominations",
-                            int(a), float(p), int(h), world.rng("nomination.answer", c.name),
+                            int(asked[i]), propensity[i], int(headroom[i]),
+                            world.rng("nomination.answer", c.name),
                             mission=mission.name, contributor=c.name)
         if sent > 0:
-            nominate(world, c, mission, skill, int(sent), avail)
+            nominate(world, c, mission, skill, int(sent))
+
+
+def _propensities(world: World, mission: MissionState,
+                  members: list[ContributorState]) -> list[float]:
+    """Each member's propensity to answer ``mission``'s calls now.
+
+    Without reimbursement or outreach levers it never changes, so it is kept per mission.
+    """
+    now = world.env.now
+    policies = world.policies
+    hardship = mission.spec.hardship
+    sensitivity = world.scenario.pipeline.hardship_sensitivity
+    if policies.moves_propensity:
+        return [c.propensity(now, hardship, sensitivity, policies) for c in members]
+    known = mission.propensity
+    for c in members:
+        if c.index not in known:
+            known[c.index] = c.propensity(now, hardship, sensitivity, policies)
+    return [known[c.index] for c in members]
 
 
 def nominate(world: World, contributor: ContributorState, mission: MissionState,
-             skill: int | None, n: int, available: np.ndarray) -> None:
+             skill: int | None, n: int) -> None:
     """Create ``n`` nominees (gender and skill drawn from the available pool) and time them."""
     now = world.env.now
+    policies = world.policies
     rng = world.rng("nomination.people", contributor.name)
-    pool = available[:, skill] if skill is not None else available.sum(axis=1)
-    total = pool.sum()
+    men_pool, women_pool = contributor.supply_by_gender(now, policies, skill)
+    total = men_pool + women_pool
     if total <= 0:
         return
-    share = pool[1] / total
-    quota = complied_quota(share, world.policies.women_quota(now, mission.name),
-                           world.policies.women_quota_compliance(
+    share = women_pool / total
+    quota = complied_quota(share, policies.women_quota(now, mission.name),
+                           policies.women_quota_compliance(
                                now, mission.name, world.scenario.pipeline.quota_compliance))
     drawn = world.decide("nominee_women", n, share, quota, rng,
                          mission=mission.name, contributor=contributor.name)
-    women = min(int(drawn), int(pool[1]))
-    men = min(n - women, int(pool[0]))
-    people: list[tuple[bool, int]] = []
+    women = min(int(drawn), int(women_pool))
+    men = min(n - women, int(men_pool))
+    groups: list[tuple[bool, int, int]] = []  # (woman, skill, officers), women first
     for woman, count in ((True, women), (False, men)):
         if count <= 0:
             continue
         if skill is not None:
-            people.extend([(woman, skill)] * count)
+            groups.append((woman, skill, count))
         else:
-            by_skill = rng.multinomial(count, available[int(woman)] / available[int(woman)].sum())
-            for s, c in enumerate(by_skill):
-                people.extend([(woman, s)] * int(c))
-    nominees = []
-    for woman, s in people:
-        officer = Officer(contributor.index, woman, s, mission.index, now)
-        contributor.send(int(woman), s)
-        enlist(world, officer, State.NOMINATED)
-        nominees.append(officer)
-    if not nominees:
+            row = contributor.available(now, policies)[int(woman)]
+            by_skill = rng.multinomial(count, row / row.sum())
+            groups.extend((woman, s, c) for s, c in enumerate(by_skill.tolist()) if c > 0)
+    if not groups:
         return
+    nominees = [Officer(contributor.index, woman, s, mission.index, now)
+                for woman, s, count in groups for _ in range(count)]
+    for woman, s, count in groups:
+        contributor.send(int(woman), s, count)
+    enlist_all(world, nominees, State.NOMINATED)
     nomination_factor, _ = world.policies.delay_factors(now)
     pre_assessed = world.policies.pre_assessed_share(now)
     if skill is not None:
@@ -153,8 +189,8 @@ def nominate(world: World, contributor: ContributorState, mission: MissionState,
             nomination_factor *= roster.nomination_delay_factor
             pre_assessed = max(pre_assessed, roster.pre_assessed_share)
     spec = contributor.spec.nomination_delay or world.scenario.pipeline.nomination_delay
-    delay = draw_delay(world.rng("nomination.delay", contributor.name), spec.mean_days, spec.cv,
-                       nomination_factor)
+    delay = gamma_delay(world.streams, "nomination.delay", contributor.name, spec.mean_days,
+                        spec.cv, nomination_factor)
     vetting = world.policies.vetting(now)
     if vetting is not None:  # screening against INTERPOL's databases (hypothetical)
         delay += vetting.extra_delay_days
@@ -165,12 +201,14 @@ def nominate(world: World, contributor: ContributorState, mission: MissionState,
 def _nominations_arrive(world: World, nominees: list[Officer], pre_assessed: float,
                         _event: simpy.Event) -> None:
     """Nominations reach the police division: pre-assessed ones wait, the rest queue."""
+    first = nominees[0]  # one batch: one contributor, one mission
+    mission = world.missions[first.mission]
+    women = sum(officer.woman for officer in nominees)
+    world.observer.flow(mission.index, IPO, "nominations", len(nominees))
+    if women:
+        world.observer.flow(mission.index, IPO, "nominations_women", women)
+    rng = world.rng("assessment.pre", world.contributors[first.contributor].name)
     for officer in nominees:
-        mission = world.missions[officer.mission]
-        world.observer.flow(mission.index, IPO, "nominations")
-        if officer.woman:
-            world.observer.flow(mission.index, IPO, "nominations_women")
-        rng = world.rng("assessment.pre", world.contributors[officer.contributor].name)
         if pre_assessed > 0 and rng.random() < pre_assessed:
             _to_roster(world, officer)
         else:
@@ -183,7 +221,7 @@ def assessed(world: World, officer: Officer) -> None:
     mission = world.missions[officer.mission]
     contributor = world.contributors[officer.contributor]
     world.observer.flow(mission.index, IPO, "assessed")
-    speaks = bool(mission.languages & contributor.languages)
+    speaks = not mission.languages.isdisjoint(contributor.languages)
     p = world.decide(
         "pass_probability", contributor.spec.pass_rate, speaks,
         world.scenario.pipeline.assessment.language_pass_factor,
@@ -193,7 +231,7 @@ def assessed(world: World, officer: Officer) -> None:
     vetting = world.policies.vetting(world.env.now)
     if vetting is not None:  # rejected by screening: counted as failing assessment
         p *= 1.0 - vetting.rejection_share
-    if world.rng("assessment.pass", contributor.name).random() < p:
+    if world.streams.uniform("assessment.pass", contributor.name)() < p:
         world.observer.flow(mission.index, IPO, "passed")
         _to_roster(world, officer)
     else:
@@ -215,10 +253,15 @@ def fill_posts(world: World, mission: MissionState) -> None:
         return
     expiry = world.scenario.pipeline.roster_expiry_days
     closed = not mission.active(now) and now >= mission.start_day
-    while roster and (closed or now - roster[0].since > expiry):
-        officer = roster.pop(0)
-        world.observer.flow(mission.index, IPO, "roster_expired")
-        return_home(world, officer)
+    expired = 0  # the roster is in order of waiting since: expired candidates are a prefix
+    while expired < len(roster) and (closed or now - roster[expired].since > expiry):
+        expired += 1
+    if expired:
+        leaving = roster[:expired]
+        del roster[:expired]  # one shift of the list, not one per candidate
+        for officer in leaving:
+            world.observer.flow(mission.index, IPO, "roster_expired")
+            return_home(world, officer)
     free = mission.open_posts(now)
     if free <= 0 or not roster:
         return
@@ -229,15 +272,19 @@ def fill_posts(world: World, mission: MissionState) -> None:
     if not chosen:
         return
     picked = set(chosen)
-    selected = [roster[i] for i in sorted(picked)]
-    mission.roster = [o for i, o in enumerate(roster) if i not in picked]
+    if len(picked) == len(roster) and min(picked) == 0 and max(picked) == len(roster) - 1:
+        # everyone waiting is selected (the common case)
+        selected, mission.roster = roster, []
+    else:
+        selected = [roster[i] for i in sorted(picked)]
+        mission.roster = [o for i, o in enumerate(roster) if i not in picked]
     _, travel_factor = world.policies.delay_factors(now)
     empty_now = mission.empty_posts_uncovered(now)
     for officer in selected:
         contributor = world.contributors[officer.contributor]
         spec = contributor.spec.travel_delay or world.scenario.pipeline.travel_delay
-        delay = draw_delay(world.rng("travel.delay", contributor.name), spec.mean_days, spec.cv,
-                           travel_factor)
+        delay = gamma_delay(world.streams, "travel.delay", contributor.name, spec.mean_days,
+                            spec.cv, travel_factor)
         if empty_now > 0:
             empty_now -= 1
         else:  # a rotation: arrive for the handover, not months before it
@@ -298,8 +345,8 @@ def take_post(world: World, officer: Officer) -> None:
         vetting = world.policies.vetting(now)
         if vetting is not None:  # fewer disciplinary repatriations among screened officers
             rate *= vetting.repatriation_factor
-        rng = world.rng("tour.repatriation", mission.name)
-        repatriation = float(rng.exponential(YEAR_DAYS / rate)) if rate > 0 else float("inf")
+        repatriation = (world.streams.standard_exponential("tour.repatriation", mission.name)()
+                        * (YEAR_DAYS / rate) if rate > 0 else float("inf"))
     _start_tour(world, officer, tour_days, repatriation)
 
 
@@ -536,13 +583,14 @@ def seed_replacements(world: World, mission: MissionState) -> None:
         if index < 0:
             return
         contributor = members[index]
-        available = contributor.available(now, world.policies)
-        total = available.sum()
-        share = available[1].sum() / total if total > 0 else 0.0
+        by_gender = contributor.supply_by_gender(now, world.policies)
+        total = by_gender[0] + by_gender[1]
+        share = by_gender[1] / total if total > 0 else 0.0
         woman = bool(rng.random() < min(max(complied_quota(share, quota, compliance), share), 1.0))
-        if available[int(woman)].sum() <= 0:
+        if by_gender[int(woman)] <= 0:
             woman = not woman
-        skill = outgoing.skill if available[int(woman), outgoing.skill] > 0 else GENERAL
+        with_skill = contributor.supply_by_gender(now, world.policies, outgoing.skill)
+        skill = outgoing.skill if with_skill[int(woman)] > 0 else GENERAL
         officer = Officer(contributor.index, woman, skill, mission.index, now)
         contributor.send(int(woman), skill)
         enlist(world, officer, State.WAITING)

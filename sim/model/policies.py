@@ -70,6 +70,11 @@ class PolicyBook:
         self._by_kind: dict[type, list[TimedLever]] = {}
         for timed in levers:
             self._by_kind.setdefault(type(timed.lever), []).append(timed)
+        # whether any lever changes contributors' propensity or skill shares (hot paths skip
+        # asking when none does)
+        self.moves_propensity = Reimbursement in self._by_kind or WomenOutreach in self._by_kind
+        self.trains = (SpecialistTraining in self._by_kind
+                       or InterpolCapacityBuilding in self._by_kind)
         # what is in force changes only on start days: answers are cached per period between
         # them (the model asks on every decision)
         self._starts = sorted({t.start_day for t in levers})
@@ -89,6 +94,9 @@ class PolicyBook:
 
     def training_epoch(self, day: float) -> int:
         """How many skill-share levers have taken effect by ``day`` (a cache key)."""
+        kinds = self._by_kind
+        if SpecialistTraining not in kinds and InterpolCapacityBuilding not in kinds:
+            return 0  # hot path (availability cache key): no such lever
         trained = sum(1 for t in self._by_kind.get(SpecialistTraining, ()) if t.start_day <= day)
         built = sum(1 for t in self._by_kind.get(InterpolCapacityBuilding, ())
                     if _effect_day(t) <= day)
@@ -99,11 +107,15 @@ class PolicyBook:
         return list(self._by_kind.get(kind, []))
 
     def _last(self, kind: type, day: float, mission: str | None = None) -> Lever | None:
+        if kind not in self._by_kind:  # the common case: no such lever (one call, not two)
+            return None
         found = self.active(kind, day, mission)
         return found[-1] if found else None
 
     def women_quota(self, day: float, mission: str) -> float:
         """Minimum women's share among individual-officer nominees (0 without a quota)."""
+        if WomenNominationQuota not in self._by_kind:
+            return 0.0
         lever = self._last(WomenNominationQuota, day, mission)
         return lever.share if isinstance(lever, WomenNominationQuota) else 0.0
 
@@ -113,6 +125,8 @@ class PolicyBook:
         The quota lever's own ``compliance`` where it sets one, else ``default`` (the
         scenario's ``pipeline.quota_compliance``).
         """
+        if WomenNominationQuota not in self._by_kind:
+            return default
         lever = self._last(WomenNominationQuota, day, mission)
         if isinstance(lever, WomenNominationQuota) and lever.compliance is not None:
             return lever.compliance
@@ -120,6 +134,8 @@ class PolicyBook:
 
     def women_priority(self, day: float, mission: str) -> bool:
         """Whether women are selected first at ``mission``."""
+        if WomenSelectionPriority not in self._by_kind:  # hot path: one call, not three
+            return False
         return self._last(WomenSelectionPriority, day, mission) is not None
 
     def unit_women_minimum(self, day: float, mission: str) -> GenderBalancedUnits | None:
@@ -129,6 +145,8 @@ class PolicyBook:
 
     def skill_coded(self, day: float, mission: str, skill: str) -> bool:
         """Whether calls code posts with ``skill`` at ``mission``."""
+        if SkillCodedCalls not in self._by_kind:
+            return False
         for lever in self.active(SkillCodedCalls, day, mission):
             assert isinstance(lever, SkillCodedCalls)
             if lever.skills is None or skill in lever.skills:
@@ -137,6 +155,8 @@ class PolicyBook:
 
     def specialist_roster(self, day: float, skill: str) -> SpecialistRoster | None:
         """The specialist roster covering ``skill``, if any."""
+        if SpecialistRoster not in self._by_kind:
+            return None
         for lever in reversed(self.active(SpecialistRoster, day)):
             assert isinstance(lever, SpecialistRoster)
             if lever.skills is None or skill in lever.skills:
@@ -159,16 +179,22 @@ class PolicyBook:
 
     def assessment_teams(self, day: float, default: int) -> int:
         """Assessment teams working on ``day``."""
+        if AssessmentCapacity not in self._by_kind:
+            return default
         lever = self._last(AssessmentCapacity, day)
         return lever.teams if isinstance(lever, AssessmentCapacity) else default
 
     def pre_assessed_share(self, day: float) -> float:
         """Share of individual-officer nominees who arrive already assessed."""
+        if PreAssessedRoster not in self._by_kind:
+            return 0.0
         lever = self._last(PreAssessedRoster, day)
         return lever.share if isinstance(lever, PreAssessedRoster) else 0.0
 
     def delay_factors(self, day: float) -> tuple[float, float]:
         """Multipliers on (nomination delay, travel delay) on ``day``."""
+        if FasterDeployment not in self._by_kind:
+            return 1.0, 1.0
         nomination, travel = 1.0, 1.0
         for lever in self.active(FasterDeployment, day):
             assert isinstance(lever, FasterDeployment)
@@ -178,11 +204,15 @@ class PolicyBook:
 
     def language_penalty_reduction(self, day: float) -> float:
         """Share of the missing-language pass-rate penalty removed by training."""
+        if LanguageTraining not in self._by_kind:
+            return 0.0
         lever = self._last(LanguageTraining, day)
         return lever.penalty_reduction if isinstance(lever, LanguageTraining) else 0.0
 
     def tour_rules(self, day: float, months: float, extension: float) -> tuple[float, float]:
         """Effective (tour months, extension probability), given a contributor's own rules."""
+        if TourLength not in self._by_kind:
+            return months, extension
         lever = self._last(TourLength, day)
         if isinstance(lever, TourLength):
             months = lever.months if lever.months is not None else months
@@ -192,6 +222,8 @@ class PolicyBook:
 
     def propensity_multiplier(self, day: float, home_women_share: float) -> float:
         """Product of reimbursement and (if the contributor qualifies) outreach multipliers."""
+        if Reimbursement not in self._by_kind and WomenOutreach not in self._by_kind:
+            return 1.0
         factor = 1.0
         for lever in self.active(Reimbursement, day):
             assert isinstance(lever, Reimbursement)
@@ -212,6 +244,8 @@ class PolicyBook:
 
     def connectivity(self, day: float, mission: str) -> InterpolConnectivity | None:
         """The INTERPOL connectivity in force at ``mission`` (``None`` without, or level none)."""
+        if InterpolConnectivity not in self._by_kind:  # asked for every case
+            return None
         lever = self._last(InterpolConnectivity, day, mission)
         if isinstance(lever, InterpolConnectivity) and lever.level != "none":
             return lever
@@ -230,6 +264,8 @@ class PolicyBook:
 
     def vetting(self, day: float) -> InterpolVetting | None:
         """The INTERPOL vetting of nominees in force on ``day``, if any (hypothetical)."""
+        if InterpolVetting not in self._by_kind:  # hot path: asked for every officer
+            return None
         lever = self._last(InterpolVetting, day)
         return lever if isinstance(lever, InterpolVetting) else None
 

@@ -21,6 +21,7 @@ import gc
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from datetime import date
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -95,7 +96,7 @@ def build_world(scenario: Scenario, seed: np.random.SeedSequence,
         world.env,
         lambda day: book.assessment_teams(day, default_teams),
         scenario.pipeline.assessment.candidates_per_team_month,
-        lambda officer: pipeline.assessed(world, officer),
+        partial(pipeline.assessed, world),
     )
     if scenario.casework is not None:
         world.casework = CaseBook(world, scenario.casework)

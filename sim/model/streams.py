@@ -12,8 +12,12 @@ the draws of another.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable, Iterator
 
 import numpy as np
+
+BLOCK = 256
+"""Draws taken from a stream at once (numpy gives the same values as one at a time)."""
 
 
 def stable_key(text: str) -> int:
@@ -36,19 +40,98 @@ class Streams:
     def __init__(self, seed: np.random.SeedSequence) -> None:
         self._seed = seed
         self._generators: dict[tuple[str, str], np.random.Generator] = {}
+        self._blocks: dict[tuple[str, str, str, float], Block] = {}  # (name, entity, kind, shape)
+        self._drawn_as: dict[tuple[str, str], tuple[str, float]] = {}  # one kind per stream
 
     def get(self, name: str, entity: str = "") -> np.random.Generator:
         """Return the generator for process ``name`` and ``entity``, creating it on first use."""
         key = (name, entity)
-        gen = self._generators.get(key)
-        if gen is None:
+        try:
+            return self._generators[key]
+        except KeyError:
             child = np.random.SeedSequence(
                 entropy=self._seed.entropy,
                 spawn_key=(*self._seed.spawn_key, stable_key(name), stable_key(entity)),
             )
             gen = np.random.Generator(np.random.PCG64(child))
             self._generators[key] = gen
-        return gen
+            return gen
+
+
+    def uniform(self, name: str, entity: str = "") -> Block:
+        """The stream's uniform draws in [0, 1) one by one, drawn in blocks (as ``random()``)."""
+        return self._block(name, entity, "uniform", 0.0)
+
+    def standard_gamma(self, name: str, entity: str, shape: float) -> Block:
+        """The stream's standard gamma draws of ``shape``, in blocks; × scale gives ``gamma``.
+
+        numpy's ``gamma(shape, scale)`` is ``scale × standard_gamma(shape)``, so the products
+        equal one-at-a-time ``gamma`` draws bit for bit, as long as the shape stays the same.
+        """
+        return self._block(name, entity, "gamma", shape)
+
+    def standard_exponential(self, name: str, entity: str = "") -> Block:
+        """The stream's standard exponential draws, in blocks; × scale gives ``exponential``."""
+        return self._block(name, entity, "exponential", 0.0)
+
+    def _block(self, name: str, entity: str, kind: str, shape: float) -> Block:
+        """The cached block of a stream drawn only in blocks of one kind (and shape).
+
+        A stream is drawn either in blocks or one draw at a time (:meth:`get`), never both:
+        blocks draw ahead, which would shift one-at-a-time draws.
+        """
+        block = self._blocks.get((name, entity, kind, shape))
+        if block is None:
+            block = self._new_block(name, entity, kind, shape)
+        return block
+
+    def _new_block(self, name: str, entity: str, kind: str, shape: float) -> Block:
+        drawn_as = self._drawn_as.setdefault((name, entity), (kind, shape))
+        if drawn_as != (kind, shape):
+            raise ValueError(f"stream {name}/{entity} is drawn as {drawn_as[0]} {drawn_as[1]} "
+                             f"and as {kind} {shape}")
+        gen = self.get(name, entity)
+        draw: Callable[[int], np.ndarray]
+        if kind == "gamma":
+            draw = lambda n: gen.standard_gamma(shape, n)  # noqa: E731
+        elif kind == "exponential":
+            draw = gen.standard_exponential
+        else:
+            draw = gen.random
+        block = self._blocks[(name, entity, kind, shape)] = Block(draw)
+        return block
+
+
+class Block:
+    """Values of one random stream, drawn ``BLOCK`` at a time and handed out one by one.
+
+    Args:
+        draw: returns the next ``n`` values of the stream (e.g. ``rng.random``).
+    """
+
+    __slots__ = ("_draw", "_values")
+
+    def __init__(self, draw: Callable[[int], np.ndarray]) -> None:
+        self._draw = draw
+        self._values: Iterator[float] = iter(())
+
+    def __call__(self) -> float:
+        """The stream's next value."""
+        try:
+            return next(self._values)
+        except StopIteration:
+            self._values = iter(self._draw(BLOCK).tolist())
+            return next(self._values)
+
+
+def gamma_delay(streams: Streams, name: str, entity: str, mean_days: float, cv: float,
+                factor: float = 1.0) -> float:
+    """:func:`draw_delay` from stream (``name``, ``entity``) drawn in blocks: the same values."""
+    mean = mean_days * factor
+    if cv <= 0 or mean <= 0:
+        return mean
+    shape = 1.0 / (cv * cv)
+    return streams.standard_gamma(name, entity, shape)() * (mean / shape)
 
 
 def draw_delay(rng: np.random.Generator, mean_days: float, cv: float, factor: float = 1.0) -> float:

@@ -36,16 +36,30 @@ def debug_from_environment() -> bool:
     return os.environ.get(DEBUG_ENV, "").strip().lower() in {"1", "true", "yes"}
 
 
+SERVING = State.SERVING
+STANDBY = State.STANDBY
+
+
 def enlist(world: World, officer: Officer, state: State) -> None:
     """A new individual officer enters the model in ``state`` (generated once, counted once)."""
-    officer.state = state
-    world.observer.generate(IPO, state)
-    if world.officer_log is not None:
-        officer.number = world.officers_logged
-        world.officers_logged += 1
-        _log(world, officer, None, state)
-    if state is not State.STANDBY:  # standby officers belong to no mission
-        _enter(world, world.missions[officer.mission], officer, state)
+    enlist_all(world, [officer], state)
+
+
+def enlist_all(world: World, officers: list[Officer], state: State) -> None:
+    """New individual officers enter the model in ``state``, in order (as :func:`enlist` each).
+
+    The census is updated once for all; the officer log numbers them in list order.
+    """
+    world.observer.generate(IPO, state, len(officers))
+    log = world.officer_log is not None
+    for officer in officers:
+        officer.state = state
+        if log:
+            officer.number = world.officers_logged
+            world.officers_logged += 1
+            _log(world, officer, None, state)
+        if state is not STANDBY:  # standby officers belong to no mission
+            _enter(world, world.missions[officer.mission], officer, state)
     if world.check_invariants:
         check_invariants(world)
 
@@ -61,13 +75,29 @@ def transition(world: World, officer: Officer, new: State,
     old = officer.state
     officer.state = new
     officer.since = world.env.now
-    world.observer.move(IPO, old, new)
-    if old is not State.STANDBY:  # standby officers belong to no mission
-        _leave(world, world.missions[officer.mission], officer, old)
+    census = world.observer.census[IPO]  # Observer.move, inlined: the most common change
+    census[old] -= 1
+    census[new] += 1
+    missions = world.missions
+    skill = officer.skill
+    if old is not STANDBY:  # standby officers belong to no mission
+        mission = missions[officer.mission]
+        counts = mission.by_state[old]
+        if counts is not None:  # SkillCounts.add, inlined (hot path)
+            counts.by_skill[skill] -= 1
+            counts.total -= 1
+        if old is SERVING:
+            _stop_serving(world, mission, officer)
     if to is not None:
         officer.mission = to.index
-    if new is not State.STANDBY:
-        _enter(world, world.missions[officer.mission], officer, new)
+    if new is not STANDBY:
+        mission = missions[officer.mission]
+        counts = mission.by_state[new]
+        if counts is not None:  # as in _enter
+            counts.by_skill[skill] += 1
+            counts.total += 1
+        if new is SERVING:
+            _start_serving(world, mission, officer)
     if world.officer_log is not None:
         _log(world, officer, old, new)
     if world.check_invariants:
@@ -83,29 +113,33 @@ def _log(world: World, officer: Officer, old: State | None, new: State) -> None:
 
 
 def _enter(world: World, mission: MissionState, officer: Officer, state: State) -> None:
-    counts = mission.counts_in(state)
-    if counts is not None:
-        counts.add(officer.skill)
-    if state is State.SERVING:
-        mission.serving[officer] = None
-        world.observer.serve(mission.index, IPO, officer.contributor, int(officer.woman),
-                             int(not officer.woman), officer.skill, 1)
+    """Count ``officer`` in ``state`` at ``mission`` (the counters of :func:`transition`)."""
+    counts = mission.by_state[state]
+    if counts is not None:  # SkillCounts.add, inlined (hot path)
+        counts.by_skill[officer.skill] += 1
+        counts.total += 1
+    if state is SERVING:
+        _start_serving(world, mission, officer)
 
 
-def _leave(world: World, mission: MissionState, officer: Officer, state: State) -> None:
-    counts = mission.counts_in(state)
-    if counts is not None:
-        counts.add(officer.skill, -1)
-    if state is State.SERVING:
-        if officer.due_out:
-            mission.due_out.add(officer.skill, -1)
-            officer.due_out = False
-        if officer.claimed:
-            mission.claims -= 1
-            officer.claimed = False
-        mission.serving.pop(officer, None)
-        world.observer.serve(mission.index, IPO, officer.contributor, int(officer.woman),
-                             int(not officer.woman), officer.skill, -1)
+def _start_serving(world: World, mission: MissionState, officer: Officer) -> None:
+    """The officer joins the mission's serving list and the observer's serving counters."""
+    mission.serving[officer] = None
+    world.observer.serve(mission.index, IPO, officer.contributor, int(officer.woman),
+                         int(not officer.woman), officer.skill, 1)
+
+
+def _stop_serving(world: World, mission: MissionState, officer: Officer) -> None:
+    """The officer leaves service: no longer due out or claimed, off the serving counters."""
+    if officer.due_out:
+        mission.due_out.add(officer.skill, -1)
+        officer.due_out = False
+    if officer.claimed:
+        mission.claims -= 1
+        officer.claimed = False
+    mission.serving.pop(officer, None)
+    world.observer.serve(mission.index, IPO, officer.contributor, int(officer.woman),
+                         int(not officer.woman), officer.skill, -1)
 
 
 def check_invariants(world: World) -> None:

@@ -224,14 +224,24 @@ class World:
     """One row per individual officer state change when asked (``simulate(officer_log=True)``)."""
     officers_logged: int = 0
     """Officers entered in the officer log so far (the next one's number)."""
+    call_members: dict[int, tuple[float, float, int, list[ContributorState]]] = field(
+        default_factory=dict)
+    """Per mission index: (valid from, valid until, contributors then, who a call goes to)
+    (:func:`sim.model.pipeline.call_members`)."""
+
+    def __post_init__(self) -> None:
+        """Look up once which decisions are called without a context (most are: the stock ones)."""
+        self._plain: dict[str, Callable[..., Any]] = {
+            name: getattr(self.decisions, name) for name in decision_names()
+            if name not in self.decisions.contextual}
 
     def decide(self, name: str, *args: Any, mission: str | None = None,
                contributor: str | None = None) -> Any:
         """Call the decision ``name`` with ``args`` (and a context if its function wants one)."""
-        fn = getattr(self.decisions, name)
-        if name not in self.decisions.contextual:
+        fn = self._plain.get(name)
+        if fn is not None:
             return fn(*args)
-        return fn(*args, context=self.context(mission, contributor))
+        return getattr(self.decisions, name)(*args, context=self.context(mission, contributor))
 
     def context(self, mission: str | None = None,
                 contributor: str | None = None) -> DecisionContext:

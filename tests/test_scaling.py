@@ -1,0 +1,108 @@
+"""Scaling: batched submissions give the same bytes (the Dask cluster: test_dask_cluster.py)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+import sim.experiments.engine as engine
+import sim.experiments.executors as executors
+from sim.experiments.api import run
+from sim.experiments.executors import Batcher, TaskSpec, run_task
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY = ROOT / "tests" / "data" / "tiny.yaml"
+BIN = Path(sys.executable).parent
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    """Every table and summary file of a run folder, by relative path."""
+    return {str(p.relative_to(folder)): p.read_bytes()
+            for sub in ("tables", "summary") for p in sorted((folder / sub).rglob("*"))
+            if p.is_file()}
+
+
+def _specs(n: int) -> list[TaskSpec]:
+    return [TaskSpec("base", r, 1, None, ()) for r in range(n)]  # type: ignore[arg-type]
+
+
+def _done(batch: list[TaskSpec], seconds: float) -> tuple[int, float]:
+    """(tasks, seconds in all) of a finished batch whose tasks took ``seconds`` each."""
+    return len(batch), seconds * len(batch)
+
+
+def test_batcher_starts_with_single_tasks_then_fills_half_a_second() -> None:
+    """Nothing known: one task; 0.05 s tasks: 10 a batch (0.5 s), capped by what remains."""
+    batcher = Batcher(_specs(1000), workers=2)
+    first = batcher.take()
+    assert len(first) == 1
+    batcher.observe(*_done(first, 0.05))
+    assert len(batcher.take()) == round(executors.BATCH_SECONDS / 0.05) == 10
+    batcher.observe(*_done([], 0.0))
+    tiny = Batcher(_specs(1000), workers=2)
+    tiny.observe(*_done(tiny.take(), 1e-4))
+    assert len(tiny.take()) == executors.MAX_BATCH
+
+
+def test_batcher_keeps_every_worker_busy_at_the_end() -> None:
+    """Near the end a batch holds at most a quarter of the remaining tasks per worker."""
+    batcher = Batcher(_specs(40), workers=2)
+    batcher.observe(*_done(batcher.take(), 1e-4))  # 39 left → at most 39 // 8 = 4
+    assert len(batcher.take()) == 4
+
+
+def test_batcher_hands_out_every_task_once_in_order() -> None:
+    """Concatenated batches are exactly the tasks, in submission order."""
+    specs = _specs(97)
+    batcher = Batcher(specs, workers=3)
+    seen: list[TaskSpec] = []
+    while batch := batcher.take():
+        seen.extend(batch)
+        batcher.observe(*_done(batch, 0.01))
+    assert seen == specs
+
+
+@pytest.mark.slow
+def test_batched_processes_give_the_same_bytes_as_serial(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """With batches of several replications (long target, one batch in flight) nothing changes."""
+    monkeypatch.setattr(executors, "BATCH_SECONDS", 100.0)
+    monkeypatch.setattr(executors, "IN_FLIGHT_PER_WORKER", 1)
+    serial = run(TINY, replications=40, executor="serial", plots=False,
+                 out=tmp_path / "serial")
+    batched = run(TINY, replications=40, executor="processes", workers=2, plots=False,
+                  out=tmp_path / "batched")
+    reference = _files(serial.path)
+    assert len(reference) > 10
+    assert _files(batched.path) == reference
+
+
+KILL_FLAG = "PPSIM_TEST_KILL_ONCE"
+
+
+def dying_in_a_batch(spec: TaskSpec) -> object:
+    """Run a task, but the first time replication 21 starts, its worker kills itself."""
+    flag = Path(os.environ[KILL_FLAG])
+    if spec.replication == 21 and not flag.exists():
+        flag.write_text("killed")
+        os.kill(os.getpid(), signal.SIGKILL)
+    return run_task(spec)
+
+
+@pytest.mark.slow
+def test_a_worker_killed_inside_a_batch_is_retried_with_the_same_bytes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch lost with its worker is run again task by task; the tables do not change."""
+    monkeypatch.setattr(executors, "BATCH_SECONDS", 100.0)
+    monkeypatch.setattr(executors, "IN_FLIGHT_PER_WORKER", 1)
+    serial = run(TINY, replications=40, executor="serial", plots=False, out=tmp_path / "serial")
+    monkeypatch.setenv(KILL_FLAG, str(tmp_path / "killed-once"))
+    monkeypatch.setattr(engine, "run_task", dying_in_a_batch)
+    batched = run(TINY, replications=40, executor="processes", workers=2, plots=False,
+                  out=tmp_path / "batched")
+    assert (tmp_path / "killed-once").exists()
+    assert _files(batched.path) == _files(serial.path)
