@@ -106,15 +106,22 @@ def start_processes(world: World) -> None:
     """Place the officers serving at the start and start every timing process."""
     events.install(world)
     teams.start_standing_capacity(world)
+    seeded = world.scenario.run.seed_pipeline
     for mission in world.missions:
         pipeline.initial_staffing(world, mission)
-        if world.scenario.run.seed_pipeline:
+        if seeded:
             pipeline.seed_resting(world, mission)
-            units.seed_resting(world, mission)
-            pipeline.seed_replacements(world, mission)
         units.initial_units(world, mission)
+        if seeded:  # after initial_units: the predecessors of the units it placed
+            units.seed_resting(world, mission)
         world.env.process(mission_schedule(world, mission))
         teams.start_projects(world, mission)
+    if seeded:
+        # once every mission's officers, units and their resting predecessors are in place, so
+        # that the contributors' available pools (who replaces whom, and how many are women)
+        # are as at a steady state, not swollen by the officers of missions placed later
+        for mission in world.missions:
+            pipeline.seed_replacements(world, mission)
     world.env.process(pipeline.calls(world))
     if world.casework is not None:
         world.casework.start()
