@@ -9,17 +9,22 @@ formed units) and the IPO women's share dips in the first year (issue 7).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 import sim
 from sim.data import builder
+from sim.model.personnel import Category, State
 from sim.model.replication import build_world, start_processes
+
+IPO = Category.IPO
 
 RECORD = {"officers": 1769 + 4312, "women": 550 + 779}
 """IPOs and FPU personnel (and their women) in the record at 2025-07 (data/: UN DPO report)."""
 
 
-def _started_world() -> object:
+def _started_world() -> Any:
     raw = builder.scenario_from_record("2025-07", years=1)
     world = build_world(sim.load_scenario(raw).base, np.random.SeedSequence(0))
     start_processes(world)
@@ -36,3 +41,17 @@ def test_every_serving_officer_and_unit_member_has_a_resting_predecessor() -> No
     assert RECORD["officers"] - 5 <= cooling <= RECORD["officers"], cooling
     assert RECORD["women"] - 5 <= women <= RECORD["women"], women
 
+
+
+def test_day_0_calls_ask_only_for_the_posts_not_already_seeded() -> None:
+    """The first calls (day 0) come after the seeded replacements: nominees at day 0 ≤
+    overbooking (1.5) × the IPO posts with neither an officer nor a replacement on the way
+    (nominees are answered with a probability, so fewer). Calls issued before the seeding asked
+    again for the ~750 posts whose replacements are seeded (about 830 nominees instead of ~280)."""
+    world = _started_world()
+    world.env.run(until=0.001)
+    census = world.observer.census[IPO]
+    open_posts = sum(m.empty_posts_uncovered(0.0) for m in world.missions)
+    overbooking = world.scenario.pipeline.overbooking
+    assert census[State.NOMINATED] <= overbooking * open_posts + 1, (census, open_posts)
+    assert census[State.TRAVELLING] > 500  # the seeded replacements (748 in this replication)
