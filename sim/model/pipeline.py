@@ -570,8 +570,10 @@ def seed_replacements(world: World, mission: MissionState) -> None:
     if not members:
         return
     sensitivity = world.scenario.pipeline.hardship_sensitivity
+    # as a call would split them: available officers × propensity (asked) × propensity (answer);
+    # the whole pool would favour contributors whose units keep most of it in use
     weights = np.array([
-        c.pool_by_gender.sum()
+        c.available(now, world.policies).sum()
         * c.propensity(now, mission.spec.hardship, sensitivity, world.policies) ** 2
         for c in members
     ])

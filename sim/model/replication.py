@@ -107,16 +107,20 @@ def start_processes(world: World) -> None:
     """Place the officers serving at the start and start every timing process."""
     events.install(world)
     teams.start_standing_capacity(world)
+    seeded = world.scenario.run.seed_pipeline
     for mission in world.missions:
         pipeline.initial_staffing(world, mission)
-        if world.scenario.run.seed_pipeline:
+        if seeded:
             pipeline.seed_resting(world, mission)
-            units.seed_resting(world, mission)
-            pipeline.seed_replacements(world, mission)
         units.initial_units(world, mission)
+        if seeded:  # after initial_units: the predecessors of the units it placed
+            units.seed_resting(world, mission)
         world.env.process(mission_schedule(world, mission))
         teams.start_projects(world, mission)
-    world.env.process(pipeline.calls(world))
+    if seeded:  # the calls start once the replacements under way are seeded
+        world.env.process(_seed_replacements(world))
+    else:
+        world.env.process(pipeline.calls(world))
     if world.casework is not None:
         world.casework.start()
     world.env.process(snapshots(world))
@@ -126,6 +130,23 @@ def start_processes(world: World) -> None:
         if timed.start_day > world.env.now:
             world.env.timeout(timed.start_day - world.env.now).callbacks.append(
                 lambda _e: world.assessment.dispatch())
+
+
+def _seed_replacements(world: World) -> Generator[simpy.Event, Any, None]:
+    """Seed the individual officers' replacements under way (``run.seed_pipeline``) at day 0.
+
+    After every mission's officers, units and resting predecessors are placed, and after the
+    unit posts whose tours end within the rotation lead have started generating their
+    replacement units (their own zero-delay timeouts, scheduled before this one), so that the
+    contributors' available pools (who replaces whom, and how many are women) are as at a
+    steady state: not swollen by officers of missions placed later or by the men of replacement
+    units not yet generated. Then the periodic calls start (the first at day 0), so that they
+    do not ask again for the posts whose replacements are seeded.
+    """
+    yield world.env.timeout(0)
+    for mission in world.missions:
+        pipeline.seed_replacements(world, mission)
+    world.env.process(pipeline.calls(world))
 
 
 def mission_schedule(world: World, mission: MissionState) -> Generator[simpy.Event, Any, None]:
