@@ -554,9 +554,9 @@ def seed_replacements(world: World, mission: MissionState) -> None:
     wait for a full pipeline. Every initial officer already due out (rotation within
     ``replacement_lead_days``) gets a replacement selected and travelling that arrives at the
     handover (the travel ends at the outgoing officer's tour end; an entry gate adds its delay).
-    The replacement's contributor is drawn like the initial owners (pool × propensity², among
-    those serving the mission and accepted by its host state), its gender from that
-    contributor's available pool with the nomination quota as far as contributors comply, its
+    The replacement's contributor is drawn as a call would split the post (available officers
+    × propensity², among those serving the mission and accepted by its host state), its gender
+    from that contributor's available pool with the nomination quota as far as they comply, its
     skill the outgoing officer's when the contributor has one available. Stream:
     ``warmup.replacements`` per mission.
     """
