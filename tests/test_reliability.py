@@ -587,7 +587,7 @@ def _running(pid: int) -> bool:
 def test_sigterm_ends_the_workers_too(tmp_path: Path) -> None:
     """SIGTERM to `ppsim run`: exit 143 with a resume hint, no worker left, the lock dropped."""
     out = tmp_path / "run"
-    proc = start_run(out, 40, "--no-plots")
+    proc = start_run(out, 400, "--no-plots")
     try:
         wait_for_tasks(out, proc, at_least=2)
         workers = _children(proc.pid)

@@ -12,6 +12,9 @@ import sim
 from tests.runs_helpers import TINY, run_bytes, start_run, wait_for_tasks
 
 REPLICATIONS = 30
+LONG_RUN = 400
+"""Replications of a run that is interrupted, never finished: long enough that it cannot end
+before the signal arrives, even with batched tasks on a fast machine."""
 
 
 @pytest.mark.slow
@@ -46,7 +49,7 @@ def test_sigkilled_run_resumes_to_identicalrun_bytes(tmp_path: Path) -> None:
 def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path: Path) -> None:
     """SIGINT exits 130 with a --resume hint, keeping finished tasks and no final folder."""
     out = tmp_path / "interrupted"
-    proc = start_run(out, REPLICATIONS)
+    proc = start_run(out, LONG_RUN)
     try:
         wait_for_tasks(out, proc, at_least=2)
         proc.send_signal(signal.SIGINT)
