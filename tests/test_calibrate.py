@@ -163,3 +163,14 @@ def test_loss_is_the_weighted_mean_squared_relative_error() -> None:
         "metric": "deployed", "year": [2010, 2011, 2010, 2011],
         "rel_error": [0.1, -0.3, 0.0, 0.2], "weight": [1.0, 1.0, 0.5, 0.5]})
     assert calibration.loss(table) == pytest.approx(0.05 + 0.5 * 0.02)
+
+
+def test_events_after_the_fitted_window_are_left_out_while_fitting() -> None:
+    """A 2009 run shortened to 97 months keeps an event of Jan 2017, drops Feb 2017 and 2020."""
+    run = {"start": "2009-01-01", "years": 97 / 12}
+    events = [{"type": "rotation_freeze", "start": "2020-04-07"},
+              {"type": "rehat", "start": "2017-01-31"},
+              {"type": "forced_closure", "start": "2017-02-01"},
+              {"type": "entry_constraint"}]
+    kept = calibration.before_horizon(events, run)
+    assert [e["type"] for e in kept] == ["rehat", "entry_constraint"]

@@ -49,6 +49,8 @@ BAD_CASES = {
     "negative posts": ({"missions.0.ipo_posts": {"2025-01-01": -5}},
                        ["missions[0].ipo_posts", "-5", "≥ 0"]),
     "bad date": ({"run.start": "2025-02-30"}, ["run.start", "'2025-02-30'", "date"]),
+    "women step out of range": ({"contributors.0.pool_women_steps": {"2026-01-01": 1.4}},
+                                ["contributors[0].pool_women_steps", "1.4", "[0, 1]"]),
     "unknown mission reference": ({"policies": [{"lever": "women_selection_priority",
                                                  "missions": ["Nrth"]}]},
                                   ["policies[0].missions", "'Nrth'", "did you mean 'North'"]),

@@ -187,6 +187,28 @@ def test_pool_splits_by_gender_and_skill() -> None:
                                   [[630.0, 70.0], [270.0, 30.0]])
 
 
+def test_pool_women_steps_change_the_pool_from_their_day_on() -> None:
+    """30 % women to day 99, 50 % from day 100: pool 450/50 women after the step, same total."""
+    spec = Contributor(name="C", police_strength=10_000, women_share=0.3, eligible_share=0.1,
+                       skills={"investigation": 0.1})
+    c = ContributorState(0, spec, ["investigation"], 0.0, 365.0, [(100.0, 0.5)])
+    np.testing.assert_array_equal(c.pool(99, NO_POLICIES), [[630.0, 70.0], [270.0, 30.0]])
+    assert c.pool_women_share(99) == pytest.approx(0.3)
+    c.send(1, 0, 20)
+    np.testing.assert_array_equal(c.pool(100, NO_POLICIES), [[450.0, 50.0], [450.0, 50.0]])
+    assert c.available(100, NO_POLICIES)[1, 0] == 430   # those abroad stay counted
+    assert c.pool_women_share(400) == pytest.approx(0.5)
+
+
+def test_pool_women_steps_are_read_from_the_scenario_dates() -> None:
+    """A step on 2010-01-01 in a run starting 2009-01-01 is day 365; the steps are date-sorted."""
+    from sim.model.replication import women_steps
+
+    spec = Contributor(name="C", police_strength=100, women_share=0.1,
+                       pool_women_steps={date(2011, 1, 1): 0.3, date(2010, 1, 1): 0.2})
+    assert women_steps(date(2009, 1, 1), spec) == [(365.0, 0.2), (730.0, 0.3)]
+
+
 def test_training_multiplies_the_skill_share() -> None:
     """Specialist training × 2 doubles the investigators in the pool."""
     book = PolicyBook([TimedLever(0.0, SpecialistTraining(lever="specialist_training",

@@ -77,7 +77,7 @@ from sim.experiments.executors import TaskSpec, open_executor
 from sim.experiments.sweep import Parameter, check_parameters, parse_param
 from sim.runs.folder import RunFolder
 from sim.scenario.keypaths import apply_overrides
-from sim.scenario.schema import BASE, LoadedScenario, Scenario, validate
+from sim.scenario.schema import BASE, LoadedScenario, Scenario, add_months, validate
 
 log = logging.getLogger(__name__)
 
@@ -330,6 +330,7 @@ class Objective:
         data["uncertainties"] = []
         if self.years is not None:
             data["run"] = {**data["run"], "years": self.years}
+            data["events"] = before_horizon(data.get("events") or [], data["run"])
         return validate(data, self.file, Scenario, prefix="calibration point")
 
     def __call__(self, x: Sequence[float]) -> float:
@@ -554,6 +555,20 @@ def calibrate(source: str | Path | LoadedScenario,
         folder.release()
 
 
+def before_horizon(events: Sequence[Mapping[str, Any]],
+                   run: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The raw ``events`` that start before the end of the shortened ``run`` (fitting only).
+
+    Events after the fitted window cannot change the loss, and a scenario whose run ends before
+    them would not validate (e.g. the 2020 rotation freeze of a 2009-2024 scenario fitted to
+    2016); events without a start (always in force) are kept.
+    """
+    start = pd.Timestamp(str(run["start"])).date()
+    end = add_months(start, max(round(float(run["years"]) * 12), 1))   # as Scenario.end
+    return [e for e in events
+            if e.get("start") is None or pd.Timestamp(str(e["start"])).date() < end]
+
+
 def _fit_years(scenario: Scenario, until: str) -> float | None:
     """Years to simulate while fitting: to the snapshot after ``until``'s report, if shorter."""
     months = (pd.Period(until, freq="M") - pd.Period(scenario.run.start, freq="M")).n + 2
@@ -606,6 +621,7 @@ __all__ = [
     "WEIGHTS",
     "CalibrationResult",
     "Objective",
+    "before_horizon",
     "calibrate",
     "check_until",
     "fit_table",

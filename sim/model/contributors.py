@@ -1,7 +1,8 @@
 """Member states at run time: their pools of eligible officers, who is abroad, who is resting.
 
 A contributor's *pool* is its eligible officers (national strength × eligible share), split by
-gender (national women's share) and skill (the skill shares, raised by specialist training).
+gender (the pool's women's share, which may step up or down on given days) and skill (the skill
+shares, raised by specialist training).
 Officers nominated, assessed, travelling or serving are *abroad*; after they return they *cool
 down* for the pipeline's cool-down period before they can be nominated again. Availability is
 pool − abroad − cooling, by gender and skill; the ceiling caps everyone abroad at once.
@@ -10,6 +11,8 @@ pool − abroad − cooling, by gender and skill; the ceiling caps everyone abro
 from __future__ import annotations
 
 import heapq
+import math
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -28,10 +31,13 @@ class ContributorState:
         spec: the validated contributor.
         skills: the scenario's specialist skills, in order (skill index = position + 1).
         join_day, leave_day: days it takes part (inclusive start, exclusive end).
+        women_steps: later women's shares of the pool as ``(day, share)`` in day order
+            (``spec.pool_women_steps`` in simulation days); each holds from its day on.
     """
 
     def __init__(
-        self, index: int, spec: Contributor, skills: list[str], join_day: float, leave_day: float
+        self, index: int, spec: Contributor, skills: list[str], join_day: float, leave_day: float,
+        women_steps: Sequence[tuple[float, float]] = (),
     ) -> None:
         self.index = index
         self.spec = spec
@@ -41,6 +47,9 @@ class ContributorState:
         pool = spec.police_strength * spec.eligible_share
         women = spec.women_share if spec.pool_women_share is None else spec.pool_women_share
         self.pool_by_gender = np.array([pool * (1 - women), pool * women])
+        self._women_steps = sorted(women_steps)
+        # day of the next step of the pool's women's share not yet applied (inf: none left)
+        self._next_women_day = self._women_steps[0][0] if self._women_steps else math.inf
         self.base_shares = np.array([spec.skills.get(s, 0.0) for s in skills])
         self.skills = skills
         k = len(skills) + 1
@@ -129,8 +138,26 @@ class ContributorState:
             self._by_skill = [men + women for men, women in zip(*self._free, strict=True)]
             self._array = None
 
+    def _step_women(self, day: float) -> None:
+        """Apply the steps of the pool's women's share due by ``day`` (then recompute pools)."""
+        pool = self.pool_by_gender.sum()
+        while self._women_steps and self._women_steps[0][0] <= day:
+            _, women = self._women_steps.pop(0)
+            self.pool_by_gender = np.array([pool * (1 - women), pool * women])
+        self._next_women_day = self._women_steps[0][0] if self._women_steps else math.inf
+        self._pools.clear()
+
+    def pool_women_share(self, day: float) -> float:
+        """Women's share of the eligible pool on ``day`` (0 for an empty pool)."""
+        if self._next_women_day <= day:
+            self._step_women(day)
+        total = self.pool_by_gender.sum()
+        return float(self.pool_by_gender[1] / total) if total > 0 else 0.0
+
     def pool(self, day: float, policies: PolicyBook) -> np.ndarray:
-        """Eligible officers by (gender, skill) on ``day`` (cached until training changes it)."""
+        """Eligible officers by (gender, skill) on ``day`` (cached until a change of either)."""
+        if self._next_women_day <= day:
+            self._step_women(day)
         epoch = policies.training_epoch(day)
         pool = self._pools.get(epoch)
         if pool is None:

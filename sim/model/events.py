@@ -568,9 +568,7 @@ def _rehat_officer(world: World, mission: MissionState, contributor: Any,
     now = world.env.now
     if mission.empty_posts(now) <= 0:
         return False
-    pool = contributor.pool_by_gender
-    share = women_share if women_share is not None else (
-        float(pool[1] / pool.sum()) if pool.sum() > 0 else 0.0)
+    share = women_share if women_share is not None else contributor.pool_women_share(now)
     woman = bool(rng.random() < share)
     officer = Officer(contributor.index, woman, GENERAL, mission.index, now)
     contributor.send(int(woman), GENERAL)

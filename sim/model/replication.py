@@ -54,6 +54,11 @@ def month_starts(scenario: Scenario) -> list[date]:
     return [add_months(scenario.run.start, k) for k in range(scenario.months)]
 
 
+def women_steps(start: date, spec: Contributor) -> list[tuple[float, float]]:
+    """A contributor's ``pool_women_steps`` as ``(simulation day, share)`` in date order."""
+    return [(day_of(start, when), share) for when, share in sorted(spec.pool_women_steps.items())]
+
+
 def build_world(scenario: Scenario, seed: np.random.SeedSequence,
                 decisions: Decisions | None = None) -> World:
     """Create the environment, the state objects and the policy book (no processes yet)."""
@@ -67,7 +72,8 @@ def build_world(scenario: Scenario, seed: np.random.SeedSequence,
     contributors = [
         ContributorState(i, c, skills,
                          day_of(start, c.joins) if c.joins else -np.inf,
-                         day_of(start, c.leaves) + 1 if c.leaves else np.inf)
+                         day_of(start, c.leaves) + 1 if c.leaves else np.inf,
+                         women_steps(start, c))
         for i, c in enumerate(scenario.contributors)
     ]
     standing_spec = Contributor(name=STANDING, police_strength=0, women_share=0.3)
@@ -259,7 +265,8 @@ def outreach(world: World, timed: TimedLever) -> Generator[simpy.Event, Any, Non
                                           "joins": None, "leaves": None})
         index = len(world.contributors)
         world.contributors.append(
-            ContributorState(index, spec, list(world.scenario.skills), world.env.now, np.inf))
+            ContributorState(index, spec, list(world.scenario.skills), world.env.now, np.inf,
+                             women_steps(world.scenario.run.start, spec)))
         world.observer.contributor_names.append(spec.name)
 
 

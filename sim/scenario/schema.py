@@ -303,6 +303,15 @@ class ContributorProfile(Model):
         json_schema_extra=estimate(
             "Women among officers nominated in the record; leave empty to use women_share."),
     )
+    pool_women_steps: dict[date, Real] = Field(
+        default_factory=dict,
+        description="Later women's shares of the eligible pool, each from its date: "
+        "{date: share} (e.g. after a drive to nominate more women); empty = pool_women_share "
+        "(or women_share) throughout.",
+        json_schema_extra=estimate(
+            "Women among the individual officers it deployed in the record before and after "
+            "the change, as for pool_women_share; date the step by the policy that caused it."),
+    )
     eligible_share: Real = Field(
         0.01, ge=0, le=1, description="Share of national police eligible and available for UN "
         "service (the pool).",
@@ -385,6 +394,14 @@ class ContributorProfile(Model):
         json_schema_extra=estimate(
             "Length of the extensions it grants."),
     )
+
+    @field_validator("pool_women_steps")
+    @classmethod
+    def _women_steps(cls, value: dict[date, Real]) -> dict[date, Real]:
+        for day, share in value.items():
+            if not 0 <= share <= 1:
+                raise ValueError(f"{day}: got {share}, must be in [0, 1]")
+        return value
 
     @field_validator("skills")
     @classmethod
