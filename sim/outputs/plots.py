@@ -249,6 +249,22 @@ def _years(ax: Any, step: int = 1) -> None:
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
 
 
+def _observation_ticks(ax: Any, dates: pd.Series, most: int = 8) -> None:
+    """Ticks at the observations' own dates, labelled by their year (and month if they differ).
+
+    Year ticks at 1 January would put a figure of 31 December under the next year's label.
+    """
+    unique = pd.Series(sorted(dates.unique()))
+    if unique.empty:
+        return
+    shown = unique.iloc[::max(1, -(-len(unique) // most))]
+    one_month = unique.dt.month.nunique() == 1
+    ax.set_xticks(list(shown))
+    ax.set_xticklabels([d.strftime("%Y" if one_month else "%b %Y") for d in shown])
+    if one_month:
+        ax.set_xlabel(f"{unique.iloc[0].strftime('%B')} of each year", fontsize=9)
+
+
 def _monthly_bands(data: RunData, variant: str, mission: str, category: str,
                    metric: str) -> pd.DataFrame:
     """Percentile bands of a monthly column that ``summary/bands`` does not carry."""
@@ -760,7 +776,7 @@ def fig_validation(data: RunData, mission: str | None = None) -> Figure:
             if until:
                 ax.axvline(pd.Timestamp(f"{until}-01") + pd.offsets.MonthEnd(1),
                            color="#666666", linestyle="--", linewidth=1)
-            _years(ax, step=2)
+            _observation_ticks(ax, dates)
         axes.flat[0].legend(loc="best", fontsize=8)
         inside_n = int(matched["inside_90"].sum())
         note = (f"Observed inside the simulated 90% band: {inside_n} of {len(matched)}. "
