@@ -492,11 +492,14 @@ def fig_time_to_deploy(data: RunData, mission: str | None = None) -> Figure:
     sums = data.totals("deploy_times", ["variant", "category", "bin_start_days"], ["arrivals"],
                        mission=name)["arrivals_sum"]
 
+    present_pairs = {(variant, category) for variant, category, _ in sums.index}
+
     def counts_of(variant: str, category: str) -> pd.Series:
         """Arrivals by bin (days) of one variant and category, summed over replications."""
-        if (variant, category) not in sums.index.droplevel("bin_start_days"):
+        if (variant, category) not in present_pairs:
             return pd.Series(dtype=float)
-        return sums.loc[(variant, category)]
+        counts: pd.Series = sums.loc[(variant, category)]
+        return counts
 
     present = [c for c in ("ipo", "fpu", "spt")
                if sum(counts_of(v, c).sum() for v in data.variants) > 0]

@@ -201,8 +201,11 @@ def bands(folder: RunFolder, keys: Sequence[Any], replications: int) -> pd.DataF
                       len(chunks), where)
         parts = []
         for key in keys:
+            def of_key(batch: pa.RecordBatch, key: Any = key) -> pa.Array:
+                return pc.equal(batch.column(kc), key)
+
             for lo in chunks:
-                rows = spilled(files[lo // step], lambda b, k=key: pc.equal(b.column(kc), k))
+                rows = spilled(files[lo // step], of_key)
                 chunk = _frame(rows, columns)
                 parts.append(stats.percentile_bands(chunk, [kc, "date", "month", "mission",
                                                             "category"], BAND_METRICS))

@@ -406,20 +406,38 @@ class RunFolder:
             for stale in (self.partial / "tasks").glob("*/.*.tmp*"):
                 stale.unlink(missing_ok=True)
             return
-        self.partial.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self.partial.mkdir()
-        except FileExistsError:
-            raise ResultsError(f"{self.partial} was just created by another ppsim run; wait "
-                               "for it to finish, or choose another --out") from None
-        ownership.write_marker(self.partial, version)
-        ownership.acquire(self.partial)
+        self._create_locked(version)
         (self.partial / "tasks").mkdir()
         self._write_text("settings.json", json.dumps(self.settings, indent=2) + "\n")
         self._write_text("scenario.yaml", scenario_text)
         for name, scenario in resolved.items():
             self._write_text(f"resolved/{_dirname(name)}.json",
                              json.dumps(scenario.model_dump(mode="json"), indent=2) + "\n")
+
+    def _create_locked(self, version: str) -> None:
+        """Make the partial folder with its marker and lock already inside, atomically.
+
+        They are written into a staging folder that is then renamed to the partial name, so
+        another run never sees the partial folder without its marker and live lock (it would
+        report an unfinished run, or a folder ppsim did not write, instead of a live writer).
+
+        Raises:
+            ResultsError: another run created the partial folder first.
+        """
+        self.partial.parent.mkdir(parents=True, exist_ok=True)
+        staging = self.partial.with_name(f".{os.getpid()}-{secrets.token_hex(4)}-"
+                                         f"{self.partial.name}")
+        staging.mkdir()
+        try:
+            ownership.write_marker(staging, version)
+            ownership.acquire(staging)
+            os.rename(staging, self.partial)
+        except OSError as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            if self.partial.exists():
+                raise ResultsError(f"{self.partial} was just created by another ppsim run; "
+                                   "wait for it to finish, or choose another --out") from None
+            raise exc from None
 
     def release(self) -> None:
         """Drop this process's lock on the partial folder (after a failure; idempotent)."""

@@ -769,8 +769,11 @@ class LoadedScenario:
         return self.variants[variant]
 
 
-if getattr(yaml, "__with_libyaml__", False):
-    class _Events(yaml.composer.Composer, yaml.cyaml.CParser, yaml.constructor.SafeConstructor,
+_CParser: Any = getattr(getattr(yaml, "cyaml", None), "CParser", None)  # libyaml's, if built
+
+if _CParser is not None:
+    class _Events(yaml.composer.Composer, _CParser,  # type: ignore[misc]  # untyped C class
+                  yaml.constructor.SafeConstructor,
                   yaml.resolver.Resolver):
         """YAML events from libyaml's C parser, composed and constructed by PyYAML's Python.
 
@@ -781,12 +784,13 @@ if getattr(yaml, "__with_libyaml__", False):
         """
 
         def __init__(self, stream: str) -> None:
-            yaml.cyaml.CParser.__init__(self, stream)
+            _CParser.__init__(self, stream)
             yaml.composer.Composer.__init__(self)
             yaml.constructor.SafeConstructor.__init__(self)
             yaml.resolver.Resolver.__init__(self)
 else:  # pragma: no cover - PyYAML built without libyaml
-    _Events = yaml.SafeLoader  # type: ignore[misc,assignment]
+    class _Events(yaml.SafeLoader):  # type: ignore[no-redef]
+        """YAML events from PyYAML's pure-Python scanner and parser."""
 
 
 class _Loader(_Events):
@@ -808,7 +812,7 @@ class _Loader(_Events):
             if self._depth > MAX_DEPTH:
                 raise yaml.composer.ComposerError(
                     None, None, f"nested deeper than {MAX_DEPTH} levels",
-                    self.peek_event().start_mark)  # type: ignore[no-untyped-call]  # PyYAML stub
+                    self.peek_event().start_mark)  # type: ignore[no-untyped-call,unused-ignore]
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
