@@ -115,3 +115,32 @@ def test_parent_memory_does_not_grow_with_replications(folder: RunFolder, tmp_pa
     large = _summary_memory(tmp_path, blobs, 200)
     assert large < 1.5 * small, f"peak traced memory {small / 1e6:.1f} MB at 50 replications, " \
                                 f"{large / 1e6:.1f} MB at 200"
+
+
+def test_assembly_while_tasks_arrive_gives_the_same_bytes(folder: RunFolder,
+                                                          tmp_path: Path) -> None:
+    """Tasks stored out of order and appended as they come: the same tables as at the end."""
+    blobs = [folder.task_path("base", rep).read_bytes() for rep in range(6)]
+    loaded = sim.load_scenario(TINY)
+
+    def stored(name: str) -> RunFolder:
+        run_folder = RunFolder.prepare(tmp_path / name, {"kind": "run"}, False)
+        run_folder.create("", {"base": loaded.base}, "test")
+        return run_folder
+
+    at_end = stored("at_end")
+    for rep in range(6):
+        at_end.save_task(TaskOutput("base", rep, blobs[rep], 0.0, "test"))
+    assert at_end.assemble(["base"], 6, TABLES)[0]["monthly"] > 0
+    streamed = stored("streamed")
+    assembly = streamed.assembly(["base"], 6, TABLES)
+    appended = []
+    for rep in (1, 0, 2, 4, 5, 3):  # as workers might finish them
+        streamed.save_task(TaskOutput("base", rep, blobs[rep], 0.0, "test"))
+        appended.append(assembly.advance())
+    assembly.finish()
+    assert appended == [0, 2, 1, 0, 0, 3], "each task is appended once all before it are"
+    for table in sorted((at_end.partial / "tables").iterdir()):
+        assert table.read_bytes() == (streamed.partial / "tables" / table.name).read_bytes()
+    at_end.release()
+    streamed.release()

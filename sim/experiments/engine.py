@@ -46,7 +46,7 @@ from sim.errors import ParameterError, StorageError, os_error_message
 from sim.experiments.executors import Executor, TaskSpec, open_executor, run_task
 from sim.outputs import catalog, stats
 from sim.outputs.summaries import CATEGORIES
-from sim.runs.folder import TABLES, RunFolder, RunResult
+from sim.runs.folder import TABLES, Assembly, RunFolder, RunResult
 from sim.runs.provenance import code_digest
 from sim.scenario.schema import BASE, LoadedScenario, Scenario, load_scenario, unknown_message
 from sim.scenario.types import MAX_SEED
@@ -314,20 +314,31 @@ class Session:
         self.pool = pool
         self.finished = 0
         self.ran = 0
+        self.assembly: Assembly | None = None
+        """Set when the replication count is fixed: tables assembled as tasks arrive."""
 
     def run_replications(self, replications: int) -> None:
-        """Run every missing task of replications ``0 … replications − 1``, saving each."""
+        """Run every missing task of replications ``0 … replications − 1``, saving each.
+
+        Tasks are submitted key by key, replication by replication (the tables' order), so
+        that with an :attr:`assembly` the parent appends each task as it arrives instead of
+        all of them after the last one.
+        """
         job = self.job
         done = self.folder.done(job.keys)
-        wanted = [(key, rep) for rep in range(replications) for key in job.keys]
+        wanted = [(key, rep) for key in job.keys for rep in range(replications)]
         todo = [TaskSpec(key, rep, job.seed, job.scenarios[key], job.tables, job.decisions,
                          job.outcome_functions)
                 for key, rep in wanted if (key, rep) not in done]
         total = len(wanted)
         self.finished = total - len(todo)
         self._report(total)
+        if self.assembly is not None:
+            self.assembly.advance()  # the tasks stored by an earlier session
         for output in self.pool.imap_unordered(run_task, todo):
             self.folder.save_task(output)
+            if self.assembly is not None:
+                self.assembly.advance()
             self.finished += 1
             self.ran += 1
             self._report(total)
@@ -369,14 +380,15 @@ def _execute(job: Job, execution: Execution, replications: int, folder: RunFolde
     created = datetime.now(UTC).isoformat(timespec="seconds")
     started = time.perf_counter()
     pool = open_executor(execution.executor, execution.workers)
+    session = Session(job, execution, folder, pool)
     try:
         folder.create(scenario_text(job.loaded),
                       job.resolved if job.resolved is not None else job.scenarios,
                       _ppsim_version())
-        session = Session(job, execution, folder, pool)
         extra: dict[str, Any] = {}
         threading.Thread(target=_import_for_summaries, name="ppsim-imports", daemon=True).start()
         if stopping is None:
+            session.assembly = folder.assembly(job.keys, replications, job.tables)
             session.run_replications(replications)
             n = replications
         else:
@@ -384,6 +396,8 @@ def _execute(job: Job, execution: Execution, replications: int, folder: RunFolde
         executor_name, workers = pool.name, pool.workers
     except BaseException as exc:
         pool.__exit__(type(exc), exc, exc.__traceback__)  # terminates local workers
+        if session.assembly is not None:
+            session.assembly.abandon()
         raise
     wait_closed = _close(pool)
     try:
@@ -425,7 +439,10 @@ def _finish(job: Job, execution: Execution, folder: RunFolder, session: Session,
     """Assemble the tables, write the summaries and the manifest, and rename the folder."""
     created, started, simulated = run["created"], run["started"], run["simulated"]
     executor_name, workers = run["executor"], run["workers"]
-    rows, timings = folder.assemble(job.keys, n, job.tables)
+    if session.assembly is not None:
+        rows, timings = session.assembly.finish()
+    else:
+        rows, timings = folder.assemble(job.keys, n, job.tables)
     if summarize is not None:
         extra.update(summarize(folder, job, n))
     manifest = {

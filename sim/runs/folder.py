@@ -16,9 +16,11 @@ A run folder's life cycle (``out`` is the folder the user asked for)::
 - **tasks saved**: each finished task's tables are one file, written under a temporary name and
   moved into place with :func:`os.replace`, so a killed run leaves only whole task files; a
   resumed run skips the tasks whose file exists.
-- **assembled**: :meth:`RunFolder.assemble` streams the task files, in a fixed order (key order
-  as given, then replication), into ``tables/<table>.parquet`` and ``.csv`` — the bytes do not
-  depend on which executor ran the tasks, or in which order they finished.
+- **assembled**: an :class:`Assembly` streams the task files, in a fixed order (key order as
+  given, then replication), into ``tables/<table>.parquet`` and ``.csv``, while the tasks run
+  as far as they arrive in order, the rest after the last one (:meth:`RunFolder.assemble` does
+  it all at the end) — the bytes do not depend on which executor ran the tasks, or in which
+  order or when they finished.
 - **finished**: :meth:`RunFolder.finish` writes ``manifest.json``, renames ``<out>.partial`` to
   ``<out>`` (a replaced run is first moved to a unique hidden name and deleted only after the
   swap), drops the lock and deletes ``tasks/``. A folder without ``.partial`` is always whole.
@@ -245,9 +247,15 @@ class _TableWriter:
 
     def close(self) -> None:
         self.flush()
+        self.abandon()
+
+    def abandon(self) -> None:
+        """Close the files as they are (what is buffered is dropped; idempotent)."""
+        self._buffer, self._buffered = [], 0
         if self._parquet is not None and self._csv is not None:
             self._parquet.close()
             self._csv.close()
+        self._parquet = self._csv = None
 
 
 # --- The run folder ------------------------------------------------------------------------------
@@ -512,31 +520,16 @@ class RunFolder:
 
         Returns:
             Rows written per table, and each task's timing record (from its file's metadata).
+
+        Raises:
+            ResultsError: a task file is missing (the run is incomplete).
         """
-        folder = self.partial / "tables"
-        folder.mkdir(parents=True, exist_ok=True)
-        writers = {name: _TableWriter(folder / name) for name in tables}
-        key_type = pa.string() if all(isinstance(k, str) for k in keys) else pa.int64()
-        timings: list[dict[str, Any]] = []
-        try:
-            for key, rep, path in self.tasks(keys, replications):
-                if not path.exists():
-                    raise ResultsError(f"{path}: task missing; the run is incomplete; rerun "
-                                       "with --resume")
-                decoded, meta = decode_task(path)
-                timings.append({self.key_column: key, "replication": rep, **meta})
-                for name in tables:
-                    table = decoded[name].replace_schema_metadata(None)
-                    n = table.num_rows
-                    table = table.add_column(0, pa.field(self.key_column, key_type),
-                                             pa.array([key] * n, key_type))
-                    table = table.add_column(1, pa.field("replication", pa.int64()),
-                                             pa.array([rep] * n, pa.int64()))
-                    writers[name].add(table)
-        finally:
-            for writer in writers.values():
-                writer.close()
-        return {name: w.rows for name, w in writers.items()}, timings
+        return self.assembly(keys, replications, tables).finish()
+
+    def assembly(self, keys: Sequence[str | int], replications: int,
+                 tables: Sequence[str]) -> Assembly:
+        """An :class:`Assembly` of these tasks, to advance while they are still running."""
+        return Assembly(self, keys, replications, tables)
 
     def write_frame(self, frame: pd.DataFrame, relative: str) -> None:
         """Write ``frame`` as ``<relative>.parquet`` and ``.csv`` in the partial folder."""
@@ -579,6 +572,76 @@ class RunFolder:
         # folder is whole and at worst holds a leftover tasks/ folder.
         shutil.rmtree(self.out / "tasks", ignore_errors=True)
         return self.out
+
+
+class Assembly:
+    """Task files appended, in the fixed output order, to ``tables/`` as soon as they are stored.
+
+    The order is key by key, replication by replication; :meth:`advance` appends every task
+    that is next in that order and already stored, so a run whose tasks finish roughly in
+    order is assembled while its workers simulate, and only the last tasks are left for
+    :meth:`finish` (the parent's serial work after the last task). The bytes written depend
+    only on the order, never on when tasks arrive. Memory: one batch of rows per table
+    (:data:`BATCH_ROWS`); tasks that arrive early wait on disk.
+
+    Life cycle: made (nothing written) → advanced any number of times → finished (the files
+    closed; rows and timings returned) or abandoned (files closed as they are, after a failure:
+    a resumed run assembles them again from the start).
+    """
+
+    def __init__(self, folder: RunFolder, keys: Sequence[str | int], replications: int,
+                 tables: Sequence[str]) -> None:
+        self.folder = folder
+        self.tables = tuple(tables)
+        self.timings: list[dict[str, Any]] = []
+        out = folder.partial / "tables"
+        out.mkdir(parents=True, exist_ok=True)
+        self._writers = {name: _TableWriter(out / name) for name in self.tables}
+        self._key_type = pa.string() if all(isinstance(k, str) for k in keys) else pa.int64()
+        self._order = folder.tasks(keys, replications)
+        self._next = next(self._order, None)
+
+    def advance(self) -> int:
+        """Append every task that is next in order and stored; returns how many."""
+        appended = 0
+        while self._next is not None and self._next[2].exists():
+            self._append(*self._next)
+            self._next = next(self._order, None)
+            appended += 1
+        return appended
+
+    def finish(self) -> tuple[dict[str, int], list[dict[str, Any]]]:
+        """Append the remaining tasks and close the files; rows per table and the timings.
+
+        Raises:
+            ResultsError: a task file is missing (the run is incomplete).
+        """
+        try:
+            self.advance()
+            if self._next is not None:
+                raise ResultsError(f"{self._next[2]}: task missing; the run is incomplete; "
+                                   "rerun with --resume")
+        finally:
+            for writer in self._writers.values():
+                writer.close()
+        return {name: w.rows for name, w in self._writers.items()}, self.timings
+
+    def abandon(self) -> None:
+        """Close the files without writing what is buffered (the run failed; idempotent)."""
+        for writer in self._writers.values():
+            writer.abandon()
+
+    def _append(self, key: str | int, rep: int, path: Path) -> None:
+        decoded, meta = decode_task(path)
+        self.timings.append({self.folder.key_column: key, "replication": rep, **meta})
+        for name in self.tables:
+            table = decoded[name].replace_schema_metadata(None)
+            n = table.num_rows
+            table = table.add_column(0, pa.field(self.folder.key_column, self._key_type),
+                                     pa.array([key] * n, self._key_type))
+            table = table.add_column(1, pa.field("replication", pa.int64()),
+                                     pa.array([rep] * n, pa.int64()))
+            self._writers[name].add(table)
 
 
 # --- Reading finished runs -----------------------------------------------------------------------
@@ -706,6 +769,7 @@ class RunResult:
 
 __all__ = [
     "TABLES",
+    "Assembly",
     "DamagedTaskError",
     "RunFolder",
     "RunResult",
