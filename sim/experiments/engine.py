@@ -10,9 +10,11 @@ base always included, so that every variant has paired differences), and
 2. open the executor (:mod:`sim.experiments.executors`; an unreachable cluster is an
    :class:`~sim.errors.ExecutorError`, still before anything is written);
 3. run the missing (key, replication) tasks, storing each as it finishes
-   (:class:`~sim.runs.folder.RunFolder`), so a killed run resumes where it stopped;
-4. assemble the tables in a fixed order and write the summaries, then the manifest, and rename
-   the folder to its final name.
+   (:class:`~sim.runs.folder.RunFolder`), so a killed run resumes where it stopped; with a
+   fixed replication count the tables are assembled in their fixed order while tasks arrive
+   (:class:`~sim.runs.folder.Assembly`: the parent's work per task overlaps the simulation);
+4. assemble the rest of the tables, write the summaries (while the workers exit), then the
+   manifest, and rename the folder to its final name.
 
 Replication ``r`` of every variant uses :func:`sim.model.streams.replication_seed` ``(seed, r)``,
 so the results do not depend on the executor, on the number of workers or on the order tasks finish.
