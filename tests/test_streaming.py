@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 import sim
+import sim.runs.folder as run_folder_module
 from sim.experiments.engine import Job, run_settings, tables_for
 from sim.experiments.executors import TaskSpec, run_task
 from sim.outputs import stats, summaries
@@ -117,9 +118,14 @@ def test_parent_memory_does_not_grow_with_replications(folder: RunFolder, tmp_pa
                                 f"{large / 1e6:.1f} MB at 200"
 
 
-def test_assembly_while_tasks_arrive_gives_the_same_bytes(folder: RunFolder,
-                                                          tmp_path: Path) -> None:
-    """Tasks stored out of order and appended as they come: the same tables as at the end."""
+def test_assembly_while_tasks_arrive_gives_the_same_bytes(folder: RunFolder, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    """Tasks stored out of order, appended as they come and merged in the buffer: same bytes.
+
+    The reference assembles all six at the end without merging buffered tables; the streamed
+    one merges every 2 buffered task tables (``COMPACT_TABLES``, 256 in real runs).
+    """
     blobs = [folder.task_path("base", rep).read_bytes() for rep in range(6)]
     loaded = sim.load_scenario(TINY)
 
@@ -133,6 +139,7 @@ def test_assembly_while_tasks_arrive_gives_the_same_bytes(folder: RunFolder,
         at_end.save_task(TaskOutput("base", rep, blobs[rep], 0.0, "test"))
     assert at_end.assemble(["base"], 6, TABLES)[0]["monthly"] > 0
     streamed = stored("streamed")
+    monkeypatch.setattr(run_folder_module, "COMPACT_TABLES", 2)
     assembly = streamed.assembly(["base"], 6, TABLES)
     appended = []
     for rep in (1, 0, 2, 4, 5, 3):  # as workers might finish them

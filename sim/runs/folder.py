@@ -67,6 +67,9 @@ TABLES = ("monthly", "skills", "pipeline", "contributors", "deploy_times", "targ
 BATCH_ROWS = 50_000
 """Rows buffered per table while assembling: bounds memory whatever the replication count."""
 
+COMPACT_TABLES = 256
+"""Task tables buffered per table before they are merged into one (see ``_TableWriter``)."""
+
 _TASK_META = b"ppsim.task"
 _TRAILER = b"PPSIMTASK1"
 
@@ -215,6 +218,20 @@ class _TableWriter:
         self._buffered += table.num_rows
         if self._buffered >= BATCH_ROWS:
             self.flush()
+        elif len(self._buffer) >= COMPACT_TABLES:
+            self._compact()
+
+    def _compact(self) -> None:
+        """Merge the buffered tables into one (same rows, same order) when they share a schema.
+
+        A table of a few rows per task (``targets``, an empty ``cases``) takes thousands of
+        tasks to fill a batch, and each buffered task table costs some kilobytes of Arrow
+        objects: merged, the buffer stays small. The files do not change: the writers write
+        the same rows whatever the chunks (checked by the run-folder hashes in the tests).
+        """
+        first = self._buffer[0].schema
+        if all(t.schema.equals(first) for t in self._buffer):
+            self._buffer = [pa.concat_tables(self._buffer).combine_chunks()]
 
     def flush(self) -> None:
         if not self._buffer:
