@@ -504,17 +504,26 @@ def fig_time_to_deploy(data: RunData, mission: str | None = None) -> Figure:
     One panel per category with arrivals (no empty panels), one shared axis label.
     """
     name = mission or "ALL"
-    hist = data.table("deploy_times", ["variant", "mission", "category", "bin_start_days",
-                                       "arrivals"], mission=name)
-    hist = hist[hist["mission"] == name]
+    # Summed batch by batch: memory does not grow with replications (the rows do).
+    sums = data.totals("deploy_times", ["variant", "category", "bin_start_days"], ["arrivals"],
+                       mission=name)["arrivals_sum"]
+
+    present_pairs = {(variant, category) for variant, category, _ in sums.index}
+
+    def counts_of(variant: str, category: str) -> pd.Series:
+        """Arrivals by bin (days) of one variant and category, summed over replications."""
+        if (variant, category) not in present_pairs:
+            return pd.Series(dtype=float)
+        counts: pd.Series = sums.loc[(variant, category)]
+        return counts
+
     present = [c for c in ("ipo", "fpu", "spt")
-               if hist.loc[hist["category"] == c, "arrivals"].sum() > 0]
+               if sum(counts_of(v, c).sum() for v in data.variants) > 0]
     with style():
         fig, axes = plt.subplots(1, max(len(present), 1), squeeze=False)
         for ax, category in zip(axes.flat, present, strict=False):
             for i, variant in enumerate(data.variants):
-                rows = hist[(hist["variant"] == variant) & (hist["category"] == category)]
-                counts = rows.groupby("bin_start_days")["arrivals"].sum()
+                counts = counts_of(variant, category)
                 if counts.sum() == 0:
                     continue
                 ax.step(counts.index, (counts / counts.sum() * 100).to_numpy(), where="post",
