@@ -58,3 +58,16 @@ def test_overrides_leave_the_base_untouched() -> None:
     changed = apply_overrides(raw, {"contributors.Alpha.pass_rate": 0.5})
     assert changed["contributors"][0]["pass_rate"] == 0.5
     assert raw["contributors"][0]["pass_rate"] == 0.75
+
+
+def test_a_worker_imports_the_model_without_scipy_stats() -> None:
+    """A worker process imports the model and the executor; scipy.stats (~0.5 s of a worker's
+    start-up) is imported only when a scenario samples a non-uniform uncertainty."""
+    import subprocess
+    import sys
+
+    code = ("import sys, sim.experiments.executors, sim.model.replication; "
+            "print('scipy.stats' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=ROOT, check=True)
+    assert out.stdout.strip() == "False"
