@@ -200,6 +200,17 @@ def test_pool_women_steps_change_the_pool_from_their_day_on() -> None:
     assert c.pool_women_share(400) == pytest.approx(0.5)
 
 
+def test_pool_women_steps_reach_the_availability_built_before_the_step() -> None:
+    """Availability read on day 99 (30 % women) is rebuilt on day 100: 500 women, 20 abroad."""
+    spec = Contributor(name="C", police_strength=10_000, women_share=0.3, eligible_share=0.1,
+                       skills={"investigation": 0.1})
+    c = ContributorState(0, spec, ["investigation"], 0.0, 365.0, [(100.0, 0.5)])
+    c.send(1, 0, 20)
+    assert c.supply_by_gender(99, NO_POLICIES) == (700.0, 280.0)
+    assert c.supply_by_gender(100, NO_POLICIES) == (500.0, 480.0)
+    assert c.available(100, NO_POLICIES)[1, 0] == 430
+
+
 def test_pool_women_steps_are_read_from_the_scenario_dates() -> None:
     """A step on 2010-01-01 in a run starting 2009-01-01 is day 365; the steps are date-sorted."""
     from sim.model.replication import women_steps

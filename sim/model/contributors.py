@@ -123,11 +123,15 @@ class ContributorState:
             self._array = None
 
     def _refresh(self, day: float, policies: PolicyBook) -> None:
-        """Release cool-downs ended by ``day``; rebuild the availability if training changed."""
+        """Release cool-downs ended by ``day``; rebuild the availability if the pool changed.
+
+        The pool changes with training (a new epoch) and with a step of its women's share
+        (``pool_women_steps``) that is due by ``day``.
+        """
         if self._resting and self._resting[0][0] <= day:
             self._release(day)
         epoch = policies.training_epoch(day) if policies.trains else 0
-        if epoch != self._epoch:
+        if epoch != self._epoch or self._next_women_day <= day:
             self._pool = self.pool(day, policies).tolist()
             self._epoch = epoch
             self._free = [[max(p - (a + c), 0.0) for p, a, c in zip(pool, abroad, cooling,
