@@ -16,27 +16,63 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich import box
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from rich.table import Table
 
 import sim
 from sim.errors import PpsimError
 from sim.outputs import catalog
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
+
+class _LazyConsole:
+    """A Rich console made on first use: importing Rich is a fifth of ``ppsim check``'s time.
+
+    Attribute reads and writes go to the console (made with ``options`` and any ``width`` set
+    before), so it is used like the ``Console`` it stands for.
+    """
+
+    def __init__(self, **options: Any) -> None:
+        self.__dict__["_options"] = options
+        self.__dict__["_console"] = None
+
+    def _made(self) -> Console:
+        if self.__dict__["_console"] is None:
+            from rich.console import Console
+
+            self.__dict__["_console"] = Console(**self.__dict__["_options"])
+        made: Console = self.__dict__["_console"]
+        return made
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._made(), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "width" and self.__dict__["_console"] is None:
+            self.__dict__["_options"]["width"] = value  # set per invocation (COLUMNS)
+        else:
+            setattr(self._made(), name, value)
+
+
+def _rich(lazy: Console) -> Console:
+    """The Rich console itself, for Rich objects that take one (a progress bar)."""
+    return lazy._made() if isinstance(lazy, _LazyConsole) else lazy
+
+
+console: Console = _LazyConsole(highlight=False)  # type: ignore[assignment]
+err_console: Console = _LazyConsole(stderr=True, highlight=False)  # type: ignore[assignment]
+
+
+def _table(title: str, **options: Any) -> Table:
+    """A Rich table in ppsim's style (simple head rule), importing Rich on first use."""
+    from rich import box
+    from rich.table import Table
+
+    return Table(title=title, box=box.SIMPLE_HEAD, **options)
 
 
 class Terminated(KeyboardInterrupt):
@@ -229,10 +265,19 @@ def _format_option(func: Any) -> Any:
 @contextmanager
 def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
     """A Rich progress bar (with ETA) on stderr; yields the library's progress callback."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("tasks"), TimeElapsedColumn(), TextColumn("ETA"),
                TimeRemainingColumn())
-    with Progress(*columns, console=err_console, transient=True) as bar:
+    with Progress(*columns, console=_rich(err_console), transient=True) as bar:
         task = bar.add_task(label, total=None)
 
         def update(done: int, total: int) -> None:
@@ -360,7 +405,7 @@ def _print_run_summary(rows: Any, title: str) -> None:
     wide = console.width >= NARROW
     note = "mean (90% band over replications)" if wide else \
         "mean; the 90% bands need ≥ 100 columns or --format csv"
-    table = Table(title=f"{title}; IPO and FPU apart; {note}", box=box.SIMPLE_HEAD,
+    table = _table(f"{title}; IPO and FPU apart; {note}",
                   title_justify="left", pad_edge=False, show_edge=False, collapse_padding=True)
     for column in ("mission", "cat", "month", "authorized", "deployed", "vacancy %", "women %"):
         left = column in ("mission", "cat", "month")
@@ -435,8 +480,8 @@ def _print_validation(folder: Path) -> None:
     until = calibration.get("until")
     note = f"calibrated on the record to {until}; later years are out of sample" if until \
         else "no calibration window recorded"
-    table = Table(title=f"Observed vs simulated: median (90% band) — {note} "
-                  "(summary/validation.csv)", box=box.SIMPLE_HEAD, title_justify="left",
+    table = _table(f"Observed vs simulated: median (90% band) — {note} "
+                  "(summary/validation.csv)", title_justify="left",
                   pad_edge=False)
     for column in ("series", "date", "observed", "simulated", "error", "in band", "sample"):
         table.add_column(column, justify="left" if column in ("series", "sample") else "right")
@@ -461,8 +506,8 @@ def _print_validation(folder: Path) -> None:
     if not by_category.exists():
         return
     metrics = pd.read_parquet(by_category)
-    summary = Table(title="Errors per series: MAPE for counts, mean error in points for shares; "
-                    "observed inside the 90% band", box=box.SIMPLE_HEAD, title_justify="left",
+    summary = _table("Errors per series: MAPE for counts, mean error in points for shares; "
+                    "observed inside the 90% band", title_justify="left",
                     pad_edge=False)
     for column in ("series", "sample", "years", "error", "inside 90% band"):
         summary.add_column(column, justify="left" if column in ("series", "sample") else "right")
@@ -565,7 +610,7 @@ def _print_comparison(result: Any) -> None:
                   "by replication (common random numbers); shares in %; bold: CI excludes 0")
     for at, group in comp.groupby("at", sort=False):
         title = "over the whole run" if at == "horizon" else f"on {at}"
-        table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
+        table = _table(title, title_justify="left")
         for column in ("outcome", "variant", "mean [95% CI]", "Δ [95% CI]"):
             # Numbers are never cut; names wrap when the terminal is narrow.
             table.add_column(column, justify="right" if "CI" in column else "left",
@@ -607,7 +652,7 @@ def _print_targets(targets: Any) -> None:
     # rich pads each column by one space a side: label + every variant's cell must fit
     wide = max(len(v) for v in labels.values()) + 2 + sum(
         max(len("100% [100, 100] (100.0%)"), len(v)) + 2 for v in variants) <= console.width
-    table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
+    table = _table(title, title_justify="left")
     table.add_column("target", no_wrap=not wide, overflow="fold")
     if wide:
         for variant in variants:
@@ -674,9 +719,9 @@ def sweep(scenario: str, params: tuple[str, ...], design: str, points: int, vari
     names = [p["path"] for p in result.manifest["parameters"]]
     short = [n.rsplit(".", 1)[-1] for n in names]
     headers = short if len(set(short)) == len(short) else names
-    table = Table(title=f"{result.manifest['points']} points × {result.manifest['replications']} "
+    table = _table(f"{result.manifest['points']} points × {result.manifest['replications']} "
                   "replications: the points with the lowest and highest mean",
-                  box=box.SIMPLE_HEAD, title_justify="left")
+                  title_justify="left")
     for column in ("outcome", "", "mean", *headers):
         table.add_column(column, justify="left" if column in ("outcome", "") else "right",
                          overflow="fold")
@@ -694,8 +739,8 @@ def sweep(scenario: str, params: tuple[str, ...], design: str, points: int, vari
     console.print(table)
     if design == "sobol":
         sob = result.read("sweep/sobol.csv")
-        stable = Table(title="Sobol indices [95% bootstrap CI]: S1 first order, ST total",
-                       box=box.SIMPLE_HEAD, title_justify="left")
+        stable = _table("Sobol indices [95% bootstrap CI]: S1 first order, ST total",
+                       title_justify="left")
         for column in ("outcome", "parameter", "S1", "ST"):
             numeric = column in ("S1", "ST")
             stable.add_column(column, justify="right" if numeric else "left", no_wrap=numeric,
@@ -746,8 +791,8 @@ def calibrate(scenario: str, params: tuple[str, ...], until: str, missions: tupl
         budget=budget, method=method, seed=seed, variant=variant, out=folder, resume=resume,
         workers=workers, executor=_executor(serial, dask), write_scenario=write_scenario,
         command=command))
-    table = Table(title=f"Fitted on the record to {until}: loss {result.loss:.4g} after "
-                  f"{result.evaluations} evaluations", box=box.SIMPLE_HEAD, title_justify="left")
+    table = _table(f"Fitted on the record to {until}: loss {result.loss:.4g} after "
+                  f"{result.evaluations} evaluations", title_justify="left")
     for column in ("parameter", "fitted"):
         table.add_column(column, justify="left" if column == "parameter" else "right")
     for path, value in result.fitted.items():
@@ -761,8 +806,8 @@ def calibrate(scenario: str, params: tuple[str, ...], until: str, missions: tupl
 
 def _print_fit(fit: Any) -> None:
     """Observed vs simulated yearly means of the fitted series (deployed, women's share)."""
-    table = Table(title="Observed vs simulated yearly means: mean (90% band)",
-                  box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
+    table = _table("Observed vs simulated yearly means: mean (90% band)",
+                  title_justify="left", pad_edge=False)
     for column in ("series", "year", "observed", "simulated", "error %", "in band"):
         table.add_column(column, justify="left" if column == "series" else "right")
     previous = None
@@ -866,8 +911,8 @@ def history(mission: str | None, contributor: str | None, category: str | None, 
     else:
         what = "every month" if monthly else "one row per year: December, or the year's last " \
             "month in the record"
-        table = Table(title=f"UN police deployed — {who} ({what}); women %: the women's share "
-                      "of the count to its left", box=box.SIMPLE_HEAD, title_justify="left",
+        table = _table(f"UN police deployed — {who} ({what}); women %: the women's share "
+                      "of the count to its left", title_justify="left",
                       pad_edge=False)
         labels = {"ipo": "IPO", "fpu": "FPU", "police": "police"}
         table.add_column("month", justify="left", no_wrap=True)

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 import sim
 import sim.experiments.calibration as calibration
 from cli import main
-from sim.errors import DataError, ParameterError
+from sim.errors import DataError, ParameterError, ScenarioError
 from sim.model.replication import simulate
 from sim.scenario.keypaths import apply_overrides
 
@@ -133,6 +133,17 @@ def test_bad_input_is_refused_before_anything_is_written(
     """A missing or non-numeric key, reversed bounds, or a bad window: an error, no folder."""
     with pytest.raises(error, match=expected):
         calibration.calibrate(sim.load_scenario(base_raw(tiny_raw)), [param], until,
+                              executor="serial", out=tmp_path / "fit")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_box_the_schema_refuses_is_refused_before_anything_is_written(
+        tiny_raw: dict[str, Any], record: calibration.Record, tmp_path: Path) -> None:
+    """A range whose corner the schema refuses (hardship sensitivity ≤ 1): a ScenarioError
+    naming the key path, and no run folder (not a failure at the first evaluation)."""
+    with pytest.raises(ScenarioError, match=r"pipeline\.hardship_sensitivity"):
+        calibration.calibrate(sim.load_scenario(base_raw(tiny_raw)),
+                              ["pipeline.hardship_sensitivity=0.5:3"], "2028-12", record=record,
                               executor="serial", out=tmp_path / "fit")
     assert list(tmp_path.iterdir()) == []
 

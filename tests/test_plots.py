@@ -172,3 +172,21 @@ def test_one_failing_figure_does_not_cost_the_others(compare_dir: Path, tmp_path
         plots.make_all(compare_dir, out_dir=tmp_path, metrics=["deployed", "women_share"])
     assert (tmp_path / "women_share.png").exists()
     assert not (tmp_path / "deployed.png").exists()
+
+
+def test_validation_ticks_sit_at_the_observations_dates(compare_dir: Path) -> None:
+    """Each panel's ticks are its observations' dates, labelled with their own year (a figure of
+    31 December must not sit under the next year's 1 January tick)."""
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+
+    fig = plots.fig_validation(plots.RunData.open(compare_dir))
+    try:
+        shown = [ax for ax in fig.axes if ax.get_visible() and ax.get_xticks().size]
+        labels = {t.get_text() for ax in shown for t in ax.get_xticklabels()}
+        assert labels == {"2026", "2027"}
+        ticks = {mdates.num2date(x).date().isoformat() for ax in shown for x in ax.get_xticks()}
+        assert ticks == {"2026-01-01", "2027-01-01"}
+        assert {ax.get_xlabel() for ax in shown} == {"January of each year"}
+    finally:
+        plt.close(fig)

@@ -132,3 +132,19 @@ def test_target_probabilities_counts_replications() -> None:
     assert (row["n"], row["met"], row["probability"]) == (4, 3, 0.75)
     assert row["mean_share"] == pytest.approx(0.3025)
     assert row["ci_low"] < 0.75 < row["ci_high"]
+
+
+@pytest.mark.parametrize("level", [0.5, 0.9, 0.95, 0.99])
+def test_quantiles_are_scipy_stats_to_the_bit(level: float) -> None:
+    """t and normal quantiles from scipy.special equal scipy.stats' t.ppf and norm.ppf exactly."""
+    from scipy import stats as scipy_stats
+
+    n = np.array([0, 1, 2, 3, 5, 10, 30, 100, 1_000, 100_000])
+    df = np.where(n >= 2, n - 1, np.nan)
+    expected = scipy_stats.t.ppf((1 + level) / 2, df)
+    assert np.array_equal(stats.t_quantile(n, level), expected, equal_nan=True)
+    low, high = stats.wilson_interval(np.array([3]), np.array([10]), level)
+    z = scipy_stats.norm.ppf((1 + level) / 2)
+    centre, half = (0.3 + z * z / 20) / (1 + z * z / 10), \
+        z * np.sqrt(0.3 * 0.7 / 10 + z * z / 400) / (1 + z * z / 10)
+    assert (low[0], high[0]) == (centre - half, centre + half)

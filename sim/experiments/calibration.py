@@ -487,6 +487,8 @@ def calibrate(source: str | Path | LoadedScenario,
     targets = observed_targets(scenario, until, missions, record)
     target_file = _check_output(write_scenario)
     data = sweep_base(loaded, variant)
+    _check_box(Objective(data, loaded.path, checked, targets, _no_run, evals,
+                         years=_fit_years(scenario, until)))
     settings = {"kind": "calibrate", "scenario": scenario_digest(loaded), "variant": variant,
                 "parameters": [p.__dict__ for p in checked], "until": str(until),
                 "missions": list(missions), "replications": n, "seed": root, "method": method,
@@ -553,6 +555,23 @@ def calibrate(source: str | Path | LoadedScenario,
                                  written)
     finally:
         folder.release()
+
+
+def _no_run(_scenario: Scenario) -> pd.DataFrame:
+    """Stands in for the simulation where an objective is only used to build scenarios."""
+    raise AssertionError("not simulated")
+
+
+def _check_box(objective: Objective) -> None:
+    """Validate the scenario at the box's centre and both corners before anything is written.
+
+    A value that makes the scenario invalid (e.g. a delay bound beyond what the schema allows)
+    is then a :class:`~sim.errors.ScenarioError` naming the key path, with no run folder left
+    behind, rather than a failure at the first evaluation.
+    """
+    dims = len(objective.params)
+    for corner in (0.5, 0.0, 1.0):
+        objective.scenario(objective.values([corner] * dims))
 
 
 def before_horizon(events: Sequence[Mapping[str, Any]],

@@ -249,6 +249,22 @@ def _years(ax: Any, step: int = 1) -> None:
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
 
 
+def _observation_ticks(ax: Any, dates: pd.Series, most: int = 8) -> None:
+    """Ticks at the observations' own dates, labelled by their year (and month if they differ).
+
+    Year ticks at 1 January would put a figure of 31 December under the next year's label.
+    """
+    unique = pd.Series(sorted(dates.unique()))
+    if unique.empty:
+        return
+    shown = unique.iloc[::max(1, -(-len(unique) // most))]
+    one_month = unique.dt.month.nunique() == 1
+    ax.set_xticks(list(shown))
+    ax.set_xticklabels([d.strftime("%Y" if one_month else "%b %Y") for d in shown])
+    if one_month:
+        ax.set_xlabel(f"{unique.iloc[0].strftime('%B')} of each year", fontsize=9)
+
+
 def _monthly_bands(data: RunData, variant: str, mission: str, category: str,
                    metric: str) -> pd.DataFrame:
     """Percentile bands of a monthly column that ``summary/bands`` does not carry."""
@@ -488,17 +504,26 @@ def fig_time_to_deploy(data: RunData, mission: str | None = None) -> Figure:
     One panel per category with arrivals (no empty panels), one shared axis label.
     """
     name = mission or "ALL"
-    hist = data.table("deploy_times", ["variant", "mission", "category", "bin_start_days",
-                                       "arrivals"], mission=name)
-    hist = hist[hist["mission"] == name]
+    # Summed batch by batch: memory does not grow with replications (the rows do).
+    sums = data.totals("deploy_times", ["variant", "category", "bin_start_days"], ["arrivals"],
+                       mission=name)["arrivals_sum"]
+
+    present_pairs = {(variant, category) for variant, category, _ in sums.index}
+
+    def counts_of(variant: str, category: str) -> pd.Series:
+        """Arrivals by bin (days) of one variant and category, summed over replications."""
+        if (variant, category) not in present_pairs:
+            return pd.Series(dtype=float)
+        counts: pd.Series = sums.loc[(variant, category)]
+        return counts
+
     present = [c for c in ("ipo", "fpu", "spt")
-               if hist.loc[hist["category"] == c, "arrivals"].sum() > 0]
+               if sum(counts_of(v, c).sum() for v in data.variants) > 0]
     with style():
         fig, axes = plt.subplots(1, max(len(present), 1), squeeze=False)
         for ax, category in zip(axes.flat, present, strict=False):
             for i, variant in enumerate(data.variants):
-                rows = hist[(hist["variant"] == variant) & (hist["category"] == category)]
-                counts = rows.groupby("bin_start_days")["arrivals"].sum()
+                counts = counts_of(variant, category)
                 if counts.sum() == 0:
                     continue
                 ax.step(counts.index, (counts / counts.sum() * 100).to_numpy(), where="post",
@@ -760,7 +785,7 @@ def fig_validation(data: RunData, mission: str | None = None) -> Figure:
             if until:
                 ax.axvline(pd.Timestamp(f"{until}-01") + pd.offsets.MonthEnd(1),
                            color="#666666", linestyle="--", linewidth=1)
-            _years(ax, step=2)
+            _observation_ticks(ax, dates)
         axes.flat[0].legend(loc="best", fontsize=8)
         inside_n = int(matched["inside_90"].sum())
         note = (f"Observed inside the simulated 90% band: {inside_n} of {len(matched)}. "

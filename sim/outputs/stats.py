@@ -33,11 +33,14 @@ def t_quantile(n: np.ndarray | int, level: float = 0.95) -> np.ndarray:
 
     Returns NaN where ``n < 2`` (no spread to estimate).
     """
-    from scipy import stats as _scipy_stats  # lazily: scipy.stats takes ~1 s to import
+    # scipy.stats.t.ppf(q, df) is special.stdtrit(df, q) (the same bits, tested), and
+    # scipy.special imports in a third of the time of scipy.stats (~0.2 s against ~0.55 s of
+    # CPU), which every run's summaries pay once.
+    from scipy import special
 
     n_arr = np.asarray(n, dtype=float)
     df = np.where(n_arr >= 2, n_arr - 1, np.nan)
-    return np.asarray(_scipy_stats.t.ppf((1 + level) / 2, df))
+    return np.asarray(special.stdtrit(df, (1 + level) / 2))
 
 
 def mean_ci(values: Sequence[float] | np.ndarray, level: float = 0.95
@@ -143,11 +146,11 @@ def paired_differences(df: pd.DataFrame, by: Sequence[str], value: str = "value"
 def wilson_interval(successes: np.ndarray | int, n: np.ndarray | int, level: float = 0.95
                     ) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval ``(low, high)`` for a binomial proportion; NaN where ``n == 0``."""
-    from scipy import stats as _scipy_stats
+    from scipy import special  # scipy.stats.norm.ppf is special.ndtri (see t_quantile)
 
     k = np.asarray(successes, dtype=float)
     m = np.asarray(n, dtype=float)
-    z = float(_scipy_stats.norm.ppf((1 + level) / 2))
+    z = float(special.ndtri((1 + level) / 2))
     with np.errstate(invalid="ignore", divide="ignore"):
         p = k / m
         denom = 1 + z * z / m

@@ -2,11 +2,17 @@
 
 Everything here reads the assembled tables in ``tables/`` of a (partial) run folder and writes
 ``summary/``; the tables are streamed in bounded chunks, so memory stays flat however many
-replications a run has. The statistics themselves are pure functions in :mod:`sim.outputs.stats`.
+replications a run has. A statistic that needs every replication of a group at once (a
+percentile, a mean) is computed part by part: one pass over the table splits it into temporary
+Arrow files (:func:`spill`: by month range for bands, by outcome for outcome CIs), each read back
+alone. The rows of a group and their order are those of the whole table, so the summaries are
+the same to the byte as from the whole table in memory. The statistics themselves are pure
+functions in :mod:`sim.outputs.stats`.
 """
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
@@ -16,6 +22,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
 from sim.outputs import catalog, stats
@@ -45,6 +52,8 @@ mean over skills of coverage that month; ``mean_time_to_deploy`` over arrivals f
 to that month (days); ``unit_gap_days`` summed from the start to that month."""
 
 CATEGORIES = ("ipo", "fpu", "spt", "all")
+SCAN_BATCH_ROWS = 65_536
+"""Rows decoded at once when a table is streamed (:func:`scan`, :func:`spill`)."""
 BAND_BUDGET_ROWS = 100_000
 """Most monthly rows read at once when computing bands (bounds memory at any replication count)."""
 
@@ -80,10 +89,69 @@ def scan(path: Path, columns: Sequence[str],
     Only one batch of the file is decoded at a time, so memory is bounded by the rows kept.
     """
     handle = pq.ParquetFile(path)
-    for batch in handle.iter_batches(batch_size=65_536, columns=list(columns)):
+    for batch in handle.iter_batches(batch_size=SCAN_BATCH_ROWS, columns=list(columns)):
         kept = batch.filter(keep(batch))
         if kept.num_rows:
             yield kept
+
+
+MAX_SPILL_FILES = 64
+"""Most temporary files :func:`spill` writes at once (more parts take more passes)."""
+
+_SPILL_OPTIONS = ipc.IpcWriteOptions(compression="lz4")
+"""Temporary files are compressed (a tenth of the disk; the tables repeat a lot)."""
+
+
+def spill(path: Path, columns: Sequence[str], part_of: Callable[[pa.RecordBatch], np.ndarray],
+          parts: int, where: Path) -> list[Path]:
+    """Split a Parquet table into one temporary Arrow file per part, streaming.
+
+    ``part_of`` gives each row of a batch its part number in ``[0, parts)``. Each source batch
+    (:func:`scan`'s batches) becomes at most one record batch per part, in file order, so a
+    part's rows, their order and their batch boundaries are those a filtered :func:`scan`
+    gives. At most :data:`MAX_SPILL_FILES` files are open at once (one pass per group of
+    parts); memory is one source batch. Returns the files by part number.
+    """
+    where.mkdir(parents=True, exist_ok=True)
+    files = [where / f"part-{n}.arrow" for n in range(parts)]
+    for first in range(0, parts, MAX_SPILL_FILES):
+        wanted = range(first, min(first + MAX_SPILL_FILES, parts))
+        writers: dict[int, tuple[pa.NativeFile, ipc.RecordBatchStreamWriter]] = {}
+        try:
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=SCAN_BATCH_ROWS,
+                                                           columns=list(columns)):
+                numbers = part_of(batch)
+                for n in map(int, np.unique(numbers)):
+                    if n not in wanted:
+                        continue
+                    if n not in writers:
+                        sink = pa.OSFile(str(files[n]), "wb")
+                        writers[n] = sink, ipc.new_stream(sink, batch.schema,
+                                                          options=_SPILL_OPTIONS)
+                    writers[n][1].write_batch(batch.filter(pa.array(numbers == n)))
+        finally:
+            for sink, writer in writers.values():
+                writer.close()
+                sink.close()
+    return files
+
+
+def spilled(file: Path, keep: Callable[[pa.RecordBatch], pa.Array] | None = None
+            ) -> list[pa.RecordBatch]:
+    """The non-empty record batches of a :func:`spill` file (``[]`` if the part had no rows)."""
+    if not file.exists():
+        return []
+    with pa.OSFile(str(file), "rb") as source, ipc.open_stream(source) as reader:
+        batches = [b if keep is None else b.filter(keep(b)) for b in reader]
+    return [b for b in batches if b.num_rows]
+
+
+def _frame(parts: list[pa.RecordBatch], columns: Sequence[str]) -> pd.DataFrame:
+    """Record batches as one DataFrame with text as categoricals (empty: just the columns)."""
+    if not parts:
+        return pd.DataFrame(columns=list(columns))
+    table: pd.DataFrame = pa.Table.from_batches(parts).to_pandas(strings_to_categorical=True)
+    return table
 
 
 def _month_chunk(path: Path, columns: Sequence[str], key_column: str, key: Any,
@@ -95,11 +163,7 @@ def _month_chunk(path: Path, columns: Sequence[str], key_column: str, key: Any,
                        pc.and_(pc.greater_equal(month, months.start),
                                pc.less(month, months.stop)))
 
-    parts = list(scan(path, columns, keep))
-    if not parts:
-        return pd.DataFrame(columns=list(columns))
-    table: pd.DataFrame = pa.Table.from_batches(parts).to_pandas(strings_to_categorical=True)
-    return table
+    return _frame(list(scan(path, columns, keep)), columns)
 
 
 def _months(path: Path) -> int:
@@ -118,8 +182,9 @@ def _months(path: Path) -> int:
 def bands(folder: RunFolder, keys: Sequence[Any], replications: int) -> pd.DataFrame:
     """Percentile bands of :data:`BAND_METRICS`, read from ``tables/monthly`` month by month.
 
-    The monthly table is streamed in chunks of months small enough that at most
-    :data:`BAND_BUDGET_ROWS` rows are in memory, so memory does not grow with replications.
+    The monthly table is split in one pass (:func:`spill`) into chunks of months small enough
+    that at most :data:`BAND_BUDGET_ROWS` rows are in memory, so neither memory nor the number
+    of passes over the table grows with replications.
     """
     kc = folder.key_column
     path = folder.partial / "tables" / "monthly.parquet"
@@ -129,13 +194,24 @@ def bands(folder: RunFolder, keys: Sequence[Any], replications: int) -> pd.DataF
     per_month = max(1, len(first) // replications)
     step = max(1, BAND_BUDGET_ROWS // (per_month * replications))
     columns = [kc, "date", "month", "mission", "category", *BAND_METRICS]
-    parts = []
-    for key in keys:
-        for lo in range(0, months, step):
-            chunk = _month_chunk(path, columns, kc, key, range(lo, min(lo + step, months)))
-            parts.append(stats.percentile_bands(chunk, [kc, "date", "month", "mission",
-                                                        "category"], BAND_METRICS))
-            del chunk
+    chunks = range(0, months, step)
+    where = folder.partial / ".spill-bands"
+    try:
+        files = spill(path, columns, lambda b: b.column("month").to_numpy() // step,
+                      len(chunks), where)
+        parts = []
+        for key in keys:
+            def of_key(batch: pa.RecordBatch, key: Any = key) -> pa.Array:
+                return pc.equal(batch.column(kc), key)
+
+            for lo in chunks:
+                rows = spilled(files[lo // step], of_key)
+                chunk = _frame(rows, columns)
+                parts.append(stats.percentile_bands(chunk, [kc, "date", "month", "mission",
+                                                            "category"], BAND_METRICS))
+                del chunk, rows
+    finally:
+        shutil.rmtree(where, ignore_errors=True)
     out = plain(pd.concat(parts, ignore_index=True))
     return _ordered(out, {kc: keys, "metric": BAND_METRICS,
                           "mission": [str(m) for m in first["mission"].unique()],
@@ -146,6 +222,47 @@ def bands(folder: RunFolder, keys: Sequence[Any], replications: int) -> pd.DataF
 def outcome_summary(outcomes: pd.DataFrame, key_column: str = "variant") -> pd.DataFrame:
     """Mean and 95% CI over replications of every scalar outcome."""
     return stats.summarize(outcomes, [key_column, "mission", "category", "outcome"])
+
+
+OUTCOME_PARTS = 16
+"""Parts the outcomes table is split into for :func:`outcome_summaries` (by outcome name)."""
+
+
+def outcome_summaries(folder: RunFolder, key_column: str = "variant") -> pd.DataFrame:
+    """:func:`outcome_summary` of ``tables/outcomes``, one part of the outcomes at a time.
+
+    The table is split by outcome name (:func:`spill`), each part summarized alone, and the
+    groups put back in their order of first appearance in the whole table: the same rows as
+    from the whole table in memory, with a sixteenth of it in memory at once.
+    """
+    path = folder.partial / "tables" / "outcomes.parquet"
+    by = [key_column, "mission", "category", "outcome"]
+    first_seen: dict[tuple[Any, ...], int] = {}
+    names: dict[str, int] = {}
+
+    def part_of(batch: pa.RecordBatch) -> np.ndarray:
+        groups = batch.select(by).to_pandas().drop_duplicates()
+        for group in groups.itertuples(index=False, name=None):
+            first_seen.setdefault(group, len(first_seen))
+        column = batch.column("outcome")
+        for name in pc.unique(column).to_pylist():
+            names.setdefault(name, len(names))
+        index = pc.index_in(column, value_set=pa.array(list(names), pa.string()))
+        return np.asarray(index.to_numpy(zero_copy_only=False)) % OUTCOME_PARTS
+
+    where = folder.partial / ".spill-outcomes"
+    columns = pq.read_schema(path).names
+    try:
+        files = spill(path, columns, part_of, OUTCOME_PARTS, where)
+        parts = [plain(outcome_summary(_frame(rows, columns), key_column))
+                 for rows in map(spilled, files) if rows]
+    finally:
+        shutil.rmtree(where, ignore_errors=True)
+    if not parts:
+        return plain(outcome_summary(read_table(path), key_column))
+    out = pd.concat(parts, ignore_index=True)
+    rank = [first_seen[group] for group in out[by].itertuples(index=False, name=None)]
+    return out.iloc[np.argsort(rank, kind="stable")].reset_index(drop=True)
 
 
 def target_summary(targets: pd.DataFrame, key_column: str = "variant") -> pd.DataFrame:
@@ -162,9 +279,7 @@ def write_run_summaries(folder: RunFolder, job: Job, replications: int) -> dict[
     """``summary/bands``, ``summary/outcomes`` and ``summary/targets`` of a run."""
     tables = folder.partial / "tables"
     folder.write_frame(bands(folder, job.keys, replications), "summary/bands")
-    outcomes = read_table(tables / "outcomes.parquet")
-    folder.write_frame(plain(outcome_summary(outcomes)), "summary/outcomes")
-    del outcomes
+    folder.write_frame(outcome_summaries(folder, folder.key_column), "summary/outcomes")
     targets = read_table(tables / "targets.parquet")
     folder.write_frame(plain(target_summary(targets)), "summary/targets")
     return validation_summaries(folder, job)
@@ -213,9 +328,11 @@ def headline_values(folder: RunFolder, at: Sequence[date]) -> pd.DataFrame:
     """
     tables = folder.partial / "tables"
     keys = ["variant", "replication", "mission", "category"]
-    outcomes = read_table(tables / "outcomes.parquet")
-    horizon = plain(outcomes[outcomes["outcome"].isin(catalog.headline())].copy())
-    del outcomes
+    headline = list(catalog.headline())
+    horizon = plain(_frame(list(scan(tables / "outcomes.parquet", pq.read_schema(
+        tables / "outcomes.parquet").names, lambda b: pc.is_in(
+            b.column("outcome"), value_set=pa.array(headline, pa.string())))),
+        ["variant", "replication", "mission", "category", "outcome", "value"]))
     horizon["at"] = "horizon"
     parts = [horizon[[*keys, "outcome", "at", "value"]]]
     if at:

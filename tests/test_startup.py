@@ -1,0 +1,73 @@
+"""Start-up shortcuts (issue 12): they must read scenarios exactly as the slow paths did."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from sim.scenario import schema
+from sim.scenario.keypaths import apply_overrides, copy_tree
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = sorted([*ROOT.glob("scenarios/*.yaml"), *ROOT.glob("tests/data/*.yaml")])
+
+
+class _PurePython(yaml.SafeLoader):
+    """PyYAML's pure-Python safe loader with the scenario loader's resolvers (no timestamps)."""
+
+
+_PurePython.yaml_implicit_resolvers = schema._Loader.yaml_implicit_resolvers
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)
+def test_c_parser_reads_what_the_python_parser_reads(path: Path) -> None:
+    """Every shipped scenario parses to the same data with libyaml events as in pure Python."""
+    if yaml.__with_libyaml__:
+        assert issubclass(schema._Loader, yaml.cyaml.CParser)
+    text = path.read_text(encoding="utf-8")
+    assert schema._parse_yaml(text) == yaml.load(text, Loader=_PurePython)
+
+
+def test_copy_tree_equals_deepcopy_and_shares_nothing_mutable() -> None:
+    """copy_tree gives deepcopy's result: equal data, no dict or list shared with the input."""
+    raw = schema.read_yaml(ROOT / "scenarios" / "baseline.yaml")
+    copied = copy_tree(raw)
+    assert copied == copy.deepcopy(raw)
+    stack = [(raw, copied)]
+    while stack:
+        a, b = stack.pop()
+        if isinstance(a, dict | list):
+            assert a is not b
+            stack.extend(zip(a.values(), b.values(), strict=True) if isinstance(a, dict)
+                         else zip(a, b, strict=True))
+
+
+def test_copy_tree_keeps_alias_sharing_like_deepcopy() -> None:
+    """A node shared through a YAML alias stays shared in the copy, as copy.deepcopy keeps it."""
+    raw = schema._parse_yaml("a: &x [1, 2]\nb: *x\n")
+    copied = copy_tree(raw)
+    assert copied["a"] is copied["b"] and copied["a"] is not raw["a"]
+
+
+def test_overrides_leave_the_base_untouched() -> None:
+    """apply_overrides changes only its copy: the base data keeps its value."""
+    raw = schema.read_yaml(ROOT / "tests" / "data" / "tiny.yaml")
+    changed = apply_overrides(raw, {"contributors.Alpha.pass_rate": 0.5})
+    assert changed["contributors"][0]["pass_rate"] == 0.5
+    assert raw["contributors"][0]["pass_rate"] == 0.75
+
+
+def test_a_worker_imports_the_model_without_scipy_stats() -> None:
+    """A worker process imports the model and the executor; scipy.stats (~0.5 s of a worker's
+    start-up) is imported only when a scenario samples a non-uniform uncertainty."""
+    import subprocess
+    import sys
+
+    code = ("import sys, sim.experiments.executors, sim.model.replication; "
+            "print('scipy.stats' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=ROOT, check=True)
+    assert out.stdout.strip() == "False"
