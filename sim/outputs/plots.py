@@ -260,7 +260,9 @@ def _observation_ticks(ax: Any, dates: pd.Series, most: int = 8) -> None:
     shown = unique.iloc[::max(1, -(-len(unique) // most))]
     one_month = unique.dt.month.nunique() == 1
     ax.set_xticks(list(shown))
-    ax.set_xticklabels([d.strftime("%Y" if one_month else "%b %Y") for d in shown])
+    crowded = len(shown) > 5 or not one_month
+    ax.set_xticklabels([d.strftime("%Y" if one_month else "%b %Y") for d in shown],
+                       rotation=45 if crowded else 0, ha="right" if crowded else "center")
     if one_month:
         ax.set_xlabel(f"{unique.iloc[0].strftime('%B')} of each year", fontsize=9)
 
