@@ -41,6 +41,7 @@ def wait_for_tasks(out: Path, proc: subprocess.Popen[bytes], at_least: int,
 
 
 def run_bytes(folder: Path) -> dict[str, bytes]:
-    """The bytes of every table and summary of a finished run folder."""
-    return {p.name: p.read_bytes() for sub in ("tables", "summary")
-            for p in sorted((folder / sub).iterdir())}
+    """The bytes of every table and summary file of a finished run folder, by relative path."""
+    return {str(p.relative_to(folder)): p.read_bytes()
+            for sub in ("tables", "summary") for p in sorted((folder / sub).rglob("*"))
+            if p.is_file()}

@@ -12,16 +12,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-TINY = ROOT / "tests" / "data" / "tiny.yaml"
+from tests.runs_helpers import ROOT, TINY, run_bytes
+
 BIN = Path(sys.executable).parent
-
-
-def _files(folder: Path) -> dict[str, bytes]:
-    """Every table and summary file of a run folder, by relative path."""
-    return {str(p.relative_to(folder)): p.read_bytes()
-            for sub in ("tables", "summary") for p in sorted((folder / sub).rglob("*"))
-            if p.is_file()}
 
 
 def _free_port() -> int:
@@ -87,6 +80,6 @@ def test_dask_scheduler_and_workers_started_by_hand(tmp_path: Path, dask_cluster
             break
         time.sleep(2)
     assert remote.returncode == 0, remote.stderr
-    reference = _files(tmp_path / "serial")
+    reference = run_bytes(tmp_path / "serial")
     assert len(reference) > 10
-    assert _files(tmp_path / "dask") == reference
+    assert run_bytes(tmp_path / "dask") == reference

@@ -13,17 +13,9 @@ import sim.experiments.engine as engine
 import sim.experiments.executors as executors
 from sim.experiments.api import run
 from sim.experiments.executors import Batcher, TaskSpec, run_task
+from tests.runs_helpers import TINY, run_bytes
 
-ROOT = Path(__file__).resolve().parent.parent
-TINY = ROOT / "tests" / "data" / "tiny.yaml"
 BIN = Path(sys.executable).parent
-
-
-def _files(folder: Path) -> dict[str, bytes]:
-    """Every table and summary file of a run folder, by relative path."""
-    return {str(p.relative_to(folder)): p.read_bytes()
-            for sub in ("tables", "summary") for p in sorted((folder / sub).rglob("*"))
-            if p.is_file()}
 
 
 def _specs(n: int) -> list[TaskSpec]:
@@ -76,9 +68,9 @@ def test_batched_processes_give_the_same_bytes_as_serial(tmp_path: Path,
                  out=tmp_path / "serial")
     batched = run(TINY, replications=40, executor="processes", workers=2, plots=False,
                   out=tmp_path / "batched")
-    reference = _files(serial.path)
+    reference = run_bytes(serial.path)
     assert len(reference) > 10
-    assert _files(batched.path) == reference
+    assert run_bytes(batched.path) == reference
 
 
 KILL_FLAG = "PPSIM_TEST_KILL_ONCE"
@@ -105,4 +97,4 @@ def test_a_worker_killed_inside_a_batch_is_retried_with_the_same_bytes(
     batched = run(TINY, replications=40, executor="processes", workers=2, plots=False,
                   out=tmp_path / "batched")
     assert (tmp_path / "killed-once").exists()
-    assert _files(batched.path) == _files(serial.path)
+    assert run_bytes(batched.path) == run_bytes(serial.path)
