@@ -249,6 +249,20 @@ def _years(ax: Any, step: int = 1) -> None:
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
 
 
+def _officers_panel(ax: Any, name: str, single: bool) -> None:
+    """Title, zero floor, year ticks and label of a mission's panel of officers deployed."""
+    ax.set_title("All missions" if name == "ALL" else name)
+    ax.set_ylim(bottom=0)
+    _years(ax, 1 if single else 3)
+    ax.set_ylabel("officers")
+
+
+def _hide_unused(axes: Any, used: int) -> None:
+    """Hide the axes of a grid beyond the first ``used`` (the grid is rounded up)."""
+    for ax in list(axes.flat)[used:]:
+        ax.set_visible(False)
+
+
 def _observation_ticks(ax: Any, dates: pd.Series, most: int = 8) -> None:
     """Ticks at the observations' own dates, labelled by their year (and month if they differ).
 
@@ -329,12 +343,8 @@ def fig_deployed(data: RunData, mission: str | None = None) -> Figure:
                         color="#000000", linestyle=line, linewidth=1.0,
                         label=f"authorized, {short}")
             observed |= _overlay_observed(ax, data, name, "all", "deployed")
-            ax.set_title("All missions" if name == "ALL" else name)
-            ax.set_ylim(bottom=0)
-            _years(ax, 1 if len(panels) == 1 else 3)
-            ax.set_ylabel("officers")
-        for ax in list(axes.flat)[len(panels):]:
-            ax.set_visible(False)
+            _officers_panel(ax, name, single=len(panels) == 1)
+        _hide_unused(axes, len(panels))
         fig.legend(handles=_deployed_key(data.variants, observed), loc="center right",
                    fontsize=9)
         notes = ["Solid: individual officers (IPO); dashed: formed police units (FPU)."]
@@ -417,12 +427,8 @@ def fig_events(data: RunData, mission: str | None = None) -> Figure:
                                color=EVENT_COLOURS[span["type"]],
                                label=None if label in shown else label)
                     shown.add(label)
-            ax.set_title("All missions" if name == "ALL" else name)
-            ax.set_ylim(bottom=0)
-            _years(ax, 1 if len(panels) == 1 else 3)
-            ax.set_ylabel("officers")
-        for ax in list(axes.flat)[len(panels):]:
-            ax.set_visible(False)
+            _officers_panel(ax, name, single=len(panels) == 1)
+        _hide_unused(axes, len(panels))
         axes.flat[0].legend(loc="lower left")
         return _finish(fig, data, "Events and police deployed",
                        "Shaded: when each event acts (in any variant that has it).", bands=True)
@@ -486,8 +492,7 @@ def fig_specialist_coverage(data: RunData, mission: str | None = None) -> Figure
                     if not np.isnan(value):
                         ax.text(j, i, f"{value:.0f}", ha="center", va="center", fontsize=10,
                                 color="white" if value < 60 else "black")
-        for ax in list(axes.flat)[len(grids):]:
-            ax.set_visible(False)
+        _hide_unused(axes, len(grids))
         for ax in axes[-1]:
             ax.set_xlabel("year")
         where = "all missions" if name == "ALL" else name
@@ -629,8 +634,7 @@ def fig_contributors(data: RunData, mission: str | None = None) -> Figure:
             right.legend(loc="center left", bbox_to_anchor=(1.05, 0.5), fontsize=9)
         else:
             right.legend(loc="upper left", fontsize=8)
-        for ax in list(axes.flat)[panels:]:
-            ax.set_visible(False)
+        _hide_unused(axes, panels)
         handles, labels = axes.flat[0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="upper right", fontsize=9, ncol=min(len(labels), 4))
         return _finish(fig, data, "Who contributes police: top contributors' shares by variant",
@@ -723,8 +727,7 @@ def fig_differences(data: RunData, mission: str | None = None) -> Figure:
                               loc="right" if better == "higher" else "left",
                               color="#006644")
             ax.grid(axis="y", visible=False)
-        for ax in list(axes.flat)[len(panels):]:
-            ax.set_visible(False)
+        _hide_unused(axes, len(panels))
         where = "all missions" if name == "ALL" else name
         return _finish(fig, data, f"Difference from the base, paired over replications ({where})",
                        "Bars: 95% confidence intervals of the paired difference "
@@ -752,8 +755,7 @@ def _series_panels(frame: pd.DataFrame, pad: float
         ax.set_ylabel(METRIC_LABELS.get(metric, metric))
         scale = 100.0 if metric == "women_share" else 1.0
         panels.append((ax, part, scale, pd.to_datetime(part["date"])))
-    for ax in list(axes.flat)[len(series):]:
-        ax.set_visible(False)
+    _hide_unused(axes, len(series))
     return fig, axes, panels
 
 
