@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "tests" / "data" / "tiny.yaml"
+KILL_FLAG = "PPSIM_TEST_KILL_ONCE"
+"""Environment variable: the file marking a worker already killed by :func:`die_once_at`."""
 
 
 def start_run(out: Path, replications: int, *extra: str) -> subprocess.Popen[bytes]:
@@ -45,3 +50,34 @@ def run_bytes(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes()
             for sub in ("tables", "summary") for p in sorted((folder / sub).rglob("*"))
             if p.is_file()}
+
+
+def die_once_at(replication: int, spec: Any) -> Any:
+    """Run a task, but the first time ``replication`` starts, its worker kills itself.
+
+    Patch it over the engine's ``run_task`` as ``functools.partial(die_once_at, r)``, with
+    :data:`KILL_FLAG` set to a path that does not exist yet (the worker creates it as it dies).
+    """
+    from sim.experiments.executors import run_task
+
+    flag = Path(os.environ[KILL_FLAG])
+    if spec.replication == replication and not flag.exists():
+        flag.write_text("killed")
+        os.kill(os.getpid(), signal.SIGKILL)
+    return run_task(spec)
+
+
+def signal_run(out: Path, proc: subprocess.Popen[bytes], sig: int) -> str:
+    """Send ``sig`` to a started run once two tasks are done; its stderr, on one line.
+
+    Kills the run's process group if it has not ended within 60 s (or the test failed).
+    """
+    try:
+        wait_for_tasks(out, proc, at_least=2)
+        proc.send_signal(sig)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    return " ".join(stderr.decode().split())

@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,6 @@ import sim.experiments.engine as engine
 from cli import main
 from sim.errors import ExecutorError, PpsimError, ResultsError, StorageError, os_error_message
 from sim.experiments import executors
-from sim.experiments.executors import run_task
 from sim.runs import ownership, provenance
 from sim.runs.folder import (
     DamagedTaskError,
@@ -40,12 +40,18 @@ from sim.runs.folder import (
     encode_task,
     partial_path,
 )
-from tests.runs_helpers import run_bytes, start_run, wait_for_tasks
+from tests.runs_helpers import (
+    KILL_FLAG,
+    die_once_at,
+    run_bytes,
+    signal_run,
+    start_run,
+    wait_for_tasks,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "tests" / "data" / "tiny.yaml"
 REPS = 3
-KILL_FLAG = "PPSIM_TEST_KILL_FLAG"
 
 
 def ppsim(*args: str) -> Result:
@@ -588,17 +594,10 @@ def test_sigterm_ends_the_workers_too(tmp_path: Path) -> None:
     """SIGTERM to `ppsim run`: exit 143 with a resume hint, no worker left, the lock dropped."""
     out = tmp_path / "run"
     proc = start_run(out, 400, "--no-plots")
-    try:
-        wait_for_tasks(out, proc, at_least=2)
-        workers = _children(proc.pid)
-        assert workers, "no worker processes found"
-        proc.send_signal(signal.SIGTERM)
-        _, stderr = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-    text = " ".join(stderr.decode().split())
+    wait_for_tasks(out, proc, at_least=2)
+    workers = _children(proc.pid)
+    assert workers, "no worker processes found"
+    text = signal_run(out, proc, signal.SIGTERM)
     assert proc.returncode == 143, text
     assert "--resume" in text and "Traceback" not in text
     time.sleep(1)
@@ -609,22 +608,13 @@ def test_sigterm_ends_the_workers_too(tmp_path: Path) -> None:
 # --- 8. Retries and damaged task files ------------------------------------------------------------
 
 
-def dying_task(spec: Any) -> Any:
-    """Run a task, but the first time replication 1 is started, its worker kills itself."""
-    flag = Path(os.environ[KILL_FLAG])
-    if spec.replication == 1 and not flag.exists():
-        flag.write_text("killed")
-        os.kill(os.getpid(), signal.SIGKILL)
-    return run_task(spec)
-
-
 @pytest.mark.slow
 def test_a_killed_worker_is_retried_and_the_bytes_are_identical(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reference: dict[str, bytes],
         caplog: pytest.LogCaptureFixture) -> None:
     """A worker SIGKILLed mid-run: the pool restarts, the task reruns, tables are identical."""
     monkeypatch.setenv(KILL_FLAG, str(tmp_path / "killed-once"))
-    monkeypatch.setattr(engine, "run_task", dying_task)
+    monkeypatch.setattr(engine, "run_task", partial(die_once_at, 1))
     result = sim.run(TINY, replications=REPS, workers=2, out=tmp_path / "run", plots=False)
     assert (tmp_path / "killed-once").exists()
     assert "a worker process died" in caplog.text

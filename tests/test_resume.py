@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import sim
-from tests.runs_helpers import TINY, run_bytes, start_run, wait_for_tasks
+from tests.runs_helpers import TINY, run_bytes, signal_run, start_run, wait_for_tasks
 
 REPLICATIONS = 30
 LONG_RUN = 400
@@ -18,7 +18,7 @@ before the signal arrives, even with batched tasks on a fast machine."""
 
 
 @pytest.mark.slow
-def test_sigkilled_run_resumes_to_identicalrun_bytes(tmp_path: Path) -> None:
+def test_sigkilled_run_resumes_to_identical_tables(tmp_path: Path) -> None:
     """SIGKILL mid-run leaves whole task files only; --resume finishes with identical bytes."""
     out = tmp_path / "killed"
     proc = start_run(out, REPLICATIONS)
@@ -50,15 +50,7 @@ def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path: Path) -> None:
     """SIGINT exits 130 with a --resume hint, keeping finished tasks and no final folder."""
     out = tmp_path / "interrupted"
     proc = start_run(out, LONG_RUN)
-    try:
-        wait_for_tasks(out, proc, at_least=2)
-        proc.send_signal(signal.SIGINT)
-        _, stderr = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-    text = " ".join(stderr.decode().split())
+    text = signal_run(out, proc, signal.SIGINT)
     assert proc.returncode == 130, text
     assert "interrupted" in text and "--resume --out" in text
     assert "Traceback" not in text

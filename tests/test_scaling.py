@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -12,8 +11,8 @@ import pytest
 import sim.experiments.engine as engine
 import sim.experiments.executors as executors
 from sim.experiments.api import run
-from sim.experiments.executors import Batcher, TaskSpec, run_task
-from tests.runs_helpers import TINY, run_bytes
+from sim.experiments.executors import Batcher, TaskSpec
+from tests.runs_helpers import KILL_FLAG, TINY, die_once_at, run_bytes
 
 BIN = Path(sys.executable).parent
 
@@ -73,18 +72,6 @@ def test_batched_processes_give_the_same_bytes_as_serial(tmp_path: Path,
     assert run_bytes(batched.path) == reference
 
 
-KILL_FLAG = "PPSIM_TEST_KILL_ONCE"
-
-
-def dying_in_a_batch(spec: TaskSpec) -> object:
-    """Run a task, but the first time replication 21 starts, its worker kills itself."""
-    flag = Path(os.environ[KILL_FLAG])
-    if spec.replication == 21 and not flag.exists():
-        flag.write_text("killed")
-        os.kill(os.getpid(), signal.SIGKILL)
-    return run_task(spec)
-
-
 @pytest.mark.slow
 def test_a_worker_killed_inside_a_batch_is_retried_with_the_same_bytes(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -93,7 +80,7 @@ def test_a_worker_killed_inside_a_batch_is_retried_with_the_same_bytes(
     monkeypatch.setattr(executors, "IN_FLIGHT_PER_WORKER", 1)
     serial = run(TINY, replications=40, executor="serial", plots=False, out=tmp_path / "serial")
     monkeypatch.setenv(KILL_FLAG, str(tmp_path / "killed-once"))
-    monkeypatch.setattr(engine, "run_task", dying_in_a_batch)
+    monkeypatch.setattr(engine, "run_task", partial(die_once_at, 21))
     batched = run(TINY, replications=40, executor="processes", workers=2, plots=False,
                   out=tmp_path / "batched")
     assert (tmp_path / "killed-once").exists()
