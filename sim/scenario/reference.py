@@ -125,9 +125,8 @@ def _bounds(info: FieldInfo) -> list[tuple[str, Any]]:
     def is_cap(value: Any) -> bool:
         return isinstance(value, float) and abs(value) == MAX_REAL
 
-    sides = {attr[0]: [v for a, v in found if a[0] == attr[0] and not is_cap(v)]
-             for attr, _ in found}
-    return [(attr, value) for attr, value in found if not (is_cap(value) and sides[attr[0]])]
+    bounded = {attr[0] for attr, value in found if not is_cap(value)}  # "g" (≥, >), "l" (≤, <)
+    return [(attr, value) for attr, value in found if not (is_cap(value) and attr[0] in bounded)]
 
 
 def _allowed(info: FieldInfo) -> str:
