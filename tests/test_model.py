@@ -50,9 +50,9 @@ def test_invariant_checks_pass_on_the_tiny_scenario(tiny: sim.LoadedScenario) ->
 
 def test_invariant_checks_catch_a_drifting_counter(tiny: sim.LoadedScenario) -> None:
     """A mission counter knocked out of step with the census is reported at the next check."""
+    from sim.model.invariants import InvariantViolation, check_invariants
     from sim.model.replication import build_world, start_processes
     from sim.model.streams import replication_seed
-    from sim.model.transitions import InvariantViolation, check_invariants
 
     world = build_world(tiny.base, replication_seed(7, 0))
     start_processes(world)

@@ -31,7 +31,7 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -274,6 +274,24 @@ class EntryGate:
 # --- The replication's events --------------------------------------------------------------------
 
 
+class Effects(Protocol):
+    """Where a drawdown records what it did: an :class:`EventBook`, or :data:`NO_EFFECTS`."""
+
+    def effect(self, index: int, mission: MissionState, name: str, n: float = 1.0) -> None:
+        """Count ``n`` of effect ``name`` of event ``index`` on ``mission``."""
+
+
+class _NoEffects:
+    """Stands in for an event book when a mandate cut is paced: no event effects are recorded."""
+
+    def effect(self, index: int, mission: MissionState, name: str, n: float = 1.0) -> None:
+        """Ignore an effect (mandate steps are not events)."""
+
+
+NO_EFFECTS: Effects = _NoEffects()
+"""The :class:`Effects` of a paced mandate step (recorded nowhere)."""
+
+
 class EventBook:
     """The scenario's events in one replication: gates, effects counted, and the events table.
 
@@ -407,7 +425,7 @@ def _install_closure(world: World, book: EventBook, index: int, event: Event,
          event.order, first)
 
 
-def _cut(world: World, book: EventBook, index: int, mission: MissionState,
+def _cut(world: World, book: Effects, index: int, mission: MissionState,
          days: tuple[float, float], factors: tuple[float, float], span: float,
          order: Any, announced: float, teams_share: float = 0.0) -> None:
     """Scale the mission's posts over ``days`` and repatriate the excess over ``span`` days.
@@ -433,7 +451,7 @@ def teams_leaving(teams: list[tuple[float, str]], share: float, order: Any) -> l
     return choose_leaving(teams, round(share * len(teams)), order) if share > 0 else []
 
 
-def drawdown(world: World, book: EventBook, index: int, mission: MissionState,
+def drawdown(world: World, book: Effects, index: int, mission: MissionState,
              when: tuple[float, float], order: Any,
              teams_share: float = 0.0) -> Generator[simpy.Event, Any, None]:
     """Repatriate the officers and units above the mission's (cut) posts in weekly batches.

@@ -28,10 +28,11 @@ import numpy as np
 import pandas as pd
 import simpy
 
-from sim.model import events, metrics, pipeline, teams, transitions, units
+from sim.model import events, invariants, metrics, pipeline, teams, units
 from sim.model.assessment import MONTH_DAYS, YEAR_DAYS, AssessmentCentre
 from sim.model.casework import CaseBook, empty_cases_table
 from sim.model.contributors import ContributorState
+from sim.model.invariants import debug_from_environment
 from sim.model.metrics import TargetPoint
 from sim.model.missions import MissionState
 from sim.model.observe import Observer
@@ -39,7 +40,6 @@ from sim.model.personnel import Category, State
 from sim.model.policies import PolicyBook, TimedLever
 from sim.model.streams import Streams, replication_seed
 from sim.model.tables import tabulate
-from sim.model.transitions import debug_from_environment
 from sim.model.uncertainty import sample_parameters
 from sim.model.world import STANDING, Decisions, World
 from sim.scenario.levers import AssessmentCapacity, NewContributorOutreach
@@ -167,7 +167,7 @@ def mission_schedule(world: World, mission: MissionState) -> Generator[simpy.Eve
         if _lagged_cut(mission, day, new_posts < posts or mission.units.at(day) < unit_posts):
             mission.paced_days.add(day)
             world.env.process(events.drawdown(
-                world, _NO_BOOK, -1, mission,  # type: ignore[arg-type]
+                world, events.NO_EFFECTS, -1, mission,
                 (day, mission.spec.drawdown_months * MONTH_DAYS), "last_arrivals"))
         unit_posts = mission.units.at(day)
         if new_posts > posts:
@@ -184,16 +184,6 @@ def mission_schedule(world: World, mission: MissionState) -> Generator[simpy.Eve
         if day not in mission.paced_days:  # an event's cut repatriates at its own pace
             units.draw_down(world, mission)
         pipeline.fill_posts(world, mission)
-
-
-class _NoEffects:
-    """Stands in for an event book when a mandate cut is paced: no event effects are recorded."""
-
-    def effect(self, *_args: Any, **_kwargs: Any) -> None:
-        """Ignore an effect (mandate steps are not events)."""
-
-
-_NO_BOOK = _NoEffects()
 
 
 def _lagged_cut(mission: MissionState, day: float, cut: bool) -> bool:
@@ -226,7 +216,7 @@ def snapshots(world: World) -> Generator[simpy.Event, Any, None]:
 
 def _record(world: World, k: int, day: float, cats: int) -> None:
     if world.check_invariants:
-        transitions.check_invariants(world)
+        invariants.check_invariants(world)
     m = len(world.missions)
     due = np.array([mi.due_out.total for mi in world.missions])
     authorized = np.zeros((m, cats))
@@ -351,7 +341,7 @@ def simulate(scenario: Scenario, replication: int = 0, seed: int | None = None,
         seed: root seed; ``None`` uses ``scenario.run.seed``.
         decisions: replacement decision functions (default: the stock rules).
         check_invariants: check the model's counts after every officer state change and at
-            every snapshot, raising :class:`sim.model.transitions.InvariantViolation` at the
+            every snapshot, raising :class:`sim.model.invariants.InvariantViolation` at the
             first that disagrees (slower; a debugging aid). ``None`` reads the environment
             variable ``PPSIM_DEBUG_INVARIANTS``.
         officer_log: also return the table ``officers``: one row per state change of an

@@ -216,7 +216,7 @@ def _can_field(world: World, mission: MissionState, contributor: ContributorStat
         return False
     size = contributor.spec.fpu_unit_size
     return (contributor.free_units(now, world.policies) > 0 and contributor.headroom() >= size
-            and contributor.available(now, world.policies)[:, GENERAL].sum() >= size)
+            and int(contributor.available(now, world.policies)[:, GENERAL].sum()) >= size)
 
 
 def _choose(world: World, mission: MissionState, rng: np.random.Generator,
