@@ -12,6 +12,8 @@
 ``python3 tasks.py golden``  regenerates the stored model outputs in ``tests/golden/model``
                            (only when a change of results is intended).
 ``python3 tasks.py quick``   runs the fast tier of the tests (``-m "not slow"``, under a minute).
+``python3 tasks.py native``  compiles the model with mypyc (``run``, ``test`` and ``figures`` do it
+                           when it is not current; without a C compiler the sources run).
 
 Installation is pinned by ``requirements.lock`` (the runtime dependencies, what ``run`` needs)
 and ``requirements-dev.lock`` (those plus the test, lint and notebook tools, what ``test``
@@ -77,25 +79,39 @@ def install(dev: bool = False) -> None:
     STAMP.write_text(dev_stamp if dev else _digest(LOCK))
 
 
+def native(optional: bool = True) -> None:
+    """Compile the model's hot modules with mypyc unless a current build exists (about a minute).
+
+    ``optional``: a machine without a C compiler goes on with the model's Python sources, which
+    give the same results (see ``sim/model/native.py``).
+    """
+    sh(PY, "-m", "sim.model", "build", *(["--optional"] if optional else []))
+
+
 def main(argv: list[str]) -> None:
     """Dispatch ``run``, ``test``, ``lock`` or ``figures``; extra arguments pass through."""
     task, rest = (argv[0], argv[1:]) if argv else ("help", [])
     if task == "run":
         install()
+        native()
         sh(BIN / "ppsim", "run", "scenarios/baseline.yaml", "--out", "results/baseline",
            "--replace", *rest)
     elif task == "test":
         install(dev=True)
+        native()
         parallel = () if any(a == "-n" or a.startswith("-n") for a in rest) else PARALLEL
         sh(PY, "-m", "pytest", *COVERAGE, *parallel, *rest)
     elif task == "lock":
         if not PY.exists():
             venv.create(VENV, with_pip=True)
         sh(PY, "-m", "pip", "install", "--quiet", "uv>=0.4")
-        sh(PY, "-m", "uv", "pip", "compile", "pyproject.toml", "--python-version", "3.11",
-           "--quiet", "-o", LOCK)
+        sh(PY, "-m", "uv", "pip", "compile", "pyproject.toml", "--extra", "native",
+           "--python-version", "3.11", "--quiet", "-o", LOCK.name)
         sh(PY, "-m", "uv", "pip", "compile", "pyproject.toml", "--extra", "dev",
-           "--python-version", "3.11", "--quiet", "-o", DEV_LOCK)
+           "--extra", "native", "--python-version", "3.11", "--quiet", "-o", DEV_LOCK.name)
+    elif task == "native":
+        install()
+        native(optional=False)
     elif task == "quick":
         install(dev=True)
         sh(PY, "-m", "pytest", "-m", "not slow", "-q", *rest)
@@ -107,6 +123,7 @@ def main(argv: list[str]) -> None:
         sh(PY, "-m", "sim.scenario.reference")
     elif task == "figures":
         install()
+        native()
         sh(PY, "docs/make_figures.py", *rest)
     else:
         print(__doc__)

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
+# The suite runs the model from its Python sources (coverage, patched functions); the compiled
+# model is checked against them by tests/test_native.py, which asks for it explicitly.
+os.environ.setdefault("PPSIM_NATIVE", "0")
+
 import copy
 from pathlib import Path
 from typing import Any

@@ -5,11 +5,18 @@ timing processes (:mod:`~sim.model.pipeline`, :mod:`~sim.model.assessment`, :mod
 :mod:`~sim.model.teams`), pure decisions (:mod:`~sim.model.policies`), random streams
 (:mod:`~sim.model.streams`) and observation (:mod:`~sim.model.observe`, :mod:`~sim.model.metrics`),
 tied together by :mod:`~sim.model.replication`.
+
+The modules that run the event loop are compiled with mypyc when a current build exists
+(:mod:`~sim.model.native`: same tables, about twice as fast); :data:`CHOICE` says which runs.
 """
 
 from __future__ import annotations
 
 from sim.lazy import exports
+from sim.model import native as _native
+
+CHOICE = _native.activate(__path__)
+"""Whether this process runs the compiled model or the Python sources, and why."""
 
 _EXPORTS = {
     "simulate": "replication",
