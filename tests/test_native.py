@@ -120,3 +120,15 @@ def test_a_parallel_run_is_identical_in_both_models(tmp_path: Path) -> None:
         folders[on] = run_bytes(out)
     assert folders[True] == folders[False]
     assert len(folders[True]) > 5
+
+
+@pytest.mark.slow
+def test_without_a_compiler_the_build_says_so_and_leaves_nothing(tmp_path: Path) -> None:
+    """No C compiler: the build fails whole, says the sources run, and `--optional` exits 0."""
+    target = tmp_path / "native"
+    env = _env(True, CC=str(tmp_path / "no-cc"), **{native.ENV_DIR: str(target)})
+    done = subprocess.run([sys.executable, "-m", "sim.model", "build", "--optional"], cwd=ROOT,
+                          env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "the model runs from its Python sources (compiling failed" in done.stderr
+    assert not target.exists() and list(tmp_path.iterdir()) == []

@@ -24,9 +24,11 @@ modes), or set ``PPSIM_NATIVE=0``.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import sys
+from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +45,14 @@ COMPILED = ("assessment", "casework", "contributors", "events", "metrics", "miss
 """The modules compiled: everything that runs during a replication's event loop. Left as
 sources: ``__init__`` and this module (they choose which model runs), ``invariants`` (debug
 checks), ``tables`` and ``uncertainty`` (pandas and scipy do their work)."""
+MYPY_CONFIG = """[mypy]
+plugins = pydantic.mypy
+ignore_missing_imports = True
+follow_imports = silent
+"""
+"""How mypyc type-checks what it compiles: not with the project's ``mypy --strict`` settings
+(those need the development tools' type stubs; ``mypy`` itself checks the code strictly in the
+test suite), and without reporting errors in the modules it only reads."""
 MANIFEST = "manifest.json"
 CHECK_SCENARIO = PACKAGE.parent.parent / "tests" / "data" / "tiny.yaml"
 """The scenario a fresh build must reproduce byte for byte before it is used."""
@@ -169,18 +179,24 @@ def _compile(work: Path) -> None:
     sources = [f"sim/model/{name}.py" for name in COMPILED]
     here = Path.cwd()
     os.chdir(root)  # mypyc names modules after their paths relative to the working folder
+    log = io.StringIO()  # mypyc's notes and errors: shown only if the build fails
     try:
-        extensions = mypycify(sources, opt_level="3", group_name=GROUP,
-                              target_dir=str(work / "c"))
-        distribution = Distribution({"name": "ppsim-native", "ext_modules": extensions})
-        command = distribution.get_command_obj("build_ext")
-        command.build_lib = str(work / "out")
-        command.build_temp = str(work / "tmp")
-        command.parallel = os.cpu_count() or 1
-        distribution.run_command("build_ext")
+        with redirect_stdout(log), redirect_stderr(log):
+            config = work / "mypy.ini"
+            config.write_text(MYPY_CONFIG)
+            extensions = mypycify(["--config-file", str(config), *sources], opt_level="3",
+                                  group_name=GROUP, target_dir=str(work / "c"))
+            distribution = Distribution({"name": "ppsim-native", "ext_modules": extensions})
+            command = distribution.get_command_obj("build_ext")
+            command.build_lib = str(work / "out")
+            command.build_temp = str(work / "tmp")
+            command.parallel = os.cpu_count() or 1
+            distribution.run_command("build_ext")
     except (Exception, SystemExit) as error:  # mypyc and distutils report failures both ways
         why = str(error).strip() or type(error).__name__
-        raise BuildError(f"compiling failed: {why}") from None
+        notes = [line for line in log.getvalue().splitlines() if "error" in line.lower()]
+        detail = "; ".join(notes[:3])
+        raise BuildError(f"compiling failed: {why}" + (f" ({detail})" if detail else "")) from None
     finally:
         os.chdir(here)
 
@@ -248,6 +264,8 @@ def main(argv: list[str]) -> int:
     if choose(_read_manifest(build_dir()), sources_digest(), False).compiled:
         sys.stdout.write(f"compiled model current in {build_dir()}\n")
         return 0
+    sys.stdout.write("compiling the model with mypyc (about a minute, once per change)\n")
+    sys.stdout.flush()
     try:
         sys.stdout.write(build() + "\n")
     except BuildError as error:
