@@ -514,14 +514,18 @@ class RunFolder:
         return True
 
     def save_task(self, output: TaskOutput) -> None:
-        """Store a finished task atomically (temporary name, then :func:`os.replace`)."""
+        """Store a finished task atomically (temporary name, then :func:`os.replace`).
+
+        Not forced to disk (``fsync``): a killed process loses nothing the kernel holds, and a
+        file torn by a power cut fails its checksum on resume and is run again
+        (:meth:`_readable`). An fsync per task cost the parent ~4 ms of waiting per task,
+        serially: at 16 workers of short replications, more than the parent's own work.
+        """
         path = self.task_path(output.key, output.replication)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
         with open(tmp, "wb") as handle:
             handle.write(output.blob)
-            handle.flush()
-            os.fsync(handle.fileno())
         os.replace(tmp, path)
 
     def tasks(self, keys: Sequence[str | int], replications: int
