@@ -151,3 +151,39 @@ def test_assembly_while_tasks_arrive_gives_the_same_bytes(folder: RunFolder, tmp
         assert table.read_bytes() == (streamed.partial / "tables" / table.name).read_bytes()
     at_end.release()
     streamed.release()
+
+
+def test_csv_lines_from_workers_equal_the_parents_own(folder: RunFolder, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tasks whose workers rendered their CSV lines give the same files as tasks without them.
+
+    Without lines (older task files) the parent formats every row; with them it appends the
+    worker's bytes. One task's ``targets`` has a column typed differently (all null): its
+    lines cannot be used as they are and the parent formats that table itself.
+    """
+    from sim.runs.folder import decode_task, encode_task
+
+    loaded = sim.load_scenario(TINY)
+    decoded = [decode_task(folder.task_path("base", rep)) for rep in range(3)]
+    frames = [{name: table.to_pandas() for name, table in tables.items()}
+              for tables, _ in decoded]
+    frames[1]["targets"] = frames[1]["targets"].assign(share_on_date=None)  # null-typed here
+    files, formatted = {}, {}
+    render = run_folder_module.csv_rows
+    for name, rendered in (("parent", False), ("workers", True)):
+        run_folder = RunFolder.prepare(tmp_path / name, {"kind": "run"}, False)
+        run_folder.create("", {"base": loaded.base}, "test")
+        for rep in range(3):
+            blob = (encode_task(frames[rep], {}, "base", rep) if rendered
+                    else encode_task(frames[rep], {}))
+            run_folder.save_task(TaskOutput("base", rep, blob, 0.0, "test"))
+        calls: list[int] = []
+        monkeypatch.setattr(run_folder_module, "csv_rows",
+                            lambda table, calls=calls: calls.append(1) or render(table))
+        run_folder.assemble(["base"], 3, TABLES)
+        formatted[name] = len(calls)
+        files[name] = {p.name: p.read_bytes() for p in (run_folder.partial / "tables").iterdir()}
+        run_folder.release()
+    assert files["parent"] == files["workers"]
+    assert formatted == {"parent": 3 * len(TABLES), "workers": 1}  # the null-typed table only
+    assert b",," in files["workers"]["targets.csv"]  # the null values, formatted by the parent

@@ -151,7 +151,7 @@ def run_task(spec: TaskSpec) -> TaskOutput:
     worker = f"{socket.gethostname()}:{os.getpid()}"
     seconds = time.perf_counter() - start
     blob = encode_task(kept, {"seconds": seconds, "worker": worker,
-                              "worker_peak_rss_mb": peak_rss_mb()})
+                              "worker_peak_rss_mb": peak_rss_mb()}, spec.key, spec.replication)
     return TaskOutput(spec.key, spec.replication, blob, time.perf_counter() - start, worker)
 
 

@@ -45,7 +45,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import quote
 
 import pandas as pd
@@ -80,7 +80,8 @@ MAX_NAME = 120
 # --- One task's tables as one file ---------------------------------------------------------------
 
 
-def encode_task(tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any]) -> bytes:
+def encode_task(tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any],
+                key: str | int | None = None, replication: int | None = None) -> bytes:
     """Encode a task's tables as one Arrow IPC file: a row per table holding its own IPC stream.
 
     Nesting keeps one file (one atomic write) per task while each table keeps its own schema;
@@ -90,11 +91,16 @@ def encode_task(tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any]) -> 
     file is, with LZ4, as one buffer: LZ4 on each inner column buffer cost 1.3 ms per tiny
     task to decode (a frame per small buffer), one frame 0.25 ms, and the file is smaller.
 
+    With ``key`` and ``replication``, each table's rows are also rendered here as the lines
+    of the run's CSV file (:func:`csv_rows`), so that the parent appends them as they are
+    instead of formatting every number itself: CSV formatting was half of the parent's work
+    per task, and workers do it in parallel.
+
     The Arrow bytes are followed by a trailer (``_TRAILER`` magic, CRC-32 and length of the
     Arrow bytes), checked by :func:`decode_task` before Arrow parses anything: a damaged file
     is an error, never a crash (Arrow may crash on corrupted IPC metadata).
     """
-    names, blobs = [], []
+    names, blobs, lines = [], [], []
     for name, frame in tables.items():
         table = pa.Table.from_pandas(frame, preserve_index=False)
         sink = pa.BufferOutputStream()
@@ -102,8 +108,12 @@ def encode_task(tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any]) -> 
             writer.write_table(table)
         names.append(name)
         blobs.append(sink.getvalue().to_pybytes())
-    outer = pa.table({"table": pa.array(names, pa.string()),
-                      "data": pa.array(blobs, pa.large_binary())})
+        if key is not None and replication is not None:
+            lines.append(csv_rows(keyed(table, key, replication, key_type(key))))
+    columns = {"table": pa.array(names, pa.string()), "data": pa.array(blobs, pa.large_binary())}
+    if lines:
+        columns["csv"] = pa.array(lines, pa.large_binary())
+    outer = pa.table(columns)
     outer = outer.replace_schema_metadata({_TASK_META: json.dumps(dict(meta)).encode()})
     sink = pa.BufferOutputStream()
     options = pa.ipc.IpcWriteOptions(compression="lz4")
@@ -111,6 +121,35 @@ def encode_task(tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any]) -> 
         writer.write_table(outer)
     body = bytes(sink.getvalue().to_pybytes())
     return body + _TRAILER + struct.pack("<IQ", zlib.crc32(body), len(body))
+
+
+def key_type(key: str | int) -> pa.DataType:
+    """The Arrow type of the key column: text for variant names, integers for sweep points."""
+    return pa.string() if isinstance(key, str) else pa.int64()
+
+
+def keyed(table: pa.Table, key: str | int, replication: int, kind: pa.DataType) -> pa.Table:
+    """``table`` as the run's tables hold it: without pandas metadata, key and replication first.
+
+    The key column is named by the writer of the run (``variant`` or ``point``); here it is
+    named ``key``, which the CSV rows do not show.
+    """
+    table = table.replace_schema_metadata(None)
+    n = table.num_rows
+    table = table.add_column(0, pa.field(_KEY_COLUMN, kind), pa.array([key] * n, kind))
+    return table.add_column(1, pa.field("replication", pa.int64()),
+                            pa.array([replication] * n, pa.int64()))
+
+
+_KEY_COLUMN = "key"
+
+
+def csv_rows(table: pa.Table) -> bytes:
+    """The CSV lines of ``table`` (no header), as the run's CSV files write them."""
+    sink = pa.BufferOutputStream()
+    pacsv.write_csv(_for_csv(table, csv_schema(table.schema)), sink,
+                    pacsv.WriteOptions(include_header=False))
+    return bytes(sink.getvalue().to_pybytes())
 
 
 def _checked_body(data: bytes) -> bytes:
@@ -144,14 +183,34 @@ def decode_task(source: str | Path | bytes) -> tuple[dict[str, pa.Table], dict[s
 
 
 def _decode(source: str | Path | bytes) -> tuple[dict[str, pa.Table], dict[str, Any]]:
+    tables, meta, _ = _decode_all(source)
+    return tables, meta
+
+
+def _decode_all(source: str | Path | bytes
+                ) -> tuple[dict[str, pa.Table], dict[str, Any], dict[str, bytes]]:
+    """Tables, metadata and the CSV lines the worker rendered (none from older files)."""
     data = source if isinstance(source, bytes) else Path(source).read_bytes()
     outer = pa.ipc.open_file(pa.BufferReader(_checked_body(data))).read_all()
     meta = json.loads((outer.schema.metadata or {}).get(_TASK_META, b"{}"))
+    names = outer.column("table").to_pylist()
     tables = {}
-    for name, blob in zip(outer.column("table").to_pylist(), outer.column("data").chunks[0],
-                          strict=True):
+    for name, blob in zip(names, outer.column("data").chunks[0], strict=True):
         tables[name] = pa.ipc.open_stream(blob.as_buffer()).read_all()
-    return tables, meta
+    lines = {}
+    if "csv" in outer.column_names:
+        lines = dict(zip(names, outer.column("csv").to_pylist(), strict=True))
+    return tables, meta, lines
+
+
+def decode_task_rows(source: str | Path
+                     ) -> tuple[dict[str, pa.Table], dict[str, Any], dict[str, bytes]]:
+    """As :func:`decode_task`, with the CSV lines the worker rendered for each table."""
+    try:
+        return _decode_all(source)
+    except (pa.ArrowException, ValueError, KeyError, TypeError, IndexError) as exc:
+        raise DamagedTaskError(f"{source}: damaged task file ({exc.__class__.__name__}: "
+                               f"{exc})") from None
 
 
 def _dirname(key: str | int) -> str:
@@ -201,20 +260,28 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
 
 
 class _TableWriter:
-    """Streams Arrow tables of one kind into a Parquet file and a CSV file, in batches."""
+    """Streams Arrow tables of one kind into a Parquet file and a CSV file, in batches.
+
+    The CSV file is written as bytes: the header once, then each table's lines, rendered by
+    the worker when its schema is the file's (the usual case: :func:`csv_rows`), else here
+    from the table conformed to the file's columns and types; Arrow's CSV writer gives the
+    same lines either way (it formats row by row).
+    """
 
     def __init__(self, stem: Path) -> None:
         self.stem = stem
         self.rows = 0
         self._buffer: list[pa.Table] = []
+        self._lines: list[bytes | None] = []
         self._buffered = 0
         self._schema: pa.Schema | None = None
         self._parquet: pq.ParquetWriter | None = None
-        self._csv: pacsv.CSVWriter | None = None
-        self._csv_schema: pa.Schema | None = None
+        self._csv: BinaryIO | None = None
 
-    def add(self, table: pa.Table) -> None:
+    def add(self, table: pa.Table, lines: bytes | None = None) -> None:
+        """Buffer ``table`` (and its CSV ``lines`` if a worker rendered them)."""
         self._buffer.append(table)
+        self._lines.append(lines)
         self._buffered += table.num_rows
         if self._buffered >= BATCH_ROWS:
             self.flush()
@@ -231,7 +298,10 @@ class _TableWriter:
         """
         first = self._buffer[0].schema
         if all(t.schema.equals(first) for t in self._buffer):
+            rendered = [x for x in self._lines if x is not None]
+            whole = len(rendered) == len(self._lines)
             self._buffer = [pa.concat_tables(self._buffer).combine_chunks()]
+            self._lines = [b"".join(rendered) if whole else None]
 
     def flush(self) -> None:
         if not self._buffer:
@@ -241,19 +311,21 @@ class _TableWriter:
             self._schema = pa.unify_schemas([t.schema for t in self._buffer],
                                             promote_options="permissive")
             self._parquet = pq.ParquetWriter(self.stem.with_suffix(".parquet"), self._schema)
-            self._csv_schema = csv_schema(self._schema)
-            self._csv = pacsv.CSVWriter(self.stem.with_suffix(".csv"), self._csv_schema)
+            self._csv = open(self.stem.with_suffix(".csv"), "wb")  # noqa: SIM115 - kept open
+            self._csv.write(_csv_header(self._schema))
         try:
-            batch = pa.concat_tables([self._conformed(t) for t in self._buffer])
+            conformed = [self._conformed(t) for t in self._buffer]
+            batch = pa.concat_tables(conformed)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, KeyError) as exc:
             raise ResultsError(f"{self.stem.name}: a task's table does not match the others' "
                                f"columns ({exc})") from None
         assert self._parquet is not None and self._csv is not None
-        assert self._csv_schema is not None
         self._parquet.write_table(batch)
-        self._csv.write_table(_for_csv(batch, self._csv_schema))
+        for table, original, lines in zip(conformed, self._buffer, self._lines, strict=True):
+            same = lines is not None and original.schema.equals(self._schema)
+            self._csv.write(lines if lines is not None and same else csv_rows(table))
         self.rows += batch.num_rows
-        self._buffer, self._buffered = [], 0
+        self._buffer, self._lines, self._buffered = [], [], 0
 
     def _conformed(self, table: pa.Table) -> pa.Table:
         """``table`` with the file's columns and types (as it is when they already match)."""
@@ -268,11 +340,18 @@ class _TableWriter:
 
     def abandon(self) -> None:
         """Close the files as they are (what is buffered is dropped; idempotent)."""
-        self._buffer, self._buffered = [], 0
+        self._buffer, self._lines, self._buffered = [], [], 0
         if self._parquet is not None and self._csv is not None:
             self._parquet.close()
             self._csv.close()
         self._parquet = self._csv = None
+
+
+def _csv_header(schema: pa.Schema) -> bytes:
+    """The header line Arrow's CSV writer starts a file of ``schema`` with."""
+    sink = pa.BufferOutputStream()
+    pacsv.write_csv(schema.empty_table().cast(csv_schema(schema), safe=False), sink)
+    return bytes(sink.getvalue().to_pybytes())
 
 
 # --- The run folder ------------------------------------------------------------------------------
@@ -653,16 +732,13 @@ class Assembly:
             writer.abandon()
 
     def _append(self, key: str | int, rep: int, path: Path) -> None:
-        decoded, meta = decode_task(path)
+        decoded, meta, lines = decode_task_rows(path)
         self.timings.append({self.folder.key_column: key, "replication": rep, **meta})
         for name in self.tables:
-            table = decoded[name].replace_schema_metadata(None)
-            n = table.num_rows
-            table = table.add_column(0, pa.field(self.folder.key_column, self._key_type),
-                                     pa.array([key] * n, self._key_type))
-            table = table.add_column(1, pa.field("replication", pa.int64()),
-                                     pa.array([rep] * n, pa.int64()))
-            self._writers[name].add(table)
+            table = keyed(decoded[name], key, rep, self._key_type)
+            table = table.rename_columns([self.folder.key_column, *table.column_names[1:]])
+            rendered = lines.get(name) if key_type(key) == self._key_type else None
+            self._writers[name].add(table, rendered)
 
 
 # --- Reading finished runs -----------------------------------------------------------------------
@@ -796,6 +872,7 @@ __all__ = [
     "RunResult",
     "Tables",
     "decode_task",
+    "decode_task_rows",
     "encode_task",
     "partial_path",
     "read_manifest",
