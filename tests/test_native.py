@@ -132,3 +132,18 @@ def test_without_a_compiler_the_build_says_so_and_leaves_nothing(tmp_path: Path)
     assert done.returncode == 0, done.stderr
     assert "the model runs from its Python sources (compiling failed" in done.stderr
     assert not target.exists() and list(tmp_path.iterdir()) == []
+
+
+@needs_build
+@pytest.mark.slow
+def test_researchers_hooks_work_in_the_compiled_model() -> None:
+    """Replaced decisions (with and without context) and custom outcomes reach compiled code.
+
+    Runs those tests' own files in a child process with the compiled model asked for.
+    """
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
+         "tests/test_researcher_hooks.py", "tests/test_custom_outcomes.py"],
+        cwd=ROOT, env=_env(True), capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert " passed" in done.stdout
