@@ -34,6 +34,9 @@ from sim.scenario.schema import read_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
+FPU_CAPACITY_LIMIT = 100
+"""The schema's largest ``fpu_capacity`` (units one contributor can field): at ×8 the two
+largest contributors of formed units (16 and 14 units) stop there, at 100 instead of 128/112."""
 
 
 class CollectorClock:
@@ -62,8 +65,9 @@ def scaled(raw: dict[str, Any], factor: int) -> dict[str, Any]:
     """Overrides {key path: value} that multiply strengths, pools and capacity by ``factor``."""
     overrides: dict[str, Any] = {}
 
-    def times(path: str) -> None:
-        overrides[path] = round(get_path(raw, path) * factor)
+    def times(path: str, cap: int | None = None) -> None:
+        value = round(get_path(raw, path) * factor)
+        overrides[path] = value if cap is None else min(value, cap)
 
     for m in raw["missions"]:
         name = m["name"]
@@ -82,7 +86,8 @@ def scaled(raw: dict[str, Any], factor: int) -> dict[str, Any]:
     for c in raw["contributors"]:
         for field in ("police_strength", "fpu_capacity", "ceiling"):
             if c.get(field) is not None:
-                times(f"contributors.{c['name']}.{field}")
+                times(f"contributors.{c['name']}.{field}",
+                      FPU_CAPACITY_LIMIT if field == "fpu_capacity" else None)
     times("pipeline.assessment.teams")
     return overrides
 
