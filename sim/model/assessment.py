@@ -14,6 +14,7 @@ from functools import partial
 
 import simpy
 
+from sim.model.clock import after
 from sim.model.personnel import Officer
 
 YEAR_DAYS = 365.25
@@ -55,9 +56,9 @@ class AssessmentCentre:
             officer = self.queue.popleft()
             self.busy += 1
             free -= 1
-            self.env.timeout(self.service_days).callbacks.append(partial(self._finish, officer))
+            after(self.env, self.service_days, partial(self._finish, officer))
 
-    def _finish(self, officer: Officer, _event: simpy.Event) -> None:
+    def _finish(self, officer: Officer, _event: object) -> None:
         self.busy -= 1
         self.on_done(officer)
         self.dispatch()

@@ -179,6 +179,15 @@ class ContributorState:
             self._array = np.array(self._free)
         return self._array
 
+    def available_by_skill(self, day: float, policies: PolicyBook, woman: int) -> list[float]:
+        """Officers of one gender (1 women, 0 men) available on ``day`` by skill (whole numbers).
+
+        The row of :meth:`available` as a list, without building an array: shared until the next
+        change, so read it, do not modify it.
+        """
+        self._refresh(day, policies)
+        return self._free[woman]
+
     def supply(self, day: float, policies: PolicyBook, skill: int | None) -> float:
         """Officers available for nomination on ``day``: with ``skill``, or any (a whole number)."""
         self._refresh(day, policies)

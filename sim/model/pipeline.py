@@ -28,6 +28,7 @@ import numpy as np
 import simpy
 
 from sim.model.assessment import MONTH_DAYS, YEAR_DAYS
+from sim.model.clock import after
 from sim.model.contributors import ContributorState
 from sim.model.missions import MissionState
 from sim.model.personnel import GENERAL, Category, Officer, State
@@ -115,12 +116,15 @@ def send_call(world: World, mission: MissionState, skill: int | None, n: int) ->
     # supply × propensity, zero without headroom (floats, as numpy would multiply them)
     weights = np.array([s * p * (1.0 if h > 0 else 0.0)
                         for s, p, h in zip(supply, propensity, headroom, strict=True)])
-    asked = np.asarray(world.decide("split_call", n, weights,
-                                    world.rng("call.split", mission.name), mission=mission.name))
-    for i in np.flatnonzero(asked > 0).tolist():
+    asked: list[int] = np.asarray(world.decide(
+        "split_call", n, weights, world.rng("call.split", mission.name),
+        mission=mission.name)).tolist()
+    for i, officers in enumerate(asked):
+        if officers <= 0:
+            continue
         c = members[i]
         sent = world.decide("answered_nominations",
-                            int(asked[i]), propensity[i], int(headroom[i]),
+                            int(officers), propensity[i], int(headroom[i]),
                             world.rng("nomination.answer", c.name),
                             mission=mission.name, contributor=c.name)
         if sent > 0:
@@ -171,8 +175,9 @@ def nominate(world: World, contributor: ContributorState, mission: MissionState,
         if skill is not None:
             groups.append((woman, skill, count))
         else:
-            row = contributor.available(now, policies)[int(woman)]
-            by_skill = rng.multinomial(count, row / row.sum())
+            row = contributor.available_by_skill(now, policies, int(woman))
+            total_row = sum(row)  # whole numbers: exact, as numpy's sum
+            by_skill = rng.multinomial(count, [officers / total_row for officers in row])
             groups.extend((woman, s, c) for s, c in enumerate(by_skill.tolist()) if c > 0)
     if not groups:
         return
@@ -194,12 +199,11 @@ def nominate(world: World, contributor: ContributorState, mission: MissionState,
     vetting = world.policies.vetting(now)
     if vetting is not None:  # screening against INTERPOL's databases (hypothetical)
         delay += vetting.extra_delay_days
-    world.env.timeout(delay).callbacks.append(
-        partial(_nominations_arrive, world, nominees, pre_assessed))
+    after(world.env, delay, partial(_nominations_arrive, world, nominees, pre_assessed))
 
 
 def _nominations_arrive(world: World, nominees: list[Officer], pre_assessed: float,
-                        _event: simpy.Event) -> None:
+                        _event: object) -> None:
     """Nominations reach the police division: pre-assessed ones wait, the rest queue."""
     first = nominees[0]  # one batch: one contributor, one mission
     mission = world.missions[first.mission]
@@ -300,10 +304,10 @@ def travel(world: World, officer: Officer, delay: float, to: MissionState | None
     mission = world.missions[officer.mission]
     if mission.gate is not None:
         delay += mission.gate.extra_delay(world.env.now)
-    world.env.timeout(delay).callbacks.append(partial(_arrive, world, officer))
+    after(world.env, delay, partial(_arrive, world, officer))
 
 
-def _arrive(world: World, officer: Officer, _event: simpy.Event) -> None:
+def _arrive(world: World, officer: Officer, _event: object) -> None:
     """Start a tour if a post is still there; otherwise go home (the post was cut)."""
     now = world.env.now
     mission = world.missions[officer.mission]
@@ -314,7 +318,7 @@ def _arrive(world: World, officer: Officer, _event: simpy.Event) -> None:
     if mission.gate is not None:
         wait = mission.gate.admit(now, IPO)
         if wait > 0:  # held at the border (entry quota or freeze): try again later
-            world.env.timeout(wait).callbacks.append(partial(_arrive, world, officer))
+            after(world.env, wait, partial(_arrive, world, officer))
             return
     take_post(world, officer)
 
@@ -362,17 +366,16 @@ def _start_tour(world: World, officer: Officer, tour_days: float, repatriation: 
     officer.tour_end = env.now + tour_days
     token = officer.tour
     if repatriation < tour_days:
-        env.timeout(repatriation).callbacks.append(
-            partial(_tour_ends, world, officer, token, "repatriations"))
+        after(env, repatriation, partial(_tour_ends, world, officer, token, "repatriations"))
         return
     lead = world.scenario.pipeline.replacement_lead_days
     if tour_days > lead:
-        env.timeout(tour_days - lead).callbacks.append(partial(_due_out, world, officer, token))
+        after(env, tour_days - lead, partial(_due_out, world, officer, token))
     else:
         _due_out(world, officer, token, None)
 
 
-def _due_out(world: World, officer: Officer, token: int, _event: simpy.Event | None) -> None:
+def _due_out(world: World, officer: Officer, token: int, _event: object) -> None:
     """The officer enters the replacement lead: the post counts as open for calls."""
     if officer.tour != token or officer.state is not State.SERVING:
         return
@@ -381,12 +384,11 @@ def _due_out(world: World, officer: Officer, token: int, _event: simpy.Event | N
     mission.due_out.add(officer.skill)
     mission.due_queue.append(officer)
     remaining = officer.tour_end - world.env.now
-    world.env.timeout(max(remaining, 0.0)).callbacks.append(
-        partial(_tour_ends, world, officer, token, "rotations"))
+    after(world.env, max(remaining, 0.0), partial(_tour_ends, world, officer, token, "rotations"))
 
 
 def _tour_ends(world: World, officer: Officer, token: int, reason: str,
-               _event: simpy.Event) -> None:
+               _event: object) -> None:
     if officer.tour == token and officer.state is State.SERVING:
         mission = world.missions[officer.mission]
         if reason == "rotations" and mission.gate is not None \
