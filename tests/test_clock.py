@@ -1,4 +1,4 @@
-"""Alarms (sim.model.clock) land on SimPy's queue where timeouts would, and fire in that order."""
+"""The model's clock: alarms land where timeouts would, its environment runs as SimPy's."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import simpy
 
-from sim.model.clock import Alarm, after
+from sim.model.clock import Alarm, ModelEnvironment, after
 
 
 def test_an_alarm_takes_the_place_of_a_timeout_in_the_queue() -> None:
@@ -49,3 +49,37 @@ def test_a_negative_delay_is_refused_as_by_simpy() -> None:
     with pytest.raises(ValueError, match="Negative delay"):
         after(env, -1.0, lambda _e: None)
     assert env.peek() == float("inf")
+
+
+def _trace(env: simpy.Environment) -> list[tuple[float, str]]:
+    """Run a little model of processes, timeouts and alarms on ``env``; what happened when."""
+    seen: list[tuple[float, str]] = []
+
+    def patrol(name: str, pause: float) -> Any:
+        for leg in range(3):
+            yield env.timeout(pause)
+            seen.append((env.now, f"{name} leg {leg}"))
+
+    env.process(patrol("a", 1.5))
+    env.process(patrol("b", 2.0))
+    after(env, 3.0, lambda _e: seen.append((env.now, "alarm")))
+    env.run(until=5.0)  # stops at 5 (SimPy's StopSimulation), before b's last leg at 6
+    seen.append((env.now, "stopped"))
+    env.run()
+    seen.append((env.now, "done"))
+    return seen
+
+
+def test_the_model_environment_runs_as_simpys() -> None:
+    """Same events at the same times in the same order, ``now`` kept equal to SimPy's."""
+    expected = _trace(simpy.Environment(initial_time=-1.0))
+    assert _trace(ModelEnvironment(initial_time=-1.0)) == expected
+    assert (5.0, "stopped") in expected and expected[-1] == (5.0, "done")
+
+
+def test_a_failed_event_crashes_the_model_environment_as_simpys() -> None:
+    """An event that fails undefused raises its exception's copy from ``step``."""
+    for env in (simpy.Environment(), ModelEnvironment()):
+        env.event().fail(KeyError("no such post"))
+        with pytest.raises(KeyError, match="no such post"):
+            env.run()

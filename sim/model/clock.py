@@ -1,4 +1,8 @@
-"""Alarms on the SimPy clock: call a function after a delay, without a process.
+"""The model's clock: SimPy's environment with a plain ``now``, and alarms without a process.
+
+:class:`ModelEnvironment` is :class:`simpy.Environment` whose current day ``now`` is a plain
+attribute, set as each event is taken off the queue, instead of a property: the model reads the
+day several times per event, and a property is a Python function call each time.
 
 Most of the model's events are timers: an assessment, a journey or a tour ends and one function
 runs. ``env.timeout(delay).callbacks.append(callback)`` does that through SimPy's
@@ -7,17 +11,19 @@ runs. ``env.timeout(delay).callbacks.append(callback)`` does that through SimPy'
 priority and event number, so events run in the same order and every table is the same) with
 none, which matters when the model is compiled (:mod:`sim.model.native`).
 
-It relies on SimPy's event queue of ``(time, priority, event id, event)`` (SimPy 4):
-``tests/test_clock.py`` checks that an alarm lands where a timeout would.
+Both rely on SimPy 4's environment (its event queue of ``(time, priority, event id, event)``
+and its ``step``): ``tests/test_clock.py`` checks that an alarm lands where a timeout would and
+that the environment runs a model as SimPy's does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from heapq import heappush
+from heapq import heappop, heappush
 from typing import Any, Final
 
 import simpy
+from simpy.core import EmptySchedule, StopSimulation
 
 NORMAL: Final = 1
 """SimPy's priority of an ordinary event (``simpy.events.NORMAL``): what a timeout gets."""
@@ -50,3 +56,38 @@ def after(env: simpy.Environment, delay: float, callback: Callable[[Any], None])
     heappush(queue, (env._now + delay, NORMAL, next(env._eid), alarm))
     return alarm
 
+
+
+class ModelEnvironment(simpy.Environment):
+    """:class:`simpy.Environment` with ``now`` an attribute, kept equal to SimPy's ``_now``.
+
+    Args:
+        initial_time: the day the clock starts at.
+    """
+
+    now: float = 0.0  # SimPy's read-only property, made a plain attribute
+
+    def __init__(self, initial_time: float = 0.0) -> None:
+        super().__init__(initial_time)
+        self.now = initial_time
+
+    def step(self) -> None:
+        """Process the next event: :meth:`simpy.Environment.step`, setting ``now`` as well."""
+        try:
+            self._now, _, _, event = heappop(self._queue)
+        except IndexError:
+            raise EmptySchedule from None
+        self.now = self._now
+        callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]
+        for position, callback in enumerate(callbacks):
+            try:
+                callback(event)
+            except StopSimulation:  # as SimPy: the rest run when the simulation resumes
+                event.callbacks = callbacks[position + 1:]
+                self.schedule(event, simpy.events.EventPriority(-1))
+                raise
+        if not event._ok and not hasattr(event, "_defused"):
+            # the event failed and nobody defused it: crash, as SimPy does
+            exc = type(event._value)(*event._value.args)
+            exc.__cause__ = event._value
+            raise exc

@@ -22,6 +22,7 @@ in step.
 
 from __future__ import annotations
 
+import math
 from enum import IntEnum
 
 
@@ -79,7 +80,7 @@ class Officer:
         self.mission = mission
         self.state = State.NOMINATED
         self.since = day
-        self.tour_end = float("inf")
+        self.tour_end = math.inf
         self.due_out = False
         self.claimed = False
         self.tour = 0
@@ -113,5 +114,5 @@ class Unit:
         self.women = women
         self.skill = skill
         self.state = State.NOMINATED
-        self.tour_end = float("inf")
+        self.tour_end = math.inf
         self.tour = 0

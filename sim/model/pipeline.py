@@ -335,7 +335,7 @@ def take_post(world: World, officer: Officer) -> None:
         world.observer.flow(mission.index, IPO, "arrivals_women")
     if contributor is world.standing:
         tour_days = world.standing_months * MONTH_DAYS
-        repatriation = float("inf")
+        repatriation = math.inf
     else:
         spec = contributor.spec
         months, extension = world.policies.tour_rules(now, spec.tour_months,
@@ -350,7 +350,7 @@ def take_post(world: World, officer: Officer) -> None:
         if vetting is not None:  # fewer disciplinary repatriations among screened officers
             rate *= vetting.repatriation_factor
         repatriation = (world.streams.standard_exponential("tour.repatriation", mission.name)()
-                        * (YEAR_DAYS / rate) if rate > 0 else float("inf"))
+                        * (YEAR_DAYS / rate) if rate > 0 else math.inf)
     _start_tour(world, officer, tour_days, repatriation)
 
 
