@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 import simpy
 
-from sim.model.clock import Alarm, ModelEnvironment, after
+from sim.model.clock import Alarm, ModelEnvironment
 
 
 def test_an_alarm_takes_the_place_of_a_timeout_in_the_queue() -> None:
     """Same time, priority and event number as ``env.timeout`` given the same delays in turn."""
-    with_timeouts, with_alarms = simpy.Environment(initial_time=2.5), simpy.Environment(
-        initial_time=2.5)
+    with_timeouts, with_alarms = simpy.Environment(2.5), ModelEnvironment(2.5)
     delays = [3.0, 0.0, 1.25, 3.0, 0]
     for delay in delays:
         with_timeouts.timeout(delay)
-        after(with_alarms, delay, lambda _e: None)
+        with_alarms.after(delay, lambda _e: None)
     expected = [entry[:3] for entry in with_timeouts._queue]
     assert [entry[:3] for entry in with_alarms._queue] == expected
     assert expected[0] == (2.5, 1, 1)  # (now + 0, NORMAL, the second event)
@@ -25,34 +25,35 @@ def test_an_alarm_takes_the_place_of_a_timeout_in_the_queue() -> None:
 
 def test_alarms_and_timeouts_fire_in_one_order_with_their_callbacks() -> None:
     """Mixed alarms and timeouts run in time order, ties in order of creation."""
-    env = simpy.Environment()
+    env = ModelEnvironment()
     fired: list[tuple[float, str]] = []
 
-    def note(label: str) -> Any:
+    def note(label: str) -> Callable[[Any], None]:
         return lambda event: fired.append((env.now, label))
 
     env.timeout(2.0).callbacks.append(note("timeout at 2"))
-    alarm = after(env, 1.0, note("alarm at 1"))
-    after(env, 2.0, note("alarm at 2"))
+    alarm = env.after(1.0, note("alarm at 1"))
+    env.after(2.0, note("alarm at 2"))
     env.timeout(1.0).callbacks.append(note("timeout at 1"))
     env.run()
     assert fired == [(1.0, "alarm at 1"), (1.0, "timeout at 1"), (2.0, "timeout at 2"),
                      (2.0, "alarm at 2")]
-    assert isinstance(alarm, Alarm) and alarm.callbacks is None  # SimPy took its callbacks
+    assert isinstance(alarm, Alarm) and alarm.callbacks is None  # the step took its callbacks
 
 
 def test_a_negative_delay_is_refused_as_by_simpy() -> None:
-    """``after`` raises the ValueError ``env.timeout`` raises."""
-    env = simpy.Environment()
+    """``after`` raises the ValueError ``env.timeout`` raises, and schedules nothing."""
+    env = ModelEnvironment()
     with pytest.raises(ValueError, match="Negative delay"):
         env.timeout(-1.0)
     with pytest.raises(ValueError, match="Negative delay"):
-        after(env, -1.0, lambda _e: None)
+        env.after(-1.0, lambda _e: None)
     assert env.peek() == float("inf")
 
 
-def _trace(env: simpy.Environment) -> list[tuple[float, str]]:
-    """Run a little model of processes, timeouts and alarms on ``env``; what happened when."""
+def _trace(env: simpy.Environment, alarm: Callable[[float, Callable[[Any], None]], Any]
+           ) -> list[tuple[float, str]]:
+    """Run a little model of processes and a timer (set with ``alarm``) on ``env``."""
     seen: list[tuple[float, str]] = []
 
     def patrol(name: str, pause: float) -> Any:
@@ -62,8 +63,8 @@ def _trace(env: simpy.Environment) -> list[tuple[float, str]]:
 
     env.process(patrol("a", 1.5))
     env.process(patrol("b", 2.0))
-    after(env, 3.0, lambda _e: seen.append((env.now, "alarm")))
-    env.run(until=5.0)  # stops at 5 (SimPy's StopSimulation), before b's last leg at 6
+    alarm(3.0, lambda _e: seen.append((env.now, "alarm")))
+    env.run(until=5.0)  # stops at 5 (SimPy's StopSimulation), before b's last leg, also at 5
     seen.append((env.now, "stopped"))
     env.run()
     seen.append((env.now, "done"))
@@ -72,9 +73,11 @@ def _trace(env: simpy.Environment) -> list[tuple[float, str]]:
 
 def test_the_model_environment_runs_as_simpys() -> None:
     """Same events at the same times in the same order, ``now`` kept equal to SimPy's."""
-    expected = _trace(simpy.Environment(initial_time=-1.0))
-    assert _trace(ModelEnvironment(initial_time=-1.0)) == expected
-    assert (5.0, "stopped") in expected and expected[-1] == (5.0, "done")
+    simpys = simpy.Environment(-1.0)
+    expected = _trace(simpys, lambda delay, fn: simpys.timeout(delay).callbacks.append(fn))
+    model = ModelEnvironment(-1.0)
+    assert _trace(model, model.after) == expected
+    assert expected[-3:] == [(5.0, "stopped"), (5.0, "b leg 2"), (5.0, "done")]
 
 
 def test_a_failed_event_crashes_the_model_environment_as_simpys() -> None:

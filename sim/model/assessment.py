@@ -12,9 +12,7 @@ from collections import deque
 from collections.abc import Callable
 from functools import partial
 
-import simpy
-
-from sim.model.clock import after
+from sim.model.clock import ModelEnvironment
 from sim.model.personnel import Officer
 
 YEAR_DAYS = 365.25
@@ -33,7 +31,7 @@ class AssessmentCentre:
         on_done: called with each candidate when their assessment ends.
     """
 
-    def __init__(self, env: simpy.Environment, teams: Callable[[float], int],
+    def __init__(self, env: ModelEnvironment, teams: Callable[[float], int],
                  per_team_month: float, on_done: Callable[[Officer], None]) -> None:
         self.env = env
         self.teams = teams
@@ -56,7 +54,7 @@ class AssessmentCentre:
             officer = self.queue.popleft()
             self.busy += 1
             free -= 1
-            after(self.env, self.service_days, partial(self._finish, officer))
+            self.env.after(self.service_days, partial(self._finish, officer))
 
     def _finish(self, officer: Officer, _event: object) -> None:
         self.busy -= 1

@@ -48,7 +48,6 @@ import numpy as np
 import pandas as pd
 import simpy
 
-from sim.model.clock import after
 from sim.model.missions import MissionState, Schedule
 from sim.model.personnel import Category
 from sim.model.streams import Block
@@ -303,10 +302,10 @@ class CaseBook:
         if rate > 0:
             gap = desk.draws.gap() * (1.0 / rate)
             if now + gap < step:
-                after(env, gap, partial(self._arrive, desk))
+                env.after(gap, partial(self._arrive, desk))
                 return
         if step < math.inf:
-            after(env, step - now, partial(self.next_arrival, desk))
+            env.after(step - now, partial(self.next_arrival, desk))
 
     def _arrive(self, desk: CaseDesk, _event: object) -> None:
         self.intake(desk)
@@ -327,11 +326,11 @@ class CaseBook:
                 case.hit = True
                 desk.counts[5] += 1
                 latency = link.latency_days.get(link.level, 0.0)
-                after(world.env, latency, lambda _e: self.answered(desk, case, link))
+                world.env.after(latency, lambda _e: self.answered(desk, case, link))
         desk.waiting.append(case)
         desk.waiting_open += 1
         if area.max_wait_days is not None:
-            after(world.env, area.max_wait_days, lambda _e: self.abandon(desk, case))
+            world.env.after(area.max_wait_days, lambda _e: self.abandon(desk, case))
         self.dispatch(desk)
 
     def close_mission(self, mission: MissionState, _event: simpy.Event | None = None) -> None:
@@ -393,7 +392,7 @@ class CaseBook:
     def _schedule_end(self, desk: CaseDesk, case: Case) -> None:
         case.token += 1
         token = case.token
-        after(self.world.env, max(case.end - self.world.env.now, 0.0),
+        self.world.env.after(max(case.end - self.world.env.now, 0.0),
               lambda _e: self.finish(desk, case, token))
 
     def finish(self, desk: CaseDesk, case: Case, token: int) -> None:

@@ -7,9 +7,9 @@ day several times per event, and a property is a Python function call each time.
 Most of the model's events are timers: an assessment, a journey or a tour ends and one function
 runs. ``env.timeout(delay).callbacks.append(callback)`` does that through SimPy's
 :class:`simpy.events.Timeout`, whose construction runs two Python functions per event;
-:func:`after` puts an :class:`Alarm` on the same event queue in the same place (same time,
-priority and event number, so events run in the same order and every table is the same) with
-none, which matters when the model is compiled (:mod:`sim.model.native`).
+:meth:`ModelEnvironment.after` puts an :class:`Alarm` on the same event queue in the same place
+(same time, priority and event number, so events run in the same order and every table is the
+same) with none, which matters when the model is compiled (:mod:`sim.model.native`).
 
 Both rely on SimPy 4's environment (its event queue of ``(time, priority, event id, event)``
 and its ``step``): ``tests/test_clock.py`` checks that an alarm lands where a timeout would and
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from heapq import heappop, heappush
+from itertools import count
 from typing import Any, Final
 
 import simpy
@@ -43,21 +44,6 @@ class Alarm:
         self._ok = True
 
 
-def after(env: simpy.Environment, delay: float, callback: Callable[[Any], None]) -> Alarm:
-    """Call ``callback(alarm)`` ``delay`` days from now, as ``env.timeout(delay)`` would.
-
-    Raises:
-        ValueError: for a negative delay (as SimPy does).
-    """
-    if delay < 0:
-        raise ValueError(f"Negative delay {delay}")
-    alarm = Alarm(callback)
-    queue: list[Any] = env._queue  # of SimPy events, and alarms
-    heappush(queue, (env._now + delay, NORMAL, next(env._eid), alarm))
-    return alarm
-
-
-
 class ModelEnvironment(simpy.Environment):
     """:class:`simpy.Environment` with ``now`` an attribute, kept equal to SimPy's ``_now``.
 
@@ -66,10 +52,26 @@ class ModelEnvironment(simpy.Environment):
     """
 
     now: float = 0.0  # SimPy's read-only property, made a plain attribute
+    # SimPy's own state, declared so that compiled code reads it without a lookup by name
+    _now: float
+    _queue: list[Any]  # of (time, priority, event number, SimPy event or alarm)
+    _eid: count[int]
 
     def __init__(self, initial_time: float = 0.0) -> None:
-        super().__init__(initial_time)
-        self.now = initial_time
+        super().__init__(float(initial_time))
+        self.now = self._now
+
+    def after(self, delay: float, callback: Callable[[Any], None]) -> Alarm:
+        """Call ``callback(alarm)`` ``delay`` days from now, as ``self.timeout(delay)`` would.
+
+        Raises:
+            ValueError: for a negative delay (as SimPy does).
+        """
+        if delay < 0:
+            raise ValueError(f"Negative delay {delay}")
+        alarm = Alarm(callback)
+        heappush(self._queue, (self._now + delay, NORMAL, next(self._eid), alarm))
+        return alarm
 
     def step(self) -> None:
         """Process the next event: :meth:`simpy.Environment.step`, setting ``now`` as well."""
@@ -78,7 +80,7 @@ class ModelEnvironment(simpy.Environment):
         except IndexError:
             raise EmptySchedule from None
         self.now = self._now
-        callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]
+        callbacks, event.callbacks = event.callbacks, None
         for position, callback in enumerate(callbacks):
             try:
                 callback(event)

@@ -28,7 +28,6 @@ import numpy as np
 import simpy
 
 from sim.model.assessment import MONTH_DAYS, YEAR_DAYS
-from sim.model.clock import after
 from sim.model.contributors import ContributorState
 from sim.model.missions import MissionState
 from sim.model.personnel import GENERAL, Category, Officer, State
@@ -199,7 +198,7 @@ def nominate(world: World, contributor: ContributorState, mission: MissionState,
     vetting = world.policies.vetting(now)
     if vetting is not None:  # screening against INTERPOL's databases (hypothetical)
         delay += vetting.extra_delay_days
-    after(world.env, delay, partial(_nominations_arrive, world, nominees, pre_assessed))
+    world.env.after(delay, partial(_nominations_arrive, world, nominees, pre_assessed))
 
 
 def _nominations_arrive(world: World, nominees: list[Officer], pre_assessed: float,
@@ -304,7 +303,7 @@ def travel(world: World, officer: Officer, delay: float, to: MissionState | None
     mission = world.missions[officer.mission]
     if mission.gate is not None:
         delay += mission.gate.extra_delay(world.env.now)
-    after(world.env, delay, partial(_arrive, world, officer))
+    world.env.after(delay, partial(_arrive, world, officer))
 
 
 def _arrive(world: World, officer: Officer, _event: object) -> None:
@@ -318,7 +317,7 @@ def _arrive(world: World, officer: Officer, _event: object) -> None:
     if mission.gate is not None:
         wait = mission.gate.admit(now, IPO)
         if wait > 0:  # held at the border (entry quota or freeze): try again later
-            after(world.env, wait, partial(_arrive, world, officer))
+            world.env.after(wait, partial(_arrive, world, officer))
             return
     take_post(world, officer)
 
@@ -366,11 +365,11 @@ def _start_tour(world: World, officer: Officer, tour_days: float, repatriation: 
     officer.tour_end = env.now + tour_days
     token = officer.tour
     if repatriation < tour_days:
-        after(env, repatriation, partial(_tour_ends, world, officer, token, "repatriations"))
+        env.after(repatriation, partial(_tour_ends, world, officer, token, "repatriations"))
         return
     lead = world.scenario.pipeline.replacement_lead_days
     if tour_days > lead:
-        after(env, tour_days - lead, partial(_due_out, world, officer, token))
+        env.after(tour_days - lead, partial(_due_out, world, officer, token))
     else:
         _due_out(world, officer, token, None)
 
@@ -384,7 +383,7 @@ def _due_out(world: World, officer: Officer, token: int, _event: object) -> None
     mission.due_out.add(officer.skill)
     mission.due_queue.append(officer)
     remaining = officer.tour_end - world.env.now
-    after(world.env, max(remaining, 0.0), partial(_tour_ends, world, officer, token, "rotations"))
+    world.env.after(max(remaining, 0.0), partial(_tour_ends, world, officer, token, "rotations"))
 
 
 def _tour_ends(world: World, officer: Officer, token: int, reason: str,

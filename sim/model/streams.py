@@ -39,22 +39,22 @@ class Streams:
 
     def __init__(self, seed: np.random.SeedSequence) -> None:
         self._seed = seed
-        self._generators: dict[tuple[str, str], np.random.Generator] = {}
-        self._blocks: dict[tuple[str, str], Block] = {}  # (name, entity): one kind per stream
+        self._generators: dict[str, dict[str, np.random.Generator]] = {}  # [name][entity]
+        self._blocks: dict[str, dict[str, Block]] = {}  # [name][entity]: one kind per stream
 
     def get(self, name: str, entity: str = "") -> np.random.Generator:
         """Return the generator for process ``name`` and ``entity``, creating it on first use."""
-        key = (name, entity)
-        try:
-            return self._generators[key]
-        except KeyError:
+        by_entity = self._generators.get(name)
+        if by_entity is None:
+            by_entity = self._generators[name] = {}
+        gen = by_entity.get(entity)
+        if gen is None:
             child = np.random.SeedSequence(
                 entropy=self._seed.entropy,
                 spawn_key=(*self._seed.spawn_key, stable_key(name), stable_key(entity)),
             )
-            gen = np.random.Generator(np.random.PCG64(child))
-            self._generators[key] = gen
-            return gen
+            gen = by_entity[entity] = np.random.Generator(np.random.PCG64(child))
+        return gen
 
 
     def uniform(self, name: str, entity: str = "") -> Block:
@@ -79,7 +79,8 @@ class Streams:
         A stream is drawn either in blocks or one draw at a time (:meth:`get`), never both:
         blocks draw ahead, which would shift one-at-a-time draws.
         """
-        block = self._blocks.get((name, entity))
+        by_entity = self._blocks.get(name)
+        block = None if by_entity is None else by_entity.get(entity)
         if block is None:
             block = self._new_block(name, entity, kind, shape)
         elif block.kind != kind or block.shape != shape:
@@ -96,7 +97,7 @@ class Streams:
             draw = gen.standard_exponential
         else:
             draw = gen.random
-        block = self._blocks[(name, entity)] = Block(draw, kind, shape)
+        block = self._blocks.setdefault(name, {})[entity] = Block(draw, kind, shape)
         return block
 
 

@@ -14,10 +14,10 @@ from datetime import date, timedelta
 from typing import Any, Protocol
 
 import numpy as np
-import simpy
 
 from sim.model import casework, policies
 from sim.model.assessment import AssessmentCentre
+from sim.model.clock import ModelEnvironment
 from sim.model.contributors import ContributorState
 from sim.model.missions import MissionState
 from sim.model.observe import Observer
@@ -200,7 +200,7 @@ def _wants_context(fn: Callable[..., Any]) -> bool:
 class World:
     """Everything one replication's processes share (built by :func:`build_world`)."""
 
-    env: simpy.Environment
+    env: ModelEnvironment
     scenario: Scenario
     streams: Streams
     policies: PolicyBook
