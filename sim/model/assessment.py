@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from functools import partial
+from typing import Final
 
 from sim.model.clock import ModelEnvironment
 from sim.model.personnel import Officer
 
-YEAR_DAYS = 365.25
+YEAR_DAYS: Final = 365.25
 """Days in a year (on average, leap years included): rates per year become days."""
-MONTH_DAYS = YEAR_DAYS / 12
+MONTH_DAYS: Final = YEAR_DAYS / 12
 """Days in a month on average (tours and team periods are stated in months)."""
 
 

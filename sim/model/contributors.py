@@ -14,13 +14,14 @@ import bisect
 import math
 from collections import deque
 from collections.abc import Sequence
+from typing import Final
 
 import numpy as np
 
 from sim.model.policies import PolicyBook
 from sim.scenario.schema import Contributor
 
-NO_CEILING = 10**9
+NO_CEILING: Final = 10**9
 """Headroom of a contributor without a ceiling: more than any call could ask for."""
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from enum import IntEnum
+from typing import Final
 
 
 class State(IntEnum):
@@ -48,7 +49,7 @@ class Category(IntEnum):
 
 STATE_NAMES: tuple[str, ...] = tuple(s.name.lower() for s in State)
 CATEGORY_NAMES: tuple[str, ...] = tuple(c.name.lower() for c in Category)
-GENERAL = 0
+GENERAL: Final = 0
 """Skill index of officers without a specialist skill; specialist skills are 1…k."""
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Generator
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import simpy
@@ -38,8 +38,8 @@ from sim.model.transitions import enlist, enlist_all, transition
 if TYPE_CHECKING:
     from sim.model.world import World
 
-IPO = Category.IPO
-ROUNDING_SLACK = 1e-9
+IPO: Final = Category.IPO
+ROUNDING_SLACK: Final = 1e-9
 """Slack under ``ceil`` so that posts × overbooking that is whole in theory is not rounded up."""
 
 

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable
+from typing import Final
 
 import numpy as np
 
-BLOCK = 256
+BLOCK: Final = 256
 """Draws taken from a stream at once (numpy gives the same values as one at a time)."""
 
 

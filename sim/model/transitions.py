@@ -14,7 +14,7 @@ variable ``PPSIM_DEBUG_INVARIANTS=1``) every change is followed by
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from sim.model.invariants import check_invariants
 from sim.model.personnel import Category, Officer, State
@@ -23,11 +23,11 @@ if TYPE_CHECKING:
     from sim.model.missions import MissionState
     from sim.model.world import World
 
-IPO = Category.IPO
+IPO: Final = Category.IPO
 
 
-SERVING = State.SERVING
-STANDBY = State.STANDBY
+SERVING: Final = State.SERVING
+STANDBY: Final = State.STANDBY
 
 
 def enlist(world: World, officer: Officer, state: State) -> None:
