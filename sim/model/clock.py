@@ -18,8 +18,8 @@ that the environment runs a model as SimPy's does.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable
-from heapq import heappop, heappush
 from itertools import count
 from typing import Any, Final
 
@@ -28,6 +28,9 @@ from simpy.core import EmptySchedule, StopSimulation
 
 NORMAL: Final = 1
 """SimPy's priority of an ordinary event (``simpy.events.NORMAL``): what a timeout gets."""
+PUSH: Final = heapq.heappush
+POP: Final = heapq.heappop
+"""The queue's operations, as constants (compiled: no lookup by name on every event)."""
 
 
 class Alarm:
@@ -70,13 +73,13 @@ class ModelEnvironment(simpy.Environment):
         if delay < 0:
             raise ValueError(f"Negative delay {delay}")
         alarm = Alarm(callback)
-        heappush(self._queue, (self._now + delay, NORMAL, next(self._eid), alarm))
+        PUSH(self._queue, (self._now + delay, NORMAL, next(self._eid), alarm))
         return alarm
 
     def step(self) -> None:
         """Process the next event: :meth:`simpy.Environment.step`, setting ``now`` as well."""
         try:
-            self._now, _, _, event = heappop(self._queue)
+            self._now, _, _, event = POP(self._queue)
         except IndexError:
             raise EmptySchedule from None
         self.now = self._now

@@ -162,7 +162,7 @@ def nominate(world: World, contributor: ContributorState, mission: MissionState,
     share = women_pool / total
     quota = complied_quota(share, policies.women_quota(now, mission.name),
                            policies.women_quota_compliance(
-                               now, mission.name, world.scenario.pipeline.quota_compliance))
+                               now, mission.name, world.pipeline.quota_compliance))
     drawn = world.decide("nominee_women", n, share, quota, rng,
                          mission=mission.name, contributor=contributor.name)
     women = min(int(drawn), int(women_pool))
@@ -227,7 +227,7 @@ def assessed(world: World, officer: Officer) -> None:
     speaks = not mission.languages.isdisjoint(contributor.languages)
     p = world.decide(
         "pass_probability", contributor.spec.pass_rate, speaks,
-        world.scenario.pipeline.assessment.language_pass_factor,
+        world.pipeline.language_pass_factor,
         world.policies.language_penalty_reduction(world.env.now),
         mission=mission.name, contributor=contributor.name,
     )
@@ -254,7 +254,7 @@ def fill_posts(world: World, mission: MissionState) -> None:
     roster = mission.roster
     if not roster:
         return
-    expiry = world.scenario.pipeline.roster_expiry_days
+    expiry = world.pipeline.roster_expiry_days
     closed = not mission.active(now) and now >= mission.start_day
     expired = 0  # the roster is in order of waiting since: expired candidates are a prefix
     while expired < len(roster) and (closed or now - roster[expired].since > expiry):
@@ -367,7 +367,7 @@ def _start_tour(world: World, officer: Officer, tour_days: float, repatriation: 
     if repatriation < tour_days:
         env.after(repatriation, partial(_tour_ends, world, officer, token, "repatriations"))
         return
-    lead = world.scenario.pipeline.replacement_lead_days
+    lead = world.pipeline.replacement_lead_days
     if tour_days > lead:
         env.after(tour_days - lead, partial(_due_out, world, officer, token))
     else:
@@ -425,7 +425,7 @@ def return_home(world: World, officer: Officer) -> None:
         return
     transition(world, officer, State.RETURNED)
     contributor.come_home(world.env.now, int(officer.woman), officer.skill, 1,
-                          world.scenario.pipeline.cool_down_days)
+                          world.pipeline.cool_down_days)
 
 
 def draw_down(world: World, mission: MissionState, posts: int) -> None:
