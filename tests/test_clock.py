@@ -38,7 +38,7 @@ def test_alarms_and_timeouts_fire_in_one_order_with_their_callbacks() -> None:
     env.run()
     assert fired == [(1.0, "alarm at 1"), (1.0, "timeout at 1"), (2.0, "timeout at 2"),
                      (2.0, "alarm at 2")]
-    assert isinstance(alarm, Alarm) and alarm.callbacks is None  # the step took its callbacks
+    assert isinstance(alarm, Alarm) and env.peek() == float("inf")
 
 
 def test_a_negative_delay_is_refused_as_by_simpy() -> None:

@@ -34,17 +34,16 @@ POP: Final = heapq.heappop
 
 
 class Alarm:
-    """An event that is only ever waited on by callbacks (a timeout without a value).
+    """A timer on the event queue that calls one function (a timeout nobody else waits for).
 
-    SimPy's ``Environment.step`` reads ``callbacks`` (and sets it to None when it fires) and
-    ``_ok``; nothing else looks at it.
+    Only :meth:`ModelEnvironment.step` fires it: it calls ``callback(alarm)`` at once, where a
+    SimPy event would go through its list of callbacks and its outcome.
     """
 
-    __slots__ = ("_ok", "callbacks")
+    __slots__ = ("callback",)
 
     def __init__(self, callback: Callable[[Any], None]) -> None:
-        self.callbacks: list[Callable[[Any], None]] | None = [callback]
-        self._ok = True
+        self.callback = callback
 
 
 class ModelEnvironment(simpy.Environment):
@@ -77,12 +76,18 @@ class ModelEnvironment(simpy.Environment):
         return alarm
 
     def step(self) -> None:
-        """Process the next event: :meth:`simpy.Environment.step`, setting ``now`` as well."""
+        """Process the next event: :meth:`simpy.Environment.step`, setting ``now`` as well.
+
+        An :class:`Alarm` calls its function; a SimPy event runs as in SimPy.
+        """
         try:
             self._now, _, _, event = POP(self._queue)
         except IndexError:
             raise EmptySchedule from None
         self.now = self._now
+        if isinstance(event, Alarm):  # most events: one function to call
+            event.callback(event)
+            return
         callbacks, event.callbacks = event.callbacks, None
         for position, callback in enumerate(callbacks):
             try:
