@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pytest
 import simpy
 
@@ -19,8 +20,26 @@ def test_an_alarm_takes_the_place_of_a_timeout_in_the_queue() -> None:
         with_timeouts.timeout(delay)
         with_alarms.after(delay, lambda _e: None)
     expected = [entry[:3] for entry in with_timeouts._queue]
-    assert [entry[:3] for entry in with_alarms._queue] == expected
+    assert [(e.time, e.priority, e.number) for e in with_alarms._queue] == expected
     assert expected[0] == (2.5, 1, 1)  # (now + 0, NORMAL, the second event)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_entries_come_off_the_queue_in_simpys_order(seed: int) -> None:
+    """Timeouts with tied times and priorities leave both queues in one order of events."""
+    rng = np.random.default_rng(seed)
+    delays = rng.integers(0, 4, 200).astype(float)  # many ties, broken by event number
+    urgent = rng.random(200) < 0.3
+    order: dict[str, list[int]] = {}
+    for name, env in (("simpy", simpy.Environment()), ("model", ModelEnvironment())):
+        fired = order[name] = []
+        for i, (delay, first) in enumerate(zip(delays, urgent, strict=True)):
+            event = env.event()
+            event._ok, event._value = True, None  # triggered, as SimPy's run(until) does
+            event.callbacks.append(lambda _e, i=i, fired=fired: fired.append(i))
+            env.schedule(event, simpy.events.URGENT if first else simpy.events.NORMAL, delay)
+        env.run()
+    assert order["model"] == order["simpy"] and len(order["model"]) == 200
 
 
 def test_alarms_and_timeouts_fire_in_one_order_with_their_callbacks() -> None:
