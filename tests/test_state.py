@@ -10,9 +10,9 @@ from datetime import date
 
 import numpy as np
 import pytest
-import simpy
 
 from sim.model.assessment import MONTH_DAYS, AssessmentCentre
+from sim.model.clock import ModelEnvironment
 from sim.model.contributors import ContributorState
 from sim.model.missions import MissionState, Schedule, SkillCounts, VacancyLedger
 from sim.model.personnel import Officer, State
@@ -269,11 +269,11 @@ def test_contributor_takes_part_between_join_and_leave() -> None:
 # --- AssessmentCentre ------------------------------------------------------------------------
 
 
-def centre(teams: int, per_team_month: float = MONTH_DAYS) -> tuple[simpy.Environment,
+def centre(teams: int, per_team_month: float = MONTH_DAYS) -> tuple[ModelEnvironment,
                                                                       AssessmentCentre,
                                                                       list[tuple[float, int]]]:
     """An assessment centre whose completions are logged as (day, officer's contributor)."""
-    env = simpy.Environment()
+    env = ModelEnvironment()
     done: list[tuple[float, int]] = []
     c = AssessmentCentre(env, lambda _day: teams, per_team_month,
                          lambda officer: done.append((env.now, officer.contributor)))

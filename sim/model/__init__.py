@@ -7,7 +7,8 @@ timing processes (:mod:`~sim.model.pipeline`, :mod:`~sim.model.assessment`, :mod
 tied together by :mod:`~sim.model.replication`.
 
 The modules that run the event loop are compiled with mypyc when a current build exists
-(:mod:`~sim.model.native`: same tables, about twice as fast); :data:`CHOICE` says which runs.
+(:mod:`~sim.model.native`: same tables, about 2.5 times as fast); :data:`CHOICE` says which
+runs. Either way the event loop runs on :class:`~sim.model.clock.ModelEnvironment`.
 """
 
 from __future__ import annotations

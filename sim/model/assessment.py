@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from functools import partial
+from typing import Final
 
-import simpy
-
+from sim.model.clock import ModelEnvironment
 from sim.model.personnel import Officer
 
-YEAR_DAYS = 365.25
+YEAR_DAYS: Final = 365.25
 """Days in a year (on average, leap years included): rates per year become days."""
-MONTH_DAYS = YEAR_DAYS / 12
+MONTH_DAYS: Final = YEAR_DAYS / 12
 """Days in a month on average (tours and team periods are stated in months)."""
 
 
@@ -32,7 +32,7 @@ class AssessmentCentre:
         on_done: called with each candidate when their assessment ends.
     """
 
-    def __init__(self, env: simpy.Environment, teams: Callable[[float], int],
+    def __init__(self, env: ModelEnvironment, teams: Callable[[float], int],
                  per_team_month: float, on_done: Callable[[Officer], None]) -> None:
         self.env = env
         self.teams = teams
@@ -55,9 +55,9 @@ class AssessmentCentre:
             officer = self.queue.popleft()
             self.busy += 1
             free -= 1
-            self.env.timeout(self.service_days).callbacks.append(partial(self._finish, officer))
+            self.env.after(self.service_days, partial(self._finish, officer))
 
-    def _finish(self, officer: Officer, _event: simpy.Event) -> None:
+    def _finish(self, officer: Officer, _event: object) -> None:
         self.busy -= 1
         self.on_done(officer)
         self.dispatch()

@@ -287,7 +287,7 @@ class CaseBook:
                         d.mission is m for d in self.desks):
                     self.cost[m.name] += lever.cost
 
-    def next_arrival(self, desk: CaseDesk, _event: simpy.Event | None = None) -> None:
+    def next_arrival(self, desk: CaseDesk, _event: object = None) -> None:
         """Time the desk's next Poisson arrival at the schedule's rate.
 
         The rate is a step function; being memoryless, the next arrival is drawn anew at each
@@ -302,12 +302,12 @@ class CaseBook:
         if rate > 0:
             gap = desk.draws.gap() * (1.0 / rate)
             if now + gap < step:
-                env.timeout(gap).callbacks.append(partial(self._arrive, desk))
+                env.after(gap, partial(self._arrive, desk))
                 return
         if step < math.inf:
-            env.timeout(step - now).callbacks.append(partial(self.next_arrival, desk))
+            env.after(step - now, partial(self.next_arrival, desk))
 
-    def _arrive(self, desk: CaseDesk, _event: simpy.Event) -> None:
+    def _arrive(self, desk: CaseDesk, _event: object) -> None:
         self.intake(desk)
         self.next_arrival(desk)
 
@@ -326,13 +326,11 @@ class CaseBook:
                 case.hit = True
                 desk.counts[5] += 1
                 latency = link.latency_days.get(link.level, 0.0)
-                world.env.timeout(latency).callbacks.append(
-                    lambda _e: self.answered(desk, case, link))
+                world.env.after(latency, lambda _e: self.answered(desk, case, link))
         desk.waiting.append(case)
         desk.waiting_open += 1
         if area.max_wait_days is not None:
-            world.env.timeout(area.max_wait_days).callbacks.append(
-                lambda _e: self.abandon(desk, case))
+            world.env.after(area.max_wait_days, lambda _e: self.abandon(desk, case))
         self.dispatch(desk)
 
     def close_mission(self, mission: MissionState, _event: simpy.Event | None = None) -> None:
@@ -394,8 +392,8 @@ class CaseBook:
     def _schedule_end(self, desk: CaseDesk, case: Case) -> None:
         case.token += 1
         token = case.token
-        self.world.env.timeout(max(case.end - self.world.env.now, 0.0)).callbacks.append(
-            lambda _e: self.finish(desk, case, token))
+        self.world.env.after(max(case.end - self.world.env.now, 0.0),
+              lambda _e: self.finish(desk, case, token))
 
     def finish(self, desk: CaseDesk, case: Case, token: int) -> None:
         """Work on a case ends: cleared or closed uncleared; the slot takes the next case."""

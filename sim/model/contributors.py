@@ -10,16 +10,18 @@ pool − abroad − cooling, by gender and skill; the ceiling caps everyone abro
 
 from __future__ import annotations
 
-import heapq
+import bisect
 import math
+from collections import deque
 from collections.abc import Sequence
+from typing import Final
 
 import numpy as np
 
 from sim.model.policies import PolicyBook
 from sim.scenario.schema import Contributor
 
-NO_CEILING = 10**9
+NO_CEILING: Final = 10**9
 """Headroom of a contributor without a ceiling: more than any call could ask for."""
 
 
@@ -59,7 +61,9 @@ class ContributorState:
         self._abroad = [[0] * k for _ in range(2)]
         self._cooling = [[0] * k for _ in range(2)]
         self.abroad_total = 0  # everyone abroad (asked on every call)
-        self._resting: list[tuple[float, int, int, int]] = []
+        # (back on day, woman, skill, officers) in order of the day: officers come home in time
+        # order with one cool-down, so a new entry nearly always goes last (a deque, not a heap)
+        self._resting: deque[tuple[float, int, int, int]] = deque()
         self._pools: dict[int, np.ndarray] = {}
         self._epoch = -1  # the training epoch of _pool (-1: not built yet)
         self._pool: list[list[float]] = []
@@ -104,10 +108,24 @@ class ContributorState:
 
     def _release(self, day: float) -> None:
         """Move officers whose cool-down ended back into the pool."""
-        while self._resting and self._resting[0][0] <= day:
-            _, woman, skill, n = heapq.heappop(self._resting)
+        resting = self._resting
+        while resting and resting[0][0] <= day:
+            _, woman, skill, n = resting.popleft()
             self._cooling[woman][skill] -= n
             self._recount(woman, skill)
+
+    def _rest_until(self, until: float, woman: int, skill: int, n: int) -> None:
+        """Queue ``n`` resting officers by the day they are back (ties: in order of arrival).
+
+        The pool's counts after a release do not depend on the order within a day (whole
+        numbers: every sum is exact), so first come, first released among equal days.
+        """
+        resting = self._resting
+        entry = (until, woman, skill, n)
+        if not resting or resting[-1][0] <= until:
+            resting.append(entry)
+        else:  # a seeded start's rest, or a shorter cool-down than those before it
+            resting.insert(bisect.bisect_right(resting, until, key=_back_on), entry)
 
     def _recount(self, woman: int, skill: int) -> None:
         """Bring the availability of (woman, skill) and its sums up to date after a change."""
@@ -179,6 +197,15 @@ class ContributorState:
             self._array = np.array(self._free)
         return self._array
 
+    def available_by_skill(self, day: float, policies: PolicyBook, woman: int) -> list[float]:
+        """Officers of one gender (1 women, 0 men) available on ``day`` by skill (whole numbers).
+
+        The row of :meth:`available` as a list, without building an array: shared until the next
+        change, so read it, do not modify it.
+        """
+        self._refresh(day, policies)
+        return self._free[woman]
+
     def supply(self, day: float, policies: PolicyBook, skill: int | None) -> float:
         """Officers available for nomination on ``day``: with ``skill``, or any (a whole number)."""
         self._refresh(day, policies)
@@ -212,14 +239,14 @@ class ContributorState:
         self.abroad_total -= n
         if cool_down > 0:
             self._cooling[woman][skill] += n
-            heapq.heappush(self._resting, (day + cool_down, woman, skill, n))
+            self._rest_until(day + cool_down, woman, skill, n)
         self._recount(woman, skill)
 
     def rest(self, until: float, woman: int, skill: int, n: int) -> None:
         """Count ``n`` officers at home as cooling down until day ``until`` (a seeded start)."""
         if n > 0:
             self._cooling[woman][skill] += n
-            heapq.heappush(self._resting, (until, woman, skill, n))
+            self._rest_until(until, woman, skill, n)
             self._recount(woman, skill)
 
     def propensity(self, day: float, hardship: float, sensitivity: float,
@@ -236,3 +263,8 @@ class ContributorState:
     def free_units(self, day: float, policies: PolicyBook) -> int:
         """Formed units it can still field on ``day``."""
         return max(self.spec.fpu_capacity + policies.extra_fpu_capacity(day) - self.units_in_use, 0)
+
+
+def _back_on(entry: tuple[float, int, int, int]) -> float:
+    """The day a resting entry's officers are back in the pool."""
+    return entry[0]

@@ -296,7 +296,7 @@ class MissionState:
         """The serving officer leaving soonest whose post has no replacement on the way yet."""
         while self.due_queue:
             officer = self.due_queue.popleft()
-            if officer.due_out and not officer.claimed and officer.tour_end != float("inf"):
+            if officer.due_out and not officer.claimed and officer.tour_end != math.inf:
                 officer.claimed = True
                 self.claims += 1
                 return officer

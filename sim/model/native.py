@@ -39,8 +39,8 @@ ENV_DIR = "PPSIM_NATIVE_DIR"
 GROUP = "ppsim_model"
 """mypyc's name for the shared library of the compiled modules (``ppsim_model__mypyc``)."""
 PACKAGE = Path(__file__).resolve().parent
-COMPILED = ("assessment", "casework", "contributors", "events", "metrics", "missions", "observe",
-            "personnel", "pipeline", "policies", "replication", "streams", "teams",
+COMPILED = ("assessment", "casework", "clock", "contributors", "events", "metrics", "missions",
+            "observe", "personnel", "pipeline", "policies", "replication", "streams", "teams",
             "transitions", "units", "world")
 """The modules compiled: everything that runs during a replication's event loop. Left as
 sources: ``__init__`` and this module (they choose which model runs), ``invariants`` (debug

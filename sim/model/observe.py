@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Final
 
 import numpy as np
 
@@ -22,8 +23,8 @@ FLOWS = (
     "rotations", "repatriations", "drawdowns", "roster_expired", "deploy_days", "deploy_count",
 )
 """Flow counters reset every month; ``deploy_days``/``deploy_count`` give the mean wait."""
-F = {name: i for i, name in enumerate(FLOWS)}
-N_CAT = len(Category)
+F: Final = {name: i for i, name in enumerate(FLOWS)}
+N_CAT: Final = len(Category)
 HIST_BIN_DAYS = 15
 HIST_BINS = 49  # 0, 15, …, 720 (open-ended last bin)
 
@@ -111,7 +112,11 @@ class Observer:
     def snapshot(self, k: int, due: np.ndarray, authorized: np.ndarray, targets: np.ndarray,
                  skill_posts: np.ndarray, gap: np.ndarray) -> None:
         """Copy the counters at month ``k``'s start; the flows and gaps are of the month before."""
-        self.snap_serving[k] = self.serving
+        # flattened first: numpy reads a flat list of ints several times faster than a nested one
+        self.snap_serving[k] = np.array(
+            [n for per_mission in self.serving for per_category in per_mission
+             for per_gender in per_category for n in per_gender],
+            dtype=np.int64).reshape(self.snap_serving.shape[1:])
         self.snap_census[k] = self.census
         self.snap_generated[k] = self.generated
         self.snap_mc[k] = np.array(self.serving_mc, dtype=np.int64).reshape(self.snap_mc.shape[1:])

@@ -22,7 +22,9 @@ in step.
 
 from __future__ import annotations
 
+import math
 from enum import IntEnum
+from typing import Final
 
 
 class State(IntEnum):
@@ -47,7 +49,7 @@ class Category(IntEnum):
 
 STATE_NAMES: tuple[str, ...] = tuple(s.name.lower() for s in State)
 CATEGORY_NAMES: tuple[str, ...] = tuple(c.name.lower() for c in Category)
-GENERAL = 0
+GENERAL: Final = 0
 """Skill index of officers without a specialist skill; specialist skills are 1…k."""
 
 
@@ -79,7 +81,7 @@ class Officer:
         self.mission = mission
         self.state = State.NOMINATED
         self.since = day
-        self.tour_end = float("inf")
+        self.tour_end = math.inf
         self.due_out = False
         self.claimed = False
         self.tour = 0
@@ -113,5 +115,5 @@ class Unit:
         self.women = women
         self.skill = skill
         self.state = State.NOMINATED
-        self.tour_end = float("inf")
+        self.tour_end = math.inf
         self.tour = 0

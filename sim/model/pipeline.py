@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Generator
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import simpy
@@ -38,8 +38,8 @@ from sim.model.transitions import enlist, enlist_all, transition
 if TYPE_CHECKING:
     from sim.model.world import World
 
-IPO = Category.IPO
-ROUNDING_SLACK = 1e-9
+IPO: Final = Category.IPO
+ROUNDING_SLACK: Final = 1e-9
 """Slack under ``ceil`` so that posts × overbooking that is whole in theory is not rounded up."""
 
 
@@ -115,12 +115,15 @@ def send_call(world: World, mission: MissionState, skill: int | None, n: int) ->
     # supply × propensity, zero without headroom (floats, as numpy would multiply them)
     weights = np.array([s * p * (1.0 if h > 0 else 0.0)
                         for s, p, h in zip(supply, propensity, headroom, strict=True)])
-    asked = np.asarray(world.decide("split_call", n, weights,
-                                    world.rng("call.split", mission.name), mission=mission.name))
-    for i in np.flatnonzero(asked > 0).tolist():
+    asked: list[int] = np.asarray(world.decide(
+        "split_call", n, weights, world.rng("call.split", mission.name),
+        mission=mission.name)).tolist()
+    for i, officers in enumerate(asked):
+        if officers <= 0:
+            continue
         c = members[i]
         sent = world.decide("answered_nominations",
-                            int(asked[i]), propensity[i], int(headroom[i]),
+                            int(officers), propensity[i], int(headroom[i]),
                             world.rng("nomination.answer", c.name),
                             mission=mission.name, contributor=c.name)
         if sent > 0:
@@ -159,7 +162,7 @@ def nominate(world: World, contributor: ContributorState, mission: MissionState,
     share = women_pool / total
     quota = complied_quota(share, policies.women_quota(now, mission.name),
                            policies.women_quota_compliance(
-                               now, mission.name, world.scenario.pipeline.quota_compliance))
+                               now, mission.name, world.pipeline.quota_compliance))
     drawn = world.decide("nominee_women", n, share, quota, rng,
                          mission=mission.name, contributor=contributor.name)
     women = min(int(drawn), int(women_pool))
@@ -171,8 +174,9 @@ def nominate(world: World, contributor: ContributorState, mission: MissionState,
         if skill is not None:
             groups.append((woman, skill, count))
         else:
-            row = contributor.available(now, policies)[int(woman)]
-            by_skill = rng.multinomial(count, row / row.sum())
+            row = contributor.available_by_skill(now, policies, int(woman))
+            total_row = sum(row)  # whole numbers: exact, as numpy's sum
+            by_skill = rng.multinomial(count, [officers / total_row for officers in row])
             groups.extend((woman, s, c) for s, c in enumerate(by_skill.tolist()) if c > 0)
     if not groups:
         return
@@ -194,12 +198,11 @@ def nominate(world: World, contributor: ContributorState, mission: MissionState,
     vetting = world.policies.vetting(now)
     if vetting is not None:  # screening against INTERPOL's databases (hypothetical)
         delay += vetting.extra_delay_days
-    world.env.timeout(delay).callbacks.append(
-        partial(_nominations_arrive, world, nominees, pre_assessed))
+    world.env.after(delay, partial(_nominations_arrive, world, nominees, pre_assessed))
 
 
 def _nominations_arrive(world: World, nominees: list[Officer], pre_assessed: float,
-                        _event: simpy.Event) -> None:
+                        _event: object) -> None:
     """Nominations reach the police division: pre-assessed ones wait, the rest queue."""
     first = nominees[0]  # one batch: one contributor, one mission
     mission = world.missions[first.mission]
@@ -224,7 +227,7 @@ def assessed(world: World, officer: Officer) -> None:
     speaks = not mission.languages.isdisjoint(contributor.languages)
     p = world.decide(
         "pass_probability", contributor.spec.pass_rate, speaks,
-        world.scenario.pipeline.assessment.language_pass_factor,
+        world.pipeline.language_pass_factor,
         world.policies.language_penalty_reduction(world.env.now),
         mission=mission.name, contributor=contributor.name,
     )
@@ -251,7 +254,7 @@ def fill_posts(world: World, mission: MissionState) -> None:
     roster = mission.roster
     if not roster:
         return
-    expiry = world.scenario.pipeline.roster_expiry_days
+    expiry = world.pipeline.roster_expiry_days
     closed = not mission.active(now) and now >= mission.start_day
     expired = 0  # the roster is in order of waiting since: expired candidates are a prefix
     while expired < len(roster) and (closed or now - roster[expired].since > expiry):
@@ -300,10 +303,10 @@ def travel(world: World, officer: Officer, delay: float, to: MissionState | None
     mission = world.missions[officer.mission]
     if mission.gate is not None:
         delay += mission.gate.extra_delay(world.env.now)
-    world.env.timeout(delay).callbacks.append(partial(_arrive, world, officer))
+    world.env.after(delay, partial(_arrive, world, officer))
 
 
-def _arrive(world: World, officer: Officer, _event: simpy.Event) -> None:
+def _arrive(world: World, officer: Officer, _event: object) -> None:
     """Start a tour if a post is still there; otherwise go home (the post was cut)."""
     now = world.env.now
     mission = world.missions[officer.mission]
@@ -314,7 +317,7 @@ def _arrive(world: World, officer: Officer, _event: simpy.Event) -> None:
     if mission.gate is not None:
         wait = mission.gate.admit(now, IPO)
         if wait > 0:  # held at the border (entry quota or freeze): try again later
-            world.env.timeout(wait).callbacks.append(partial(_arrive, world, officer))
+            world.env.after(wait, partial(_arrive, world, officer))
             return
     take_post(world, officer)
 
@@ -331,7 +334,7 @@ def take_post(world: World, officer: Officer) -> None:
         world.observer.flow(mission.index, IPO, "arrivals_women")
     if contributor is world.standing:
         tour_days = world.standing_months * MONTH_DAYS
-        repatriation = float("inf")
+        repatriation = math.inf
     else:
         spec = contributor.spec
         months, extension = world.policies.tour_rules(now, spec.tour_months,
@@ -346,7 +349,7 @@ def take_post(world: World, officer: Officer) -> None:
         if vetting is not None:  # fewer disciplinary repatriations among screened officers
             rate *= vetting.repatriation_factor
         repatriation = (world.streams.standard_exponential("tour.repatriation", mission.name)()
-                        * (YEAR_DAYS / rate) if rate > 0 else float("inf"))
+                        * (YEAR_DAYS / rate) if rate > 0 else math.inf)
     _start_tour(world, officer, tour_days, repatriation)
 
 
@@ -362,17 +365,16 @@ def _start_tour(world: World, officer: Officer, tour_days: float, repatriation: 
     officer.tour_end = env.now + tour_days
     token = officer.tour
     if repatriation < tour_days:
-        env.timeout(repatriation).callbacks.append(
-            partial(_tour_ends, world, officer, token, "repatriations"))
+        env.after(repatriation, partial(_tour_ends, world, officer, token, "repatriations"))
         return
-    lead = world.scenario.pipeline.replacement_lead_days
+    lead = world.pipeline.replacement_lead_days
     if tour_days > lead:
-        env.timeout(tour_days - lead).callbacks.append(partial(_due_out, world, officer, token))
+        env.after(tour_days - lead, partial(_due_out, world, officer, token))
     else:
         _due_out(world, officer, token, None)
 
 
-def _due_out(world: World, officer: Officer, token: int, _event: simpy.Event | None) -> None:
+def _due_out(world: World, officer: Officer, token: int, _event: object) -> None:
     """The officer enters the replacement lead: the post counts as open for calls."""
     if officer.tour != token or officer.state is not State.SERVING:
         return
@@ -381,12 +383,11 @@ def _due_out(world: World, officer: Officer, token: int, _event: simpy.Event | N
     mission.due_out.add(officer.skill)
     mission.due_queue.append(officer)
     remaining = officer.tour_end - world.env.now
-    world.env.timeout(max(remaining, 0.0)).callbacks.append(
-        partial(_tour_ends, world, officer, token, "rotations"))
+    world.env.after(max(remaining, 0.0), partial(_tour_ends, world, officer, token, "rotations"))
 
 
 def _tour_ends(world: World, officer: Officer, token: int, reason: str,
-               _event: simpy.Event) -> None:
+               _event: object) -> None:
     if officer.tour == token and officer.state is State.SERVING:
         mission = world.missions[officer.mission]
         if reason == "rotations" and mission.gate is not None \
@@ -424,7 +425,7 @@ def return_home(world: World, officer: Officer) -> None:
         return
     transition(world, officer, State.RETURNED)
     contributor.come_home(world.env.now, int(officer.woman), officer.skill, 1,
-                          world.scenario.pipeline.cool_down_days)
+                          world.pipeline.cool_down_days)
 
 
 def draw_down(world: World, mission: MissionState, posts: int) -> None:

@@ -351,6 +351,8 @@ def select_candidates(
     """
     if posts <= 0 or not candidates:
         return []
+    if len(candidates) == 1:  # the common case: one candidate for at least one post
+        return [0]
     order = sorted(
         range(len(candidates)),
         key=lambda i: ((not candidates[i][1]) if women_first else False, candidates[i][0], i),

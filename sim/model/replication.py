@@ -31,6 +31,7 @@ import simpy
 from sim.model import events, invariants, metrics, pipeline, teams, units
 from sim.model.assessment import MONTH_DAYS, YEAR_DAYS, AssessmentCentre
 from sim.model.casework import CaseBook, empty_cases_table
+from sim.model.clock import ModelEnvironment
 from sim.model.contributors import ContributorState
 from sim.model.invariants import debug_from_environment
 from sim.model.metrics import TargetPoint
@@ -86,7 +87,7 @@ def build_world(scenario: Scenario, seed: np.random.SeedSequence,
                         month_starts(scenario))
     observer.contributor_names = [c.name for c in contributors]
     world = World(
-        env=simpy.Environment(initial_time=-scenario.warmup_days),
+        env=ModelEnvironment(initial_time=-scenario.warmup_days),
         scenario=scenario,
         streams=Streams(seed),
         policies=book,

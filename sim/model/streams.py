@@ -12,11 +12,12 @@ the draws of another.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from typing import Final
 
 import numpy as np
 
-BLOCK = 256
+BLOCK: Final = 256
 """Draws taken from a stream at once (numpy gives the same values as one at a time)."""
 
 
@@ -39,23 +40,22 @@ class Streams:
 
     def __init__(self, seed: np.random.SeedSequence) -> None:
         self._seed = seed
-        self._generators: dict[tuple[str, str], np.random.Generator] = {}
-        self._blocks: dict[tuple[str, str, str, float], Block] = {}  # (name, entity, kind, shape)
-        self._drawn_as: dict[tuple[str, str], tuple[str, float]] = {}  # one kind per stream
+        self._generators: dict[str, dict[str, np.random.Generator]] = {}  # [name][entity]
+        self._blocks: dict[str, dict[str, Block]] = {}  # [name][entity]: one kind per stream
 
     def get(self, name: str, entity: str = "") -> np.random.Generator:
         """Return the generator for process ``name`` and ``entity``, creating it on first use."""
-        key = (name, entity)
-        try:
-            return self._generators[key]
-        except KeyError:
+        by_entity = self._generators.get(name)
+        if by_entity is None:
+            by_entity = self._generators[name] = {}
+        gen = by_entity.get(entity)
+        if gen is None:
             child = np.random.SeedSequence(
                 entropy=self._seed.entropy,
                 spawn_key=(*self._seed.spawn_key, stable_key(name), stable_key(entity)),
             )
-            gen = np.random.Generator(np.random.PCG64(child))
-            self._generators[key] = gen
-            return gen
+            gen = by_entity[entity] = np.random.Generator(np.random.PCG64(child))
+        return gen
 
 
     def uniform(self, name: str, entity: str = "") -> Block:
@@ -80,16 +80,16 @@ class Streams:
         A stream is drawn either in blocks or one draw at a time (:meth:`get`), never both:
         blocks draw ahead, which would shift one-at-a-time draws.
         """
-        block = self._blocks.get((name, entity, kind, shape))
+        by_entity = self._blocks.get(name)
+        block = None if by_entity is None else by_entity.get(entity)
         if block is None:
             block = self._new_block(name, entity, kind, shape)
+        elif block.kind != kind or block.shape != shape:
+            raise ValueError(f"stream {name}/{entity} is drawn as {block.kind} {block.shape} "
+                             f"and as {kind} {shape}")
         return block
 
     def _new_block(self, name: str, entity: str, kind: str, shape: float) -> Block:
-        drawn_as = self._drawn_as.setdefault((name, entity), (kind, shape))
-        if drawn_as != (kind, shape):
-            raise ValueError(f"stream {name}/{entity} is drawn as {drawn_as[0]} {drawn_as[1]} "
-                             f"and as {kind} {shape}")
         gen = self.get(name, entity)
         draw: Callable[[int], np.ndarray]
         if kind == "gamma":
@@ -98,7 +98,7 @@ class Streams:
             draw = gen.standard_exponential
         else:
             draw = gen.random
-        block = self._blocks[(name, entity, kind, shape)] = Block(draw)
+        block = self._blocks.setdefault(name, {})[entity] = Block(draw, kind, shape)
         return block
 
 
@@ -107,21 +107,28 @@ class Block:
 
     Args:
         draw: returns the next ``n`` values of the stream (e.g. ``rng.random``).
+        kind, shape: what is drawn (``uniform``, ``gamma`` of ``shape``, ``exponential``).
     """
 
-    __slots__ = ("_draw", "_values")
+    __slots__ = ("_draw", "_next", "_values", "kind", "shape")
 
-    def __init__(self, draw: Callable[[int], np.ndarray]) -> None:
+    def __init__(self, draw: Callable[[int], np.ndarray], kind: str = "uniform",
+                 shape: float = 0.0) -> None:
         self._draw = draw
-        self._values: Iterator[float] = iter(())
+        self.kind = kind
+        self.shape = shape
+        self._values: list[float] = []
+        self._next = 0  # index of the next value to hand out
 
     def __call__(self) -> float:
         """The stream's next value."""
-        try:
-            return next(self._values)
-        except StopIteration:
-            self._values = iter(self._draw(BLOCK).tolist())
-            return next(self._values)
+        i = self._next
+        values = self._values
+        if i == len(values):
+            values = self._values = self._draw(BLOCK).tolist()
+            i = 0
+        self._next = i + 1
+        return values[i]
 
 
 def gamma_delay(streams: Streams, name: str, entity: str, mean_days: float, cv: float,

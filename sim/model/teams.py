@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import simpy
@@ -31,7 +31,7 @@ from sim.scenario.schema import day_of
 if TYPE_CHECKING:
     from sim.model.world import World
 
-SPT = Category.SPT
+SPT: Final = Category.SPT
 
 
 @dataclass(frozen=True)

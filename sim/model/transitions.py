@@ -14,7 +14,7 @@ variable ``PPSIM_DEBUG_INVARIANTS=1``) every change is followed by
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from sim.model.invariants import check_invariants
 from sim.model.personnel import Category, Officer, State
@@ -23,11 +23,11 @@ if TYPE_CHECKING:
     from sim.model.missions import MissionState
     from sim.model.world import World
 
-IPO = Category.IPO
+IPO: Final = Category.IPO
 
 
-SERVING = State.SERVING
-STANDBY = State.STANDBY
+SERVING: Final = State.SERVING
+STANDBY: Final = State.STANDBY
 
 
 def enlist(world: World, officer: Officer, state: State) -> None:
@@ -65,14 +65,17 @@ def transition(world: World, officer: Officer, new: State,
     old = officer.state
     officer.state = new
     officer.since = world.env.now
+    # the states as plain ints for indexing (compiled, a list is then indexed natively)
+    old_index: int = old
+    new_index: int = new
     census = world.observer.census[IPO]  # Observer.move, inlined: the most common change
-    census[old] -= 1
-    census[new] += 1
+    census[old_index] -= 1
+    census[new_index] += 1
     missions = world.missions
     skill = officer.skill
     if old is not STANDBY:  # standby officers belong to no mission
         mission = missions[officer.mission]
-        counts = mission.by_state[old]
+        counts = mission.by_state[old_index]
         if counts is not None:  # SkillCounts.add, inlined (hot path)
             counts.by_skill[skill] -= 1
             counts.total -= 1
@@ -82,7 +85,7 @@ def transition(world: World, officer: Officer, new: State,
         officer.mission = to.index
     if new is not STANDBY:
         mission = missions[officer.mission]
-        counts = mission.by_state[new]
+        counts = mission.by_state[new_index]
         if counts is not None:  # as in _enter
             counts.by_skill[skill] += 1
             counts.total += 1

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import simpy
@@ -29,7 +29,7 @@ from sim.model.streams import draw_delay
 if TYPE_CHECKING:
     from sim.model.world import World
 
-FPU = Category.FPU
+FPU: Final = Category.FPU
 
 
 def initial_units(world: World, mission: MissionState) -> None:

@@ -14,10 +14,10 @@ from datetime import date, timedelta
 from typing import Any, Protocol
 
 import numpy as np
-import simpy
 
 from sim.model import casework, policies
 from sim.model.assessment import AssessmentCentre
+from sim.model.clock import ModelEnvironment
 from sim.model.contributors import ContributorState
 from sim.model.missions import MissionState
 from sim.model.observe import Observer
@@ -196,11 +196,30 @@ def _wants_context(fn: Callable[..., Any]) -> bool:
         inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
 
+class PipelineSettings:
+    """The pipeline settings the model reads on nearly every event, as plain numbers.
+
+    Read once from the scenario, which does not change during a run (compiled, they are read
+    without looking their names up in the pydantic models' dictionaries).
+    """
+
+    __slots__ = ("cool_down_days", "language_pass_factor", "quota_compliance",
+                 "replacement_lead_days", "roster_expiry_days")
+
+    def __init__(self, scenario: Scenario) -> None:
+        pipeline = scenario.pipeline
+        self.cool_down_days: float = pipeline.cool_down_days
+        self.language_pass_factor: float = pipeline.assessment.language_pass_factor
+        self.quota_compliance: float = pipeline.quota_compliance
+        self.replacement_lead_days: float = pipeline.replacement_lead_days
+        self.roster_expiry_days: float = pipeline.roster_expiry_days
+
+
 @dataclass
 class World:
     """Everything one replication's processes share (built by :func:`build_world`)."""
 
-    env: simpy.Environment
+    env: ModelEnvironment
     scenario: Scenario
     streams: Streams
     policies: PolicyBook
@@ -229,8 +248,15 @@ class World:
     """Per mission index: (valid from, valid until, contributors then, who a call goes to)
     (:func:`sim.model.pipeline.call_members`)."""
 
+    pipeline: PipelineSettings = field(init=False)
+    """The scenario's pipeline settings read on nearly every event."""
+
     def __post_init__(self) -> None:
-        """Look up once which decisions are called without a context (most are: the stock ones)."""
+        """Look up once which decisions are called without a context (most are: the stock ones).
+
+        Also reads the pipeline settings the model asks for on nearly every event.
+        """
+        self.pipeline = PipelineSettings(self.scenario)
         self._plain: dict[str, Callable[..., Any]] = {
             name: getattr(self.decisions, name) for name in decision_names()
             if name not in self.decisions.contextual}
