@@ -5,7 +5,7 @@ the event loop (:data:`COMPILED`) into C extensions with mypyc_ (the compiler of
 the same type hints ``mypy --strict`` checks) and, at import, makes Python load those
 extensions instead of the sources, but only while they were built from exactly the sources on
 disk and for this interpreter. The compiled model gives the same tables, byte for byte (checked
-when it is built, and by ``tests/test_native.py``); it runs a replication about twice as fast.
+when it is built, and by ``tests/test_native.py``); it runs a replication about 2.5 times as fast.
 
 * ``python -m sim.model build`` compiles into :func:`build_dir` (``python3 tasks.py run``
   and ``test`` do it when a C compiler is available; without one, or if the build fails, the
