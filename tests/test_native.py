@@ -110,16 +110,18 @@ def test_compiled_model_gives_the_sources_tables_byte_for_byte() -> None:
 @needs_build
 @pytest.mark.slow
 def test_a_parallel_run_is_identical_in_both_models(tmp_path: Path) -> None:
-    """`ppsim run` with two workers writes the same tables and summaries either way."""
+    """`ppsim run` on two worker processes or a Dask cluster: the same files either way."""
     folders = {}
-    for on in (True, False):
-        out = tmp_path / ("compiled" if on else "sources")
+    for name, on, executor in (("compiled", True, ["--workers", "2"]),
+                               ("sources", False, ["--workers", "2"]),
+                               ("compiled-dask", True, ["--dask", "local", "--workers", "2"])):
+        out = tmp_path / name
         subprocess.run([sys.executable, str(ROOT / "cli.py"), "run", str(TINY), "-n", "4",
-                        "--workers", "2", "--no-plots", "--out", str(out)],
+                        *executor, "--no-plots", "--out", str(out)],
                        cwd=ROOT, env=_env(on), capture_output=True, check=True)
-        folders[on] = run_bytes(out)
-    assert folders[True] == folders[False]
-    assert len(folders[True]) > 5
+        folders[name] = run_bytes(out)
+    assert folders["compiled"] == folders["sources"] == folders["compiled-dask"]
+    assert len(folders["compiled"]) > 5
 
 
 @pytest.mark.slow
