@@ -85,7 +85,7 @@ def native(optional: bool = True) -> None:
     ``optional``: a machine without a C compiler goes on with the model's Python sources, which
     give the same results (see ``sim/model/native.py``).
     """
-    sh(PY, "-m", "sim.model", "build", *(["--optional"] if optional else []))
+    sh(BIN / "ppsim", "native", *(["--optional"] if optional else []))
 
 
 def main(argv: list[str]) -> None:

@@ -22,13 +22,8 @@ LEVERS = ROOT / "tests" / "data" / "levers.yaml"
 HISTORICAL = ROOT / "scenarios" / "historical.yaml"
 
 
-def _built() -> bool:
-    manifest = native._read_manifest(native.build_dir())
-    return native.choose(manifest, native.sources_digest(), off=False).compiled
-
-
-needs_build = pytest.mark.skipif(not _built(), reason="no current compiled model "
-                                 "(python -m sim.model build; needs a C compiler)")
+needs_build = pytest.mark.skipif(not native.current(), reason="no current compiled model "
+                                 "(ppsim native; needs a C compiler)")
 
 
 def _env(on: bool, **extra: str) -> dict[str, str]:
@@ -66,7 +61,8 @@ def test_a_stale_build_is_not_loaded(tmp_path: Path) -> None:
     (tmp_path / native.MANIFEST).write_text(json.dumps({"sources": "0" * 64}))
     (tmp_path / "sim" / "model").mkdir(parents=True)
     done = subprocess.run(
-        [sys.executable, "-m", "sim.model", "status"], cwd=ROOT, capture_output=True, text=True,
+        [sys.executable, str(ROOT / "cli.py"), "native", "--status"], cwd=ROOT,
+        capture_output=True, text=True,
         env=_env(True, **{native.ENV_DIR: str(tmp_path)}), check=True)
     assert done.stdout.startswith("sources: the model's sources changed"), done.stdout
 
@@ -129,8 +125,8 @@ def test_without_a_compiler_the_build_says_so_and_leaves_nothing(tmp_path: Path)
     """No C compiler: the build fails whole, says the sources run, and `--optional` exits 0."""
     target = tmp_path / "native"
     env = _env(True, CC=str(tmp_path / "no-cc"), **{native.ENV_DIR: str(target)})
-    done = subprocess.run([sys.executable, "-m", "sim.model", "build", "--optional"], cwd=ROOT,
-                          env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run([sys.executable, str(ROOT / "cli.py"), "native", "--optional"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert "the model runs from its Python sources (compiling failed" in done.stderr
     assert not target.exists() and list(tmp_path.iterdir()) == []

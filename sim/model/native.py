@@ -7,9 +7,9 @@ extensions instead of the sources, but only while they were built from exactly t
 disk and for this interpreter. The compiled model gives the same tables, byte for byte (checked
 when it is built, and by ``tests/test_native.py``); it runs a replication about 2.5 times as fast.
 
-* ``python -m sim.model build`` compiles into :func:`build_dir` (``python3 tasks.py run``
-  and ``test`` do it when a C compiler is available; without one, or if the build fails, the
-  model runs from its sources and the build says why).
+* ``ppsim native`` compiles into :func:`build_dir` (``python3 tasks.py run`` and ``test`` do it
+  when a C compiler is available; without one, or if the build fails, the model runs from its
+  sources and the build says why); ``ppsim native --status`` says which model runs.
 * Edit any model source and the build no longer matches: the sources run, until the next build.
 * ``PPSIM_NATIVE=0`` runs the sources anyway (the test suite does, to measure coverage and to let
   tests patch model functions); ``PPSIM_NATIVE_DIR`` moves the build.
@@ -31,6 +31,9 @@ import sys
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from sim.errors import PpsimError
 
 ENV_SWITCH = "PPSIM_NATIVE"
 """``0`` (or ``false``, ``no``, ``off``) runs the model from its Python sources."""
@@ -97,11 +100,16 @@ def choose(manifest: dict[str, str] | None, digest: str, off: bool) -> Choice:
     if off:
         return Choice(False, f"{ENV_SWITCH}=0")
     if manifest is None:
-        return Choice(False, "not built (python -m sim.model build)")
+        return Choice(False, "not built (ppsim native)")
     if manifest.get("sources") != digest:
         return Choice(False, "the model's sources changed since the build; rebuild to use it")
     built, mypyc = manifest.get("built", "?"), manifest.get("mypyc", "?")
     return Choice(True, f"built {built} with mypyc {mypyc}")
+
+
+def current() -> bool:
+    """Whether a build of exactly these sources exists (whatever ``PPSIM_NATIVE`` says)."""
+    return choose(_read_manifest(build_dir()), sources_digest(), off=False).compiled
 
 
 def _read_manifest(folder: Path) -> dict[str, str] | None:
@@ -164,7 +172,7 @@ def build(target: Path | None = None, check: bool = True) -> str:
     return f"compiled model built in {target} ({len(COMPILED)} modules, mypyc {manifest['mypyc']})"
 
 
-class BuildError(RuntimeError):
+class BuildError(PpsimError):
     """The compiled model could not be built (no compiler, no mypyc, or it disagreed)."""
 
 
@@ -203,16 +211,17 @@ def _compile(work: Path) -> None:
 
 def _check_same_tables(folder: Path) -> None:
     """Raise :class:`BuildError` unless the build reproduces the sources' tables of the check."""
-    compiled = _tables_digest({ENV_SWITCH: "1", ENV_DIR: str(folder)})
-    sources = _tables_digest({ENV_SWITCH: "0", ENV_DIR: str(folder)})
-    if not compiled.startswith("True ") or not sources.startswith("False "):
-        raise BuildError(f"the check ran the wrong model ({compiled[:5]}, {sources[:5]})")
-    if compiled.split()[1] != sources.split()[1]:
+    compiled = _tables_digest({ENV_SWITCH: "1", ENV_DIR: str(folder)}, folder / "check-1.json")
+    sources = _tables_digest({ENV_SWITCH: "0", ENV_DIR: str(folder)}, folder / "check-0.json")
+    if not compiled["compiled"] or sources["compiled"]:
+        raise BuildError(f"the check ran the wrong model ({compiled}, {sources})")
+    if compiled["tables"] != sources["tables"]:
         raise BuildError("the compiled model's tables differ from the sources' (not used)")
 
 
 _DIGEST_SCRIPT = """
-import hashlib, sys
+import hashlib, json, sys
+from pathlib import Path
 import sim
 from sim.model import native
 loaded = sim.load_scenario(sys.argv[1])
@@ -220,20 +229,26 @@ digest = hashlib.sha256()
 for name in loaded.names:
     for name_, frame in sorted(sim.simulate(loaded.resolve(name), 0).items()):
         digest.update(name_.encode() + frame.to_csv(index=False).encode())
-print(native.running_compiled(), digest.hexdigest())
+Path(sys.argv[2]).write_text(json.dumps(
+    {"compiled": native.running_compiled(), "tables": digest.hexdigest()}))
 """
 
 
-def _tables_digest(env: dict[str, str]) -> str:
-    """Digest of every table of the check scenario's variants, in a fresh interpreter."""
+def _tables_digest(env: dict[str, str], out: Path) -> dict[str, Any]:
+    """Which model ran and the digest of the check scenario's tables, in a fresh interpreter.
+
+    The child writes them to ``out`` (removed after reading).
+    """
     import subprocess
 
-    done = subprocess.run([sys.executable, "-c", _DIGEST_SCRIPT, str(CHECK_SCENARIO)],
+    done = subprocess.run([sys.executable, "-c", _DIGEST_SCRIPT, str(CHECK_SCENARIO), str(out)],
                           env={**os.environ, **env}, capture_output=True, text=True,
                           check=False)
     if done.returncode:
         raise BuildError(f"the check run failed: {done.stderr.strip().splitlines()[-1:]}")
-    return done.stdout.strip()
+    result: dict[str, Any] = json.loads(out.read_text())
+    out.unlink()
+    return result
 
 
 def _mypyc_version() -> str:
@@ -246,30 +261,3 @@ def _now() -> str:
     from datetime import UTC, datetime
 
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def main(argv: list[str]) -> int:
-    """``build`` (the default) compiles, ``status`` says which model runs; 0 unless it failed.
-
-    A failed build is reported, not fatal: ``--optional`` exits 0 so that installing goes on
-    with the model running from its sources.
-    """
-    optional = "--optional" in argv
-    command = next((a for a in argv if not a.startswith("-")), "build")
-    if command == "status":
-        from sim.model import CHOICE
-
-        sys.stdout.write(("compiled" if CHOICE.compiled else "sources") + f": {CHOICE.reason}\n")
-        return 0
-    if choose(_read_manifest(build_dir()), sources_digest(), False).compiled:
-        sys.stdout.write(f"compiled model current in {build_dir()}\n")
-        return 0
-    sys.stdout.write("compiling the model with mypyc (about a minute, once per change)\n")
-    sys.stdout.flush()
-    try:
-        sys.stdout.write(build() + "\n")
-    except BuildError as error:
-        sys.stderr.write(f"ppsim: the model runs from its Python sources ({error})\n")
-        return 0 if optional else 1
-    return 0
-
