@@ -16,7 +16,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from sim.scenario.types import Count, Real
+from sim.scenario.types import Count, Real, shares
 
 
 class Lever(BaseModel):
@@ -293,10 +293,7 @@ class InterpolConnectivity(Lever):
     @field_validator("hit_probability")
     @classmethod
     def _probabilities(cls, value: dict[str, Real]) -> dict[str, Real]:
-        for area, p in value.items():
-            if not 0 <= p <= 1:
-                raise ValueError(f"{area}: got {p}, must be in [0, 1]")
-        return value
+        return shares(value)
 
 
 class InterpolInvestigativeSupport(Lever):

@@ -53,7 +53,7 @@ from sim.scenario.levers import (
     Lever,
     Policy,
 )
-from sim.scenario.types import Count, Real, Seed
+from sim.scenario.types import Count, Real, Seed, shares
 from sim.scenario.uncertainty import Uncertainty, check_uncertainties
 
 Category = Literal["ipo", "fpu"]
@@ -399,10 +399,7 @@ class ContributorProfile(Model):
     @field_validator("pool_women_steps")
     @classmethod
     def _women_steps(cls, value: dict[date, Real]) -> dict[date, Real]:
-        for day, share in value.items():
-            if not 0 <= share <= 1:
-                raise ValueError(f"{day}: got {share}, must be in [0, 1]")
-        return value
+        return shares(value)
 
     @field_validator("skills")
     @classmethod
@@ -587,9 +584,7 @@ class Mission(Model):
     @classmethod
     def _shares(cls, value: dict[str, dict[date, Real]]) -> dict[str, dict[date, Real]]:
         for category, steps in value.items():
-            for day, share in steps.items():
-                if not 0 <= share <= 1:
-                    raise ValueError(f"{category}.{day}: got {share}, must be in [0, 1]")
+            shares(steps, f"{category}.")
         return value
 
 

@@ -9,7 +9,8 @@ model. Fields with a tighter natural limit set their own ``le``.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Mapping
+from typing import Annotated, Any, TypeVar
 
 from pydantic import BeforeValidator, Field
 
@@ -39,4 +40,18 @@ Seed = Annotated[int, BeforeValidator(_no_bool), Field(le=MAX_SEED)]
 Real = Annotated[float, BeforeValidator(_no_bool), Field(ge=-MAX_REAL, le=MAX_REAL)]
 """A finite real number: booleans refused, magnitude at most :data:`MAX_REAL`."""
 
-__all__ = ["MAX_COUNT", "MAX_REAL", "MAX_SEED", "Count", "Real", "Seed"]
+M = TypeVar("M", bound=Mapping[Any, float])
+
+
+def shares(value: M, where: str = "") -> M:
+    """``value`` when each of its values is a share in [0, 1]; else a ValueError naming the key.
+
+    For the validators of ``{key: share}`` fields; ``where`` prefixes the key in the message.
+    """
+    for key, share in value.items():
+        if not 0 <= share <= 1:
+            raise ValueError(f"{where}{key}: got {share}, must be in [0, 1]")
+    return value
+
+
+__all__ = ["MAX_COUNT", "MAX_REAL", "MAX_SEED", "Count", "Real", "Seed", "shares"]
