@@ -128,20 +128,18 @@ def key_type(key: str | int) -> pa.DataType:
     return pa.string() if isinstance(key, str) else pa.int64()
 
 
-def keyed(table: pa.Table, key: str | int, replication: int, kind: pa.DataType) -> pa.Table:
+def keyed(table: pa.Table, key: str | int, replication: int, kind: pa.DataType,
+          column: str = "key") -> pa.Table:
     """``table`` as the run's tables hold it: without pandas metadata, key and replication first.
 
-    The key column is named by the writer of the run (``variant`` or ``point``); here it is
-    named ``key``, which the CSV rows do not show.
+    ``column`` names the key column (``variant`` or ``point`` in a run's tables; a worker's CSV
+    lines do not show it).
     """
     table = table.replace_schema_metadata(None)
     n = table.num_rows
-    table = table.add_column(0, pa.field(_KEY_COLUMN, kind), pa.array([key] * n, kind))
+    table = table.add_column(0, pa.field(column, kind), pa.array([key] * n, kind))
     return table.add_column(1, pa.field("replication", pa.int64()),
                             pa.array([replication] * n, pa.int64()))
-
-
-_KEY_COLUMN = "key"
 
 
 def csv_rows(table: pa.Table) -> bytes:
@@ -174,6 +172,16 @@ def decode_task(source: str | Path | bytes) -> tuple[dict[str, pa.Table], dict[s
     Raises:
         DamagedTaskError: the file is truncated or corrupted (Arrow cannot read it).
     """
+    tables, meta, _ = decode_task_rows(source)
+    return tables, meta
+
+
+def decode_task_rows(source: str | Path | bytes
+                     ) -> tuple[dict[str, pa.Table], dict[str, Any], dict[str, bytes]]:
+    """As :func:`decode_task`, with the CSV lines the worker rendered for each table.
+
+    Files written without them (no ``key`` given to :func:`encode_task`) give none.
+    """
     try:
         return _decode(source)
     except (pa.ArrowException, ValueError, KeyError, TypeError, IndexError) as exc:
@@ -182,14 +190,8 @@ def decode_task(source: str | Path | bytes) -> tuple[dict[str, pa.Table], dict[s
                                f"{exc})") from None
 
 
-def _decode(source: str | Path | bytes) -> tuple[dict[str, pa.Table], dict[str, Any]]:
-    tables, meta, _ = _decode_all(source)
-    return tables, meta
-
-
-def _decode_all(source: str | Path | bytes
-                ) -> tuple[dict[str, pa.Table], dict[str, Any], dict[str, bytes]]:
-    """Tables, metadata and the CSV lines the worker rendered (none from older files)."""
+def _decode(source: str | Path | bytes
+            ) -> tuple[dict[str, pa.Table], dict[str, Any], dict[str, bytes]]:
     data = source if isinstance(source, bytes) else Path(source).read_bytes()
     outer = pa.ipc.open_file(pa.BufferReader(_checked_body(data))).read_all()
     meta = json.loads((outer.schema.metadata or {}).get(_TASK_META, b"{}"))
@@ -201,16 +203,6 @@ def _decode_all(source: str | Path | bytes
     if "csv" in outer.column_names:
         lines = dict(zip(names, outer.column("csv").to_pylist(), strict=True))
     return tables, meta, lines
-
-
-def decode_task_rows(source: str | Path
-                     ) -> tuple[dict[str, pa.Table], dict[str, Any], dict[str, bytes]]:
-    """As :func:`decode_task`, with the CSV lines the worker rendered for each table."""
-    try:
-        return _decode_all(source)
-    except (pa.ArrowException, ValueError, KeyError, TypeError, IndexError) as exc:
-        raise DamagedTaskError(f"{source}: damaged task file ({exc.__class__.__name__}: "
-                               f"{exc})") from None
 
 
 def _dirname(key: str | int) -> str:
@@ -735,8 +727,7 @@ class Assembly:
         decoded, meta, lines = decode_task_rows(path)
         self.timings.append({self.folder.key_column: key, "replication": rep, **meta})
         for name in self.tables:
-            table = keyed(decoded[name], key, rep, self._key_type)
-            table = table.rename_columns([self.folder.key_column, *table.column_names[1:]])
+            table = keyed(decoded[name], key, rep, self._key_type, self.folder.key_column)
             rendered = lines.get(name) if key_type(key) == self._key_type else None
             self._writers[name].add(table, rendered)
 
