@@ -9,36 +9,106 @@ invocation, ``wall(1) / (n × wall(n))``. Then the *fixed cost* of a run: the wa
 one-replication run minus that replication's own time (start-up of the workers and their imports,
 the run folder, assembly and summaries), which every run pays whatever its size.
 
+Efficiency is printed twice: of the whole run (the issue's figure, fixed cost included) and
+beyond the fixed cost, ``(wall(1) − F) / (n × (wall(n) − F))`` with ``F`` the fixed cost measured
+last (the issue's "efficiency beyond the fixed part").
+
+``--project 4,8,16`` adds a *projection* (a model, not a measurement) for worker counts this
+machine cannot run: from the first count's run it takes the start latency (sim.run's start to the
+first task's end, less that task's time: the parent's preparation and a worker's start-up and
+imports, which every worker pays at once), each task's time and the gap between consecutive
+tasks on a worker (sending, pickling), the parent's CPU per task while tasks arrive and the time
+after the last task (assembly and summaries); then it schedules the same tasks on ``n`` workers
+(each task to the first free worker, in submission order; the parent handles one result at a
+time), and prints the projected wall time and efficiency. It assumes ``n`` free cores and no
+memory-bandwidth contention; the projection for the counts that were also measured is printed
+beside the measurement, as a check of the model.
+
 On a shared machine CPU contention distorts wall times: run it on a quiet machine and read the
 load average it prints. Prints figures only; nothing passes or fails.
 
     python benchmarks/bench_scaling.py [SCENARIO] [--workers 1,2] [--replications N] [--dask]
+        [--project 4,8,16]
 """
 
 from __future__ import annotations
 
 import argparse
+import heapq
 import os
 import resource
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 
 
+@dataclass
+class Timed:
+    """One timed ``sim.run``: wall times, the task times, and when each task ended."""
+
+    wall: float
+    simulated: float
+    task_sum: float
+    tasks: list[float]
+    """Each task's own time (``seconds`` in the manifest), in output order."""
+    ends: list[float]
+    """Seconds from the call to each task's arrival in the parent, in arrival order."""
+    parent_cpu: float
+    """The parent's CPU seconds per task while tasks arrive (first arrival to last)."""
+
+
 def timed_run(scenario: Path, replications: int, executor: str, workers: int,
-              out: Path) -> tuple[float, float, float]:
-    """(wall s, simulation-phase s, sum of task s) of one ``sim.run`` without figures."""
+              out: Path) -> Timed:
+    """Time one ``sim.run`` without figures."""
     import sim
+
+    ends: list[float] = []
+    cpu: list[float] = []
+
+    def progress(finished: int, total: int) -> None:
+        if finished:
+            ends.append(time.perf_counter() - start)
+        if finished in (1, total):
+            cpu.append(time.process_time())
 
     start = time.perf_counter()
     result = sim.run(scenario, replications=replications, executor=executor, workers=workers,
-                     out=out, plots=False)
+                     out=out, plots=False, progress=progress)
     wall = time.perf_counter() - start
     timing = result.manifest["timings"]
-    return wall, timing["simulation_seconds"], timing["task_seconds_sum"]
+    return Timed(wall, timing["simulation_seconds"], timing["task_seconds_sum"],
+                 [t["seconds"] for t in timing["tasks"]], ends,
+                 (cpu[-1] - cpu[0]) / max(len(ends) - 1, 1))
+
+
+def components(reference: Timed) -> tuple[float, float, float, float]:
+    """(start latency, gap between tasks on a worker, parent CPU per result, after the last)."""
+    tasks, ends = reference.tasks, reference.ends
+    start = max(ends[0] - tasks[0], 0.0)
+    gap = max((ends[-1] - ends[0] - sum(tasks[1:])) / max(len(tasks) - 1, 1), 0.0)
+    return start, gap, reference.parent_cpu, reference.wall - ends[-1]
+
+
+def project(reference: Timed, workers: int) -> float:
+    """Projected wall time of the same run on ``workers`` workers (see the module docstring)."""
+    tasks = reference.tasks
+    start, gap, per_result, after = components(reference)
+    free = [start] * workers  # when each worker is next free
+    heapq.heapify(free)
+    finished = []
+    for seconds in tasks:
+        begin = heapq.heappop(free)
+        end = begin + seconds + gap
+        finished.append(end)
+        heapq.heappush(free, end)
+    parent = 0.0
+    for end in sorted(finished):
+        parent = max(parent, end) + per_result
+    return parent + after
 
 
 def _children_cpu() -> float:
@@ -53,31 +123,51 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2", help="comma-separated worker counts")
     parser.add_argument("--replications", type=int, default=16)
     parser.add_argument("--dask", action="store_true", help="also a Dask LocalCluster per count")
+    parser.add_argument("--project", default="", help="worker counts to project (a model)")
     args = parser.parse_args()
     scenario = Path(args.scenario)
     counts = [int(w) for w in args.workers.split(",")]
+    projected = [int(w) for w in args.project.split(",") if w]
     print(f"scenario {scenario.name}, {args.replications} replications per run; "
           f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start")
-    print(f"{'executor':<12}{'workers':>8}{'wall s':>9}{'sim s':>9}{'task s sum':>12}"
-          f"{'efficiency':>12}")
     with tempfile.TemporaryDirectory() as tmp:
-        base: dict[str, float] = {}
+        runs: dict[tuple[str, int], Timed] = {}
         executors = ["processes", "dask-local"] if args.dask else ["processes"]
         for executor in executors:
             for n in counts:
-                wall, simulated, tasks = timed_run(scenario, args.replications, executor, n,
-                                                   Path(tmp) / f"{executor}-{n}")
-                base.setdefault(executor, wall * n)  # the first count is the reference
-                reference = base[executor] / counts[0]
-                efficiency = reference / (n * wall)
-                print(f"{executor:<12}{n:>8}{wall:>9.2f}{simulated:>9.2f}{tasks:>12.2f}"
-                      f"{efficiency:>12.0%}")
+                runs[executor, n] = timed_run(scenario, args.replications, executor, n,
+                                              Path(tmp) / f"{executor}-{n}")
         cpu, children = time.process_time(), _children_cpu()
-        wall, _, tasks = timed_run(scenario, 1, "processes", 1, Path(tmp) / "one")
+        one = timed_run(scenario, 1, "processes", 1, Path(tmp) / "one")
         cpu, children = time.process_time() - cpu, _children_cpu() - children
-        print(f"fixed cost of a run (1 replication, 1 worker): {wall - tasks:.2f} s "
-              f"(wall {wall:.2f} s − task {tasks:.2f} s); CPU: parent {cpu:.2f} s, "
-              f"worker {children:.2f} s in all (its imports and the one replication)")
+    fixed = one.wall - one.task_sum
+    print(f"{'executor':<12}{'workers':>8}{'wall s':>9}{'sim s':>9}{'task s sum':>12}"
+          f"{'efficiency':>12}{'beyond F':>10}{'projected s':>13}")
+    for executor in executors:
+        first = runs[executor, counts[0]]
+        for n in counts:
+            run = runs[executor, n]
+            whole = first.wall * counts[0] / (n * run.wall)
+            beyond = (first.wall - fixed) * counts[0] / (n * (run.wall - fixed))
+            guess = f"{project(first, n):>13.2f}" if n != counts[0] else f"{'':>13}"
+            print(f"{executor:<12}{n:>8}{run.wall:>9.2f}{run.simulated:>9.2f}"
+                  f"{run.task_sum:>12.2f}{whole:>12.0%}{beyond:>10.0%}{guess}")
+    if projected:
+        first = runs["processes", counts[0]]
+        start, gap, per_result, after = components(first)
+        print(f"projected from the {counts[0]}-worker run (a model: n free cores, see the "
+              f"docstring): start {start:.2f} s, task {sum(first.tasks) / len(first.tasks):.3f}"
+              f" s + gap {gap:.3f} s on a worker, parent {1000 * per_result:.1f} ms CPU per "
+              f"result, {after:.2f} s after the last task")
+        for n in projected:
+            wall = project(first, n)
+            whole = first.wall * counts[0] / (n * wall)
+            beyond = (first.wall - fixed) * counts[0] / (n * (wall - fixed))
+            print(f"{'projection':<12}{n:>8}{wall:>9.2f}{'':>9}{'':>12}{whole:>12.0%}"
+                  f"{beyond:>10.0%}")
+    print(f"fixed cost F of a run (1 replication, 1 worker): {fixed:.2f} s "
+          f"(wall {one.wall:.2f} s − task {one.task_sum:.2f} s); CPU: parent {cpu:.2f} s, "
+          f"worker {children:.2f} s in all (its imports and the one replication)")
     print(f"load average at the end {os.getloadavg()[0]:.1f}")
 
 

@@ -18,6 +18,9 @@ from __future__ import annotations
 
 from sim.errors import PpsimError, ScenarioError
 from sim.lazy import exports
+from sim.memory import prefer_system_pool
+
+prefer_system_pool()  # before anything imports pyarrow (see sim.memory)
 
 __version__ = "0.1.0"
 

@@ -46,6 +46,7 @@ import yaml
 
 from sim.errors import ParameterError, StorageError, os_error_message
 from sim.experiments.executors import Executor, TaskSpec, open_executor, run_task
+from sim.memory import bound_memory
 from sim.outputs import catalog, stats
 from sim.outputs.summaries import CATEGORIES
 from sim.runs.folder import TABLES, Assembly, RunFolder, RunResult
@@ -381,6 +382,7 @@ def _execute(job: Job, execution: Execution, replications: int, folder: RunFolde
     """The steps of :func:`execute` once the run folder is prepared."""
     created = datetime.now(UTC).isoformat(timespec="seconds")
     started = time.perf_counter()
+    bound_memory()  # before the executor's threads start: they share the one arena
     pool = open_executor(execution.executor, execution.workers)
     session = Session(job, execution, folder, pool)
     try:

@@ -53,6 +53,7 @@ from multiprocessing import get_context
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sim.errors import ExecutorError
+from sim.memory import bound_memory
 from sim.runs.task import TaskOutput
 from sim.scenario.schema import Scenario
 
@@ -269,13 +270,14 @@ class SerialExecutor(Executor):
 
 
 def _init_worker() -> None:
-    """Worker initializer: leave Ctrl-C to the parent, and exit when the parent is gone.
+    """Worker initializer: leave Ctrl-C to the parent, return freed memory, exit with the parent.
 
     Ctrl-C reaches the whole process group; the parent handles it (terminating the workers and
     saying how to resume). A parent killed outright (SIGKILL) cannot clean up, so each worker
     watches its parent's pid and exits when it changes.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    bound_memory()
     parent = os.getppid()
 
     def watch() -> None:

@@ -82,14 +82,24 @@ def plain(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def batches(path: Path, columns: Sequence[str]) -> Iterator[pa.RecordBatch]:
+    """The columns of a Parquet table, :data:`SCAN_BATCH_ROWS` rows at a time.
+
+    Without pre-buffering: by default Arrow reads ahead the column chunks of many row groups
+    (for remote file systems), which for the monthly table of 10,000 tiny replications held
+    ~72 MB of Arrow memory at once; read row group by row group it is ~20 MB, as fast here.
+    """
+    handle = pq.ParquetFile(path, pre_buffer=False)
+    yield from handle.iter_batches(batch_size=SCAN_BATCH_ROWS, columns=list(columns))
+
+
 def scan(path: Path, columns: Sequence[str],
          keep: Callable[[pa.RecordBatch], pa.Array]) -> Iterator[pa.RecordBatch]:
     """Stream the rows of a Parquet table that ``keep`` selects, batch by batch.
 
     Only one batch of the file is decoded at a time, so memory is bounded by the rows kept.
     """
-    handle = pq.ParquetFile(path)
-    for batch in handle.iter_batches(batch_size=SCAN_BATCH_ROWS, columns=list(columns)):
+    for batch in batches(path, columns):
         kept = batch.filter(keep(batch))
         if kept.num_rows:
             yield kept
@@ -118,8 +128,7 @@ def spill(path: Path, columns: Sequence[str], part_of: Callable[[pa.RecordBatch]
         wanted = range(first, min(first + MAX_SPILL_FILES, parts))
         writers: dict[int, tuple[pa.NativeFile, ipc.RecordBatchStreamWriter]] = {}
         try:
-            for batch in pq.ParquetFile(path).iter_batches(batch_size=SCAN_BATCH_ROWS,
-                                                           columns=list(columns)):
+            for batch in batches(path, columns):
                 numbers = part_of(batch)
                 for n in map(int, np.unique(numbers)):
                     if n not in wanted:

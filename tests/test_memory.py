@@ -1,0 +1,84 @@
+"""Allocator settings of a run (sim.memory): applied where they should be, never forced on a user.
+
+Each check runs in a fresh interpreter, because Arrow picks its pool once, when pyarrow is
+imported, and ``mallopt`` changes the whole process. What the settings do to a run's memory is
+measured by ``benchmarks/bench_parent.py`` (not timed here); that they never change a result is
+checked by the run-folder hashes of the streaming and resume tests, which run with them.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+POOL = "import sim, pyarrow as pa; print(pa.default_memory_pool().backend_name)"
+WORKER_POOL = """
+import multiprocessing as mp
+import sim
+
+def pool_name():
+    import pyarrow as pa
+    return pa.default_memory_pool().backend_name
+
+if __name__ == "__main__":
+    with mp.get_context("spawn").Pool(1) as workers:
+        print(workers.apply(pool_name))
+"""
+
+
+def _python(code: str, tmp_path: Path | None = None, **env: str) -> str:
+    """Standard output of ``code`` in a fresh interpreter (with ``env`` changes; "" unsets)."""
+    environ = {k: v for k, v in os.environ.items()
+               if k not in ("PPSIM_ALLOCATOR", "ARROW_DEFAULT_MEMORY_POOL")}
+    environ.update({k: v for k, v in env.items() if v})
+    environ["PYTHONPATH"] = str(ROOT)
+    if tmp_path is not None:  # spawn re-imports __main__: it must be a file
+        script = tmp_path / "probe.py"
+        script.write_text(code, encoding="utf-8")
+        args = [sys.executable, str(script)]
+    else:
+        args = [sys.executable, "-c", code]
+    done = subprocess.run(args, capture_output=True, text=True, env=environ, cwd=ROOT,
+                          check=True, timeout=120)
+    return done.stdout.strip()
+
+
+def test_importing_sim_first_gives_arrow_the_system_pool() -> None:
+    """``import sim`` before pyarrow: Arrow's readers allocate with malloc (memory returned)."""
+    assert _python(POOL) == "system"
+
+
+def test_worker_processes_inherit_the_system_pool(tmp_path: Path) -> None:
+    """A spawned worker reads the variable the parent set, before its own pyarrow import."""
+    assert _python(WORKER_POOL, tmp_path) == "system"
+
+
+def test_the_user_s_choice_of_pool_is_kept() -> None:
+    """An explicit ARROW_DEFAULT_MEMORY_POOL wins, and PPSIM_ALLOCATOR=default changes nothing."""
+    assert _python(POOL, ARROW_DEFAULT_MEMORY_POOL="mimalloc") == "mimalloc"
+    assert _python(POOL, PPSIM_ALLOCATOR="default") != "system"
+
+
+def test_pyarrow_imported_before_sim_is_left_alone() -> None:
+    """Once pyarrow chose its pool, importing sim does not pretend to change it."""
+    code = ("import pyarrow as pa, os; import sim; "
+            "print(pa.default_memory_pool().backend_name, "
+            "os.environ.get('ARROW_DEFAULT_MEMORY_POOL'))")
+    name, variable = _python(code).split()
+    assert name != "system" and variable == "None"
+
+
+@pytest.mark.skipif(platform.system() != "Linux" or platform.libc_ver()[0] != "glibc",
+                    reason="mallopt is glibc's")
+def test_bound_memory_sets_malloc_once_and_only_when_wanted() -> None:
+    """bound_memory applies mallopt on glibc (True, idempotent); PPSIM_ALLOCATOR=default: False."""
+    code = "from sim.memory import bound_memory as b; print(b(), b())"
+    assert _python(code) == "True True"
+    assert _python(code, PPSIM_ALLOCATOR="default") == "False False"
