@@ -17,12 +17,14 @@ last (the issue's "efficiency beyond the fixed part").
 machine cannot run: from the first count's run it takes the start latency (sim.run's start to the
 first task's end, less that task's time: the parent's preparation and a worker's start-up and
 imports, which every worker pays at once), each task's time and the gap between consecutive
-tasks on a worker (sending, pickling), the parent's CPU per task while tasks arrive and the time
-after the last task (assembly and summaries); then it schedules the same tasks on ``n`` workers
-(each task to the first free worker, in submission order; the parent handles one result at a
-time), and prints the projected wall time and efficiency. It assumes ``n`` free cores and no
-memory-bandwidth contention; the projection for the counts that were also measured is printed
-beside the measurement, as a check of the model.
+tasks on a worker (encoding, sending), the parent's CPU per task while tasks arrive (receiving
+and storing; appending, in the assembly thread) and the time after the last task (assembly and
+summaries); then it schedules the same tasks on ``n`` workers (each task to the first free
+worker, in submission order; the parent receives one result at a time and its assembly thread
+appends one at a time), and prints the projected wall time and efficiency. It assumes ``n``
+free cores besides the parent's, no memory-bandwidth contention and no contention for the
+parent's GIL; the projection for the counts that were also measured is printed beside the
+measurement, as a check of the model.
 
 On a shared machine CPU contention distorts wall times: run it on a quiet machine and read the
 load average it prints. Prints figures only; nothing passes or fails.
@@ -58,7 +60,9 @@ class Timed:
     ends: list[float]
     """Seconds from the call to each task's arrival in the parent, in arrival order."""
     parent_cpu: float
-    """The parent's CPU seconds per task while tasks arrive (first arrival to last)."""
+    """The parent's CPU seconds per task while tasks arrive (first arrival to last), all threads."""
+    assembly_cpu: float
+    """Of it, the assembly thread's CPU seconds per task (manifest timings)."""
 
 
 def timed_run(scenario: Path, replications: int, executor: str, workers: int,
@@ -82,21 +86,28 @@ def timed_run(scenario: Path, replications: int, executor: str, workers: int,
     timing = result.manifest["timings"]
     return Timed(wall, timing["simulation_seconds"], timing["task_seconds_sum"],
                  [t["seconds"] for t in timing["tasks"]], ends,
-                 (cpu[-1] - cpu[0]) / max(len(ends) - 1, 1))
+                 (cpu[-1] - cpu[0]) / max(len(ends) - 1, 1),
+                 timing.get("assembly_thread_cpu_seconds", 0.0) / max(len(ends), 1))
 
 
-def components(reference: Timed) -> tuple[float, float, float, float]:
-    """(start latency, gap between tasks on a worker, parent CPU per result, after the last)."""
+def components(reference: Timed) -> tuple[float, float, float, float, float]:
+    """(start latency, gap between tasks on a worker, the parent's CPU per result outside and
+    inside the assembly thread, time after the last task)."""
     tasks, ends = reference.tasks, reference.ends
     start = max(ends[0] - tasks[0], 0.0)
     gap = max((ends[-1] - ends[0] - sum(tasks[1:])) / max(len(tasks) - 1, 1), 0.0)
-    return start, gap, reference.parent_cpu, reference.wall - ends[-1]
+    receiving = max(reference.parent_cpu - reference.assembly_cpu, 0.0)
+    return start, gap, receiving, reference.assembly_cpu, reference.wall - ends[-1]
 
 
 def project(reference: Timed, workers: int) -> float:
-    """Projected wall time of the same run on ``workers`` workers (see the module docstring)."""
+    """Projected wall time of the same run on ``workers`` workers (see the module docstring).
+
+    The parent is a two-stage pipeline: receiving and storing each result (main threads), then
+    appending it (the assembly thread), each stage one result at a time.
+    """
     tasks = reference.tasks
-    start, gap, per_result, after = components(reference)
+    start, gap, receiving, assembling, after = components(reference)
     free = [start] * workers  # when each worker is next free
     heapq.heapify(free)
     finished = []
@@ -105,10 +116,11 @@ def project(reference: Timed, workers: int) -> float:
         end = begin + seconds + gap
         finished.append(end)
         heapq.heappush(free, end)
-    parent = 0.0
+    received = appended = 0.0
     for end in sorted(finished):
-        parent = max(parent, end) + per_result
-    return parent + after
+        received = max(received, end) + receiving
+        appended = max(appended, received) + assembling
+    return max(received, appended) + after
 
 
 def _children_cpu() -> float:
@@ -154,11 +166,12 @@ def main() -> None:
                   f"{run.task_sum:>12.2f}{whole:>12.0%}{beyond:>10.0%}{guess}")
     if projected:
         first = runs["processes", counts[0]]
-        start, gap, per_result, after = components(first)
+        start, gap, receiving, assembling, after = components(first)
         print(f"projected from the {counts[0]}-worker run (a model: n free cores, see the "
               f"docstring): start {start:.2f} s, task {sum(first.tasks) / len(first.tasks):.3f}"
-              f" s + gap {gap:.3f} s on a worker, parent {1000 * per_result:.1f} ms CPU per "
-              f"result, {after:.2f} s after the last task")
+              f" s + gap {gap:.3f} s on a worker, parent CPU per result {1000 * receiving:.1f}"
+              f" ms receiving + {1000 * assembling:.1f} ms assembling, {after:.2f} s after the "
+              "last task")
         for n in projected:
             wall = project(first, n)
             whole = first.wall * counts[0] / (n * wall)

@@ -153,6 +153,61 @@ def test_assembly_while_tasks_arrive_gives_the_same_bytes(folder: RunFolder, tmp
     streamed.release()
 
 
+def test_assembly_in_its_thread_gives_the_same_bytes_and_its_errors(folder: RunFolder,
+                                                                   tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch
+                                                                   ) -> None:
+    """The background thread (Assembly.start) writes the bytes the synchronous assembly writes.
+
+    Tasks are stored out of order and notified as a receiving thread would; then a failure in
+    the thread (a write that raises) reaches the caller at notify() or finish(), and abandon()
+    stops the thread.
+    """
+    blobs = [folder.task_path("base", rep).read_bytes() for rep in range(6)]
+    loaded = sim.load_scenario(TINY)
+
+    def stored(name: str) -> RunFolder:
+        run_folder = RunFolder.prepare(tmp_path / name, {"kind": "run"}, False)
+        run_folder.create("", {"base": loaded.base}, "test")
+        return run_folder
+
+    monkeypatch.setattr(run_folder_module, "BATCH_ROWS", 100)  # a flush every task or two
+    at_end = stored("at_end")
+    for rep in range(6):
+        at_end.save_task(TaskOutput("base", rep, blobs[rep], 0.0, "test"))
+    at_end.assemble(["base"], 6, TABLES)
+    threaded = stored("threaded")
+    assembly = threaded.assembly(["base"], 6, TABLES)
+    assembly.start()
+    for rep in (1, 0, 2, 4, 5, 3):
+        threaded.save_task(TaskOutput("base", rep, blobs[rep], 0.0, "test"))
+        assembly.notify()
+    rows, timings = assembly.finish()
+    assert [t["replication"] for t in timings] == list(range(6))
+    assert rows["monthly"] == pd.read_parquet(at_end.partial / "tables" / "monthly.parquet"
+                                              ).shape[0]
+    for table in sorted((at_end.partial / "tables").iterdir()):
+        assert table.read_bytes() == (threaded.partial / "tables" / table.name).read_bytes()
+
+    failing = stored("failing")
+    assembly = failing.assembly(["base"], 6, TABLES)
+
+    def full(self: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(run_folder_module._TableWriter, "flush", full)
+    assembly.start()
+    with pytest.raises(OSError, match="No space"):
+        for rep in range(6):
+            failing.save_task(TaskOutput("base", rep, blobs[rep], 0.0, "test"))
+            assembly.notify()
+        assembly.finish()
+    assembly.abandon()
+    assert assembly._thread is None
+    for run_folder in (at_end, threaded, failing):
+        run_folder.release()
+
+
 def test_csv_lines_from_workers_equal_the_parents_own(folder: RunFolder, tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """Tasks whose workers rendered their CSV lines give the same files as tasks without them.

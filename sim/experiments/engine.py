@@ -338,10 +338,12 @@ class Session:
         self._report(total)
         if self.assembly is not None:
             self.assembly.advance()  # the tasks stored by an earlier session
+            if self.pool.name != "serial":  # (serial: the tasks run in this thread)
+                self.assembly.start()  # appends while this thread receives (Assembly)
         for output in self.pool.imap_unordered(run_task, todo):
             self.folder.save_task(output)
             if self.assembly is not None:
-                self.assembly.advance()
+                self.assembly.notify()
             self.finished += 1
             self.ran += 1
             self._report(total)
@@ -468,6 +470,8 @@ def _finish(job: Job, execution: Execution, folder: RunFolder, session: Session,
         "timings": {"total_seconds": round(time.perf_counter() - started, 3),
                     "simulation_seconds": round(simulated, 3),
                     "task_seconds_sum": round(sum(t.get("seconds", 0.0) for t in timings), 3),
+                    "assembly_thread_cpu_seconds": round(
+                        session.assembly.thread_cpu_seconds if session.assembly else 0.0, 3),
                     "tasks": timings},
         "tables": rows,
         "settings": folder.settings,

@@ -163,18 +163,6 @@ def _frame(parts: list[pa.RecordBatch], columns: Sequence[str]) -> pd.DataFrame:
     return table
 
 
-def _month_chunk(path: Path, columns: Sequence[str], key_column: str, key: Any,
-                 months: range) -> pd.DataFrame:
-    """Rows of one key and a range of months (bounded memory)."""
-    def keep(batch: pa.RecordBatch) -> pa.Array:
-        month = batch.column("month")
-        return pc.and_(pc.equal(batch.column(key_column), key),
-                       pc.and_(pc.greater_equal(month, months.start),
-                               pc.less(month, months.stop)))
-
-    return _frame(list(scan(path, columns, keep)), columns)
-
-
 def _months(path: Path) -> int:
     """Number of months in a monthly table (from the Parquet column statistics)."""
     meta = pq.read_metadata(path)
@@ -197,10 +185,11 @@ def bands(folder: RunFolder, keys: Sequence[Any], replications: int) -> pd.DataF
     """
     kc = folder.key_column
     path = folder.partial / "tables" / "monthly.parquet"
-    first = _month_chunk(path, [kc, "replication", "month", "mission", "category"], kc, keys[0],
-                         range(0, 1))
     months = _months(path)
-    per_month = max(1, len(first) // replications)
+    # Rows per month and replication, on average (from the file's metadata, without a scan):
+    # it only sizes the chunks, which never change a band (a group lies within one month).
+    rows = pq.read_metadata(path).num_rows
+    per_month = max(1, rows // max(1, months * replications * len(keys)))
     step = max(1, BAND_BUDGET_ROWS // (per_month * replications))
     columns = [kc, "date", "month", "mission", "category", *BAND_METRICS]
     chunks = range(0, months, step)
@@ -208,6 +197,10 @@ def bands(folder: RunFolder, keys: Sequence[Any], replications: int) -> pd.DataF
     try:
         files = spill(path, columns, lambda b: b.column("month").to_numpy() // step,
                       len(chunks), where)
+        # The first month of the first key orders missions and categories, as in the table.
+        first = _frame(spilled(files[0], lambda b: pc.and_(pc.equal(b.column(kc), keys[0]),
+                                                            pc.equal(b.column("month"), 0)))
+                       if files else [], columns)
         parts = []
         for key in keys:
             def of_key(batch: pa.RecordBatch, key: Any = key) -> pa.Array:
