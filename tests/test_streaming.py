@@ -118,6 +118,13 @@ def test_parent_memory_does_not_grow_with_replications(folder: RunFolder, tmp_pa
                                 f"{large / 1e6:.1f} MB at 200"
 
 
+def _empty_run(out: Path) -> RunFolder:
+    """A new partial run folder of the tiny scenario, with no task stored yet."""
+    run_folder = RunFolder.prepare(out, {"kind": "run"}, False)
+    run_folder.create("", {"base": sim.load_scenario(TINY).base}, "test")
+    return run_folder
+
+
 def test_assembly_while_tasks_arrive_gives_the_same_bytes(folder: RunFolder, tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch
                                                           ) -> None:
@@ -127,12 +134,9 @@ def test_assembly_while_tasks_arrive_gives_the_same_bytes(folder: RunFolder, tmp
     one merges every 2 buffered task tables (``COMPACT_TABLES``, 256 in real runs).
     """
     blobs = [folder.task_path("base", rep).read_bytes() for rep in range(6)]
-    loaded = sim.load_scenario(TINY)
 
     def stored(name: str) -> RunFolder:
-        run_folder = RunFolder.prepare(tmp_path / name, {"kind": "run"}, False)
-        run_folder.create("", {"base": loaded.base}, "test")
-        return run_folder
+        return _empty_run(tmp_path / name)
 
     at_end = stored("at_end")
     for rep in range(6):
@@ -164,12 +168,9 @@ def test_assembly_in_its_thread_gives_the_same_bytes_and_its_errors(folder: RunF
     stops the thread.
     """
     blobs = [folder.task_path("base", rep).read_bytes() for rep in range(6)]
-    loaded = sim.load_scenario(TINY)
 
     def stored(name: str) -> RunFolder:
-        run_folder = RunFolder.prepare(tmp_path / name, {"kind": "run"}, False)
-        run_folder.create("", {"base": loaded.base}, "test")
-        return run_folder
+        return _empty_run(tmp_path / name)
 
     monkeypatch.setattr(run_folder_module, "BATCH_ROWS", 100)  # a flush every task or two
     at_end = stored("at_end")
