@@ -87,7 +87,7 @@ EXECUTORS = ("serial", "processes", "dask-local", "dask://ADDRESS")
 """The executor specs :func:`open_executor` accepts (for messages and ``--help``)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TaskSpec:
     """One replication of one scenario: everything a worker needs, and nothing else.
 
@@ -316,18 +316,15 @@ class ProcessExecutor(Executor):
         """Yield outputs as workers finish them, keeping a bounded number of batches queued."""
         batcher = Batcher(items, self.workers)
         pending: dict[Future[tuple[list[Result], float]], list[TaskSpec]] = {}
-        attempts: dict[tuple[str, int], int] = {}
+        attempts: dict[tuple[str, int], int] = {}  # starts of the tasks that were lost (else 1)
         ahead = self.workers * IN_FLIGHT_PER_WORKER
 
         def submit(batch: list[TaskSpec]) -> None:
-            for spec in batch:
-                attempts[_order(spec)] = attempts.get(_order(spec), 0) + 1
             pending[self._pool.submit(run_batch, fn, batch)] = batch
 
         def top_up() -> None:
             while len(pending) < ahead and (batch := batcher.take()):
                 submit(batch)
-
         top_up()
         while pending:
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -353,6 +350,7 @@ class ProcessExecutor(Executor):
                         yield from done[0]
                 self._restart(lost, attempts)
                 for spec in sorted(lost, key=_order):  # one at a time: find the culprit
+                    attempts[_order(spec)] = attempts.get(_order(spec), 1) + 1
                     submit([spec])
             top_up()
 
@@ -369,11 +367,14 @@ class ProcessExecutor(Executor):
 
     def _restart(self, lost: list[TaskSpec], attempts: dict[tuple[str, int], int]) -> None:
         """Replace the broken pool, or fail when a lost task has used up its attempts."""
-        worst = max(lost, key=lambda spec: attempts[_order(spec)])
-        if attempts[_order(worst)] >= MAX_ATTEMPTS:
+        def starts(spec: TaskSpec) -> int:
+            return attempts.get(_order(spec), 1)
+
+        worst = max(lost, key=starts)
+        if starts(worst) >= MAX_ATTEMPTS:
             raise ExecutorError(
                 f"the worker process running {_describe(worst)} died (attempt "
-                f"{attempts[_order(worst)]} of {MAX_ATTEMPTS}; killed, or out of memory?); the "
+                f"{starts(worst)} of {MAX_ATTEMPTS}; killed, or out of memory?); the "
                 "finished tasks are kept: rerun with --resume, perhaps with fewer --workers")
         log.warning("a worker process died; restarting the workers and running %d unfinished "
                     "task(s) again", len(lost))

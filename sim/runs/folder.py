@@ -40,6 +40,7 @@ import os
 import secrets
 import shutil
 import struct
+import sys
 import threading
 import time
 import zlib
@@ -789,7 +790,11 @@ class Assembly:
 
     def _append(self, key: str | int, rep: int, path: Path) -> None:
         decoded, meta, lines = decode_task_rows(path)
-        self.timings.append({self.folder.key_column: key, "replication": rep, **meta})
+        # Kept for the manifest until the run ends: names and worker ids shared, not one copy
+        # per task (a run of 10,000 tasks keeps 10,000 of these).
+        self.timings.append({self.folder.key_column: key, "replication": rep,
+                             **{sys.intern(k): sys.intern(v) if isinstance(v, str) else v
+                                for k, v in meta.items()}})
         for name in self.tables:
             table = keyed(decoded[name], key, rep, self._key_type, self.folder.key_column)
             rendered = lines.get(name) if key_type(key) == self._key_type else None
