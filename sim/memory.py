@@ -31,6 +31,7 @@ misbehaves).
 from __future__ import annotations
 
 import ctypes
+import functools
 import logging
 import os
 import platform
@@ -47,8 +48,6 @@ MMAP_THRESHOLD_BYTES = 128 * 1024
 
 ARROW_POOL_VARIABLE = "ARROW_DEFAULT_MEMORY_POOL"
 
-_DONE: list[bool] = []
-
 
 def wanted() -> bool:
     """Whether ppsim sets the allocators (``PPSIM_ALLOCATOR`` is not ``default``)."""
@@ -61,16 +60,15 @@ def prefer_system_pool() -> None:
         os.environ.setdefault(ARROW_POOL_VARIABLE, "system")
 
 
+@functools.cache
 def bound_memory() -> bool:
-    """Make this process return freed memory (idempotent); True if the settings were applied.
+    """Make this process return freed memory (once); True if the settings were applied.
 
     Called by the parent at the start of a run and by each local worker process as it starts.
     """
-    if not _DONE:
-        _DONE.append(wanted())
-        if _DONE[0]:
-            _glibc_malloc()
-    return _DONE[0]
+    if wanted():
+        _glibc_malloc()
+    return wanted()
 
 
 def _glibc_malloc() -> None:

@@ -325,6 +325,7 @@ class ProcessExecutor(Executor):
         def top_up() -> None:
             while len(pending) < ahead and (batch := batcher.take()):
                 submit(batch)
+
         top_up()
         while pending:
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)

@@ -163,9 +163,8 @@ def _frame(parts: list[pa.RecordBatch], columns: Sequence[str]) -> pd.DataFrame:
     return table
 
 
-def _months(path: Path) -> int:
-    """Number of months in a monthly table (from the Parquet column statistics)."""
-    meta = pq.read_metadata(path)
+def _months(path: Path, meta: pq.FileMetaData) -> int:
+    """Number of months in a monthly table (from the Parquet column statistics in ``meta``)."""
     index = meta.schema.names.index("month")
     top = -1
     for g in range(meta.num_row_groups):
@@ -185,11 +184,11 @@ def bands(folder: RunFolder, keys: Sequence[Any], replications: int) -> pd.DataF
     """
     kc = folder.key_column
     path = folder.partial / "tables" / "monthly.parquet"
-    months = _months(path)
+    meta = pq.read_metadata(path)
+    months = _months(path, meta)
     # Rows per month and replication, on average (from the file's metadata, without a scan):
     # it only sizes the chunks, which never change a band (a group lies within one month).
-    rows = pq.read_metadata(path).num_rows
-    per_month = max(1, rows // max(1, months * replications * len(keys)))
+    per_month = max(1, meta.num_rows // max(1, months * replications * len(keys)))
     step = max(1, BAND_BUDGET_ROWS // (per_month * replications))
     columns = [kc, "date", "month", "mission", "category", *BAND_METRICS]
     chunks = range(0, months, step)
