@@ -605,6 +605,41 @@ def test_sigterm_ends_the_workers_too(tmp_path: Path) -> None:
     assert not (partial_path(out) / ownership.LOCK).exists()
 
 
+HALF_RESULT = """
+import gc, os, struct, time
+from multiprocessing.queues import SimpleQueue
+
+def half_result():
+    # In the worker: the start of a result message in the pool's result pipe, then no more.
+    queue = next(o for o in gc.get_objects() if isinstance(o, SimpleQueue) and o._writer)
+    os.write(queue._writer.fileno(), struct.pack("!i", 1_000_000) + b"x" * 10)
+    time.sleep(60)
+
+if __name__ == "__main__":
+    from sim.experiments.executors import ProcessExecutor
+    pool = ProcessExecutor(1)
+    pool._pool.submit(half_result)
+    time.sleep(2)
+    pool.terminate()
+    print("terminated", flush=True)
+"""
+
+
+@pytest.mark.slow
+def test_a_worker_terminated_mid_result_does_not_hang_the_exit(tmp_path: Path) -> None:
+    """Terminating the workers while one is sending a result: the process still exits.
+
+    The pool's manager thread waits for the rest of the half-sent message; unless the parent's
+    copy of the pipe's write end is closed it waits forever, and the interpreter's exit joins
+    it (``ppsim run`` hung after "interrupted" when SIGTERM came at that moment, under load).
+    """
+    script = tmp_path / "half_result.py"
+    script.write_text(HALF_RESULT, encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=60, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0 and "terminated" in done.stdout, done.stderr
+
+
 # --- 8. Retries and damaged task files ------------------------------------------------------------
 
 

@@ -392,12 +392,21 @@ class ProcessExecutor(Executor):
         # The pool keeps its worker processes in a private mapping; terminating them is the
         # only way not to wait for the running tasks.
         processes = list(getattr(self._pool, "_processes", {}).values())
+        results = getattr(self._pool, "_result_queue", None)  # shutdown() drops the reference
         self._pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             if process.is_alive():
                 process.terminate()
         for process in processes:
             process.join(timeout=5)
+        # A worker terminated while sending a result leaves half a message in the result pipe,
+        # and the pool's manager thread waits in recv() for the rest, forever: the parent still
+        # holds the pipe's write end, so no end-of-file comes (CPython 3.11), and the exit
+        # joins that thread (a run hung after "interrupted", under load). With the workers gone,
+        # closing the parent's write end turns that wait into end-of-file: the pool breaks.
+        writer = getattr(results, "_writer", None)
+        if writer is not None and not any(p.is_alive() for p in processes):
+            writer.close()
 
     def __exit__(self, *exc: object) -> None:
         if exc[0] is None:
