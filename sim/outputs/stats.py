@@ -94,11 +94,62 @@ def percentile_bands(df: pd.DataFrame, by: Sequence[str], metrics: Sequence[str]
     Percentiles use linear interpolation between order statistics (numpy's default); NaN
     values are left out, and a group with none gives NaN.
 
+    When every group has the same number of rows (replications of one table: the usual case),
+    the percentiles come from one sort of a (group, row, metric) array; otherwise from pandas'
+    grouped quantile, one metric at a time. Both give the same bits (the interpolation below is
+    pandas' ``group_quantile``, tested against it), the first about ten times faster.
+
     Returns:
         Long format: the ``by`` columns, ``metric``, ``mean`` and ``p5`` … ``p95`` (one column
         per percentile), in order of first appearance of the groups, metric by metric.
     """
-    by = list(by)
+    by, metrics = list(by), list(metrics)
+    codes = df.groupby(by, sort=False, dropna=False, observed=True).ngroup().to_numpy()
+    sizes = np.bincount(codes) if len(codes) else np.zeros(0, dtype=np.int64)
+    if len(sizes) == 0 or (sizes != sizes[0]).any():
+        return _grouped_bands(df, by, metrics, percentiles)
+    order = np.argsort(codes, kind="stable")  # each group's rows together, in table order
+    groups, rows = len(sizes), int(sizes[0])
+    values = df[metrics].to_numpy(dtype=float)
+    # Means as pandas computes them (Kahan sums in row order): the same bits as a grouped mean.
+    mean = pd.DataFrame(values).groupby(codes, sort=True).mean().to_numpy()
+    ordered = np.sort(values[order].reshape(groups, rows, len(metrics)), axis=1)  # NaN last
+    qs = _group_quantiles(ordered, [p / 100 for p in percentiles])  # (group, metric, q)
+    # Metric by metric, each with every group: the first row of each group, repeated.
+    out = df[by].iloc[np.tile(order[::rows], len(metrics))].reset_index(drop=True)
+    out["metric"] = np.repeat(np.array(metrics, dtype=object), groups)
+    out["mean"] = mean.T.reshape(-1)
+    by_metric = qs.transpose(1, 0, 2).reshape(-1, len(percentiles))
+    for k, p in enumerate(percentiles):
+        out[f"p{p}"] = by_metric[:, k]
+    return out
+
+
+def _group_quantiles(ordered: np.ndarray, qs: Sequence[float]) -> np.ndarray:
+    """Linearly interpolated quantiles of each (group, ·, metric) column of sorted values.
+
+    ``ordered`` is sorted along axis 1 with NaN last. The arithmetic is that of pandas'
+    ``group_quantile`` (``idx = int(q·(n−1))``, ``frac = q·(n−1) % 1``, ``v + (next − v)·frac``
+    unless ``frac == 0``), so the results are the same to the bit.
+    """
+    n = (~np.isnan(ordered)).sum(axis=1)  # (group, metric)
+    top = ordered.shape[1] - 1
+    out = np.empty((*n.shape, len(qs)))
+    for k, q in enumerate(qs):
+        position = q * (n - 1).astype(float)
+        low = np.clip(position.astype(np.int64), 0, top)
+        frac = position % 1
+        value = np.take_along_axis(ordered, low[:, None, :], axis=1)[:, 0, :]
+        upper = np.take_along_axis(ordered, np.minimum(low + 1, top)[:, None, :], axis=1)[:, 0, :]
+        with np.errstate(invalid="ignore"):
+            out[..., k] = np.where(frac == 0.0, value, value + (upper - value) * frac)
+        out[n == 0, k] = np.nan
+    return out
+
+
+def _grouped_bands(df: pd.DataFrame, by: list[str], metrics: list[str],
+                   percentiles: Sequence[int]) -> pd.DataFrame:
+    """:func:`percentile_bands` through pandas' grouped mean and quantile (groups of any size)."""
     grouped = df.groupby(by, sort=False, dropna=False, observed=True)
     qs = np.array([p / 100 for p in percentiles])
     parts = []
