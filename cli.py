@@ -14,7 +14,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -260,6 +260,17 @@ def _executor(serial: bool, dask: str | None) -> str | None:
     return f"dask://{dask if '://' in dask else 'tcp://' + dask}"
 
 
+def _start_workers(serial: bool, dask: str | None, workers: int | None,
+                   tasks: int | None) -> AbstractContextManager[None]:
+    """Start the local workers before the scenario is loaded, so they start up meanwhile.
+
+    See :func:`sim.experiments.executors.start_workers` (nothing for ``--serial``/``--dask``).
+    """
+    from sim.experiments.executors import start_workers
+
+    return start_workers(_executor(serial, dask), workers, tasks)
+
+
 def _execution_options(func: Any) -> Any:
     """The options every experiment command shares (replications, seed, executor, folder)."""
     options = [
@@ -375,14 +386,15 @@ def run(scenario: str, variant: str, replications: int | None, seed: int | None,
         workers: int | None, dask: str | None, serial: bool, out: str | None,
         resume: bool, no_plots: bool, replace: bool, officer_log: bool, fmt: str) -> None:
     """Run replications of one variant of SCENARIO and summarize them per mission."""
-    loaded = sim.load_scenario(scenario)
-    loaded.resolve(variant)
-    _print_warnings(loaded, [variant], err_console)
-    folder = Path(out) if out else _default_out(loaded, variant)
-    result = _experiment(f"{loaded.base.name}/{variant}", folder, lambda progress: sim.run(
-        loaded, variant=variant, replications=replications, seed=seed, workers=workers,
-        executor=_executor(serial, dask), out=folder, resume=resume, progress=progress,
-        plots=not no_plots, replace=replace, officer_log=officer_log))
+    with _start_workers(serial, dask, workers, replications):
+        loaded = sim.load_scenario(scenario)
+        loaded.resolve(variant)
+        _print_warnings(loaded, [variant], err_console)
+        folder = Path(out) if out else _default_out(loaded, variant)
+        result = _experiment(f"{loaded.base.name}/{variant}", folder, lambda progress: sim.run(
+            loaded, variant=variant, replications=replications, seed=seed, workers=workers,
+            executor=_executor(serial, dask), out=folder, resume=resume, progress=progress,
+            plots=not no_plots, replace=replace, officer_log=officer_log))
     n = result.manifest["replications"]
     rows = run_summary_rows(result.summary)
     if fmt != "table":
@@ -586,8 +598,28 @@ def compare(scenario: str, variants: str | None, at: tuple[str, ...],
             workers: int | None, dask: str | None, serial: bool, out: str | None,
             resume: bool, no_plots: bool, replace: bool, fmt: str) -> None:
     """Compare the variants of SCENARIO with the base (common random numbers, paired CIs)."""
-    loaded = sim.load_scenario(scenario)
     names = [v.strip() for v in variants.split(",") if v.strip()] if variants else None
+    tasks = None if names is None or replications is None else replications * (
+        1 + len(set(names) - {"base"}))
+    with _start_workers(serial, dask, workers, tasks):
+        result = _compare(scenario, names, at, until_halfwidth, outcome, stop_on,
+                          max_replications, replications, seed, workers, dask, serial, out,
+                          resume, no_plots, replace)
+    if fmt != "table":
+        _emit({"comparison": _headline_rows(result), "targets": _target_rows(result)}, fmt)
+        _wrote(result, err_console)
+        return
+    _print_comparison(result)
+    _wrote(result)
+
+
+def _compare(scenario: str, names: list[str] | None, at: tuple[str, ...],
+             until_halfwidth: float | None, outcome: str, stop_on: str,
+             max_replications: int | None, replications: int | None, seed: int | None,
+             workers: int | None, dask: str | None, serial: bool, out: str | None,
+             resume: bool, no_plots: bool, replace: bool) -> Any:
+    """Load SCENARIO, check the variants and run the comparison (``ppsim compare``)."""
+    loaded = sim.load_scenario(scenario)
     for name in names or []:
         loaded.resolve(name)
     _print_warnings(loaded, names, err_console)
@@ -604,12 +636,7 @@ def compare(scenario: str, variants: str | None, at: tuple[str, ...],
         loaded, variants=names, replications=replications, seed=seed, workers=workers,
         executor=_executor(serial, dask), out=folder, resume=resume, progress=progress, at=at,
         stopping=stopping, plots=not no_plots, replace=replace))
-    if fmt != "table":
-        _emit({"comparison": _headline_rows(result), "targets": _target_rows(result)}, fmt)
-        _wrote(result, err_console)
-        return
-    _print_comparison(result)
-    _wrote(result)
+    return result
 
 
 def _headline_rows(result: Any) -> Any:
@@ -736,13 +763,14 @@ def sweep(scenario: str, params: tuple[str, ...], design: str, points: int, vari
     """Run SCENARIO over a design of parameter points; per-point results, Sobol indices."""
     from sim.experiments.sweep import DEFAULT_OUTCOMES
 
-    loaded = sim.load_scenario(scenario)
     chosen = outcomes or DEFAULT_OUTCOMES
-    folder = Path(out) if out else _default_out(loaded, "sweep")
-    result = _experiment(f"{loaded.base.name}/sweep", folder, lambda progress: sim.sweep(
-        loaded, list(params), design=design, points=points, replications=replications,
-        seed=seed, variant=variant, outcomes=chosen, workers=workers,
-        executor=_executor(serial, dask), out=folder, resume=resume, progress=progress))
+    with _start_workers(serial, dask, workers, None):
+        loaded = sim.load_scenario(scenario)
+        folder = Path(out) if out else _default_out(loaded, "sweep")
+        result = _experiment(f"{loaded.base.name}/sweep", folder, lambda progress: sim.sweep(
+            loaded, list(params), design=design, points=points, replications=replications,
+            seed=seed, variant=variant, outcomes=chosen, workers=workers,
+            executor=_executor(serial, dask), out=folder, resume=resume, progress=progress))
     results = result.read("sweep/results")
     names = [p["path"] for p in result.manifest["parameters"]]
     short = [n.rsplit(".", 1)[-1] for n in names]

@@ -85,3 +85,61 @@ def test_a_worker_killed_inside_a_batch_is_retried_with_the_same_bytes(
                   out=tmp_path / "batched")
     assert (tmp_path / "killed-once").exists()
     assert run_bytes(batched.path) == run_bytes(serial.path)
+
+
+def _worker_pids(folder: Path) -> set[int]:
+    import json
+
+    tasks = json.loads((folder / "manifest.json").read_text())["timings"]["tasks"]
+    return {int(t["worker"].rsplit(":", 1)[1]) for t in tasks}
+
+
+def test_workers_started_early_run_the_tasks_with_the_same_bytes(tmp_path: Path) -> None:
+    """A run inside ``start_workers`` takes the workers started there; the tables do not change.
+
+    The early pool's processes (2, started before the run) are the ones named in the manifest,
+    and the run folder has the bytes of a run that started its own workers.
+    """
+    with executors.start_workers(None, 2, tasks=6):
+        early = executors._EARLY.get()
+        assert early is not None
+        started = {p.pid for p in early._pool._processes.values()}  # type: ignore[union-attr]
+        assert len(started) == 2
+        ran = run(TINY, replications=6, workers=2, plots=False, out=tmp_path / "early")
+        assert early.adopted
+    assert _worker_pids(ran.path) <= started
+    own = run(TINY, replications=6, workers=2, plots=False, out=tmp_path / "own")
+    assert not _worker_pids(own.path) & started
+    assert run_bytes(ran.path) == run_bytes(own.path)
+
+
+def test_workers_no_run_took_are_terminated(tmp_path: Path) -> None:
+    """An error before the run (or a run asking for other workers) leaves no worker behind."""
+    with pytest.raises(RuntimeError, match="before the run"), \
+            executors.start_workers(None, 2, tasks=None):
+        early = executors._EARLY.get()
+        assert early is not None
+        processes = list(early._pool._processes.values())  # type: ignore[union-attr]
+        raise RuntimeError("an invalid scenario, before the run")
+    assert processes and not any(p.is_alive() for p in processes)
+    with executors.start_workers(None, 2, tasks=1):
+        early = executors._EARLY.get()
+        assert early is not None
+        one = list(early._pool._processes.values())  # type: ignore[union-attr]
+        assert len(one) == 1  # no more workers started than there are tasks
+        ran = run(TINY, replications=2, workers=1, plots=False, out=tmp_path / "other")
+        assert not early.adopted  # the run asked for 1 worker, not 2: it started its own
+    assert ran.manifest["replications"] == 2
+    assert not any(p.is_alive() for p in one)
+
+
+def test_start_workers_leaves_other_executors_alone() -> None:
+    """Serial and Dask runs start nothing early; nor does a block inside another block."""
+    for spec in ("serial", "dask-local", "dask://tcp://localhost:1"):
+        with executors.start_workers(spec, 2):
+            assert executors._EARLY.get() is None
+    with executors.start_workers(None, 1, tasks=1):
+        outer = executors._EARLY.get()
+        with executors.start_workers(None, 1, tasks=1):
+            assert executors._EARLY.get() is outer
+    assert executors._EARLY.get() is None

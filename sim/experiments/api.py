@@ -3,6 +3,10 @@
 They build a :class:`~sim.experiments.engine.Job` and hand it to the engine with the finalisers
 that draw figures, so the engine itself never imports presentation (see
 :mod:`sim.experiments.engine` for the steps of a run and the run folder's life cycle).
+
+Each starts the local workers first (:func:`~sim.experiments.executors.start_workers`) and only
+then imports the engine (pandas, Arrow: ~0.4 s) and validates the scenario, so that the workers
+start up meanwhile; this module therefore imports the engine inside the functions.
 """
 
 from __future__ import annotations
@@ -13,29 +17,13 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sim.experiments.engine import (
-    Execution,
-    Job,
-    Progress,
-    Stopping,
-    _check_stopping,
-    _parse_date,
-    _positive,
-    _seed,
-    decision_settings,
-    execute,
-    load,
-    outcome_settings,
-    scenario_digest,
-    tables_for,
-)
-from sim.experiments.progress import progress_bar
-from sim.outputs.summaries import compare_summaries, write_run_summaries
-from sim.runs.folder import RunResult
-from sim.scenario.schema import BASE, LoadedScenario
+from sim.experiments.executors import start_workers
 
 if TYPE_CHECKING:
+    from sim.experiments.engine import Progress, Stopping
     from sim.model.world import Decisions
+    from sim.runs.folder import RunResult
+    from sim.scenario.schema import LoadedScenario
 
 
 def draw_standard_figures(partial: Path) -> None:
@@ -50,7 +38,7 @@ def standard_figures(plots: bool) -> tuple[Callable[[Path], None], ...]:
     return (draw_standard_figures,) if plots else ()
 
 
-def run(source: str | Path | LoadedScenario, variant: str = BASE,
+def run(source: str | Path | LoadedScenario, variant: str = "base",
         replications: int | None = None, seed: int | None = None, workers: int | None = None,
         executor: str | None = None, out: str | Path | None = None, resume: bool = False,
         progress: Progress | bool | None = None, plots: bool = True,
@@ -86,6 +74,30 @@ def run(source: str | Path | LoadedScenario, variant: str = BASE,
     Raises:
         VariantError, ParameterError, ResultsError, ExecutorError: before anything is written.
     """
+    with start_workers(executor, workers, replications):
+        return _run(source, variant, replications, seed, workers, executor, out, resume,
+                    progress, plots, replace, decisions, officer_log)
+
+
+def _run(source: str | Path | LoadedScenario, variant: str, replications: int | None,
+         seed: int | None, workers: int | None, executor: str | None, out: str | Path | None,
+         resume: bool, progress: Progress | bool | None, plots: bool, replace: bool,
+         decisions: Decisions | None, officer_log: bool) -> RunResult:
+    from sim.experiments.engine import (
+        Execution,
+        Job,
+        _positive,
+        _seed,
+        decision_settings,
+        execute,
+        load,
+        outcome_settings,
+        scenario_digest,
+        tables_for,
+    )
+    from sim.experiments.progress import progress_bar
+    from sim.outputs.summaries import write_run_summaries
+
     loaded = load(source)
     scenario = loaded.resolve(variant)
     n = _positive("replications", scenario.run.replications if replications is None
@@ -137,6 +149,37 @@ def compare(source: str | Path | LoadedScenario, variants: Sequence[str] | None 
     Raises:
         VariantError: an unknown variant; ParameterError: a bad date, outcome or count.
     """
+    tasks = None if replications is None or variants is None else replications * (
+        1 + len(set(variants) - {"base"}))
+    with start_workers(executor, workers, tasks):
+        return _compare(source, variants, replications, seed, workers, executor, out, resume,
+                        progress, at, stopping, plots, replace, decisions)
+
+
+def _compare(source: str | Path | LoadedScenario, variants: Sequence[str] | None,
+             replications: int | None, seed: int | None, workers: int | None,
+             executor: str | None, out: str | Path | None, resume: bool,
+             progress: Progress | bool | None, at: Sequence[date | str],
+             stopping: Stopping | None, plots: bool, replace: bool,
+             decisions: Decisions | None) -> RunResult:
+    from sim.experiments.engine import (
+        Execution,
+        Job,
+        _check_stopping,
+        _parse_date,
+        _positive,
+        _seed,
+        decision_settings,
+        execute,
+        load,
+        outcome_settings,
+        scenario_digest,
+        tables_for,
+    )
+    from sim.experiments.progress import progress_bar
+    from sim.outputs.summaries import compare_summaries
+    from sim.scenario.schema import BASE
+
     loaded = load(source)
     names = list(loaded.names) if variants is None else [BASE, *(v for v in variants
                                                                   if v != BASE)]

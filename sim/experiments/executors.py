@@ -48,6 +48,8 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from multiprocessing import get_context
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -55,10 +57,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sim.errors import ExecutorError
 from sim.memory import bound_memory
 from sim.runs.task import TaskOutput
-from sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
     from sim.model.world import Decisions
+    from sim.scenario.schema import Scenario
 Result = TypeVar("Result")
 """What a task function returns (:class:`TaskOutput` for runs; a small table for calibration)."""
 
@@ -274,10 +276,13 @@ def _init_worker() -> None:
 
     Ctrl-C reaches the whole process group; the parent handles it (terminating the workers and
     saying how to resume). A parent killed outright (SIGKILL) cannot clean up, so each worker
-    watches its parent's pid and exits when it changes.
+    watches its parent's pid and exits when it changes. The model is imported here, as the
+    worker starts, rather than by its first task: a worker started early
+    (:func:`start_workers`) is then ready by the time the parent has its first task.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     bound_memory()
+    _import_model()
     parent = os.getppid()
 
     def watch() -> None:
@@ -288,20 +293,45 @@ def _init_worker() -> None:
     threading.Thread(target=watch, name="ppsim-parent-watch", daemon=True).start()
 
 
+def _import_model() -> None:
+    """Import what :func:`run_task` needs (~0.4 s of a worker's start); errors are left to it."""
+    try:
+        import sim.model.replication
+        import sim.runs.folder  # noqa: F401
+    except Exception:  # the first task raises it again, with its context
+        log.debug("importing the model in a worker failed", exc_info=True)
+
+
+def _ready() -> None:
+    """A task that does nothing: submitting it makes the pool start a worker now."""
+
+
 class ProcessExecutor(Executor):
     """Local worker processes started with ``spawn`` (safe with threads, same on every OS).
 
     A worker that dies breaks the whole pool (every unfinished future fails with
     ``BrokenProcessPool``); the pool is then restarted and the unfinished tasks resubmitted, at
     most :data:`MAX_ATTEMPTS` starts per task.
+
+    Args:
+        workers: most worker processes at once.
+        start: workers to start at once (the pool starts the others when tasks need them).
     """
 
     name = "processes"
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, start: int = 0) -> None:
         self.workers = workers
         self.restarts = 0
+        self.adopted = False
         self._pool = self._start()
+        try:
+            for _ in range(min(start, workers)):
+                self._pool.submit(_ready)  # each submission starts a worker while one is missing
+        except OSError as exc:
+            self.terminate()
+            raise ExecutorError(f"cannot start {workers} worker processes: {exc}; use fewer "
+                                "--workers, or --serial") from None
 
     def _start(self) -> ProcessPoolExecutor:
         try:
@@ -595,6 +625,10 @@ def open_executor(spec: str | None, workers: int | None) -> Executor:
     if name == "serial":
         return SerialExecutor()
     if name == "processes":
+        early = _EARLY.get()
+        if early is not None and not early.adopted and early.workers == count:
+            early.adopted = True
+            return early
         return ProcessExecutor(count)
     if name in ("dask-local", "dask://local", "local"):
         return DaskExecutor(None, count)
@@ -606,5 +640,47 @@ def open_executor(spec: str | None, workers: int | None) -> Executor:
                         "ADDRESS is a scheduler address like tcp://host:8786)")
 
 
+_EARLY: ContextVar[ProcessExecutor | None] = ContextVar("ppsim_early_workers", default=None)
+"""Worker processes started by :func:`start_workers`, waiting for :func:`open_executor`."""
+
+
+@contextmanager
+def start_workers(spec: str | None, workers: int | None, tasks: int | None = None
+                  ) -> Iterator[None]:
+    """Start the local worker processes of the run made inside the block, now.
+
+    Before its first task a run's parent spends ~0.5 s importing the engine and validating the
+    scenario, and each worker ~0.5 s starting Python and importing the model; started here,
+    before the parent's part, the two overlap instead of following one another.
+    :func:`open_executor` takes these workers for a ``processes`` run with the same worker
+    count; workers that no run took by the end of the block (an invalid scenario, an error, a
+    run that asked for other workers) are terminated there. Nothing happens for other
+    executors, for a bad worker count (:func:`open_executor` reports it) or inside another
+    ``start_workers`` block.
+
+    Args:
+        spec: the run's executor spec (``None``: local processes).
+        workers: its worker count (``None``: CPUs).
+        tasks: the number of tasks, when known: no more workers than that are started now.
+    """
+    count = (os.cpu_count() or 1) if workers is None else workers
+    if (spec or "processes") != "processes" or count < 1 or _EARLY.get() is not None:
+        yield
+        return
+    try:
+        bound_memory()  # before the pool's threads start (see sim.memory)
+        early = ProcessExecutor(count, start=count if tasks is None else min(count, tasks))
+    except ExecutorError:
+        yield  # open_executor says why
+        return
+    token = _EARLY.set(early)
+    try:
+        yield
+    finally:
+        _EARLY.reset(token)
+        if not early.adopted:
+            early.terminate()
+
+
 __all__ = ["EXECUTORS", "Batcher", "Executor", "TaskOutput", "TaskSpec", "open_executor",
-           "run_batch", "run_task"]
+           "run_batch", "run_task", "start_workers"]
