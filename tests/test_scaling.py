@@ -121,7 +121,7 @@ def test_workers_no_run_took_are_terminated(tmp_path: Path) -> None:
         assert early is not None
         processes = list(early._pool._processes.values())  # type: ignore[union-attr]
         raise RuntimeError("an invalid scenario, before the run")
-    assert processes and not any(p.is_alive() for p in processes)
+    assert processes and all(executors.exited(p) for p in processes)
     with executors.start_workers(None, 2, tasks=1):
         early = executors._EARLY.get()
         assert early is not None
@@ -130,7 +130,7 @@ def test_workers_no_run_took_are_terminated(tmp_path: Path) -> None:
         ran = run(TINY, replications=2, workers=1, plots=False, out=tmp_path / "other")
         assert not early.adopted  # the run asked for 1 worker, not 2: it started its own
     assert ran.manifest["replications"] == 2
-    assert not any(p.is_alive() for p in one)
+    assert all(executors.exited(p) for p in one)
 
 
 def test_start_workers_leaves_other_executors_alone() -> None:

@@ -83,38 +83,28 @@ def _run(source: str | Path | LoadedScenario, variant: str, replications: int | 
          seed: int | None, workers: int | None, executor: str | None, out: str | Path | None,
          resume: bool, progress: Progress | bool | None, plots: bool, replace: bool,
          decisions: Decisions | None, officer_log: bool) -> RunResult:
-    from sim.experiments.engine import (
-        Execution,
-        Job,
-        _positive,
-        _seed,
-        decision_settings,
-        execute,
-        load,
-        outcome_settings,
-        scenario_digest,
-        tables_for,
-    )
+    """:func:`run` once its workers are starting: import the engine, validate, execute."""
+    from sim.experiments import engine
     from sim.experiments.progress import progress_bar
     from sim.outputs.summaries import write_run_summaries
 
-    loaded = load(source)
+    loaded = engine.load(source)
     scenario = loaded.resolve(variant)
-    n = _positive("replications", scenario.run.replications if replications is None
-                  else replications)
-    root = _seed(seed, scenario.run.seed)
-    job = Job(kind="run", loaded=loaded, scenarios={variant: scenario}, seed=root, label=variant,
-              tables=tables_for({variant: scenario}, officer_log),
-              settings={"kind": "run", "scenario": scenario_digest(loaded),
-                        "variants": [variant], "replications": n, "seed": root,
-                        **decision_settings(decisions, executor),
-                        **outcome_settings(executor),
-                        **({"officer_log": True} if officer_log else {})},
-              decisions=decisions)
+    n = engine._positive("replications", scenario.run.replications if replications is None
+                         else replications)
+    root = engine._seed(seed, scenario.run.seed)
+    job = engine.Job(kind="run", loaded=loaded, scenarios={variant: scenario}, seed=root,
+                     label=variant, tables=engine.tables_for({variant: scenario}, officer_log),
+                     settings={"kind": "run", "scenario": engine.scenario_digest(loaded),
+                               "variants": [variant], "replications": n, "seed": root,
+                               **engine.decision_settings(decisions, executor),
+                               **engine.outcome_settings(executor),
+                               **({"officer_log": True} if officer_log else {})},
+                     decisions=decisions)
     with progress_bar(progress, f"{loaded.base.name}/{variant}") as callback:
-        return execute(job, Execution(executor, workers, out, resume, callback, replace,
-                                      standard_figures(plots)), n,
-                       summarize=write_run_summaries)
+        execution = engine.Execution(executor, workers, out, resume, callback, replace,
+                                     standard_figures(plots))
+        return engine.execute(job, execution, n, summarize=write_run_summaries)
 
 
 def compare(source: str | Path | LoadedScenario, variants: Sequence[str] | None = None,
@@ -162,50 +152,37 @@ def _compare(source: str | Path | LoadedScenario, variants: Sequence[str] | None
              progress: Progress | bool | None, at: Sequence[date | str],
              stopping: Stopping | None, plots: bool, replace: bool,
              decisions: Decisions | None) -> RunResult:
-    from sim.experiments.engine import (
-        Execution,
-        Job,
-        _check_stopping,
-        _parse_date,
-        _positive,
-        _seed,
-        decision_settings,
-        execute,
-        load,
-        outcome_settings,
-        scenario_digest,
-        tables_for,
-    )
+    """:func:`compare` once its workers are starting: import the engine, validate, execute."""
+    from sim.experiments import engine
     from sim.experiments.progress import progress_bar
     from sim.outputs.summaries import compare_summaries
     from sim.scenario.schema import BASE
 
-    loaded = load(source)
+    loaded = engine.load(source)
     names = list(loaded.names) if variants is None else [BASE, *(v for v in variants
                                                                   if v != BASE)]
     names = list(dict.fromkeys(names))
     scenarios = {name: loaded.resolve(name) for name in names}
     base = loaded.base
-    n = _positive("replications", base.run.replications if replications is None
-                  else replications)
-    root = _seed(seed, base.run.seed)
-    dates = [_parse_date(d, base) for d in at]
+    n = engine._positive("replications", base.run.replications if replications is None
+                         else replications)
+    root = engine._seed(seed, base.run.seed)
+    dates = [engine._parse_date(d, base) for d in at]
     if stopping is not None:
-        _check_stopping(stopping, base)
-    job = Job(kind="compare", loaded=loaded, scenarios=scenarios, seed=root, label="compare",
-              tables=tables_for(scenarios),
-              settings={"kind": "compare", "scenario": scenario_digest(loaded),
-                        "variants": names, "replications": n, "seed": root,
-                        "at": [d.isoformat() for d in dates],
-                        "stopping": None if stopping is None else asdict(stopping),
-                        **decision_settings(decisions, executor),
-                        **outcome_settings(executor)},
-              decisions=decisions)
+        engine._check_stopping(stopping, base)
+    job = engine.Job(kind="compare", loaded=loaded, scenarios=scenarios, seed=root,
+                     label="compare", tables=engine.tables_for(scenarios),
+                     settings={"kind": "compare", "scenario": engine.scenario_digest(loaded),
+                               "variants": names, "replications": n, "seed": root,
+                               "at": [d.isoformat() for d in dates],
+                               "stopping": None if stopping is None else asdict(stopping),
+                               **engine.decision_settings(decisions, executor),
+                               **engine.outcome_settings(executor)},
+                     decisions=decisions)
     with progress_bar(progress, f"{loaded.base.name}/compare") as callback:
-        return execute(job, Execution(executor, workers, out, resume, callback, replace,
-                                      standard_figures(plots)), n,
-                       stopping,
-                       summarize=compare_summaries(dates))
+        execution = engine.Execution(executor, workers, out, resume, callback, replace,
+                                     standard_figures(plots))
+        return engine.execute(job, execution, n, stopping, summarize=compare_summaries(dates))
 
 
 __all__ = ["compare", "draw_standard_figures", "run", "standard_figures"]

@@ -51,7 +51,8 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from multiprocessing import get_context
+from multiprocessing import connection, get_context
+from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sim.errors import ExecutorError
@@ -293,6 +294,17 @@ def _init_worker() -> None:
     threading.Thread(target=watch, name="ppsim-parent-watch", daemon=True).start()
 
 
+def exited(process: BaseProcess) -> bool:
+    """Whether a worker process has ended, whichever thread reaps it.
+
+    ``Process.is_alive()`` can say True for a process that has just ended: while the pool's
+    manager thread reaps it (``waitpid``) and has not yet recorded its exit code, another
+    thread's ``waitpid`` finds no child and reads that as "still running". The process's
+    sentinel is readable once it has ended, whoever reaps it.
+    """
+    return bool(connection.wait([process.sentinel], timeout=0))
+
+
 def _import_model() -> None:
     """Import what :func:`run_task` needs (~0.4 s of a worker's start); errors are left to it."""
     try:
@@ -435,7 +447,7 @@ class ProcessExecutor(Executor):
         # joins that thread (a run hung after "interrupted", under load). With the workers gone,
         # closing the parent's write end turns that wait into end-of-file: the pool breaks.
         writer = getattr(results, "_writer", None)
-        if writer is not None and not any(p.is_alive() for p in processes):
+        if writer is not None and all(exited(p) for p in processes):
             writer.close()
 
     def __exit__(self, *exc: object) -> None:
