@@ -11,6 +11,7 @@ import pickle
 import tracemalloc
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -95,6 +96,41 @@ def _summary_memory(tmp: Path, blobs: list[bytes], replications: int) -> int:
     finally:
         tracemalloc.stop()
         folder.release()
+
+
+@pytest.mark.parametrize("keys", [["base", "other"], [3, 1]])
+def test_bands_of_several_keys_equal_each_keys_whole_table(folder: RunFolder, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch,
+                                                           keys: list[Any]) -> None:
+    """Two variants (or sweep points): spilled by key and month chunk, each band as in memory.
+
+    The second key's replications are the first's in reverse order, so their bands differ
+    only in the mean's summation order; forced small chunks and two spill passes.
+    """
+    blobs = [folder.task_path("base", rep).read_bytes() for rep in range(6)]
+    kc = "variant" if isinstance(keys[0], str) else "point"
+    run = RunFolder.prepare(tmp_path / "two", {"kind": "run"}, False, key_column=kc)
+    run.create("", {k: sim.load_scenario(TINY).base for k in keys}, "test")
+    for k, order in zip(keys, (range(6), range(5, -1, -1)), strict=True):
+        for rep, blob in enumerate(blobs[i] for i in order):
+            run.save_task(TaskOutput(k, rep, blob, 0.0, "test"))
+    run.assemble(keys, 6, TABLES)
+    monthly = summaries.read_table(run.partial / "tables" / "monthly.parquet")
+    per_month = len(monthly[(monthly["month"] == 0) & (monthly["replication"] == 0)]) // 2
+    monkeypatch.setattr(summaries, "BAND_BUDGET_ROWS", per_month * 6 * 7)
+    monkeypatch.setattr(summaries, "MAX_SPILL_FILES", 5)
+    streamed = summaries.bands(run, keys, 6)
+    by = [kc, "date", "month", "mission", "category"]
+    whole = summaries.plain(stats.percentile_bands(monthly[[*by, *summaries.BAND_METRICS]], by,
+                                                   summaries.BAND_METRICS))
+    whole = summaries._ordered(whole, {
+        kc: keys, "metric": summaries.BAND_METRICS,
+        "mission": [str(m) for m in monthly["mission"].unique()],
+        "category": [*summaries.CATEGORIES, *map(str, monthly["category"].unique())],
+        "month": range(int(monthly["month"].max()) + 1)})
+    assert set(streamed[kc]) == set(keys)
+    assert _bytes(run, streamed, "a") == _bytes(run, whole, "b")
+    run.release()
 
 
 @pytest.mark.slow

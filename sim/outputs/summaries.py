@@ -105,8 +105,9 @@ def scan(path: Path, columns: Sequence[str],
             yield kept
 
 
-MAX_SPILL_FILES = 64
-"""Most temporary files :func:`spill` writes at once (more parts take more passes)."""
+MAX_SPILL_FILES = 128
+"""Most temporary files :func:`spill` writes at once (more parts take more passes; macOS allows
+a process 256 open files by default)."""
 
 _SPILL_OPTIONS = ipc.IpcWriteOptions(compression="lz4")
 """Temporary files are compressed (a tenth of the disk; the tables repeat a lot)."""
@@ -129,20 +130,38 @@ def spill(path: Path, columns: Sequence[str], part_of: Callable[[pa.RecordBatch]
         writers: dict[int, tuple[pa.NativeFile, ipc.RecordBatchStreamWriter]] = {}
         try:
             for batch in batches(path, columns):
-                numbers = part_of(batch)
-                for n in map(int, np.unique(numbers)):
-                    if n not in wanted:
-                        continue
+                for n, rows in _by_part(batch, part_of(batch), wanted):
                     if n not in writers:
                         sink = pa.OSFile(str(files[n]), "wb")
                         writers[n] = sink, ipc.new_stream(sink, batch.schema,
                                                           options=_SPILL_OPTIONS)
-                    writers[n][1].write_batch(batch.filter(pa.array(numbers == n)))
+                    writers[n][1].write_batch(rows)
         finally:
             for sink, writer in writers.values():
                 writer.close()
                 sink.close()
     return files
+
+
+def _by_part(batch: pa.RecordBatch, numbers: np.ndarray, wanted: range
+             ) -> Iterator[tuple[int, pa.RecordBatch]]:
+    """The rows of ``batch`` of each wanted part number, in batch order, part by part.
+
+    One stable sort of the batch by part, then a zero-copy slice per part: filtering the batch
+    once per part cost a pass over the whole batch per part, and with thousands of
+    replications a batch holds rows of a hundred parts (bands grew faster than the table).
+    """
+    order = np.argsort(numbers, kind="stable")
+    ordered = numbers[order]
+    present, starts = np.unique(ordered, return_index=True)
+    ends = [*starts[1:], len(ordered)]
+    sorted_batch: pa.RecordBatch | None = None
+    for n, lo, hi in zip(map(int, present), starts, ends, strict=True):
+        if n not in wanted:
+            continue
+        if sorted_batch is None:
+            sorted_batch = batch if len(present) == 1 else batch.take(pa.array(order))
+        yield n, sorted_batch.slice(int(lo), int(hi - lo))
 
 
 def spilled(file: Path, keep: Callable[[pa.RecordBatch], pa.Array] | None = None
@@ -191,26 +210,23 @@ def bands(folder: RunFolder, keys: Sequence[Any], replications: int) -> pd.DataF
     per_month = max(1, meta.num_rows // max(1, months * replications * len(keys)))
     step = max(1, BAND_BUDGET_ROWS // (per_month * replications))
     columns = [kc, "date", "month", "mission", "category", *BAND_METRICS]
-    chunks = range(0, months, step)
+    chunks = len(range(0, months, step))
     where = folder.partial / ".spill-bands"
     try:
-        files = spill(path, columns, lambda b: b.column("month").to_numpy() // step,
-                      len(chunks), where)
+        # One part per key and month chunk: each part is read once, with no filtering.
+        files = spill(path, columns, _band_part(kc, keys, step, chunks), len(keys) * chunks,
+                      where)
         # The first month of the first key orders missions and categories, as in the table.
-        first = _frame(spilled(files[0], lambda b: pc.and_(pc.equal(b.column(kc), keys[0]),
-                                                            pc.equal(b.column("month"), 0)))
+        first = _frame(spilled(files[0], lambda b: pc.equal(b.column("month"), 0))
                        if files else [], columns)
         parts = []
-        for key in keys:
-            def of_key(batch: pa.RecordBatch, key: Any = key) -> pa.Array:
-                return pc.equal(batch.column(kc), key)
-
-            for lo in chunks:
-                rows = spilled(files[lo // step], of_key)
+        for file in files:
+            rows = spilled(file)
+            if rows:
                 chunk = _frame(rows, columns)
                 parts.append(stats.percentile_bands(chunk, [kc, "date", "month", "mission",
                                                             "category"], BAND_METRICS))
-                del chunk, rows
+            del rows
     finally:
         shutil.rmtree(where, ignore_errors=True)
     out = plain(pd.concat(parts, ignore_index=True))
@@ -218,6 +234,22 @@ def bands(folder: RunFolder, keys: Sequence[Any], replications: int) -> pd.DataF
                           "mission": [str(m) for m in first["mission"].unique()],
                           "category": [*CATEGORIES, *map(str, first["category"].unique())],
                           "month": range(months)})
+
+
+def _band_part(kc: str, keys: Sequence[Any], step: int, chunks: int
+               ) -> Callable[[pa.RecordBatch], np.ndarray]:
+    """Part numbers of monthly rows for :func:`bands`: key × chunks + month // step.
+
+    Rows of a key not in ``keys`` get a negative number (no part), as a key filter drops them.
+    """
+    def part_of(batch: pa.RecordBatch) -> np.ndarray:
+        chunk = batch.column("month").to_numpy() // step
+        column = batch.column(kc)
+        index = pc.index_in(column, value_set=pa.array(list(keys), type=column.type))
+        key: np.ndarray = index.fill_null(-1).to_numpy()
+        return np.where(key >= 0, key * chunks + chunk, -1)
+
+    return part_of
 
 
 def outcome_summary(outcomes: pd.DataFrame, key_column: str = "variant") -> pd.DataFrame:
