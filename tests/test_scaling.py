@@ -143,3 +143,13 @@ def test_start_workers_leaves_other_executors_alone() -> None:
         with executors.start_workers(None, 1, tasks=1):
             assert executors._EARLY.get() is outer
     assert executors._EARLY.get() is None
+
+
+def test_start_workers_caps_workers_when_the_tasks_are_unknown(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a task count at most EARLY_UNKNOWN workers start early (the rest on demand)."""
+    monkeypatch.setattr(executors, "EARLY_UNKNOWN", 1)
+    with executors.start_workers(None, 3):
+        early = executors._EARLY.get()
+        assert early is not None and early.workers == 3
+        assert len(early._pool._processes) == 1  # type: ignore[union-attr, arg-type]

@@ -652,6 +652,10 @@ def open_executor(spec: str | None, workers: int | None) -> Executor:
                         "ADDRESS is a scheduler address like tcp://host:8786)")
 
 
+EARLY_UNKNOWN = 8
+"""Workers :func:`start_workers` starts at once when the number of tasks is not known yet (a
+64-core machine would otherwise start 64 workers, ~160 MB each, for a 20-replication run)."""
+
 _EARLY: ContextVar[ProcessExecutor | None] = ContextVar("ppsim_early_workers", default=None)
 """Worker processes started by :func:`start_workers`, waiting for :func:`open_executor`."""
 
@@ -673,7 +677,8 @@ def start_workers(spec: str | None, workers: int | None, tasks: int | None = Non
     Args:
         spec: the run's executor spec (``None``: local processes).
         workers: its worker count (``None``: CPUs).
-        tasks: the number of tasks, when known: no more workers than that are started now.
+        tasks: the number of tasks, when known: no more workers than that are started now
+            (unknown: at most :data:`EARLY_UNKNOWN`; the pool starts more when tasks need them).
     """
     count = (os.cpu_count() or 1) if workers is None else workers
     if (spec or "processes") != "processes" or count < 1 or _EARLY.get() is not None:
@@ -681,7 +686,7 @@ def start_workers(spec: str | None, workers: int | None, tasks: int | None = Non
         return
     try:
         bound_memory()  # before the pool's threads start (see sim.memory)
-        early = ProcessExecutor(count, start=count if tasks is None else min(count, tasks))
+        early = ProcessExecutor(count, start=min(count, EARLY_UNKNOWN if tasks is None else tasks))
     except ExecutorError:
         yield  # open_executor says why
         return
