@@ -24,6 +24,10 @@ in the worker by :func:`run_batch`): the batch size adapts so that a batch takes
 run so that every worker stays busy. Each replication is still simulated alone, from its own
 seed, so batching never changes a result.
 
+Local workers can be started *before* the run is prepared (:func:`start_workers`, used by the
+API and the CLI): they import the model while the parent imports the engine and validates the
+scenario, and :func:`open_executor` takes them for the run.
+
 Failures (each an :class:`~sim.errors.ExecutorError` saying what to do next):
 
 - a local worker process that dies (killed, out of memory) breaks the pool; the pool is
