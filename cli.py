@@ -108,7 +108,9 @@ class PpsimGroup(click.Group):
             err_console.print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt as exc:
-            err_console.print("interrupted: finished tasks are kept; rerun with --resume to go on")
+            # A run's own interruption is reported by _experiment (with how to resume); here,
+            # nothing had started (loading the scenario, another command).
+            err_console.print("interrupted")
             sys.exit(_interrupt_code(exc))
         finally:
             if main_thread:

@@ -708,3 +708,41 @@ def test_every_flipped_byte_or_cut_of_a_task_file_is_detected() -> None:
         with pytest.raises(DamagedTaskError):
             decode_task(blob[:n])
 
+
+
+def test_an_interrupt_before_the_run_starts_leaves_no_worker_and_no_resume_hint(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C while the scenario loads (workers already starting): exit 130, no folder.
+
+    The message does not offer ``--resume``: nothing was written. The workers started early
+    for the run are terminated.
+    """
+    started: list[Any] = []
+    real = executors.start_workers
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        block = real(*args, **kwargs)
+
+        class Watch:
+            def __enter__(self) -> None:
+                block.__enter__()
+                early = executors._EARLY.get()
+                started.extend(early._pool._processes.values() if early else [])
+
+            def __exit__(self, *exc: Any) -> Any:
+                return block.__exit__(*exc)
+
+        return Watch()
+
+    def interrupted(path: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(executors, "start_workers", watched)
+    monkeypatch.setattr(sim, "load_scenario", interrupted)
+    out = tmp_path / "never"
+    result = CliRunner().invoke(main, ["run", str(TINY), "-n", "2", "-w", "2", "--no-plots",
+                                       "--out", str(out)])
+    assert result.exit_code == 130, result.output
+    assert "interrupted" in result.output and "--resume" not in result.output
+    assert len(started) == 2 and all(executors.exited(p) for p in started)
+    assert not out.exists() and not Path(f"{out}.partial").exists()
