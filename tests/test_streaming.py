@@ -133,6 +133,77 @@ def test_bands_of_several_keys_equal_each_keys_whole_table(folder: RunFolder, tm
     run.release()
 
 
+def _whole_bands(run: RunFolder, keys: list[Any], kc: str = "variant") -> pd.DataFrame:
+    """The bands computed from the whole monthly table in memory (the reference)."""
+    monthly = summaries.read_table(run.partial / "tables" / "monthly.parquet")
+    by = [kc, "date", "month", "mission", "category"]
+    whole = summaries.plain(stats.percentile_bands(monthly[[*by, *summaries.BAND_METRICS]], by,
+                                                   summaries.BAND_METRICS))
+    return summaries._ordered(whole, {
+        kc: keys, "metric": summaries.BAND_METRICS,
+        "mission": [str(m) for m in monthly["mission"].unique()],
+        "category": [*summaries.CATEGORIES, *map(str, monthly["category"].unique())],
+        "month": range(int(monthly["month"].max()) + 1)})
+
+
+@pytest.mark.parametrize("budget_months", [7, 200])
+def test_bands_split_while_assembling_equal_the_whole_table(folder: RunFolder, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch,
+                                                            budget_months: int) -> None:
+    """The assembly's split (BandSpill) is used, with no pass over the table; same bytes.
+
+    Two variants, tasks assembled in small batches (several flushes), month chunks of 7
+    months (several parts) or of the whole run (one part per variant).
+    """
+    blobs = [folder.task_path("base", rep).read_bytes() for rep in range(6)]
+    keys = ["base", "other"]
+    run = RunFolder.prepare(tmp_path / "teed", {"kind": "run"}, False)
+    run.create("", {k: sim.load_scenario(TINY).base for k in keys}, "test")
+    for k, order in zip(keys, (range(6), range(5, -1, -1)), strict=True):
+        for rep, blob in enumerate(blobs[i] for i in order):
+            run.save_task(TaskOutput(k, rep, blob, 0.0, "test"))
+    per_month = len(summaries.read_table(folder.partial / "tables" / "monthly.parquet",
+                                         ["month", "replication"]).query(
+        "month == 0 and replication == 0"))
+    monkeypatch.setattr(summaries, "BAND_BUDGET_ROWS", per_month * 6 * budget_months)
+    monkeypatch.setattr(run_folder_module, "BATCH_ROWS", per_month * 40)
+    run.assemble(keys, 6, TABLES, summaries.assembly_tees(run, keys, 6))
+    assert (run.partial / summaries.SPILL_BANDS / "plan.json").exists()
+
+    def no_pass(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the bands split the table again")
+
+    monkeypatch.setattr(summaries, "spill", no_pass)
+    teed = summaries.bands(run, keys, 6)
+    assert _bytes(run, teed, "a") == _bytes(run, _whole_bands(run, keys), "b")
+    assert not (run.partial / summaries.SPILL_BANDS).exists(), "temporary files are removed"
+    run.release()
+
+
+def test_a_split_that_does_not_fit_is_not_used(folder: RunFolder, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Too many parts: no split while assembling; an abandoned assembly leaves none either;
+    a split recorded for other replications is ignored. The bands are right every time."""
+    blobs = [folder.task_path("base", rep).read_bytes() for rep in range(6)]
+    run = _empty_run(tmp_path / "run")
+    for rep in range(6):
+        run.save_task(TaskOutput("base", rep, blobs[rep], 0.0, "test"))
+    spill_dir = run.partial / summaries.SPILL_BANDS
+    monkeypatch.setattr(summaries, "MAX_SPILL_FILES", 0)
+    run.assemble(["base"], 6, TABLES, summaries.assembly_tees(run, ["base"], 6))
+    assert not (spill_dir / "plan.json").exists()
+    monkeypatch.setattr(summaries, "MAX_SPILL_FILES", 128)
+    assembly = run.assembly(["base"], 6, TABLES, summaries.assembly_tees(run, ["base"], 6))
+    assembly.advance()
+    assembly.abandon()
+    assert not spill_dir.exists()
+    run.assemble(["base"], 6, TABLES, summaries.assembly_tees(run, ["base"], 5))
+    assert (spill_dir / "plan.json").exists()
+    whole = _bytes(run, _whole_bands(run, ["base"]), "b")
+    assert _bytes(run, summaries.bands(run, ["base"], 6), "a") == whole
+    run.release()
+
+
 @pytest.mark.slow
 def test_parent_memory_does_not_grow_with_replications(folder: RunFolder, tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:

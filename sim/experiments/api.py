@@ -86,7 +86,7 @@ def _run(source: str | Path | LoadedScenario, variant: str, replications: int | 
     """:func:`run` once its workers are starting: import the engine, validate, execute."""
     from sim.experiments import engine
     from sim.experiments.progress import progress_bar
-    from sim.outputs.summaries import write_run_summaries
+    from sim.outputs.summaries import assembly_tees, write_run_summaries
 
     loaded = engine.load(source)
     scenario = loaded.resolve(variant)
@@ -104,7 +104,8 @@ def _run(source: str | Path | LoadedScenario, variant: str, replications: int | 
     with progress_bar(progress, f"{loaded.base.name}/{variant}") as callback:
         execution = engine.Execution(executor, workers, out, resume, callback, replace,
                                      standard_figures(plots))
-        return engine.execute(job, execution, n, summarize=write_run_summaries)
+        return engine.execute(job, execution, n, summarize=write_run_summaries,
+                              tees=assembly_tees)
 
 
 def compare(source: str | Path | LoadedScenario, variants: Sequence[str] | None = None,
@@ -155,7 +156,7 @@ def _compare(source: str | Path | LoadedScenario, variants: Sequence[str] | None
     """:func:`compare` once its workers are starting: import the engine, validate, execute."""
     from sim.experiments import engine
     from sim.experiments.progress import progress_bar
-    from sim.outputs.summaries import compare_summaries
+    from sim.outputs.summaries import assembly_tees, compare_summaries
     from sim.scenario.schema import BASE
 
     loaded = engine.load(source)
@@ -182,7 +183,8 @@ def _compare(source: str | Path | LoadedScenario, variants: Sequence[str] | None
     with progress_bar(progress, f"{loaded.base.name}/compare") as callback:
         execution = engine.Execution(executor, workers, out, resume, callback, replace,
                                      standard_figures(plots))
-        return engine.execute(job, execution, n, stopping, summarize=compare_summaries(dates))
+        return engine.execute(job, execution, n, stopping, summarize=compare_summaries(dates),
+                              tees=assembly_tees)
 
 
 __all__ = ["compare", "draw_standard_figures", "run", "standard_figures"]

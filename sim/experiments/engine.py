@@ -34,7 +34,7 @@ import re
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -49,7 +49,7 @@ from sim.experiments.executors import Executor, TaskSpec, open_executor, run_tas
 from sim.memory import bound_memory
 from sim.outputs import catalog, stats
 from sim.outputs.summaries import CATEGORIES
-from sim.runs.folder import TABLES, Assembly, RunFolder, RunResult
+from sim.runs.folder import TABLES, Assembly, RunFolder, RunResult, TableTee
 from sim.runs.provenance import code_digest
 from sim.scenario.schema import BASE, LoadedScenario, Scenario, load_scenario, unknown_message
 from sim.scenario.types import MAX_SEED
@@ -61,6 +61,8 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(finished, total)`` after each task (``total`` grows in sequential runs)."""
+Tees = Callable[[RunFolder, Sequence[Any], int], Mapping[str, TableTee]]
+"""Makes the table tees of a job's summaries: given the folder, the keys and the replications."""
 
 OUTCOMES = tuple(catalog.OUTCOMES)
 """Scalar outcomes of a replication (the ``outcomes`` table, ``docs/outputs.md``)."""
@@ -319,6 +321,13 @@ class Session:
         self.ran = 0
         self.assembly: Assembly | None = None
         """Set when the replication count is fixed: tables assembled as tasks arrive."""
+        self.tees: Tees | None = None
+        """Makes the summaries' table tees for the assembly (see :func:`execute`)."""
+
+    def tees_for(self, replications: int) -> Mapping[str, TableTee] | None:
+        """The summaries' table tees for assembling ``replications`` per key, if any."""
+        return None if self.tees is None else self.tees(self.folder, self.job.keys,
+                                                         replications)
 
     def run_replications(self, replications: int) -> None:
         """Run every missing task of replications ``0 … replications − 1``, saving each.
@@ -355,8 +364,8 @@ class Session:
 
 def execute(job: Job, execution: Execution, replications: int,
             stopping: Stopping | None = None,
-            summarize: Callable[[RunFolder, Job, int], dict[str, Any]] | None = None
-            ) -> RunResult:
+            summarize: Callable[[RunFolder, Job, int], dict[str, Any]] | None = None,
+            tees: Tees | None = None) -> RunResult:
     """Run ``job`` to a finished run folder (see the module docstring) and open it.
 
     Args:
@@ -365,12 +374,14 @@ def execute(job: Job, execution: Execution, replications: int,
         replications: replications per key (with ``stopping``: the batch size).
         stopping: sequential stopping rule, or ``None`` for a fixed count.
         summarize: writes the job's summaries into the partial folder; returns manifest extras.
+        tees: given the folder, the keys and the replications, what ``summarize`` takes from
+            the tables while they are assembled (:class:`~sim.runs.folder.TableTee` by table).
     """
     out = Path(execution.out) if execution.out is not None else default_out(job.loaded, job.label)
     folder = RunFolder.prepare(out, run_settings(job), execution.resume, job.key_column,
                                execution.replace)
     try:
-        return _execute(job, execution, replications, folder, stopping, summarize)
+        return _execute(job, execution, replications, folder, stopping, summarize, tees)
     except OSError as exc:
         where = f"writing the run folder {folder.partial}"
         raise StorageError(os_error_message(exc, where)) from None
@@ -380,13 +391,15 @@ def execute(job: Job, execution: Execution, replications: int,
 
 def _execute(job: Job, execution: Execution, replications: int, folder: RunFolder,
              stopping: Stopping | None,
-             summarize: Callable[[RunFolder, Job, int], dict[str, Any]] | None) -> RunResult:
+             summarize: Callable[[RunFolder, Job, int], dict[str, Any]] | None,
+             tees: Tees | None = None) -> RunResult:
     """The steps of :func:`execute` once the run folder is prepared."""
     created = datetime.now(UTC).isoformat(timespec="seconds")
     started = time.perf_counter()
     bound_memory()  # before the executor's threads start: they share the one arena
     pool = open_executor(execution.executor, execution.workers)
     session = Session(job, execution, folder, pool)
+    session.tees = tees
     try:
         folder.create(scenario_text(job.loaded),
                       job.resolved if job.resolved is not None else job.scenarios,
@@ -394,7 +407,8 @@ def _execute(job: Job, execution: Execution, replications: int, folder: RunFolde
         extra: dict[str, Any] = {}
         threading.Thread(target=_import_for_summaries, name="ppsim-imports", daemon=True).start()
         if stopping is None:
-            session.assembly = folder.assembly(job.keys, replications, job.tables)
+            session.assembly = folder.assembly(job.keys, replications, job.tables,
+                                               session.tees_for(replications))
             session.run_replications(replications)
             n = replications
         else:
@@ -448,7 +462,7 @@ def _finish(job: Job, execution: Execution, folder: RunFolder, session: Session,
     if session.assembly is not None:
         rows, timings = session.assembly.finish()
     else:
-        rows, timings = folder.assemble(job.keys, n, job.tables)
+        rows, timings = folder.assemble(job.keys, n, job.tables, session.tees_for(n))
     if summarize is not None:
         extra.update(summarize(folder, job, n))
     manifest = {

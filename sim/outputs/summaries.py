@@ -3,15 +3,17 @@
 Everything here reads the assembled tables in ``tables/`` of a (partial) run folder and writes
 ``summary/``; the tables are streamed in bounded chunks, so memory stays flat however many
 replications a run has. A statistic that needs every replication of a group at once (a
-percentile, a mean) is computed part by part: one pass over the table splits it into temporary
-Arrow files (:func:`spill`: by month range for bands, by outcome for outcome CIs), each read back
-alone. The rows of a group and their order are those of the whole table, so the summaries are
-the same to the byte as from the whole table in memory. The statistics themselves are pure
-functions in :mod:`sim.outputs.stats`.
+percentile, a mean) is computed part by part: the table is split into temporary Arrow files
+(:func:`spill`, one pass: by variant and month range for bands, by outcome for outcome CIs), each
+read back alone; the bands' split is made while the tables are assembled (:class:`BandSpill`).
+The rows of a group and their order are those of the whole table, so the summaries are the same
+to the byte as from the whole table in memory. The statistics themselves are pure functions in
+:mod:`sim.outputs.stats`.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
@@ -26,7 +28,7 @@ import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
 from sim.outputs import catalog, stats
-from sim.runs.folder import RunFolder
+from sim.runs.folder import RunFolder, TableTee
 
 
 class Job(Protocol):
@@ -209,31 +211,148 @@ def bands(folder: RunFolder, keys: Sequence[Any], replications: int) -> pd.DataF
     # it only sizes the chunks, which never change a band (a group lies within one month).
     per_month = max(1, meta.num_rows // max(1, months * replications * len(keys)))
     step = max(1, BAND_BUDGET_ROWS // (per_month * replications))
-    columns = [kc, "date", "month", "mission", "category", *BAND_METRICS]
+    columns = _band_columns(kc)
     chunks = len(range(0, months, step))
-    where = folder.partial / ".spill-bands"
+    where = folder.partial / SPILL_BANDS
     try:
+        parts = BandSpill.parts_written(where, keys, replications)
+        if parts is None:  # not split while assembled: one pass over the table now
+            parts = len(keys) * chunks
+            spill(path, columns, _band_part(kc, keys, step, chunks), parts, where)
         # One part per key and month chunk: each part is read once, with no filtering.
-        files = spill(path, columns, _band_part(kc, keys, step, chunks), len(keys) * chunks,
-                      where)
+        files = [where / f"part-{n}.arrow" for n in range(parts)]
         # The first month of the first key orders missions and categories, as in the table.
         first = _frame(spilled(files[0], lambda b: pc.equal(b.column("month"), 0))
                        if files else [], columns)
-        parts = []
+        computed = []
         for file in files:
             rows = spilled(file)
             if rows:
                 chunk = _frame(rows, columns)
-                parts.append(stats.percentile_bands(chunk, [kc, "date", "month", "mission",
-                                                            "category"], BAND_METRICS))
+                computed.append(stats.percentile_bands(chunk, [kc, "date", "month", "mission",
+                                                               "category"], BAND_METRICS))
             del rows
     finally:
         shutil.rmtree(where, ignore_errors=True)
-    out = plain(pd.concat(parts, ignore_index=True))
+    out = plain(pd.concat(computed, ignore_index=True))
     return _ordered(out, {kc: keys, "metric": BAND_METRICS,
                           "mission": [str(m) for m in first["mission"].unique()],
                           "category": [*CATEGORIES, *map(str, first["category"].unique())],
                           "month": range(months)})
+
+
+SPILL_BANDS = ".spill-bands"
+"""The partial folder's temporary folder of monthly rows split for the bands."""
+
+
+def _band_columns(kc: str) -> list[str]:
+    return [kc, "date", "month", "mission", "category", *BAND_METRICS]
+
+
+class BandSpill:
+    """The monthly rows split for :func:`bands` while the run's tables are assembled.
+
+    A :class:`~sim.runs.folder.TableTee` of the monthly table: each batch the assembly writes
+    is cut by key and month chunk (:func:`_band_part`, one sort per batch) into the spill
+    files :func:`bands` reads, so the bands need no pass over the table after the last task
+    (at 10,000 tiny replications that pass was half of the bands' time). The chunks are sized
+    from the first batch; :meth:`finish` records them (``plan.json``), and :func:`bands` uses
+    the files only when that record matches its keys and replications; otherwise, or when
+    there would be more than :data:`MAX_SPILL_FILES` parts, it splits the table itself. The
+    parts hold the same rows in the same order either way, so the bands do not change.
+    """
+
+    def __init__(self, folder: RunFolder, keys: Sequence[Any], replications: int) -> None:
+        self.where = folder.partial / SPILL_BANDS
+        shutil.rmtree(self.where, ignore_errors=True)  # a resumed run assembles from the start
+        self.kc = folder.key_column
+        self.keys = list(keys)
+        self.replications = replications
+        self._part_of: Callable[[pa.RecordBatch], np.ndarray] | None = None
+        self._schema: pa.Schema | None = None
+        self._parts = 0
+        self._off = False
+        self._writers: dict[int, tuple[pa.NativeFile, ipc.RecordBatchStreamWriter]] = {}
+
+    def write(self, table: pa.Table) -> None:
+        """Split one batch of monthly rows into the part files."""
+        if self._off or table.num_rows == 0:
+            return
+        if self._part_of is None and not self._plan(table):
+            return
+        assert self._part_of is not None and self._schema is not None
+        rows = table.select(_band_columns(self.kc)).cast(self._schema).combine_chunks()
+        for batch in rows.to_batches():
+            for n, rows in _by_part(batch, self._part_of(batch), range(self._parts)):
+                if n not in self._writers:
+                    self.where.mkdir(parents=True, exist_ok=True)
+                    sink = pa.OSFile(str(self.where / f"part-{n}.arrow"), "wb")
+                    self._writers[n] = sink, ipc.new_stream(sink, batch.schema,
+                                                            options=_SPILL_OPTIONS)
+                self._writers[n][1].write_batch(rows)
+
+    def _plan(self, table: pa.Table) -> bool:
+        """Size the chunks from the first batch (whole tasks; every task has every month)."""
+        months = int(pc.max(table.column("month")).as_py()) + 1
+        first = pc.and_(pc.equal(table.column("replication"), table.column("replication")[0]),
+                        pc.equal(table.column(self.kc), table.column(self.kc)[0]))
+        per_month = max(1, int(pc.sum(first).as_py()) // months)
+        step = max(1, BAND_BUDGET_ROWS // (per_month * self.replications))
+        chunks = len(range(0, months, step))
+        self._parts = len(self.keys) * chunks
+        if self._parts > MAX_SPILL_FILES:  # too many files open at once: bands split later
+            self._off = True
+            return False
+        self._part_of = _band_part(self.kc, self.keys, step, chunks)
+        self._schema = _as_read_back(table.select(_band_columns(self.kc)).schema)
+        return True
+
+    def finish(self) -> None:
+        """Close the files and record the split (what :func:`bands` checks before using it)."""
+        self._close()
+        if not self._off and self._part_of is not None:
+            plan = {"keys": self.keys, "replications": self.replications, "parts": self._parts}
+            (self.where / "plan.json").write_text(json.dumps(plan))
+
+    def abandon(self) -> None:
+        """Close and remove the files (the assembly failed)."""
+        self._close()
+        shutil.rmtree(self.where, ignore_errors=True)
+
+    def _close(self) -> None:
+        for sink, writer in self._writers.values():
+            writer.close()
+            sink.close()
+        self._writers = {}
+
+    @staticmethod
+    def parts_written(where: Path, keys: Sequence[Any], replications: int) -> int | None:
+        """The number of parts split while assembling, if ``where`` holds a matching split."""
+        try:
+            plan = json.loads((where / "plan.json").read_text())
+        except (OSError, ValueError):
+            return None
+        if plan.get("keys") != list(keys) or plan.get("replications") != replications:
+            return None
+        return int(plan["parts"])
+
+
+def _as_read_back(schema: pa.Schema) -> pa.Schema:
+    """``schema`` as reading a Parquet file written with it gives it back.
+
+    Parquet has no timestamps in seconds (the tables' dates are): they come back in
+    milliseconds. The bands must see the types :func:`spill` reads from the file, or the
+    summary's file would differ by its dates' unit.
+    """
+    sink = pa.BufferOutputStream()
+    pq.write_table(schema.empty_table(), sink)
+    return pq.read_schema(pa.BufferReader(sink.getvalue()))
+
+
+def assembly_tees(folder: RunFolder, keys: Sequence[Any], replications: int
+                  ) -> dict[str, TableTee]:
+    """What the run summaries take from the tables while they are assembled (the bands' split)."""
+    return {"monthly": BandSpill(folder, keys, replications)}
 
 
 def _band_part(kc: str, keys: Sequence[Any], step: int, chunks: int

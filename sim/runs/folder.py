@@ -48,7 +48,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 from urllib.parse import quote
 
 import pandas as pd
@@ -261,17 +261,37 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
     pacsv.write_csv(_for_csv(table, csv_schema(table.schema)), path)
 
 
+class TableTee(Protocol):
+    """Fed with a table's rows as the assembly writes them, in the file's order and batches.
+
+    :meth:`write` gets each batch written to the Parquet file (the file's schema; up to
+    :data:`BATCH_ROWS` rows); then :meth:`finish` once the table is whole, or :meth:`abandon`
+    if the assembly failed. The summaries use one to split the monthly rows for the bands
+    while tasks arrive, instead of in a pass over the table after the last task.
+    """
+
+    def write(self, table: pa.Table) -> None:
+        """Take one batch of the table's rows."""
+
+    def finish(self) -> None:
+        """The table is whole: every batch was written."""
+
+    def abandon(self) -> None:
+        """The assembly failed: drop what was written."""
+
+
 class _TableWriter:
     """Streams Arrow tables of one kind into a Parquet file and a CSV file, in batches.
 
     The CSV file is written as bytes: the header once, then each table's lines, rendered by
     the worker when its schema is the file's (the usual case: :func:`csv_rows`), else here
     from the table conformed to the file's columns and types; Arrow's CSV writer gives the
-    same lines either way (it formats row by row).
+    same lines either way (it formats row by row). A ``tee`` gets each batch too.
     """
 
-    def __init__(self, stem: Path) -> None:
+    def __init__(self, stem: Path, tee: TableTee | None = None) -> None:
         self.stem = stem
+        self.tee = tee
         self.rows = 0
         self._buffer: list[pa.Table] = []
         self._lines: list[bytes | None] = []
@@ -323,6 +343,8 @@ class _TableWriter:
                                f"columns ({exc})") from None
         assert self._parquet is not None and self._csv is not None
         self._parquet.write_table(batch)
+        if self.tee is not None:
+            self.tee.write(batch)
         for table, original, lines in zip(conformed, self._buffer, self._lines, strict=True):
             same = lines is not None and original.schema.equals(self._schema)
             self._csv.write(lines if lines is not None and same else csv_rows(table))
@@ -616,8 +638,9 @@ class RunFolder:
             for rep in range(replications):
                 yield key, rep, self.task_path(key, rep)
 
-    def assemble(self, keys: Sequence[str | int], replications: int,
-                 tables: Sequence[str]) -> tuple[dict[str, int], list[dict[str, Any]]]:
+    def assemble(self, keys: Sequence[str | int], replications: int, tables: Sequence[str],
+                 tees: Mapping[str, TableTee] | None = None
+                 ) -> tuple[dict[str, int], list[dict[str, Any]]]:
         """Stream every task file, in order, into ``tables/<table>.parquet`` and ``.csv``.
 
         Returns:
@@ -626,12 +649,12 @@ class RunFolder:
         Raises:
             ResultsError: a task file is missing (the run is incomplete).
         """
-        return self.assembly(keys, replications, tables).finish()
+        return self.assembly(keys, replications, tables, tees).finish()
 
     def assembly(self, keys: Sequence[str | int], replications: int,
-                 tables: Sequence[str]) -> Assembly:
+                 tables: Sequence[str], tees: Mapping[str, TableTee] | None = None) -> Assembly:
         """An :class:`Assembly` of these tasks, to advance while they are still running."""
-        return Assembly(self, keys, replications, tables)
+        return Assembly(self, keys, replications, tables, tees)
 
     def write_frame(self, frame: pd.DataFrame, relative: str) -> None:
         """Write ``frame`` as ``<relative>.parquet`` and ``.csv`` in the partial folder."""
@@ -700,13 +723,15 @@ class Assembly:
     """
 
     def __init__(self, folder: RunFolder, keys: Sequence[str | int], replications: int,
-                 tables: Sequence[str]) -> None:
+                 tables: Sequence[str], tees: Mapping[str, TableTee] | None = None) -> None:
         self.folder = folder
         self.tables = tuple(tables)
         self.timings: list[dict[str, Any]] = []
         out = folder.partial / "tables"
         out.mkdir(parents=True, exist_ok=True)
-        self._writers = {name: _TableWriter(out / name) for name in self.tables}
+        self._tees = {name: tee for name, tee in (tees or {}).items() if name in self.tables}
+        self._writers = {name: _TableWriter(out / name, self._tees.get(name))
+                         for name in self.tables}
         self._key_type = pa.string() if all(isinstance(k, str) for k in keys) else pa.int64()
         self._order = folder.tasks(keys, replications)
         self._next = next(self._order, None)
@@ -772,6 +797,7 @@ class Assembly:
         Raises:
             ResultsError: a task file is missing (the run is incomplete).
         """
+        whole = False
         try:
             self._stop()
             if self._error is not None:
@@ -780,9 +806,14 @@ class Assembly:
             if self._next is not None:
                 raise ResultsError(f"{self._next[2]}: task missing; the run is incomplete; "
                                    "rerun with --resume")
+            whole = True
         finally:
-            for writer in self._writers.values():
-                writer.close()
+            try:
+                for writer in self._writers.values():
+                    writer.close()
+            finally:
+                for tee in self._tees.values():
+                    tee.finish() if whole else tee.abandon()
         return {name: w.rows for name, w in self._writers.items()}, self.timings
 
     def abandon(self) -> None:
@@ -790,6 +821,8 @@ class Assembly:
         self._stop()
         for writer in self._writers.values():
             writer.abandon()
+        for tee in self._tees.values():
+            tee.abandon()
 
     def _append(self, key: str | int, rep: int, path: Path) -> None:
         decoded, meta, lines = decode_task_rows(path)
