@@ -763,10 +763,10 @@ def sweep(scenario: str, params: tuple[str, ...], design: str, points: int, vari
           workers: int | None, dask: str | None, serial: bool, out: str | None,
           resume: bool) -> None:
     """Run SCENARIO over a design of parameter points; per-point results, Sobol indices."""
-    from sim.experiments.sweep import DEFAULT_OUTCOMES
-
-    chosen = outcomes or DEFAULT_OUTCOMES
     with _start_workers(serial, dask, workers, None):
+        from sim.experiments.sweep import DEFAULT_OUTCOMES  # imports the engine: workers first
+
+        chosen = outcomes or DEFAULT_OUTCOMES
         loaded = sim.load_scenario(scenario)
         folder = Path(out) if out else _default_out(loaded, "sweep")
         result = _experiment(f"{loaded.base.name}/sweep", folder, lambda progress: sim.sweep(
