@@ -27,10 +27,12 @@ parent's GIL; the projection for the counts that were also measured is printed b
 measurement, as a check of the model.
 
 On a shared machine CPU contention distorts wall times: run it on a quiet machine and read the
-load average it prints. Prints figures only; nothing passes or fails.
+load average it prints, or ``--repeat 3``: every count runs three times, interleaved (a change of
+load then hits every count alike), and the run of median wall time is reported (and projected
+from), with the range of the walls. Prints figures only; nothing passes or fails.
 
     python benchmarks/bench_scaling.py [SCENARIO] [--workers 1,2] [--replications N] [--dask]
-        [--project 4,8,16]
+        [--project 4,8,16] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -100,6 +102,11 @@ def components(reference: Timed) -> tuple[float, float, float, float, float]:
     return start, gap, receiving, reference.assembly_cpu, reference.wall - ends[-1]
 
 
+def median_run(runs: list[Timed]) -> Timed:
+    """The run of median wall time (the lower middle one of an even number)."""
+    return sorted(runs, key=lambda t: t.wall)[(len(runs) - 1) // 2]
+
+
 def project(reference: Timed, workers: int) -> float:
     """Projected wall time of the same run on ``workers`` workers (see the module docstring).
 
@@ -136,6 +143,8 @@ def main() -> None:
     parser.add_argument("--replications", type=int, default=16)
     parser.add_argument("--dask", action="store_true", help="also a Dask LocalCluster per count")
     parser.add_argument("--project", default="", help="worker counts to project (a model)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="runs per count, interleaved; the median run is reported")
     args = parser.parse_args()
     scenario = Path(args.scenario)
     counts = [int(w) for w in args.workers.split(",")]
@@ -143,12 +152,15 @@ def main() -> None:
     print(f"scenario {scenario.name}, {args.replications} replications per run; "
           f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start")
     with tempfile.TemporaryDirectory() as tmp:
-        runs: dict[tuple[str, int], Timed] = {}
+        repeats: dict[tuple[str, int], list[Timed]] = {}
         executors = ["processes", "dask-local"] if args.dask else ["processes"]
-        for executor in executors:
-            for n in counts:
-                runs[executor, n] = timed_run(scenario, args.replications, executor, n,
-                                              Path(tmp) / f"{executor}-{n}")
+        for r in range(args.repeat):  # interleaved: a change of load hits every count alike
+            for executor in executors:
+                for n in counts:
+                    repeats.setdefault((executor, n), []).append(timed_run(
+                        scenario, args.replications, executor, n,
+                        Path(tmp) / f"{executor}-{n}-{r}"))
+        runs = {k: median_run(v) for k, v in repeats.items()}
         cpu, children = time.process_time(), _children_cpu()
         one = timed_run(scenario, 1, "processes", 1, Path(tmp) / "one")
         cpu, children = time.process_time() - cpu, _children_cpu() - children
@@ -162,8 +174,10 @@ def main() -> None:
             whole = first.wall * counts[0] / (n * run.wall)
             beyond = (first.wall - fixed) * counts[0] / (n * (run.wall - fixed))
             guess = f"{project(first, n):>13.2f}" if n != counts[0] else f"{'':>13}"
+            walls = sorted(t.wall for t in repeats[executor, n])
+            spread = f"  (walls {walls[0]:.2f}–{walls[-1]:.2f} s)" if len(walls) > 1 else ""
             print(f"{executor:<12}{n:>8}{run.wall:>9.2f}{run.simulated:>9.2f}"
-                  f"{run.task_sum:>12.2f}{whole:>12.0%}{beyond:>10.0%}{guess}")
+                  f"{run.task_sum:>12.2f}{whole:>12.0%}{beyond:>10.0%}{guess}{spread}")
     if projected:
         first = runs["processes", counts[0]]
         start, gap, receiving, assembling, after = components(first)
