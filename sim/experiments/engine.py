@@ -312,7 +312,8 @@ def run_settings(job: Job) -> dict[str, Any]:
 class Session:
     """One execution of a job: the run folder, the executor and the task counters."""
 
-    def __init__(self, job: Job, execution: Execution, folder: RunFolder, pool: Executor) -> None:
+    def __init__(self, job: Job, execution: Execution, folder: RunFolder, pool: Executor,
+                 tees: Tees | None = None) -> None:
         self.job = job
         self.execution = execution
         self.folder = folder
@@ -321,7 +322,7 @@ class Session:
         self.ran = 0
         self.assembly: Assembly | None = None
         """Set when the replication count is fixed: tables assembled as tasks arrive."""
-        self.tees: Tees | None = None
+        self.tees = tees
         """Makes the summaries' table tees for the assembly (see :func:`execute`)."""
 
     def tees_for(self, replications: int) -> Mapping[str, TableTee] | None:
@@ -392,14 +393,13 @@ def execute(job: Job, execution: Execution, replications: int,
 def _execute(job: Job, execution: Execution, replications: int, folder: RunFolder,
              stopping: Stopping | None,
              summarize: Callable[[RunFolder, Job, int], dict[str, Any]] | None,
-             tees: Tees | None = None) -> RunResult:
+             tees: Tees | None) -> RunResult:
     """The steps of :func:`execute` once the run folder is prepared."""
     created = datetime.now(UTC).isoformat(timespec="seconds")
     started = time.perf_counter()
     bound_memory()  # before the executor's threads start: they share the one arena
     pool = open_executor(execution.executor, execution.workers)
-    session = Session(job, execution, folder, pool)
-    session.tees = tees
+    session = Session(job, execution, folder, pool, tees)
     try:
         folder.create(scenario_text(job.loaded),
                       job.resolved if job.resolved is not None else job.scenarios,

@@ -627,6 +627,11 @@ def _order(spec: TaskSpec) -> tuple[str, int]:
     return (str(spec.key), spec.replication)
 
 
+def _worker_count(workers: int | None) -> int:
+    """The worker count asked for, or the number of CPUs."""
+    return (os.cpu_count() or 1) if workers is None else workers
+
+
 def open_executor(spec: str | None, workers: int | None) -> Executor:
     """Start the executor named by ``spec`` (see the module docstring) with ``workers``.
 
@@ -634,7 +639,7 @@ def open_executor(spec: str | None, workers: int | None) -> Executor:
         ExecutorError: an unknown spec, a bad worker count, or a cluster that cannot be
             started or reached.
     """
-    count = (os.cpu_count() or 1) if workers is None else workers
+    count = _worker_count(workers)
     if count < 1:
         raise ExecutorError(f"workers: got {count}, must be ≥ 1")
     name = spec or "processes"
@@ -684,13 +689,13 @@ def start_workers(spec: str | None, workers: int | None, tasks: int | None = Non
         tasks: the number of tasks, when known: no more workers than that are started now
             (unknown: at most :data:`EARLY_UNKNOWN`; the pool starts more when tasks need them).
     """
-    count = (os.cpu_count() or 1) if workers is None else workers
+    count = _worker_count(workers)
     if (spec or "processes") != "processes" or count < 1 or _EARLY.get() is not None:
         yield
         return
     try:
         bound_memory()  # before the pool's threads start (see sim.memory)
-        early = ProcessExecutor(count, start=min(count, EARLY_UNKNOWN if tasks is None else tasks))
+        early = ProcessExecutor(count, start=EARLY_UNKNOWN if tasks is None else tasks)
     except ExecutorError:
         yield  # open_executor says why
         return

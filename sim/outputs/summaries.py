@@ -115,6 +115,34 @@ _SPILL_OPTIONS = ipc.IpcWriteOptions(compression="lz4")
 """Temporary files are compressed (a tenth of the disk; the tables repeat a lot)."""
 
 
+class _PartFiles:
+    """The temporary Arrow files of a split (``part-<n>.arrow`` in ``where``), opened as needed."""
+
+    def __init__(self, where: Path) -> None:
+        self.where = where
+        self._writers: dict[int, tuple[pa.NativeFile, ipc.RecordBatchStreamWriter]] = {}
+
+    def write(self, n: int, rows: pa.RecordBatch) -> None:
+        """Append ``rows`` to part ``n``'s file."""
+        if n not in self._writers:
+            self.where.mkdir(parents=True, exist_ok=True)
+            sink = pa.OSFile(str(part_file(self.where, n)), "wb")
+            self._writers[n] = sink, ipc.new_stream(sink, rows.schema, options=_SPILL_OPTIONS)
+        self._writers[n][1].write_batch(rows)
+
+    def close(self) -> None:
+        """Close every open file (idempotent)."""
+        for sink, writer in self._writers.values():
+            writer.close()
+            sink.close()
+        self._writers = {}
+
+
+def part_file(where: Path, n: int) -> Path:
+    """The temporary file of part ``n`` of a split."""
+    return where / f"part-{n}.arrow"
+
+
 def spill(path: Path, columns: Sequence[str], part_of: Callable[[pa.RecordBatch], np.ndarray],
           parts: int, where: Path) -> list[Path]:
     """Split a Parquet table into one temporary Arrow file per part, streaming.
@@ -126,23 +154,16 @@ def spill(path: Path, columns: Sequence[str], part_of: Callable[[pa.RecordBatch]
     parts); memory is one source batch. Returns the files by part number.
     """
     where.mkdir(parents=True, exist_ok=True)
-    files = [where / f"part-{n}.arrow" for n in range(parts)]
     for first in range(0, parts, MAX_SPILL_FILES):
         wanted = range(first, min(first + MAX_SPILL_FILES, parts))
-        writers: dict[int, tuple[pa.NativeFile, ipc.RecordBatchStreamWriter]] = {}
+        files = _PartFiles(where)
         try:
             for batch in batches(path, columns):
                 for n, rows in _by_part(batch, part_of(batch), wanted):
-                    if n not in writers:
-                        sink = pa.OSFile(str(files[n]), "wb")
-                        writers[n] = sink, ipc.new_stream(sink, batch.schema,
-                                                          options=_SPILL_OPTIONS)
-                    writers[n][1].write_batch(rows)
+                    files.write(n, rows)
         finally:
-            for sink, writer in writers.values():
-                writer.close()
-                sink.close()
-    return files
+            files.close()
+    return [part_file(where, n) for n in range(parts)]
 
 
 def _by_part(batch: pa.RecordBatch, numbers: np.ndarray, wanted: range
@@ -199,28 +220,28 @@ def _months(path: Path, meta: pq.FileMetaData) -> int:
 def bands(folder: RunFolder, keys: Sequence[Any], replications: int) -> pd.DataFrame:
     """Percentile bands of :data:`BAND_METRICS`, read from ``tables/monthly`` month by month.
 
-    The monthly table is split in one pass (:func:`spill`) into chunks of months small enough
-    that at most :data:`BAND_BUDGET_ROWS` rows are in memory, so neither memory nor the number
-    of passes over the table grows with replications.
+    The monthly table is split (:class:`BandSpill` while it is assembled, else :func:`spill`
+    in one pass now) into chunks of a key's months small enough that at most
+    :data:`BAND_BUDGET_ROWS` rows are in memory, so neither memory nor the number of passes over
+    the table grows with replications.
     """
     kc = folder.key_column
     path = folder.partial / "tables" / "monthly.parquet"
     meta = pq.read_metadata(path)
     months = _months(path, meta)
-    # Rows per month and replication, on average (from the file's metadata, without a scan):
-    # it only sizes the chunks, which never change a band (a group lies within one month).
-    per_month = max(1, meta.num_rows // max(1, months * replications * len(keys)))
-    step = max(1, BAND_BUDGET_ROWS // (per_month * replications))
     columns = _band_columns(kc)
-    chunks = len(range(0, months, step))
     where = folder.partial / SPILL_BANDS
     try:
         parts = BandSpill.parts_written(where, keys, replications)
         if parts is None:  # not split while assembled: one pass over the table now
+            # Rows per month and replication, on average (from the file's metadata): it only
+            # sizes the chunks, which never change a band (a group lies within one month).
+            per_month = max(1, meta.num_rows // max(1, months * replications * len(keys)))
+            step, chunks = _band_chunks(months, per_month, replications)
             parts = len(keys) * chunks
             spill(path, columns, _band_part(kc, keys, step, chunks), parts, where)
         # One part per key and month chunk: each part is read once, with no filtering.
-        files = [where / f"part-{n}.arrow" for n in range(parts)]
+        files = [part_file(where, n) for n in range(parts)]
         # The first month of the first key orders missions and categories, as in the table.
         first = _frame(spilled(files[0], lambda b: pc.equal(b.column("month"), 0))
                        if files else [], columns)
@@ -249,6 +270,12 @@ def _band_columns(kc: str) -> list[str]:
     return [kc, "date", "month", "mission", "category", *BAND_METRICS]
 
 
+def _band_chunks(months: int, per_month: int, replications: int) -> tuple[int, int]:
+    """(months per chunk, chunks): at most :data:`BAND_BUDGET_ROWS` rows of a key per chunk."""
+    step = max(1, BAND_BUDGET_ROWS // (per_month * replications))
+    return step, len(range(0, months, step))
+
+
 class BandSpill:
     """The monthly rows split for :func:`bands` while the run's tables are assembled.
 
@@ -272,7 +299,7 @@ class BandSpill:
         self._schema: pa.Schema | None = None
         self._parts = 0
         self._off = False
-        self._writers: dict[int, tuple[pa.NativeFile, ipc.RecordBatchStreamWriter]] = {}
+        self._files = _PartFiles(self.where)
 
     def write(self, table: pa.Table) -> None:
         """Split one batch of monthly rows into the part files."""
@@ -281,15 +308,10 @@ class BandSpill:
         if self._part_of is None and not self._plan(table):
             return
         assert self._part_of is not None and self._schema is not None
-        rows = table.select(_band_columns(self.kc)).cast(self._schema).combine_chunks()
-        for batch in rows.to_batches():
+        selected = table.select(_band_columns(self.kc)).cast(self._schema).combine_chunks()
+        for batch in selected.to_batches():
             for n, rows in _by_part(batch, self._part_of(batch), range(self._parts)):
-                if n not in self._writers:
-                    self.where.mkdir(parents=True, exist_ok=True)
-                    sink = pa.OSFile(str(self.where / f"part-{n}.arrow"), "wb")
-                    self._writers[n] = sink, ipc.new_stream(sink, batch.schema,
-                                                            options=_SPILL_OPTIONS)
-                self._writers[n][1].write_batch(rows)
+                self._files.write(n, rows)
 
     def _plan(self, table: pa.Table) -> bool:
         """Size the chunks from the first batch (whole tasks; every task has every month)."""
@@ -297,8 +319,7 @@ class BandSpill:
         first = pc.and_(pc.equal(table.column("replication"), table.column("replication")[0]),
                         pc.equal(table.column(self.kc), table.column(self.kc)[0]))
         per_month = max(1, int(pc.sum(first).as_py()) // months)
-        step = max(1, BAND_BUDGET_ROWS // (per_month * self.replications))
-        chunks = len(range(0, months, step))
+        step, chunks = _band_chunks(months, per_month, self.replications)
         self._parts = len(self.keys) * chunks
         if self._parts > MAX_SPILL_FILES:  # too many files open at once: bands split later
             self._off = True
@@ -309,21 +330,15 @@ class BandSpill:
 
     def finish(self) -> None:
         """Close the files and record the split (what :func:`bands` checks before using it)."""
-        self._close()
+        self._files.close()
         if not self._off and self._part_of is not None:
             plan = {"keys": self.keys, "replications": self.replications, "parts": self._parts}
             (self.where / "plan.json").write_text(json.dumps(plan))
 
     def abandon(self) -> None:
         """Close and remove the files (the assembly failed)."""
-        self._close()
+        self._files.close()
         shutil.rmtree(self.where, ignore_errors=True)
-
-    def _close(self) -> None:
-        for sink, writer in self._writers.values():
-            writer.close()
-            sink.close()
-        self._writers = {}
 
     @staticmethod
     def parts_written(where: Path, keys: Sequence[Any], replications: int) -> int | None:
