@@ -253,11 +253,17 @@ def test_assembly_while_tasks_arrive_gives_the_same_bytes(folder: RunFolder, tmp
     monkeypatch.setattr(run_folder_module, "COMPACT_TABLES", 2)
     assembly = streamed.assembly(["base"], 6, TABLES)
     appended = []
+    spooled = []
     for rep in (1, 0, 2, 4, 5, 3):  # as workers might finish them
         streamed.save_task(TaskOutput("base", rep, blobs[rep], 0.0, "test"))
         appended.append(assembly.advance())
+        spooled.append(sorted(p.name for p in (streamed.partial / "tables").glob("*.spool.*")))
     assembly.finish()
     assert appended == [0, 2, 1, 0, 0, 3], "each task is appended once all before it are"
+    # The merged tables waited on disk (BufferSpool), and the spool files are gone once written.
+    assert {"targets.spool.arrow", "targets.spool.csv"} <= set(spooled[1])
+    assert sorted(p.name for p in (at_end.partial / "tables").iterdir()) == sorted(
+        p.name for p in (streamed.partial / "tables").iterdir())
     for table in sorted((at_end.partial / "tables").iterdir()):
         assert table.read_bytes() == (streamed.partial / "tables" / table.name).read_bytes()
     at_end.release()
@@ -350,3 +356,48 @@ def test_csv_lines_from_workers_equal_the_parents_own(folder: RunFolder, tmp_pat
     assert files["parent"] == files["workers"]
     assert formatted == {"parent": 3 * len(TABLES), "workers": 1}  # the null-typed table only
     assert b",," in files["workers"]["targets.csv"]  # the null values, formatted by the parent
+
+
+def test_buffer_spool_gives_back_the_merged_tables_and_leaves_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A table's merged buffer waits on disk and comes back whole; abandoned, it is deleted."""
+    import pyarrow as pa
+
+    from sim.runs.spool import BufferSpool
+
+    spool = BufferSpool(tmp_path / "targets")
+    assert not spool
+    spool.append(pa.table({"x": [1, 2]}), b"1\n2\n")
+    spool.append(pa.table({"x": [3]}), b"3\n")
+    assert spool and spool.schema == pa.schema([("x", pa.int64())])
+    table, lines = spool.take()
+    assert table.column("x").to_pylist() == [1, 2, 3] and table.column("x").num_chunks == 1
+    assert lines == b"1\n2\n3\n"
+    assert not spool and not list(tmp_path.iterdir())
+    spool.append(pa.table({"x": [1]}), b"1\n")
+    spool.append(pa.table({"x": [2]}), None)  # lines not rendered: all rendered when written
+    assert spool.take()[1] is None
+
+    monkeypatch.setattr(run_folder_module, "COMPACT_TABLES", 2)
+    writer = run_folder_module._TableWriter(tmp_path / "outcomes")
+    for value in range(3):
+        writer.add(pa.table({"x": [value]}), f"{value}\n".encode())
+    assert (tmp_path / "outcomes.spool.arrow").exists()
+    writer.abandon()
+    assert not list(tmp_path.iterdir()), "an abandoned writer leaves no spool behind"
+
+
+def test_task_timings_give_the_manifest_records() -> None:
+    """One record per task, in order: key, replication, then the task's metadata as given."""
+    timings = run_folder_module.TaskTimings("variant")
+    timings.add("base", 0, {"seconds": 1.5, "worker": "vm:1", "worker_peak_rss_mb": 140.0})
+    timings.add("base", 1, {"seconds": 0.5, "worker": "vm:2"})
+    timings.add("women", 0, {"seconds": 2.0, "worker": "vm:1", "retries": 1})
+    assert list(timings) == [
+        {"variant": "base", "replication": 0, "seconds": 1.5, "worker": "vm:1",
+         "worker_peak_rss_mb": 140.0},
+        {"variant": "base", "replication": 1, "seconds": 0.5, "worker": "vm:2"},
+        {"variant": "women", "replication": 0, "seconds": 2.0, "worker": "vm:1", "retries": 1}]
+    assert list(next(iter(timings))) == ["variant", "replication", "seconds", "worker",
+                                          "worker_peak_rss_mb"]
+    assert len(timings) == 3 and timings.total("seconds") == 4.0 and timings.total("x") == 0.0
