@@ -322,15 +322,20 @@ def test_assembly_in_its_thread_gives_the_same_bytes_and_its_errors(folder: RunF
         run_folder.release()
 
 
+@pytest.mark.parametrize("batch_rows", [run_folder_module.BATCH_ROWS, 1])
 def test_csv_lines_from_workers_equal_the_parents_own(folder: RunFolder, tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+                                                      monkeypatch: pytest.MonkeyPatch,
+                                                      batch_rows: int) -> None:
     """Tasks whose workers rendered their CSV lines give the same files as tasks without them.
 
     Without lines (older task files) the parent formats every row; with them it appends the
     worker's bytes. One task's ``targets`` has a column typed differently (all null): its
-    lines cannot be used as they are and the parent formats that table itself.
+    lines cannot be used as they are and the parent formats that table itself. With one batch
+    the lines wait for it; with a batch per row they are written as each task is added.
     """
     from sim.runs.folder import decode_task, encode_task
+
+    monkeypatch.setattr(run_folder_module, "BATCH_ROWS", batch_rows)
 
     loaded = sim.load_scenario(TINY)
     decoded = [decode_task(folder.task_path("base", rep)) for rep in range(3)]
@@ -401,3 +406,31 @@ def test_task_timings_give_the_manifest_records() -> None:
     assert list(next(iter(timings))) == ["variant", "replication", "seconds", "worker",
                                           "worker_peak_rss_mb"]
     assert len(timings) == 3 and timings.total("seconds") == 4.0 and timings.total("x") == 0.0
+
+
+def test_a_table_that_does_not_fit_the_file_is_a_clear_error(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    """A task table whose column cannot take the file's type fails the assembly, by name.
+
+    Before the first batch fixes the file's schema, the error comes when the batch is written;
+    after it, when the table is added (its CSV lines are written then).
+    """
+    import pyarrow as pa
+
+    from sim.errors import ResultsError
+
+    monkeypatch.setattr(run_folder_module, "BATCH_ROWS", 2)
+    writer = run_folder_module._TableWriter(tmp_path / "targets")
+    writer.add(pa.table({"share": [0.1]}), b"0.1\n")
+    writer.add(pa.table({"share": [0.2]}), b"0.2\n")  # the first batch: share is a double
+    with pytest.raises(ResultsError, match="targets: a task's table does not match"):
+        writer.add(pa.table({"share": ["a lot"]}), b"a lot\n")
+    writer.abandon()
+    monkeypatch.setattr(run_folder_module, "BATCH_ROWS", 10)
+    writer = run_folder_module._TableWriter(tmp_path / "outcomes")
+    writer.add(pa.table({"value": [1.0]}), None)
+    writer.add(pa.table({"other": [1.0]}), None)
+    with pytest.raises(ResultsError, match="outcomes: a task's table does not match"):
+        writer.flush()
+    writer.abandon()

@@ -110,16 +110,19 @@ def percentile_bands(df: pd.DataFrame, by: Sequence[str], metrics: Sequence[str]
         return _grouped_bands(df, by, metrics, percentiles)
     order = np.argsort(codes, kind="stable")  # each group's rows together, in table order
     groups, rows = len(sizes), int(sizes[0])
-    values = df[metrics].to_numpy(dtype=float)
-    # Means as pandas computes them (Kahan sums in row order): the same bits as a grouped mean.
-    mean = pd.DataFrame(values).groupby(codes, sort=True).mean().to_numpy()
-    ordered = np.sort(values[order].reshape(groups, rows, len(metrics)), axis=1)  # NaN last
-    qs = _group_quantiles(ordered, [p / 100 for p in percentiles])  # (group, metric, q)
+    fractions = [p / 100 for p in percentiles]
+    means, quantiles = [], []
+    for metric in metrics:  # one metric at a time: a few columns of ``df`` in memory, not all
+        values = df[metric].to_numpy(dtype=float)
+        # Means as pandas computes them (Kahan sums in row order): a grouped mean's bits.
+        means.append(pd.Series(values).groupby(codes, sort=True).mean().to_numpy())
+        ordered = np.sort(values[order].reshape(groups, rows, 1), axis=1)  # NaN last
+        quantiles.append(_group_quantiles(ordered, fractions)[:, 0, :])  # (group, q)
     # Metric by metric, each with every group: the first row of each group, repeated.
     out = df[by].iloc[np.tile(order[::rows], len(metrics))].reset_index(drop=True)
     out["metric"] = np.repeat(np.array(metrics, dtype=object), groups)
-    out["mean"] = mean.T.reshape(-1)
-    by_metric = qs.transpose(1, 0, 2).reshape(-1, len(percentiles))
+    out["mean"] = np.concatenate(means)
+    by_metric = np.concatenate(quantiles)
     for k, p in enumerate(percentiles):
         out[f"p{p}"] = by_metric[:, k]
     return out

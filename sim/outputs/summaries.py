@@ -250,9 +250,10 @@ def bands(folder: RunFolder, keys: Sequence[Any], replications: int) -> pd.DataF
             rows = spilled(file)
             if rows:
                 chunk = _frame(rows, columns)
+                del rows  # the batches' buffers, before the bands' own arrays
                 computed.append(stats.percentile_bands(chunk, [kc, "date", "month", "mission",
                                                                "category"], BAND_METRICS))
-            del rows
+                del chunk
     finally:
         shutil.rmtree(where, ignore_errors=True)
     out = plain(pd.concat(computed, ignore_index=True))

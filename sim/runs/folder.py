@@ -288,7 +288,10 @@ class _TableWriter:
     The CSV file is written as bytes: the header once, then each table's lines, rendered by
     the worker when its schema is the file's (the usual case: :func:`csv_rows`), else here
     from the table conformed to the file's columns and types; Arrow's CSV writer gives the
-    same lines either way (it formats row by row). A ``tee`` gets each batch too.
+    same lines either way (it formats row by row). The first batch fixes the file's schema;
+    until then the lines wait in the buffer, after it each table's lines are written as it is
+    added (the same bytes in the same order, without holding a batch of lines in memory). A
+    ``tee`` gets each batch too.
     """
 
     def __init__(self, stem: Path, tee: TableTee | None = None) -> None:
@@ -304,9 +307,12 @@ class _TableWriter:
         self._csv: BinaryIO | None = None
 
     def add(self, table: pa.Table, lines: bytes | None = None) -> None:
-        """Buffer ``table`` (and its CSV ``lines`` if a worker rendered them)."""
+        """Buffer ``table``; its CSV ``lines`` (if a worker rendered them) too, or write them."""
+        if self._csv is not None:
+            self._csv.write(self._csv_lines(table, lines))
+        else:
+            self._lines.append(lines)
         self._buffer.append(table)
-        self._lines.append(lines)
         self._buffered += table.num_rows
         if self._buffered >= BATCH_ROWS:
             self.flush()
@@ -326,16 +332,18 @@ class _TableWriter:
         first = self._spool.schema or self._buffer[0].schema
         if all(t.schema.equals(first) for t in self._buffer):
             rendered = [x for x in self._lines if x is not None]
-            whole = len(rendered) == len(self._lines)
+            whole = self._csv is None and len(rendered) == len(self._lines)
             self._spool.append(pa.concat_tables(self._buffer).combine_chunks(),
                                b"".join(rendered) if whole else None)
             self._buffer, self._lines = [], []
 
     def flush(self) -> None:
+        lines_pending = self._csv is None  # else written as the tables were added
         if self._spool:
             merged, lines = self._spool.take()
             self._buffer.insert(0, merged)
-            self._lines.insert(0, lines)
+            if lines_pending:
+                self._lines.insert(0, lines)
         if not self._buffer:
             return
         if self._schema is None:
@@ -345,28 +353,34 @@ class _TableWriter:
             self._parquet = pq.ParquetWriter(self.stem.with_suffix(".parquet"), self._schema)
             self._csv = open(self.stem.with_suffix(".csv"), "wb")  # noqa: SIM115 - kept open
             self._csv.write(_csv_header(self._schema))
-        try:
-            conformed = [self._conformed(t) for t in self._buffer]
-            batch = pa.concat_tables(conformed)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, KeyError) as exc:
-            raise ResultsError(f"{self.stem.name}: a task's table does not match the others' "
-                               f"columns ({exc})") from None
+        batch = pa.concat_tables([self._conformed(t) for t in self._buffer])
         assert self._parquet is not None and self._csv is not None
         self._parquet.write_table(batch)
         if self.tee is not None:
             self.tee.write(batch)
-        for table, original, lines in zip(conformed, self._buffer, self._lines, strict=True):
-            same = lines is not None and original.schema.equals(self._schema)
-            self._csv.write(lines if lines is not None and same else csv_rows(table))
+        if lines_pending:
+            for table, lines in zip(self._buffer, self._lines, strict=True):
+                self._csv.write(self._csv_lines(table, lines))
         self.rows += batch.num_rows
         self._buffer, self._lines, self._buffered = [], [], 0
+
+    def _csv_lines(self, table: pa.Table, lines: bytes | None) -> bytes:
+        """``table``'s lines of the CSV file: the worker's when its schema is the file's."""
+        assert self._schema is not None
+        if lines is not None and table.schema.equals(self._schema):
+            return lines
+        return csv_rows(self._conformed(table))
 
     def _conformed(self, table: pa.Table) -> pa.Table:
         """``table`` with the file's columns and types (as it is when they already match)."""
         assert self._schema is not None
         if table.schema.equals(self._schema):
             return table  # the usual case: selecting and casting would copy for nothing
-        return table.select(self._schema.names).cast(self._schema)
+        try:
+            return table.select(self._schema.names).cast(self._schema)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, KeyError) as exc:
+            raise ResultsError(f"{self.stem.name}: a task's table does not match the others' "
+                               f"columns ({exc})") from None
 
     def close(self) -> None:
         self.flush()
