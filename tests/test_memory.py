@@ -8,6 +8,7 @@ checked by the run-folder hashes of the streaming and resume tests, which run wi
 
 from __future__ import annotations
 
+import ctypes
 import os
 import platform
 import subprocess
@@ -82,3 +83,41 @@ def test_bound_memory_sets_malloc_once_and_only_when_wanted() -> None:
     code = "from sim.memory import bound_memory as b; print(b(), b())"
     assert _python(code) == "True True"
     assert _python(code, PPSIM_ALLOCATOR="default") == "False False"
+
+
+@pytest.mark.skipif(platform.system() != "Linux" or platform.libc_ver()[0] != "glibc",
+                    reason="mallopt is glibc's")
+@pytest.mark.parametrize(("role", "allocator", "size", "mapped"), [
+    ("worker", "", 2 << 20, False), ("worker", "", 16 << 20, True),
+    ("parent", "", 64 << 10, False), ("parent", "", 512 << 10, True),
+    ("worker", "default", 2 << 20, True)])
+def test_the_mmap_threshold_keeps_task_sized_buffers_on_a_worker_s_heap(
+        role: str, allocator: str, size: int, mapped: bool) -> None:
+    """A worker's blocks under 4 MiB come from its heap (reused, no page faults); the parent's
+    threshold stays at 128 KiB (its memory stays flat over thousands of tasks, ``sim/memory.py``).
+
+    With glibc's initial 128 KiB every buffer of a worker's task was mapped and faulted in
+    afresh; with ``PPSIM_ALLOCATOR=default`` that is what a worker does.
+    """
+    if not hasattr(ctypes.CDLL(None), "mallinfo2"):
+        pytest.skip("mallinfo2 needs glibc 2.33")
+    code = f"""
+import ctypes
+from sim.memory import bound_memory
+class Info(ctypes.Structure):
+    _fields_ = [(k, ctypes.c_size_t) for k in ("arena ordblks smblks hblks hblkhd usmblks "
+                                               "fsmblks uordblks fordblks keepcost").split()]
+libc = ctypes.CDLL(None)
+libc.mallinfo2.restype = Info
+libc.malloc.restype = ctypes.c_void_p
+bound_memory({role!r})
+def mapped_after(size):
+    before = libc.mallinfo2().hblkhd
+    block = libc.malloc(size)
+    grown = libc.mallinfo2().hblkhd - before
+    libc.free(ctypes.c_void_p(block))
+    return grown >= size
+print(mapped_after({size}))
+"""
+    env = {"PPSIM_ALLOCATOR": allocator} if allocator else {}
+    assert _python(code, **env) == str(mapped)

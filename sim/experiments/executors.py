@@ -286,7 +286,7 @@ def _init_worker() -> None:
     (:func:`start_workers`) is then ready by the time the parent has its first task.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    bound_memory()
+    bound_memory("worker")
     _import_model()
     parent = os.getppid()
 
