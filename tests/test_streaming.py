@@ -434,3 +434,16 @@ def test_a_table_that_does_not_fit_the_file_is_a_clear_error(tmp_path: Path,
     with pytest.raises(ResultsError, match="outcomes: a task's table does not match"):
         writer.flush()
     writer.abandon()
+
+
+def test_binary_values_are_views_of_the_column() -> None:
+    """_values gives each value of a binary column without copying it, offsets and all."""
+    import pyarrow as pa
+
+    for kind in (pa.large_binary(), pa.binary()):
+        column = pa.chunked_array([pa.array([b"ab", b"", b"cde", b"f"], kind).slice(1),
+                                   pa.array([b"gh"], kind)])
+        views = run_folder_module._values(column)
+        assert [bytes(v) for v in views] == [b"", b"cde", b"f", b"gh"]
+        data = column.chunks[0].buffers()[2]
+        assert views[1].address == data.address + 2  # inside the column's own data, not a copy

@@ -34,6 +34,7 @@ file that cannot be read (truncated by a full disk, damaged) is reported, set as
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 import os
@@ -52,6 +53,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 from urllib.parse import quote
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -189,10 +191,11 @@ def decode_task(source: str | Path | bytes) -> tuple[dict[str, pa.Table], dict[s
 
 
 def decode_task_rows(source: str | Path | bytes
-                     ) -> tuple[dict[str, pa.Table], dict[str, Any], dict[str, bytes]]:
+                     ) -> tuple[dict[str, pa.Table], dict[str, Any], dict[str, pa.Buffer]]:
     """As :func:`decode_task`, with the CSV lines the worker rendered for each table.
 
-    Files written without them (no ``key`` given to :func:`encode_task`) give none.
+    Files written without them (no ``key`` given to :func:`encode_task`) give none. The lines
+    are views of the decoded file (``bytes(lines)`` copies them out).
     """
     try:
         return _decode(source)
@@ -203,18 +206,39 @@ def decode_task_rows(source: str | Path | bytes
 
 
 def _decode(source: str | Path | bytes
-            ) -> tuple[dict[str, pa.Table], dict[str, Any], dict[str, bytes]]:
+            ) -> tuple[dict[str, pa.Table], dict[str, Any], dict[str, pa.Buffer]]:
     data = source if isinstance(source, bytes) else Path(source).read_bytes()
     outer = pa.ipc.open_file(pa.BufferReader(_checked_body(data))).read_all()
     meta = json.loads((outer.schema.metadata or {}).get(_TASK_META, b"{}"))
     names = outer.column("table").to_pylist()
     tables = {}
+    # Each table's stream copied out of the file (a view would keep the whole decoded file
+    # alive as long as any of its tables waits in an assembly buffer).
     for name, blob in zip(names, outer.column("data").chunks[0], strict=True):
         tables[name] = pa.ipc.open_stream(blob.as_buffer()).read_all()
     lines = {}
     if "csv" in outer.column_names:
-        lines = dict(zip(names, outer.column("csv").to_pylist(), strict=True))
+        lines = dict(zip(names, _values(outer.column("csv")), strict=True))
     return tables, meta, lines
+
+
+def _values(column: pa.ChunkedArray) -> list[pa.Buffer]:
+    """The values of a (large) binary column as views of its data, not copies.
+
+    Iterating the array copies each value (``Array.GetScalar`` makes a string of it), and so
+    does ``to_pylist``: a baseline task's CSV lines are 2.9 MB, copied into fresh pages. The
+    lines are written as soon as they are decoded (:class:`_TableWriter`), so a view suffices.
+    """
+    views: list[pa.Buffer] = []
+    for chunk in column.chunks:
+        _, offsets, data = chunk.buffers()
+        width = 8 if pa.types.is_large_binary(chunk.type) else 4
+        bounds = np.frombuffer(offsets, dtype=np.int64 if width == 8 else np.int32,
+                               count=len(chunk) + 1, offset=chunk.offset * width).tolist()
+        empty = pa.py_buffer(b"")
+        views.extend(data.slice(start, end - start) if data is not None else empty
+                     for start, end in itertools.pairwise(bounds))
+    return views
 
 
 def _dirname(key: str | int) -> str:
@@ -306,12 +330,15 @@ class _TableWriter:
         self._parquet: pq.ParquetWriter | None = None
         self._csv: BinaryIO | None = None
 
-    def add(self, table: pa.Table, lines: bytes | None = None) -> None:
-        """Buffer ``table``; its CSV ``lines`` (if a worker rendered them) too, or write them."""
+    def add(self, table: pa.Table, lines: bytes | pa.Buffer | None = None) -> None:
+        """Buffer ``table``; its CSV ``lines`` (if a worker rendered them) too, or write them.
+
+        Lines kept in the buffer are copied out (a view would keep its whole task file alive).
+        """
         if self._csv is not None:
             self._csv.write(self._csv_lines(table, lines))
         else:
-            self._lines.append(lines)
+            self._lines.append(None if lines is None else bytes(lines))
         self._buffer.append(table)
         self._buffered += table.num_rows
         if self._buffered >= BATCH_ROWS:
@@ -364,7 +391,7 @@ class _TableWriter:
         self.rows += batch.num_rows
         self._buffer, self._lines, self._buffered = [], [], 0
 
-    def _csv_lines(self, table: pa.Table, lines: bytes | None) -> bytes:
+    def _csv_lines(self, table: pa.Table, lines: bytes | pa.Buffer | None) -> bytes | pa.Buffer:
         """``table``'s lines of the CSV file: the worker's when its schema is the file's."""
         assert self._schema is not None
         if lines is not None and table.schema.equals(self._schema):
