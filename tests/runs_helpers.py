@@ -19,11 +19,22 @@ KILL_FLAG = "PPSIM_TEST_KILL_ONCE"
 
 
 def start_run(out: Path, replications: int, *extra: str) -> subprocess.Popen[bytes]:
-    """`ppsim run` of the tiny scenario with 2 workers, in its own process group."""
+    """`ppsim run` of the tiny scenario with 2 workers, in its own process group.
+
+    The run starts with Ctrl-C's default action whatever the suite inherited: a suite launched
+    in the background of a script (``.ci/run &``) has SIGINT ignored, like every command a
+    non-interactive shell starts with ``&``, and the run would inherit that and never stop.
+    """
     return subprocess.Popen(
         [sys.executable, str(ROOT / "cli.py"), "run", str(TINY), "-n", str(replications),
          "--workers", "2", "--out", str(out), *extra],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+        preexec_fn=_default_sigint)
+
+
+def _default_sigint() -> None:
+    """In the child, before it starts Python: SIGINT's default action (Python then handles it)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def wait_for_tasks(out: Path, proc: subprocess.Popen[bytes], at_least: int,
