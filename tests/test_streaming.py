@@ -370,8 +370,10 @@ def test_buffer_spool_gives_back_the_merged_tables_and_leaves_nothing(
 
     from sim.runs.spool import BufferSpool
 
+    (tmp_path / "targets.spool.arrow").write_bytes(b"left by a killed run")
+    (tmp_path / "targets.spool.csv").write_bytes(b"1\n")
     spool = BufferSpool(tmp_path / "targets")
-    assert not spool
+    assert not spool and not list(tmp_path.iterdir()), "a new spool starts empty"
     spool.append(pa.table({"x": [1, 2]}), b"1\n2\n")
     spool.append(pa.table({"x": [3]}), b"3\n")
     assert spool and spool.schema == pa.schema([("x", pa.int64())])

@@ -38,6 +38,7 @@ class BufferSpool:
         self._lines_whole = True
         self.schema: pa.Schema | None = None
         """The pieces' schema (``None`` while the spool is empty)."""
+        self.discard()  # a run killed mid-assembly may have left its files; resumed, it starts over
 
     def __bool__(self) -> bool:
         return self.schema is not None
