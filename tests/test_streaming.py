@@ -449,3 +449,5 @@ def test_binary_values_are_views_of_the_column() -> None:
         assert [bytes(v) for v in views] == [b"", b"cde", b"f", b"gh"]
         data = column.chunks[0].buffers()[2]
         assert views[1].address == data.address + 2  # inside the column's own data, not a copy
+        empty = run_folder_module._values(pa.chunked_array([pa.array([b"", b""], kind)]))
+        assert [bytes(v) for v in empty] == [b"", b""]

@@ -232,12 +232,11 @@ def _values(column: pa.ChunkedArray) -> list[pa.Buffer]:
     views: list[pa.Buffer] = []
     for chunk in column.chunks:
         _, offsets, data = chunk.buffers()
-        width = 8 if pa.types.is_large_binary(chunk.type) else 4
-        bounds = np.frombuffer(offsets, dtype=np.int64 if width == 8 else np.int32,
-                               count=len(chunk) + 1, offset=chunk.offset * width).tolist()
-        empty = pa.py_buffer(b"")
-        views.extend(data.slice(start, end - start) if data is not None else empty
-                     for start, end in itertools.pairwise(bounds))
+        kind = np.dtype(np.int64 if pa.types.is_large_binary(chunk.type) else np.int32)
+        bounds = np.frombuffer(offsets, dtype=kind, count=len(chunk) + 1,
+                               offset=chunk.offset * kind.itemsize).tolist()
+        data = data if data is not None else pa.py_buffer(b"")  # every value empty
+        views.extend(data.slice(start, end - start) for start, end in itertools.pairwise(bounds))
     return views
 
 

@@ -62,11 +62,10 @@ class BufferSpool:
         assert self._writer is not None and self._lines is not None
         self._writer.close()
         self._lines.close()
+        self._writer = self._lines = None
         with pa.OSFile(str(self._tables_path)) as source:
             table = pa.ipc.open_stream(source).read_all().combine_chunks()
         lines = self._lines_path.read_bytes() if self._lines_whole else None
-        self._writer = self._lines = None
-        self.schema = None
         self.discard()
         return table, lines
 
