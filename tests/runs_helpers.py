@@ -78,6 +78,18 @@ def die_once_at(replication: int, spec: Any) -> Any:
     return run_task(spec)
 
 
+def worker_pid(_: object) -> int:
+    """The process that computed an item of ``Executor.map_local``."""
+    return os.getpid()
+
+
+def die_outside(parent: int, item: int) -> int:
+    """``item``, but a process other than ``parent`` (a worker) kills itself first."""
+    if os.getpid() != parent:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return item
+
+
 def signal_run(out: Path, proc: subprocess.Popen[bytes], sig: int) -> str:
     """Send ``sig`` to a started run once two tasks are done; its stderr, on one line.
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import operator
+import os
+import subprocess
 import sys
 from functools import partial
 from pathlib import Path
@@ -11,8 +14,17 @@ import pytest
 import sim.experiments.engine as engine
 import sim.experiments.executors as executors
 from sim.experiments.api import run
-from sim.experiments.executors import Batcher, TaskSpec
-from tests.runs_helpers import KILL_FLAG, TINY, die_once_at, run_bytes
+from sim.experiments.executors import Batcher, ProcessExecutor, SerialExecutor, TaskSpec
+from sim.outputs import summaries
+from tests.runs_helpers import (
+    KILL_FLAG,
+    ROOT,
+    TINY,
+    die_once_at,
+    die_outside,
+    run_bytes,
+    worker_pid,
+)
 
 BIN = Path(sys.executable).parent
 
@@ -153,3 +165,57 @@ def test_start_workers_caps_workers_when_the_tasks_are_unknown(
         early = executors._EARLY.get()
         assert early is not None and early.workers == 3
         assert len(early._pool._processes) == 1  # type: ignore[union-attr, arg-type]
+
+
+def test_map_local_spreads_the_items_over_the_workers_in_order() -> None:
+    """Local workers compute the items, results in item order; serial computes them here."""
+    with ProcessExecutor(2, start=2) as pool:
+        assert pool.map_local(operator.neg, list(range(9))) == [-k for k in range(9)]
+        pids = pool.map_local(worker_pid, list(range(8)))
+        assert pool.map_local(worker_pid, [0]) == [os.getpid()]  # one item: not worth a trip
+    assert len(pids) == 8 and os.getpid() not in pids
+    assert SerialExecutor().map_local(worker_pid, [0, 1]) == [os.getpid()] * 2
+
+
+def test_map_local_computes_here_when_a_worker_dies() -> None:
+    """A worker dying breaks the pool: every item is then computed in this process."""
+    with ProcessExecutor(2, start=2) as pool:
+        assert pool.map_local(partial(die_outside, os.getpid()), [3, 1, 2]) == [3, 1, 2]
+
+
+@pytest.mark.slow
+def test_band_parts_computed_by_the_workers_give_the_same_bytes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After the last task the bands' parts go to the idle workers; no summary changes.
+
+    A small row budget splits the monthly table of 6 tiny replications into 5 parts (one at
+    the usual budget); the local workers compute them, and the run folder has the bytes of a
+    serial run, which computed its one part in-process.
+    """
+    serial = run(TINY, replications=6, executor="serial", plots=False, out=tmp_path / "serial")
+    handed: list[int] = []
+    map_local = ProcessExecutor.map_local
+
+    def spy(self: ProcessExecutor, fn: object, items: list[Path]) -> list[object]:
+        handed.append(len(items))
+        return map_local(self, fn, items)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ProcessExecutor, "map_local", spy)
+    monkeypatch.setattr(summaries, "BAND_BUDGET_ROWS", 1_000)
+    split = run(TINY, replications=6, workers=2, plots=False, out=tmp_path / "split")
+    assert handed and handed[0] >= 4
+    assert run_bytes(split.path) == run_bytes(serial.path)
+
+
+def test_a_worker_ends_without_tearing_its_interpreter_down() -> None:
+    """``_exit_now`` (a worker's last exit handler) flushes the output and exits 0 at once:
+    exit handlers registered before it (run after it, in a normal exit) never run."""
+    code = ("import atexit, sys\n"
+            "from sim.experiments.executors import _exit_now\n"
+            "atexit.register(print, 'torn down')\n"
+            "atexit.register(_exit_now)\n"
+            "sys.stdout.write('flushed')\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE_PROCESS")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, env=env, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "flushed", "")

@@ -48,7 +48,7 @@ from sim.errors import ParameterError, StorageError, os_error_message
 from sim.experiments.executors import Executor, TaskSpec, open_executor, run_task
 from sim.memory import bound_memory
 from sim.outputs import catalog, stats
-from sim.outputs.summaries import CATEGORIES
+from sim.outputs.summaries import CATEGORIES, parts_computed_by
 from sim.runs.folder import TABLES, Assembly, RunFolder, RunResult, TableTee
 from sim.runs.provenance import code_digest
 from sim.scenario.schema import BASE, LoadedScenario, Scenario, load_scenario, unknown_message
@@ -419,13 +419,14 @@ def _execute(job: Job, execution: Execution, replications: int, folder: RunFolde
         if session.assembly is not None:
             session.assembly.abandon()
         raise
-    wait_closed = _close(pool)
+    closing = _Closing(pool)
     try:
         return _finish(job, execution, folder, session, n, extra, summarize,
                        {"created": created, "started": started, "executor": executor_name,
-                        "workers": workers, "simulated": time.perf_counter() - started})
+                        "workers": workers, "simulated": time.perf_counter() - started},
+                       closing)
     finally:
-        wait_closed()
+        closing.wait()
 
 
 def _import_for_summaries() -> None:
@@ -437,25 +438,42 @@ def _import_for_summaries() -> None:
     import scipy.special  # noqa: F401  # t quantiles (sim.outputs.stats)
 
 
-def _close(pool: Executor) -> Callable[[], None]:
-    """Start closing the executor; returns the function that waits until it is closed.
+class _Closing:
+    """Closing the executor once the summaries no longer need its workers.
 
-    Joining local worker processes waits for their interpreters to shut down (~0.3 s);
-    nothing after the last task needs them, so that wait overlaps the assembly and summaries
-    (a thread). A Dask client is closed here, in the thread that opened it.
+    The summaries hand the bands' parts to the local workers (:meth:`Executor.map_local`);
+    after them nothing needs the workers, and joining them overlaps the rest of the run's end
+    (a thread). A Dask client is closed in the thread that opened it.
     """
-    if pool.name.startswith("dask"):
-        pool.close()
-        return lambda: None
-    closing = threading.Thread(target=pool.close, name="ppsim-executor-close", daemon=True)
-    closing.start()
-    return closing.join
+
+    def __init__(self, pool: Executor) -> None:
+        self.pool = pool
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    def start(self) -> None:
+        """Start closing (idempotent)."""
+        if self._closed or self._thread is not None:
+            return
+        if self.pool.name.startswith("dask"):
+            self.pool.close()
+            self._closed = True
+            return
+        self._thread = threading.Thread(target=self.pool.close, name="ppsim-executor-close",
+                                        daemon=True)
+        self._thread.start()
+
+    def wait(self) -> None:
+        """Close, and wait until the executor is closed."""
+        self.start()
+        if self._thread is not None:
+            self._thread.join()
 
 
 def _finish(job: Job, execution: Execution, folder: RunFolder, session: Session, n: int,
             extra: dict[str, Any],
             summarize: Callable[[RunFolder, Job, int], dict[str, Any]] | None,
-            run: dict[str, Any]) -> RunResult:
+            run: dict[str, Any], closing: _Closing) -> RunResult:
     """Assemble the tables, write the summaries and the manifest, and rename the folder."""
     created, started, simulated = run["created"], run["started"], run["simulated"]
     executor_name, workers = run["executor"], run["workers"]
@@ -464,7 +482,9 @@ def _finish(job: Job, execution: Execution, folder: RunFolder, session: Session,
     else:
         rows, timings = folder.assemble(job.keys, n, job.tables, session.tees_for(n))
     if summarize is not None:
-        extra.update(summarize(folder, job, n))
+        with parts_computed_by(closing.pool.map_local):
+            extra.update(summarize(folder, job, n))
+    closing.start()
     manifest = {
         "kind": job.kind,
         "ppsim_version": _ppsim_version(),
