@@ -121,3 +121,30 @@ print(mapped_after({size}))
 """
     env = {"PPSIM_ALLOCATOR": allocator} if allocator else {}
     assert _python(code, **env) == str(mapped)
+
+
+def test_decoded_task_tables_live_in_the_decoding_pool_and_leave_with_them() -> None:
+    """A task file's tables are copied out of it into :func:`decoding_pool` (one that reuses
+    freed pages: jemalloc or mimalloc in the wheels), not kept as views of the whole file;
+    dropping them returns their bytes to it. The decoded values are those encoded."""
+    import pandas as pd
+    import pyarrow as pa
+
+    from sim.runs.folder import decode_task_rows, decoding_pool, encode_task
+
+    pool = decoding_pool()
+    assert pool.backend_name in {"jemalloc", "mimalloc", "system"}
+    frames = {"monthly": pd.DataFrame({"month": range(50_000), "deployed": 1.5}),
+              "targets": pd.DataFrame({"mission": ["A", "B"], "met": [True, False]})}
+    blob = encode_task(frames, {"seconds": 0.1}, "base", 3)
+    before = pool.bytes_allocated()
+    tables, meta, lines = decode_task_rows(blob)
+    held = pool.bytes_allocated() - before
+    assert meta == {"seconds": 0.1}
+    assert held >= 50_000 * 16  # the monthly table's two columns, at least
+    for name, frame in frames.items():
+        assert tables[name].to_pandas().equals(frame)
+    assert bytes(lines["targets"]) == b'"base",3,"A",true\n"base",3,"B",false\n'
+    del tables, lines
+    assert pool.bytes_allocated() == before
+    assert isinstance(pool, pa.MemoryPool)

@@ -33,6 +33,7 @@ file that cannot be read (truncated by a full disk, damaged) is reported, set as
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
@@ -208,18 +209,49 @@ def decode_task_rows(source: str | Path | bytes
 def _decode(source: str | Path | bytes
             ) -> tuple[dict[str, pa.Table], dict[str, Any], dict[str, pa.Buffer]]:
     data = source if isinstance(source, bytes) else Path(source).read_bytes()
-    outer = pa.ipc.open_file(pa.BufferReader(_checked_body(data))).read_all()
+    pool = decoding_pool()
+    outer = pa.ipc.open_file(pa.BufferReader(_checked_body(data)), memory_pool=pool).read_all()
     meta = json.loads((outer.schema.metadata or {}).get(_TASK_META, b"{}"))
     names = outer.column("table").to_pylist()
     tables = {}
     # Each table's stream copied out of the file (a view would keep the whole decoded file
     # alive as long as any of its tables waits in an assembly buffer).
-    for name, blob in zip(names, outer.column("data").chunks[0], strict=True):
-        tables[name] = pa.ipc.open_stream(blob.as_buffer()).read_all()
+    for name, stream in zip(names, _values(outer.column("data")), strict=True):
+        tables[name] = pa.ipc.open_stream(_copied(stream, pool)).read_all()
     lines = {}
     if "csv" in outer.column_names:
         lines = dict(zip(names, _values(outer.column("csv")), strict=True))
     return tables, meta, lines
+
+
+@functools.cache
+def decoding_pool() -> pa.MemoryPool:
+    """The Arrow memory pool that decoded task files live in: one that reuses freed pages.
+
+    A run's parent allocates from the system pool with a low mmap threshold
+    (:mod:`sim.memory`), so that memory it frees goes back; but then every large block is
+    mapped afresh and faulted in page by page. A decoded task is such a block (a baseline
+    task: ~7 MB decompressed, ~4 MB of tables copied out of it), needed for a moment or
+    until its batch is written, and the next task needs the same again: jemalloc (else
+    mimalloc, else the system pool) keeps and reuses those pages. Decoding a baseline task
+    took 6.5 ms, 2.0 ms from jemalloc; appending it 18.5 ms, 14.0 ms. What the pool holds is
+    bounded by the assembly's buffers, whatever the replications: the parent's peak was
+    ~14 MB higher with baseline tasks, 1 MB with tiny ones, and grew no faster
+    (``benchmarks/bench_parent.py``; mimalloc cost 14 MB with tiny ones).
+    """
+    for make in (pa.jemalloc_memory_pool, pa.mimalloc_memory_pool):
+        try:
+            return make()
+        except NotImplementedError:  # this pyarrow build lacks it
+            continue
+    return pa.system_memory_pool()
+
+
+def _copied(view: pa.Buffer, pool: pa.MemoryPool) -> pa.Buffer:
+    """A copy of ``view`` allocated from ``pool`` (one ``memcpy``)."""
+    copy = pa.allocate_buffer(view.size, memory_pool=pool)
+    np.frombuffer(copy, dtype=np.uint8)[:] = np.frombuffer(view, dtype=np.uint8)
+    return copy
 
 
 def _values(column: pa.ChunkedArray) -> list[pa.Buffer]:
