@@ -1,7 +1,8 @@
 """Benchmark the parent process of a run: its memory, its serial work, and a run's fixed cost.
 
-The parent (the process that calls ``sim.run``) receives every task, stores it, assembles the
-tables in a fixed order and writes the summaries; workers only simulate. So the parent's work
+The parent (the process that calls ``sim.run``) receives every task (local workers store their
+task files themselves), assembles the tables in a fixed order and writes the summaries; workers
+simulate (and, after the last task, compute the bands' parts). So the parent's work
 per replication bounds how many workers can help (Amdahl), and its memory must not grow with
 the number of replications. Each measurement is a fresh interpreter running ``sim.run`` of the
 tiny test scenario (``tests/data/tiny.yaml``, 0.1–0.2 s per replication) without figures:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
@@ -75,6 +76,19 @@ def die_once_at(replication: int, spec: Any) -> Any:
     if spec.replication == replication and not flag.exists():
         flag.write_text("killed")
         os.kill(os.getpid(), signal.SIGKILL)
+    return run_task(spec)
+
+
+def disk_full_from(replication: int, spec: Any) -> Any:
+    """Run a task, but a worker storing replication ``replication`` or later finds the disk
+    full (patch it over the engine's ``run_task`` as ``functools.partial(disk_full_from, r)``)."""
+    import errno
+
+    from sim.experiments.executors import run_task
+
+    if spec.store is not None and spec.replication >= replication:
+        run_task(dataclasses.replace(spec, store=None))  # simulated; then storing it fails
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), spec.store)
     return run_task(spec)
 
 

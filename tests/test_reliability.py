@@ -43,6 +43,7 @@ from sim.runs.folder import (
 from tests.runs_helpers import (
     KILL_FLAG,
     die_once_at,
+    disk_full_from,
     run_bytes,
     signal_run,
     start_run,
@@ -448,6 +449,37 @@ def test_disk_full_while_saving_tasks_loses_nothing(tmp_path: Path,
     assert not (partial / ownership.LOCK).exists()
     result = ppsim(*run_args(out, "--resume"))
     assert result.exit_code == 0, result.output
+    assert run_bytes(out) == reference
+
+
+def test_local_workers_store_their_tasks_and_a_full_disk_there_loses_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reference: dict[str, bytes]) -> None:
+    """Local workers write their task files themselves (the parent receives only that they
+    did); ENOSPC in a worker is the same message as in the parent, and --resume then gives
+    the bytes of a serial run."""
+    out = tmp_path / "run"
+    received: list[tuple[bool, int]] = []
+    real = RunFolder.save_task
+
+    def spy(self: RunFolder, output: Any) -> None:
+        received.append((output.stored, len(output.blob)))
+        real(self, output)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(RunFolder, "save_task", spy)
+        patch.setattr(engine, "run_task", partial(disk_full_from, 2))
+        result = ppsim("run", TINY, "-n", REPS, "--workers", "2", "--no-plots", "--out", out)
+    no_traceback(result)
+    assert result.exit_code == StorageError.exit_code, result.output
+    assert "No space left on device" in one_line(result) and "--resume" in one_line(result)
+    assert received and all(r == (True, 0) for r in received)
+    stored = {p.name for p in (partial_path(out) / "tasks" / "base").iterdir()}
+    assert stored <= {"0.arrow", "1.arrow"}  # those not cut short by the failure
+    result = ppsim("run", TINY, "-n", REPS, "--workers", "2", "--no-plots", "--out", out,
+                   "--resume")
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["tasks_run_this_session"] == REPS - len(stored)
     assert run_bytes(out) == reference
 
 

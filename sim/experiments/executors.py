@@ -3,8 +3,10 @@
 A *task* is one (key, replication) pair — the key is a variant's name, or a sweep point's number
 — and :func:`run_task` is its whole life: simulate, keep the requested tables, encode them as one
 compact Parquet blob. It is a top-level function of plain picklable arguments, so the same task
-runs unchanged under ``spawn`` worker processes or on remote Dask workers, and the caller (the
-only writer of the run folder) receives bytes it can store without touching pandas.
+runs unchanged under ``spawn`` worker processes or on remote Dask workers, and the caller
+receives bytes it can store without touching pandas. A local worker given the task file's path
+(``TaskSpec.store``) stores those bytes there itself and sends back only that it did; otherwise
+the caller is the only writer of the run folder.
 
 Executors are chosen by a short spec string:
 
@@ -60,6 +62,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from multiprocessing import connection, get_context
 from multiprocessing.process import BaseProcess
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sim.errors import ExecutorError
@@ -114,6 +117,10 @@ class TaskSpec:
             functions (not lambdas or functions defined inside other functions).
         outcome_functions: custom outcomes ``(name, compute)`` computed after the simulation
             (:func:`sim.outputs.catalog.register_outcome`; picklable like ``decisions``).
+        store: the task file's path, for a worker on the run folder's machine: it stores the
+            encoded tables there itself and sends back only that it did (``None``: it sends
+            them back). A baseline task's tables are ~1.6 MB encoded: receiving them cost the
+            parent ~3 ms a task, and storing them ~0.5 ms more.
     """
 
     key: str | int
@@ -123,6 +130,7 @@ class TaskSpec:
     tables: tuple[str, ...]
     decisions: Decisions | None = None
     outcome_functions: tuple[tuple[str, Callable[[dict[str, Any]], Any]], ...] = ()
+    store: str | None = None
 
 
 def add_custom_outcomes(tables: dict[str, Any],
@@ -152,7 +160,7 @@ def run_task(spec: TaskSpec) -> TaskOutput:
     """Simulate one (key, replication) and return its tables encoded as one Parquet blob."""
     # imported here so that workers import the model (and nothing else) lazily
     from sim.model.replication import simulate
-    from sim.runs.folder import encode_task
+    from sim.runs.folder import encode_task, write_task_file
 
     start = time.perf_counter()
     extra = {"officer_log": True} if "officers" in spec.tables else {}
@@ -164,6 +172,10 @@ def run_task(spec: TaskSpec) -> TaskOutput:
     seconds = time.perf_counter() - start
     blob = encode_task(kept, {"seconds": seconds, "worker": worker,
                               "worker_peak_rss_mb": peak_rss_mb()}, spec.key, spec.replication)
+    if spec.store is not None:
+        write_task_file(Path(spec.store), blob)
+        return TaskOutput(spec.key, spec.replication, b"", time.perf_counter() - start, worker,
+                          stored=True)
     return TaskOutput(spec.key, spec.replication, blob, time.perf_counter() - start, worker)
 
 

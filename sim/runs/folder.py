@@ -254,6 +254,23 @@ def _copied(view: pa.Buffer, pool: pa.MemoryPool) -> pa.Buffer:
     return copy
 
 
+def write_task_file(path: Path, blob: bytes) -> None:
+    """Store an encoded task atomically (temporary name, then :func:`os.replace`).
+
+    Written by the run's parent, or by a local worker given the path (``TaskSpec.store``):
+    either way the file appears whole or not at all. Not forced to disk (``fsync``): a killed
+    process loses nothing the kernel holds, and a file torn by a power cut fails its checksum
+    on resume and is run again (:meth:`RunFolder.done`). An fsync per task cost the parent
+    ~4 ms of waiting per task, serially: at 16 workers of short replications, more than the
+    parent's own work.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    with open(tmp, "wb") as handle:
+        handle.write(blob)
+    os.replace(tmp, path)
+
+
 def _values(column: pa.ChunkedArray) -> list[pa.Buffer]:
     """The values of a (large) binary column as views of its data, not copies.
 
@@ -700,19 +717,9 @@ class RunFolder:
         return True
 
     def save_task(self, output: TaskOutput) -> None:
-        """Store a finished task atomically (temporary name, then :func:`os.replace`).
-
-        Not forced to disk (``fsync``): a killed process loses nothing the kernel holds, and a
-        file torn by a power cut fails its checksum on resume and is run again
-        (:meth:`_readable`). An fsync per task cost the parent ~4 ms of waiting per task,
-        serially: at 16 workers of short replications, more than the parent's own work.
-        """
-        path = self.task_path(output.key, output.replication)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-        with open(tmp, "wb") as handle:
-            handle.write(output.blob)
-        os.replace(tmp, path)
+        """Store a finished task (:func:`write_task_file`), unless its worker already did."""
+        if not output.stored:
+            write_task_file(self.task_path(output.key, output.replication), output.blob)
 
     def tasks(self, keys: Sequence[str | int], replications: int
               ) -> Iterator[tuple[str | int, int, Path]]:

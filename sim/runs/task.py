@@ -15,6 +15,8 @@ class TaskOutput:
         blob: the task's tables (see :func:`sim.runs.folder.encode_task`).
         seconds: wall time of the simulation and encoding in the worker (s).
         worker: ``host:pid`` of the worker process.
+        stored: the worker wrote ``blob`` to the task's file itself (a local worker, given
+            the path): ``blob`` is then empty, and the parent has nothing to store.
     """
 
     key: str | int
@@ -22,3 +24,4 @@ class TaskOutput:
     blob: bytes
     seconds: float
     worker: str
+    stored: bool = False
