@@ -21,7 +21,10 @@ tasks on a worker (encoding, sending), the parent's CPU per task while tasks arr
 and storing; appending, in the assembly thread) and the time after the last task (assembly and
 summaries); then it schedules the same tasks on ``n`` workers (each task to the first free
 worker, in submission order; the parent receives one result at a time and its assembly thread
-appends one at a time), and prints the projected wall time and efficiency. It assumes ``n``
+appends one at a time), and prints the projected wall time and efficiency. Of the time after the
+last task, the parts the summaries hand to the workers (the bands' month chunks,
+``Executor.map_local``) are spread over the ``n`` workers: each part as long as in the first
+run, ``n`` at a time. It assumes ``n``
 free cores besides the parent's, no memory-bandwidth contention and no contention for the
 parent's GIL; the projection for the counts that were also measured is printed beside the
 measurement, as a check of the model.
@@ -39,12 +42,14 @@ from __future__ import annotations
 
 import argparse
 import heapq
+import math
 import os
 import resource
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -65,6 +70,12 @@ class Timed:
     """The parent's CPU seconds per task while tasks arrive (first arrival to last), all threads."""
     assembly_cpu: float
     """Of it, the assembly thread's CPU seconds per task (manifest timings)."""
+    parts: int = 0
+    """Items the summaries handed to the workers after the last task (the bands' parts)."""
+    parts_wall: float = 0.0
+    """Wall seconds the workers took over them (``Executor.map_local``)."""
+    workers: int = 1
+    """Worker processes of the run."""
 
 
 def timed_run(scenario: Path, replications: int, executor: str, workers: int,
@@ -81,15 +92,32 @@ def timed_run(scenario: Path, replications: int, executor: str, workers: int,
         if finished in (1, total):
             cpu.append(time.process_time())
 
-    start = time.perf_counter()
-    result = sim.run(scenario, replications=replications, executor=executor, workers=workers,
-                     out=out, plots=False, progress=progress)
-    wall = time.perf_counter() - start
+    from sim.experiments.executors import ProcessExecutor
+
+    handed: list[tuple[int, float]] = []
+    map_local = ProcessExecutor.map_local
+
+    def timed_map(self: ProcessExecutor, fn: Any, items: Any) -> Any:
+        began = time.perf_counter()
+        try:
+            return map_local(self, fn, items)
+        finally:
+            handed.append((len(items), time.perf_counter() - began))
+
+    ProcessExecutor.map_local = timed_map  # type: ignore[method-assign]
+    try:
+        start = time.perf_counter()
+        result = sim.run(scenario, replications=replications, executor=executor,
+                         workers=workers, out=out, plots=False, progress=progress)
+        wall = time.perf_counter() - start
+    finally:
+        ProcessExecutor.map_local = map_local  # type: ignore[method-assign]
     timing = result.manifest["timings"]
     return Timed(wall, timing["simulation_seconds"], timing["task_seconds_sum"],
                  [t["seconds"] for t in timing["tasks"]], ends,
                  (cpu[-1] - cpu[0]) / max(len(ends) - 1, 1),
-                 timing.get("assembly_thread_cpu_seconds", 0.0) / max(len(ends), 1))
+                 timing.get("assembly_thread_cpu_seconds", 0.0) / max(len(ends), 1),
+                 sum(n for n, _ in handed), sum(s for _, s in handed), workers)
 
 
 def components(reference: Timed) -> tuple[float, float, float, float, float]:
@@ -114,7 +142,7 @@ def project(reference: Timed, workers: int) -> float:
     appending it (the assembly thread), each stage one result at a time.
     """
     tasks = reference.tasks
-    start, gap, receiving, assembling, after = components(reference)
+    start, gap, receiving, assembling, _ = components(reference)
     free = [start] * workers  # when each worker is next free
     heapq.heapify(free)
     finished = []
@@ -127,7 +155,18 @@ def project(reference: Timed, workers: int) -> float:
     for end in sorted(finished):
         received = max(received, end) + receiving
         appended = max(appended, received) + assembling
-    return max(received, appended) + after
+    return max(received, appended) + after_last_task(reference, workers)
+
+
+def after_last_task(reference: Timed, workers: int) -> float:
+    """The time after the last task on ``workers`` workers: the reference run's, with the
+    parts it handed to its workers (each ``parts_wall / parts`` long, ``reference_workers``
+    at a time) spread over ``workers`` instead."""
+    after = components(reference)[4]
+    if reference.parts == 0:
+        return after
+    each = reference.parts_wall / math.ceil(reference.parts / reference.workers)
+    return after - reference.parts_wall + each * math.ceil(reference.parts / workers)
 
 
 def _children_cpu() -> float:
@@ -185,13 +224,13 @@ def main() -> None:
               f"docstring): start {start:.2f} s, task {sum(first.tasks) / len(first.tasks):.3f}"
               f" s + gap {gap:.3f} s on a worker, parent CPU per result {1000 * receiving:.1f}"
               f" ms receiving + {1000 * assembling:.1f} ms assembling, {after:.2f} s after the "
-              "last task")
+              f"last task ({first.parts} parts handed to the workers, {first.parts_wall:.2f} s)")
         for n in projected:
             wall = project(first, n)
             whole = first.wall * counts[0] / (n * wall)
             beyond = (first.wall - fixed) * counts[0] / (n * (wall - fixed))
             print(f"{'projection':<12}{n:>8}{wall:>9.2f}{'':>9}{'':>12}{whole:>12.0%}"
-                  f"{beyond:>10.0%}")
+                  f"{beyond:>10.0%}   ({after_last_task(first, n):.2f} s after the last task)")
     print(f"fixed cost F of a run (1 replication, 1 worker): {fixed:.2f} s "
           f"(wall {one.wall:.2f} s − task {one.task_sum:.2f} s); CPU: parent {cpu:.2f} s, "
           f"worker {children:.2f} s in all (its imports and the one replication)")
