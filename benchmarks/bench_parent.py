@@ -9,7 +9,8 @@ tiny test scenario (``tests/data/tiny.yaml``, 0.1–0.2 s per replication) witho
 
 1. **memory** (``--sizes``, default 100 and 1,000; add 10000 for the issue's figure, ~15 min
    on 2 busy cores): peak RSS of the parent (``VmHWM``) and of the largest worker (its
-   ``VmHWM``, read before the workers exit), and the parent's CPU during and after the
+   ``VmHWM``, read as the workers are shut down: after the bands' parts they compute once the
+   last task is in), and the parent's CPU during and after the
    simulation;
 2. **fixed cost**: a 1-replication run on 1 worker: wall time of ``sim.run`` minus the
    replication's own time, and the CPU of the parent and of the worker;
@@ -77,6 +78,17 @@ def progress(finished, total):
         marks["simulated_wall"] = time.perf_counter()
         marks["worker_peak_mb"] = workers_peak_mb()
 
+# After the last task the workers compute the bands' parts; their peak is read again just
+# before they are shut down.
+from sim.experiments.executors import ProcessExecutor
+close_pool = ProcessExecutor.close
+
+def close(self):
+    marks["worker_peak_end_mb"] = workers_peak_mb()
+    close_pool(self)
+
+ProcessExecutor.close = close
+
 wall = time.perf_counter()
 result = api.run(sys.argv[1], replications=int(sys.argv[2]), workers=int(sys.argv[3]),
                  out=sys.argv[4], plots=False, progress=progress)
@@ -84,7 +96,8 @@ end_wall, end_cpu = time.perf_counter(), time.process_time()
 children = resource.getrusage(resource.RUSAGE_CHILDREN)
 timing = result.manifest["timings"]
 print(json.dumps({
-    "parent_peak_mb": peak_mb(), "worker_peak_mb": marks["worker_peak_mb"],
+    "parent_peak_mb": peak_mb(),
+    "worker_peak_mb": max(marks["worker_peak_mb"], marks.get("worker_peak_end_mb", 0.0)),
     "import_cpu": imported_cpu - start_cpu,
     "cpu_until_simulated": marks["simulated_cpu"] - imported_cpu,
     "cpu_after_simulated": end_cpu - marks["simulated_cpu"],
