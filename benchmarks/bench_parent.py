@@ -68,8 +68,16 @@ def workers_peak_mb():
                 fields = dict(line.split(":", 1) for line in status if ":" in line)
         except (OSError, ValueError):
             continue
-        if fields.get("PPid", "").strip() == str(os.getpid()) and "VmHWM" in fields:
-            peaks.append(int(fields["VmHWM"].split()[0]) / 1024)
+        if fields.get("PPid", "").strip() != str(os.getpid()) or "VmHWM" not in fields:
+            continue
+        try:  # a worker, not a forked helper (git, run for the manifest), which starts with
+            with open(f"/proc/{entry}/cmdline", "rb") as command:  # this process's pages
+                arguments = command.read().split(b"\\0")
+        except OSError:
+            continue
+        if not any(a.startswith(b"from multiprocessing.spawn import") for a in arguments):
+            continue
+        peaks.append(int(fields["VmHWM"].split()[0]) / 1024)
     return max(peaks)
 
 def progress(finished, total):
