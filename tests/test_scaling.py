@@ -186,11 +186,12 @@ def test_map_local_computes_here_when_a_worker_dies() -> None:
 @pytest.mark.slow
 def test_band_parts_computed_by_the_workers_give_the_same_bytes(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """After the last task the bands' parts go to the idle workers; no summary changes.
+    """After the last task the summaries' parts go to the idle workers; no summary changes.
 
     A small row budget splits the monthly table of 6 tiny replications into 5 parts (one at
-    the usual budget); the local workers compute them, and the run folder has the bytes of a
-    serial run, which computed its one part in-process.
+    the usual budget); the local workers compute them, then the outcomes' parts (their means
+    and deviations), and the run folder has the bytes of a serial run, which computed every
+    part in-process.
     """
     serial = run(TINY, replications=6, executor="serial", plots=False, out=tmp_path / "serial")
     handed: list[int] = []
@@ -203,7 +204,7 @@ def test_band_parts_computed_by_the_workers_give_the_same_bytes(
     monkeypatch.setattr(ProcessExecutor, "map_local", spy)
     monkeypatch.setattr(summaries, "BAND_BUDGET_ROWS", 1_000)
     split = run(TINY, replications=6, workers=2, plots=False, out=tmp_path / "split")
-    assert handed and handed[0] >= 4
+    assert len(handed) == 2 and handed[0] >= 4 and handed[1] >= 2  # bands, then outcomes
     assert run_bytes(split.path) == run_bytes(serial.path)
 
 

@@ -66,9 +66,23 @@ def summarize(df: pd.DataFrame, by: Sequence[str], value: str = "value",
         One row per group (in order of first appearance) with the ``by`` columns and ``n``,
         ``mean``, ``sd``, ``ci_low``, ``ci_high``.
     """
-    by = list(by)
-    grouped = df.groupby(by, sort=False, dropna=False, observed=True)[value]
-    out = grouped.agg(n="count", mean="mean", sd="std").reset_index()
+    return intervals(moments(df, by, value), level)
+
+
+def moments(df: pd.DataFrame, by: Sequence[str], value: str = "value") -> pd.DataFrame:
+    """The first step of :func:`summarize`: ``n``, ``mean`` and ``sd`` of each ``by`` group.
+
+    Needs no scipy (unlike :func:`intervals`), so a worker process can compute it cheaply.
+    """
+    grouped = df.groupby(list(by), sort=False, dropna=False, observed=True)[value]
+    return grouped.agg(n="count", mean="mean", sd="std").reset_index()
+
+
+def intervals(out: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """The second step of :func:`summarize`: intervals added to a :func:`moments` table.
+
+    Adds ``ci_low`` and ``ci_high`` to ``out`` in place (and returns it), ``n`` as integers.
+    """
     half = t_quantile(out["n"].to_numpy(), level) * out["sd"].to_numpy() / np.sqrt(
         out["n"].clip(lower=1).to_numpy())
     # A constant sample has sd 0: the interval is the point (t·0 = 0 even when t is finite).
@@ -248,7 +262,9 @@ def target_probabilities(targets: pd.DataFrame, by: Sequence[str] = (
 __all__ = [
     "PERCENTILES",
     "halfwidth",
+    "intervals",
     "mean_ci",
+    "moments",
     "paired_differences",
     "percentile_bands",
     "summarize",

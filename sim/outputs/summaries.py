@@ -264,7 +264,8 @@ PartMap = Callable[[Callable[[Path], Any], Sequence[Path]], list[Any]]
 """``map(fn, files)``: ``[fn(f) for f in files]``, in order, wherever it is computed."""
 
 _PART_MAP: ContextVar[PartMap | None] = ContextVar("ppsim_part_map", default=None)
-"""Where :func:`bands` computes its parts (unset: in this process; :func:`parts_computed_by`)."""
+"""Where :func:`bands` and :func:`outcome_summaries` compute their parts (unset: in this
+process; :func:`parts_computed_by`)."""
 
 
 def _in_process(fn: Callable[[Path], Any], files: Sequence[Path]) -> list[Any]:
@@ -273,14 +274,15 @@ def _in_process(fn: Callable[[Path], Any], files: Sequence[Path]) -> list[Any]:
 
 @contextmanager
 def parts_computed_by(mapper: PartMap | None) -> Iterator[None]:
-    """Within the block, :func:`bands` hands its parts to ``mapper`` (None: this process).
+    """Within the block, the summaries hand their parts to ``mapper`` (None: this process).
 
     The engine passes its local worker processes, idle once the last task is in: the parts
-    are independent files of the run folder, so the bands of a run's month chunks are
-    computed at once instead of one after another in the parent, whose serial work after the
-    last task they were the largest part of (0.4–0.6 s of 0.8–1.0 s after 160 baseline
-    replications). A part's bands are the same whoever computes them. (The outcomes' parts
-    stay here: a worker would first import scipy, ~0.2 s, for a few milliseconds of work.)
+    are independent files of the run folder, so they are computed at once instead of one after
+    another in the parent, whose serial work after the last task they were most of: the bands
+    of a run's month chunks (0.4–0.6 s of 0.8–1.0 s after 160 baseline replications), the
+    outcomes' means and standard deviations (their t intervals are added here: in a worker
+    scipy's import, 0.2 s, would cost more than the work). A part's statistics are the same
+    whoever computes them.
     """
     token = _PART_MAP.set(mapper)
     try:
@@ -432,6 +434,19 @@ def outcome_summary(outcomes: pd.DataFrame, key_column: str = "variant") -> pd.D
     return stats.summarize(outcomes, [key_column, "mission", "category", "outcome"])
 
 
+def outcome_part(file: Path, columns: Sequence[str], key_column: str) -> pd.DataFrame | None:
+    """The :func:`stats.moments` of one part file of the split outcomes (None: no rows).
+
+    Module-level, so that a worker process can run it (:func:`parts_computed_by`); the
+    intervals are added by the caller (they need scipy, which a worker would import first).
+    """
+    rows = spilled(file)
+    if not rows:
+        return None
+    return plain(stats.moments(_frame(rows, columns),
+                               [key_column, "mission", "category", "outcome"]))
+
+
 OUTCOME_PARTS = 16
 """Parts the outcomes table is split into for :func:`outcome_summaries` (by outcome name)."""
 
@@ -462,8 +477,10 @@ def outcome_summaries(folder: RunFolder, key_column: str = "variant") -> pd.Data
     columns = pq.read_schema(path).names
     try:
         files = spill(path, columns, part_of, OUTCOME_PARTS, where)
-        parts = [plain(outcome_summary(_frame(rows, columns), key_column))
-                 for rows in map(spilled, files) if rows]
+        mapper = _PART_MAP.get() or _in_process
+        parts = [stats.intervals(part) for part in mapper(functools.partial(
+            outcome_part, columns=tuple(columns), key_column=key_column), files)
+            if part is not None]
     finally:
         shutil.rmtree(where, ignore_errors=True)
     if not parts:
