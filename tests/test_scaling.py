@@ -208,15 +208,23 @@ def test_band_parts_computed_by_the_workers_give_the_same_bytes(
     assert run_bytes(split.path) == run_bytes(serial.path)
 
 
-def test_a_worker_ends_without_tearing_its_interpreter_down() -> None:
-    """``_exit_now`` (a worker's last exit handler) flushes the output and exits 0 at once:
-    exit handlers registered before it (run after it, in a normal exit) never run."""
-    code = ("import atexit, sys\n"
+def test_a_worker_ends_without_tearing_its_interpreter_down(tmp_path: Path) -> None:
+    """``_exit_now`` (registered as a worker starts) exits 0 at once: exit handlers registered
+    after it (a hook's) still run, those before it do not, except logging's (a buffered log
+    record reaches its file), and the output is flushed."""
+    log = tmp_path / "worker.log"
+    code = ("import atexit, logging, logging.handlers, sys\n"
             "from sim.experiments.executors import _exit_now\n"
+            f"to_file = logging.FileHandler({str(log)!r})\n"
+            "held = logging.handlers.MemoryHandler(100, logging.CRITICAL, to_file)\n"
+            "logging.basicConfig(handlers=[held], level=logging.INFO)\n"
             "atexit.register(print, 'torn down')\n"
             "atexit.register(_exit_now)\n"
-            "sys.stdout.write('flushed')\n")
+            "atexit.register(sys.stdout.write, 'hook ')\n"
+            "logging.getLogger('hook').info('logged')\n"
+            "sys.stdout.write('flushed ')\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE_PROCESS")}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=ROOT, env=env, timeout=60)
-    assert (done.returncode, done.stdout, done.stderr) == (0, "flushed", "")
+    assert (done.returncode, done.stdout, done.stderr) == (0, "flushed hook ", "")
+    assert "logged" in log.read_text()

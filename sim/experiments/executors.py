@@ -311,6 +311,7 @@ def _init_worker() -> None:
     (:func:`start_workers`) is then ready by the time the parent has its first task.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    atexit.register(_exit_now)  # first: exit handlers the model or a hook registers run before
     bound_memory("worker")
     _import_model()
     parent = os.getppid()
@@ -321,7 +322,6 @@ def _init_worker() -> None:
         os._exit(1)
 
     threading.Thread(target=watch, name="ppsim-parent-watch", daemon=True).start()
-    atexit.register(_exit_now)
 
 
 def _exit_now() -> None:
@@ -331,11 +331,17 @@ def _exit_now() -> None:
     pool's result pipe is written synchronously). Freeing its heap and modules object by
     object kept it busy: closing a pool of 2 workers after 80 baseline tasks each took
     0.27-0.29 s, with this 0.04 s, time the parent waits for (or, with no spare core, loses
-    to the workers' CPU); the operating system frees a process's memory at once. Under
-    coverage the worker exits normally, so that coverage can save what it measured.
+    to the workers' CPU); the operating system frees a process's memory at once.
+
+    Registered as the worker starts, it runs after the exit handlers registered later (exit
+    handlers run last-registered first: the model's, a decision or outcome hook's); of those
+    registered before it, only :mod:`logging`'s matters, and it is run here (buffered log
+    handlers are flushed). Under coverage the worker exits normally, so that coverage saves
+    its data.
     """
     if "coverage" in sys.modules and sys.modules["coverage"].Coverage.current() is not None:
         return
+    logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError, AttributeError):  # closed, or none
             stream.flush()
