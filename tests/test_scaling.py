@@ -14,8 +14,17 @@ import pytest
 import sim.experiments.engine as engine
 import sim.experiments.executors as executors
 from sim.experiments.api import run
-from sim.experiments.executors import Batcher, ProcessExecutor, SerialExecutor, TaskSpec
+from sim.experiments.executors import (
+    Batcher,
+    DaskExecutor,
+    Executor,
+    ProcessExecutor,
+    SerialExecutor,
+    TaskSpec,
+)
 from sim.outputs import summaries
+from sim.runs.folder import RunFolder
+from sim.runs.task import TaskOutput
 from tests.runs_helpers import (
     KILL_FLAG,
     ROOT,
@@ -184,27 +193,41 @@ def test_map_local_computes_here_when_a_worker_dies() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("executor", [ProcessExecutor, DaskExecutor])
 def test_band_parts_computed_by_the_workers_give_the_same_bytes(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, executor: type[Executor]) -> None:
     """After the last task the summaries' parts go to the idle workers; no summary changes.
 
     A small row budget splits the monthly table of 6 tiny replications into 5 parts (one at
-    the usual budget); the local workers compute them, then the outcomes' parts (their means
-    and deviations), and the run folder has the bytes of a serial run, which computed every
-    part in-process.
+    the usual budget); the local workers (processes, or a local Dask cluster) compute them,
+    then the outcomes' parts (their means and deviations), having stored their task files
+    themselves, and the run folder has the bytes of a serial run, which computed every part
+    in-process.
     """
     serial = run(TINY, replications=6, executor="serial", plots=False, out=tmp_path / "serial")
     handed: list[int] = []
-    map_local = ProcessExecutor.map_local
+    map_local = executor.map_local
 
-    def spy(self: ProcessExecutor, fn: object, items: list[Path]) -> list[object]:
+    def spy(self: Executor, fn: object, items: list[Path]) -> list[object]:
+        assert self.local_files
         handed.append(len(items))
         return map_local(self, fn, items)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(ProcessExecutor, "map_local", spy)
+    stored: list[bool] = []
+    save_task = RunFolder.save_task
+
+    def saving(self: RunFolder, output: TaskOutput) -> None:
+        stored.append(output.stored)
+        save_task(self, output)
+
+    monkeypatch.setattr(executor, "map_local", spy)
+    monkeypatch.setattr(RunFolder, "save_task", saving)
     monkeypatch.setattr(summaries, "BAND_BUDGET_ROWS", 1_000)
-    split = run(TINY, replications=6, workers=2, plots=False, out=tmp_path / "split")
+    spec = "processes" if executor is ProcessExecutor else "dask-local"
+    split = run(TINY, replications=6, executor=spec, workers=2, plots=False,
+                out=tmp_path / "split")
     assert len(handed) == 2 and handed[0] >= 4 and handed[1] >= 2  # bands, then outcomes
+    assert stored == [True] * 6  # each worker stored its own task file
     assert run_bytes(split.path) == run_bytes(serial.path)
 
 

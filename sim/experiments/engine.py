@@ -340,7 +340,7 @@ class Session:
         job = self.job
         done = self.folder.done(job.keys)
         wanted = [(key, rep) for key in job.keys for rep in range(replications)]
-        local = self.pool.name == "processes"  # workers that can write the run folder
+        local = self.pool.local_files  # workers that can write the run folder
         todo = [TaskSpec(key, rep, job.seed, job.scenarios[key], job.tables, job.decisions,
                          job.outcome_functions,
                          str(self.folder.task_path(key, rep)) if local else None)

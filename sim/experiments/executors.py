@@ -268,6 +268,8 @@ class Executor:
 
     name: str = "serial"
     workers: int = 1
+    local_files: bool = False
+    """Whether the workers run on this machine and can read and write the run folder."""
 
     def imap_unordered(self, fn: Callable[[TaskSpec], Result],
                        items: Iterable[TaskSpec]) -> Iterator[Result]:
@@ -281,9 +283,9 @@ class Executor:
     def map_local(self, fn: Callable[[Item], Result], items: Sequence[Item]) -> list[Result]:
         """``[fn(item) for item in items]``, computed by this machine's workers if it has some.
 
-        For the parent's own work once the last task is in (the bands of the split monthly
-        table): the items are files of the run folder, which only local workers can read.
-        Here, and on Dask (whose workers may be other machines), in this process.
+        For the parent's own work once the last task is in (the summaries' parts): the items
+        are files of the run folder, which only local workers can read. Here (serial runs),
+        in this process.
         """
         return [fn(item) for item in items]
 
@@ -385,6 +387,7 @@ class ProcessExecutor(Executor):
     """
 
     name = "processes"
+    local_files = True
 
     def __init__(self, workers: int, start: int = 0) -> None:
         self.workers = workers
@@ -530,7 +533,8 @@ class DaskExecutor(Executor):
     """A Dask distributed client: a new LocalCluster, or an existing scheduler by address.
 
     Workers of a remote cluster must have ppsim installed (the same version, for identical
-    results); they only compute, the run folder is written here.
+    results); they only compute, the run folder is written here. A local cluster's workers
+    store their task files and compute the summaries' parts themselves, as local processes do.
     """
 
     def __init__(self, address: str | None, workers: int) -> None:
@@ -555,6 +559,7 @@ class DaskExecutor(Executor):
                 self.close()
                 raise ExecutorError(f"cannot start a local Dask cluster: {exc}") from None
             self.workers = workers
+            self.local_files = True
         else:
             self.name = f"dask://{address}"
             try:
@@ -598,6 +603,21 @@ class DaskExecutor(Executor):
         except (OSError, TimeoutError) as exc:
             raise ExecutorError(f"lost the Dask scheduler ({exc.__class__.__name__}: {exc}); "
                                 "the finished tasks are kept: rerun with --resume") from None
+
+    def map_local(self, fn: Callable[[Item], Result], items: Sequence[Item]) -> list[Result]:
+        """``[fn(item) for item in items]``: by a local cluster's workers, else here.
+
+        Workers of a scheduler given by address may be other machines, which cannot read the
+        run folder: their client computes the items itself.
+        """
+        if not self.local_files or len(items) < 2:
+            return [fn(item) for item in items]
+        futures = self._client.map(fn, list(items), pure=False)
+        try:
+            results: list[Result] = self._client.gather(futures)
+        finally:
+            self._client.cancel(futures)
+        return results
 
     def close(self) -> None:
         """Close the client and, for a local cluster, stop its workers."""
