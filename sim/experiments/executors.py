@@ -490,12 +490,12 @@ class ProcessExecutor(Executor):
         run's tasks are all in by then; nothing is lost).
         """
         if len(items) < 2:
-            return [fn(item) for item in items]
+            return super().map_local(fn, items)
         try:
             return list(self._pool.map(fn, items))
         except BrokenProcessPool:
             log.warning("a worker process died; computing the rest in this process")
-            return [fn(item) for item in items]
+            return super().map_local(fn, items)
 
     def close(self) -> None:
         """Cancel queued tasks and let the workers exit."""
@@ -611,7 +611,7 @@ class DaskExecutor(Executor):
         run folder: their client computes the items itself.
         """
         if not self.local_files or len(items) < 2:
-            return [fn(item) for item in items]
+            return super().map_local(fn, items)
         futures = self._client.map(fn, list(items), pure=False)
         try:
             results: list[Result] = self._client.gather(futures)

@@ -248,8 +248,7 @@ def bands(folder: RunFolder, keys: Sequence[Any], replications: int) -> pd.DataF
         # The first month of the first key orders missions and categories, as in the table.
         first = _frame(spilled(files[0], lambda b: pc.equal(b.column("month"), 0))
                        if files else [], columns)
-        mapper = _PART_MAP.get() or _in_process
-        computed = [b for b in mapper(functools.partial(part_bands, key_column=kc), files)
+        computed = [b for b in _map_parts(functools.partial(part_bands, key_column=kc), files)
                     if b is not None]
     finally:
         shutil.rmtree(where, ignore_errors=True)
@@ -268,8 +267,10 @@ _PART_MAP: ContextVar[PartMap | None] = ContextVar("ppsim_part_map", default=Non
 process; :func:`parts_computed_by`)."""
 
 
-def _in_process(fn: Callable[[Path], Any], files: Sequence[Path]) -> list[Any]:
-    return [fn(file) for file in files]
+def _map_parts(fn: Callable[[Path], Any], files: Sequence[Path]) -> list[Any]:
+    """``[fn(f) for f in files]``, by the mapper of :func:`parts_computed_by` if one is set."""
+    mapper = _PART_MAP.get()
+    return mapper(fn, files) if mapper is not None else [fn(file) for file in files]
 
 
 @contextmanager
@@ -477,8 +478,7 @@ def outcome_summaries(folder: RunFolder, key_column: str = "variant") -> pd.Data
     columns = pq.read_schema(path).names
     try:
         files = spill(path, columns, part_of, OUTCOME_PARTS, where)
-        mapper = _PART_MAP.get() or _in_process
-        parts = [stats.intervals(part) for part in mapper(functools.partial(
+        parts = [stats.intervals(part) for part in _map_parts(functools.partial(
             outcome_part, columns=tuple(columns), key_column=key_column), files)
             if part is not None]
     finally:
