@@ -142,7 +142,7 @@ def test_failed_task_leaves_no_run_folder(tmp_path: Path, monkeypatch: pytest.Mo
                                           ) -> None:
     """An exception in a task propagates, naming the task; only the partial folder remains."""
     calls = {"n": 0}
-    real = sim.model.replication.simulate
+    real = sim.model.replication.simulate_arrow
 
     def flaky(scenario: sim.Scenario, replication: int, seed: int | None = None,
               decisions: Any = None) -> Any:
@@ -151,7 +151,7 @@ def test_failed_task_leaves_no_run_folder(tmp_path: Path, monkeypatch: pytest.Mo
             raise RuntimeError("model exploded")
         return real(scenario, replication, seed, decisions)
 
-    monkeypatch.setattr(sim.model.replication, "simulate", flaky)
+    monkeypatch.setattr(sim.model.replication, "simulate_arrow", flaky)
     out = tmp_path / "r"
     with pytest.raises(RuntimeError, match="model exploded") as info:
         run(TINY, replications=3, executor="serial", out=out)

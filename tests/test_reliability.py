@@ -88,7 +88,7 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
 
 def unfinished(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail_at: int = 1) -> Path:
     """An unfinished run folder: the model raises at replication ``fail_at`` (serial run)."""
-    real = sim.model.replication.simulate
+    real = sim.model.replication.simulate_arrow
 
     def failing(scenario: Any, replication: int, seed: int | None = None,
                 decisions: Any = None) -> Any:
@@ -98,7 +98,7 @@ def unfinished(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail_at: int = 1
 
     out = tmp_path / "run"
     with monkeypatch.context() as patch:
-        patch.setattr(sim.model.replication, "simulate", failing)
+        patch.setattr(sim.model.replication, "simulate_arrow", failing)
         with pytest.raises(RuntimeError, match="power cut"):
             sim.run(TINY, replications=REPS, executor="serial", out=out, plots=False)
     assert partial_path(out).exists() and not out.exists()

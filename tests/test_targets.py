@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
 import pandas as pd
 import pytest
 
-from sim.model.metrics import targets_met
+from sim.model import metrics
 from sim.outputs import stats
 
 MONTHS = pd.date_range("2025-01-01", periods=48, freq="MS")
 TARGET = (pd.Timestamp("2028-01-01").date(), 0.30)
 
 
-def _monthly(shares: dict[str, float], default: float) -> pd.DataFrame:
-    """A one-mission IPO monthly table with ``default`` share except at the given months."""
+def _monthly(shares: dict[str, float], default: float) -> dict[str, np.ndarray]:
+    """A one-mission IPO monthly table's columns, ``default`` share except at the given months."""
     values = [shares.get(f"{d:%Y-%m}", default) for d in MONTHS]
-    return pd.DataFrame({"date": MONTHS, "month": range(len(MONTHS)), "mission": "M",
-                         "category": "ipo", "women_share": values})
+    return {"date": MONTHS.to_numpy().astype("datetime64[s]"),
+            "month": np.arange(len(MONTHS)), "women_share": np.array(values)}
+
+
+def targets_met(monthly: dict[str, np.ndarray], points: list[Any]) -> pd.DataFrame:
+    """:func:`metrics.targets_met` of the one group (M, ipo), as a DataFrame."""
+    groups = {("M", "ipo"): np.arange(len(monthly["month"]))}
+    return metrics.targets_met(monthly, groups, points).to_pandas()
 
 
 def _points(when: str = "2028-01-01", share: float = 0.30) -> list:

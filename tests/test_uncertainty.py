@@ -69,7 +69,8 @@ def test_same_draws_in_every_variant_and_different_across_replications(
 def test_integer_field_gets_a_rounded_draw(tiny_raw: dict[str, Any]) -> None:
     """Assessment teams (an integer field) are set to the rounded draw."""
     scenario = sim.load_scenario(uncertain(tiny_raw)).base
-    sampled, table = sample_parameters(scenario, replication_seed(7, 0))
+    sampled, parameters = sample_parameters(scenario, replication_seed(7, 0))
+    table = parameters.to_pandas()
     teams = table.set_index("parameter").loc["pipeline.assessment.teams", "value"]
     assert teams == int(teams) and sampled.pipeline.assessment.teams == int(teams)
     alpha = next(c for c in sampled.contributors if c.name == "Alpha")
@@ -82,8 +83,8 @@ def test_a_new_uncertainty_does_not_shift_the_others(tiny_raw: dict[str, Any]) -
     one = sim.load_scenario(uncertain(tiny_raw, ENTRIES[:1])).base
     two = sim.load_scenario(uncertain(tiny_raw, ENTRIES[:2])).base
     seed = replication_seed(7, 0)
-    first = sample_parameters(one, seed)[1]["value"].iloc[0]
-    assert sample_parameters(two, seed)[1]["value"].iloc[0] == first
+    first = sample_parameters(one, seed)[1]["value"][0].as_py()
+    assert sample_parameters(two, seed)[1]["value"][0].as_py() == first
     assert Streams(seed).get("uncertainty", ENTRIES[0]["path"]) is not None
 
 

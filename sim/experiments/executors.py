@@ -137,35 +137,45 @@ def add_custom_outcomes(tables: dict[str, Any],
                         functions: Iterable[tuple[str, Callable[[dict[str, Any]], Any]]]) -> None:
     """Append each custom outcome's rows (mission, category, value) to ``tables["outcomes"]``.
 
+    The functions get the tables as DataFrames (converted only when there is one: pandas is
+    imported only then); ``tables["outcomes"]`` stays an Arrow table when the tables are.
+
     Raises:
         ValueError: a compute function returned no DataFrame with those columns.
     """
+    functions = list(functions)
+    if not functions:
+        return
     import pandas as pd
+    import pyarrow as pa
 
-    parts = [tables["outcomes"]]
+    arrow = isinstance(tables["outcomes"], pa.Table)
+    frames = {name: t.to_pandas() if isinstance(t, pa.Table) else t for name, t in tables.items()}
+    parts = [frames["outcomes"]]
     for name, compute in functions:
-        frame = compute(tables)
+        frame = compute(frames)
         missing = {"mission", "category", "value"} - set(getattr(frame, "columns", ()))
         if missing:
             raise ValueError(f"custom outcome {name}: its function returned no DataFrame with "
                              f"columns mission, category, value (missing {sorted(missing)})")
         rows = frame[["mission", "category"]].astype(str)
         rows = rows.assign(outcome=name, value=frame["value"].astype(float))
-        parts.append(rows[list(tables["outcomes"].columns)])
-    if len(parts) > 1:
-        tables["outcomes"] = pd.concat(parts, ignore_index=True)
+        parts.append(rows[list(frames["outcomes"].columns)])
+    outcomes = pd.concat(parts, ignore_index=True)
+    tables["outcomes"] = (pa.Table.from_pandas(outcomes, preserve_index=False, nthreads=1)
+                          if arrow else outcomes)
 
 
 def run_task(spec: TaskSpec) -> TaskOutput:
     """Simulate one (key, replication) and return its tables encoded as one Parquet blob."""
     # imported here so that workers import the model (and nothing else) lazily
-    from sim.model.replication import simulate
+    from sim.model.replication import simulate_arrow
     from sim.runs.folder import encode_task, write_task_file
 
     start = time.perf_counter()
     extra = {"officer_log": True} if "officers" in spec.tables else {}
-    tables = simulate(spec.scenario, spec.replication, spec.seed, decisions=spec.decisions,
-                      **extra)
+    tables = simulate_arrow(spec.scenario, spec.replication, spec.seed, decisions=spec.decisions,
+                            **extra)
     add_custom_outcomes(tables, spec.outcome_functions)
     kept = {name: tables[name] for name in spec.tables}
     worker = f"{socket.gethostname()}:{os.getpid()}"

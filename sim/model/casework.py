@@ -45,9 +45,10 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
+import pyarrow as pa
 import simpy
 
+from sim.model.columns import month_dates, table, text
 from sim.model.missions import MissionState, Schedule
 from sim.model.personnel import Category
 from sim.model.streams import Block
@@ -486,13 +487,18 @@ class CaseBook:
             if link is not None and m.active(day):
                 self.cost[m.name] += link.monthly_cost
 
-    def table(self, months: list[date]) -> pd.DataFrame:
+    def table(self, months: list[date]) -> pa.Table:
         """The ``cases`` table: month × mission (and ALL) × area (and all); see docs/outputs.md."""
-        return cases_table(self, months)
+        return table(cases_columns(self, months))
 
 
-def cases_table(book: CaseBook, months: list[date]) -> pd.DataFrame:
+def cases_table(book: CaseBook, months: list[date]) -> pa.Table:
     """Tabulate a :class:`CaseBook`'s snapshots, with ALL missions and all areas as totals."""
+    return table(cases_columns(book, months))
+
+
+def cases_columns(book: CaseBook, months: list[date]) -> dict[str, np.ndarray]:
+    """The columns of :func:`cases_table`, as NumPy arrays (what the case outcomes read)."""
     missions = list(dict.fromkeys(d.mission.name for d in book.desks))
     names, areas, members = [], [], []
     for name in [*missions, "ALL"]:
@@ -515,7 +521,7 @@ def cases_table(book: CaseBook, months: list[date]) -> pd.DataFrame:
     with np.errstate(invalid="ignore", divide="ignore"):
         columns = {
             "month": np.repeat(np.arange(n), g),
-            "date": np.repeat(pd.to_datetime(months), g),
+            "date": np.repeat(month_dates(months), g),
             "mission": np.tile(np.array(names, dtype=object), n),
             "area": np.tile(np.array(areas, dtype=object), n),
             **{name: c[name].reshape(-1).round().astype(np.int64) for name in COUNTS[:5]},
@@ -530,7 +536,7 @@ def cases_table(book: CaseBook, months: list[date]) -> pd.DataFrame:
             "slots": opens[..., 1].reshape(-1).round().astype(np.int64),
             "utilisation": np.where(avail > 0, busy / avail, np.nan).reshape(-1),
         }
-    return pd.DataFrame(columns, columns=list(CASE_COLUMNS))
+    return {name: columns[name] for name in CASE_COLUMNS}
 
 
 def _median(values: list[float]) -> float:
@@ -542,17 +548,17 @@ def _median(values: list[float]) -> float:
     return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
-def empty_cases_table() -> pd.DataFrame:
+def empty_cases_table() -> pa.Table:
     """A ``cases`` table without rows, of the same columns and types (no casework)."""
-    frame = pd.DataFrame({c: pd.Series(dtype=np.int64) for c in CASE_COLUMNS})
-    frame["date"] = pd.Series(dtype="datetime64[s]")
-    for c in ("mission", "area"):
-        frame[c] = pd.Series(dtype="str")
-    for c in ("median_days_to_clear", "mean_wait_days", "clearance_rate", "hit_share",
-              "utilisation"):
-        frame[c] = pd.Series(dtype=float)
-    return frame
+    floats = {"median_days_to_clear", "mean_wait_days", "clearance_rate", "hit_share",
+              "utilisation"}
+    columns: dict[str, Any] = {c: np.zeros(0, np.float64 if c in floats else np.int64)
+                               for c in CASE_COLUMNS}
+    columns["date"] = np.zeros(0, "datetime64[s]")
+    columns["mission"] = columns["area"] = text([])
+    return table(columns)
 
 
-__all__ = ["CASE_COLUMNS", "Case", "CaseBook", "CaseDesk", "case_slots", "cases_table",
+__all__ = ["CASE_COLUMNS", "Case", "CaseBook", "CaseDesk", "case_slots", "cases_columns",
+           "cases_table",
            "choose_case", "clearance_probability", "empty_cases_table", "query_hit"]

@@ -34,11 +34,12 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
-import pandas as pd
+import pyarrow as pa
 import simpy
 
 from sim.model import pipeline, transitions, units
 from sim.model.assessment import MONTH_DAYS
+from sim.model.columns import nulls, table
 from sim.model.missions import MissionState
 from sim.model.personnel import GENERAL, Category, Officer, State, Unit
 from sim.scenario.events import (
@@ -317,19 +318,24 @@ class EventBook:
         """Count ``n`` officers (or arrivals) affected by event ``index`` in ``mission``."""
         self.effects[(index, mission.name, name)] += n
 
-    def table(self) -> pd.DataFrame:
+    def table(self) -> pa.Table:
         """One row per event, mission and effect: what the events did in this replication."""
         events = self.world.scenario.events
-        rows = []
+        rows: list[tuple[Any, ...]] = []
+        never = np.datetime64("NaT", "s")
         for (index, mission, name), n in sorted(self.effects.items()):
             event = events[index]
             first, last = window(event, self.world.scenario.end)
-            rows.append({"event": index, "type": event.type, "mission": mission,
-                         "start": pd.Timestamp(first) if event.start else pd.NaT,
-                         "end": pd.Timestamp(last) if last < date.max else pd.NaT,
-                         "effect": name, "officers": n})
-        columns = ["event", "type", "mission", "start", "end", "effect", "officers"]
-        return pd.DataFrame(rows, columns=columns)
+            rows.append((index, event.type, mission,
+                         np.datetime64(first, "s") if event.start else never,
+                         np.datetime64(last, "s") if last < date.max else never, name, float(n)))
+        names = ["event", "type", "mission", "start", "end", "effect", "officers"]
+        if not rows:  # pandas typed nothing
+            return table({name: nulls(0) for name in names})
+        types: list[Any] = [np.int64, object, object, "datetime64[s]", "datetime64[s]", object,
+                            float]
+        return table({name: np.array([row[i] for row in rows], dtype=types[i])
+                      for i, name in enumerate(names)})
 
 
 def install(world: World) -> None:

@@ -22,16 +22,18 @@ from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from datetime import date
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
+import pyarrow as pa
 import simpy
 
+from sim import arrays
 from sim.model import events, invariants, metrics, pipeline, teams, units
 from sim.model.assessment import MONTH_DAYS, YEAR_DAYS, AssessmentCentre
-from sim.model.casework import CaseBook, empty_cases_table
+from sim.model.casework import CaseBook, cases_columns, empty_cases_table
 from sim.model.clock import ModelEnvironment
+from sim.model.columns import column, table, text
 from sim.model.contributors import ContributorState
 from sim.model.invariants import debug_from_environment
 from sim.model.metrics import TargetPoint
@@ -45,6 +47,9 @@ from sim.model.uncertainty import sample_parameters
 from sim.model.world import STANDING, Decisions, World
 from sim.scenario.levers import AssessmentCapacity, NewContributorOutreach
 from sim.scenario.schema import Contributor, Scenario, add_months, day_of
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CLOSE_BEFORE_END_DAYS = 1e-9
 """The closing record is taken this long before the horizon (the run stops at the horizon)."""
@@ -298,7 +303,7 @@ OFFICER_COLUMNS = ("day", "date", "officer", "contributor", "mission", "category
 """Columns of the ``officers`` table (``docs/outputs.md``)."""
 
 
-def officer_table(world: World) -> pd.DataFrame:
+def officer_table(world: World) -> pa.Table:
     """The officer log as a table: one row per individual officer state change, in time order.
 
     ``officer`` numbers officers in order of entry; ``from_state`` is ``new`` when the officer
@@ -306,34 +311,40 @@ def officer_table(world: World) -> pd.DataFrame:
     :class:`sim.model.personnel.State`; ``skill`` is ``general`` or a scenario skill.
     """
     rows = world.officer_log or []
-    frame = pd.DataFrame(rows, columns=["day", "officer", "contributor", "mission", "skill",
-                                        "woman", "from_state", "to_state"])
+    fields = ("day", "officer", "contributor", "mission", "skill", "woman", "from_state",
+              "to_state")
+    log = {name: [row[i] for row in rows] for i, name in enumerate(fields)}
     states = np.array([s.name.lower() for s in State] + ["new"], dtype=object)
     skills = np.array(["general", *world.scenario.skills], dtype=object)
     names = np.array([c.name for c in world.contributors], dtype=object)
     if len(world.observer.contributor_names) > len(names):
         names = np.array(world.observer.contributor_names, dtype=object)
-    start = pd.Timestamp(world.scenario.run.start)
-    day = frame["day"].astype(float) + 0.0  # no -0.0
-    frame["date"] = pd.Series(start + pd.to_timedelta(np.floor(day), unit="D")).dt.date
-    frame["contributor"] = names[frame["contributor"].to_numpy(dtype=int)]
-    frame["mission"] = np.array([m.name for m in world.missions],
-                                dtype=object)[frame["mission"].to_numpy(dtype=int)]
-    frame["category"] = "ipo"
-    frame["skill"] = skills[frame["skill"].to_numpy(dtype=int)]
-    frame["woman"] = frame["woman"].astype(bool)
-    frame["from_state"] = states[frame["from_state"].to_numpy(dtype=int)]
-    frame["to_state"] = states[frame["to_state"].to_numpy(dtype=int)]
-    frame["day"] = day
-    frame["officer"] = frame["officer"].astype("int64")
-    return frame[list(OFFICER_COLUMNS)]
+    missions = np.array([m.name for m in world.missions], dtype=object)
+    day = np.array(log["day"], dtype=float) + 0.0  # no -0.0
+    start = np.datetime64(world.scenario.run.start, "D")
+
+    def coded(name: str, labels: np.ndarray) -> pa.Array:
+        return text(labels[np.array(log[name], dtype=int)].tolist())
+
+    return table({
+        "day": day,
+        "date": arrays.numeric(start + np.floor(day).astype("timedelta64[D]")),
+        "officer": np.array(log["officer"], dtype=np.int64),
+        "contributor": coded("contributor", names),
+        "mission": coded("mission", missions),
+        "category": text(["ipo"] * len(rows)),
+        "skill": coded("skill", skills),
+        "woman": np.array(log["woman"], dtype=bool),
+        "from_state": coded("from_state", states),
+        "to_state": coded("to_state", states),
+    })
 
 
 def simulate(scenario: Scenario, replication: int = 0, seed: int | None = None,
              decisions: Decisions | None = None,
              check_invariants: bool | None = None,
              officer_log: bool = False) -> dict[str, pd.DataFrame]:
-    """Run one replication and return its tables (``docs/outputs.md``).
+    """Run one replication and return its tables (``docs/outputs.md``) as DataFrames.
 
     Args:
         scenario: a resolved scenario (``load_scenario(path).resolve(variant)``).
@@ -351,6 +362,34 @@ def simulate(scenario: Scenario, replication: int = 0, seed: int | None = None,
     A scenario with ``uncertainties`` first gets its parameters drawn for this replication
     (:mod:`sim.model.uncertainty`; the same draws in every variant) and returns them as the
     extra table ``parameters``; without them the tables are exactly as before.
+
+    The tables are :func:`simulate_arrow`'s, converted (a worker stores those as they are).
+    """
+    tables = simulate_arrow(scenario, replication, seed, decisions, check_invariants,
+                            officer_log)
+    return {name: _frame(table) for name, table in tables.items()}
+
+
+def _frame(table: pa.Table) -> pd.DataFrame:
+    """``table`` as a DataFrame, with plain Arrow strings as object columns.
+
+    Plain strings are the ``parameters`` table's, which pandas had as object columns.
+    """
+    frame: pd.DataFrame = table.to_pandas()
+    for field in table.schema:
+        if field.type == pa.string():
+            frame[field.name] = frame[field.name].astype(object)
+    return frame
+
+
+def simulate_arrow(scenario: Scenario, replication: int = 0, seed: int | None = None,
+                   decisions: Decisions | None = None,
+                   check_invariants: bool | None = None,
+                   officer_log: bool = False) -> dict[str, pa.Table]:
+    """:func:`simulate`, with the tables as Arrow tables.
+
+    They are built without pandas, which a worker process then never imports
+    (:mod:`sim.model.columns`).
     """
     root = scenario.run.seed if seed is None else seed
     stream_seed = replication_seed(root, replication)
@@ -377,12 +416,23 @@ def simulate(scenario: Scenario, replication: int = 0, seed: int | None = None,
     if world.casework is None:
         tables["cases"] = empty_cases_table()
         return tables
-    tables["cases"] = world.casework.table(world.observer.months)
-    tables["outcomes"] = pd.concat(
-        [tables["outcomes"], metrics.case_outcomes(tables["cases"], world.casework.cost)],
-        ignore_index=True)
+    cases = cases_columns(world.casework, world.observer.months)
+    tables["cases"] = table(cases)
+    tables["outcomes"] = _appended(tables["outcomes"],
+                                   metrics.case_outcomes(cases, world.casework.cost))
     return tables
 
 
+def _appended(outcomes: pa.Table, more: pa.Table) -> pa.Table:
+    """``more`` outcomes after ``outcomes``, laid out as pandas' concatenation was stored.
+
+    Text in two chunks, ``value`` in one: the task files keep their bytes.
+    """
+    both = pa.concat_tables([outcomes, more])
+    values = np.concatenate([arrays.floats(t.column("value")) for t in (outcomes, more)])
+    index = both.schema.get_field_index("value")
+    return both.set_column(index, both.schema.field(index), column(values))
+
+
 __all__ = ["OFFICER_COLUMNS", "Decisions", "World", "build_world", "officer_table", "simulate",
-           "start_processes", "tuned_collector"]
+           "simulate_arrow", "start_processes", "tuned_collector"]

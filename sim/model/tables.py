@@ -4,15 +4,19 @@
 ``docs/outputs.md`` (without variant/replication columns): monthly figures per mission and
 category with the ALL mission and ``all`` category as sums, specialist coverage, the census by
 state, contributors, the time-to-deploy histogram, targets met and the headline outcomes
-(:mod:`sim.model.metrics`). Nothing here touches the simulation.
+(:mod:`sim.model.metrics`). Nothing here touches the simulation. The tables are Arrow
+(:mod:`sim.model.columns`: a worker builds and stores them without importing pandas).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
-import pandas as pd
+import pyarrow as pa
 
 from sim.model import metrics
+from sim.model.columns import month_dates, table, text
 from sim.model.observe import FLOWS, HIST_BIN_DAYS, HIST_BINS, N_CAT, F, Record
 from sim.model.personnel import CATEGORY_NAMES, STATE_NAMES, Category
 from sim.model.world import STANDING
@@ -22,7 +26,7 @@ COUNTED_FLOWS = FLOWS[:FLOWS.index("deploy_days")]
 
 
 def tabulate(record: Record, cost_rates: tuple[float, float, float],
-             target_points: list[metrics.TargetPoint]) -> dict[str, pd.DataFrame]:
+             target_points: list[metrics.TargetPoint]) -> dict[str, pa.Table]:
     """The tidy tables of ``docs/outputs.md`` (without variant/replication columns).
 
     Args:
@@ -32,22 +36,49 @@ def tabulate(record: Record, cost_rates: tuple[float, float, float],
     """
     monthly = _monthly(record, np.array(cost_rates))
     skills = _skills(record)
+    groups = _groups(len(record.months), [*record.missions, "ALL"], [*CATEGORY_NAMES, "all"])
     return {
-        "monthly": monthly,
-        "skills": skills,
+        "monthly": table(monthly),
+        "skills": table(skills),
         "pipeline": _pipeline(record),
         "contributors": _contributors(record),
         "deploy_times": _deploy_hist(record),
-        "targets": metrics.targets_met(monthly, target_points),
-        "outcomes": metrics.outcomes(monthly, skills, _all_deploy_times(record)),
+        "targets": metrics.targets_met(monthly, groups, target_points),
+        "outcomes": metrics.outcomes(monthly, groups, skills, _all_deploy_times(record)),
     }
 
 
-def _dates(record: Record) -> pd.DatetimeIndex:
-    return pd.DatetimeIndex(pd.to_datetime(list(record.months)))
+def _groups(months: int, missions: list[str],
+            categories: list[str]) -> dict[tuple[str, str], np.ndarray]:
+    """Row positions of each (mission, category) of the monthly table, in order of appearance.
+
+    Its rows run month by month, mission by mission, category by category.
+    """
+    step = len(missions) * len(categories)
+    first = np.arange(months, dtype=np.int64) * step
+    return {(mission, category): first + i * len(categories) + c
+            for i, mission in enumerate(missions) for c, category in enumerate(categories)}
 
 
-def _monthly(record: Record, cost_rates: np.ndarray) -> pd.DataFrame:
+def _grid(months: int, *levels: list[str]) -> dict[str, np.ndarray]:
+    """The key columns of a month × level₁ × level₂ table: ``month`` and the levels' values."""
+    inner = len(levels[0]) * len(levels[1])
+    return {
+        "month": np.repeat(np.arange(months, dtype=np.int64), inner),
+        "first": np.tile(np.repeat(np.array(levels[0], dtype=object), len(levels[1])), months),
+        "second": np.tile(np.array(levels[1], dtype=object), months * len(levels[0])),
+    }
+
+
+def _keyed(record: Record, names: tuple[str, str], *levels: list[str]) -> dict[str, Any]:
+    """``month``, ``date`` and the two level columns named ``names`` of a month × levels table."""
+    grid = _grid(len(record.months), *levels)
+    inner = len(levels[0]) * len(levels[1])
+    return {"month": grid["month"], "date": np.repeat(month_dates(record.months), inner),
+            names[0]: grid["first"], names[1]: grid["second"]}
+
+
+def _monthly(record: Record, cost_rates: np.ndarray) -> dict[str, np.ndarray]:
     n, m = len(record.months), len(record.missions)
     names = [*record.missions, "ALL"]
     cats = [*CATEGORY_NAMES, "all"]
@@ -106,17 +137,13 @@ def _monthly(record: Record, cost_rates: np.ndarray) -> pd.DataFrame:
             "contributors": contributors,
             "hhi": hhi,
         }
-    index = pd.MultiIndex.from_product(
-        [range(n), names, cats], names=["month", "mission", "category"]
-    ).to_frame(index=False)
-    index.insert(1, "date", np.repeat(_dates(record), (m + 1) * (N_CAT + 1)))
+    columns = _keyed(record, ("mission", "category"), names, cats)
+    ints = {"authorized", "deployed", "deployed_women", "vacancies", "rotating_out",
+            *COUNTED_FLOWS, "contributors"}
     for name, values in data.items():
-        index[name] = np.asarray(values, dtype=float).reshape(-1)
-    ints = ["authorized", "deployed", "deployed_women", "vacancies", "rotating_out",
-            *COUNTED_FLOWS, "contributors"]
-    for name in ints:
-        index[name] = index[name].round().astype(np.int64)
-    return index
+        flat = np.asarray(values, dtype=float).reshape(-1)
+        columns[name] = flat.round().astype(np.int64) if name in ints else flat
+    return columns
 
 
 def _concentration(record: Record) -> tuple[np.ndarray, np.ndarray]:
@@ -141,48 +168,37 @@ def _member_mask(record: Record) -> np.ndarray:
     return mask
 
 
-def _skills(record: Record) -> pd.DataFrame:
-    n, m = len(record.months), len(record.missions)
+def _skills(record: Record) -> dict[str, np.ndarray]:
     spec = record.serving[:, :, [Category.IPO, Category.SPT], :, 1:].sum(axis=(2, 3))
     posts = record.skill_posts[:, :, 1:]
     spec = np.concatenate([spec, spec.sum(axis=1, keepdims=True)], axis=1)
     posts = np.concatenate([posts, posts.sum(axis=1, keepdims=True)], axis=1)
-    frame = pd.MultiIndex.from_product(
-        [range(n), [*record.missions, "ALL"], record.skills], names=["month", "mission", "skill"]
-    ).to_frame(index=False)
-    frame.insert(1, "date", np.repeat(_dates(record), (m + 1) * len(record.skills)))
-    frame["posts"] = posts.reshape(-1).round().astype(np.int64)
-    frame["deployed"] = spec.reshape(-1).astype(np.int64)
+    columns = _keyed(record, ("mission", "skill"), [*record.missions, "ALL"],
+                     list(record.skills))
+    columns["posts"] = posts.reshape(-1).round().astype(np.int64)
+    columns["deployed"] = spec.reshape(-1).astype(np.int64)
     with np.errstate(invalid="ignore", divide="ignore"):
-        frame["coverage"] = np.where(posts > 0, np.minimum(spec / posts, 1.0),
-                                     np.nan).reshape(-1)
-    return frame
+        columns["coverage"] = np.where(posts > 0, np.minimum(spec / posts, 1.0),
+                                       np.nan).reshape(-1)
+    return columns
 
 
-def _pipeline(record: Record) -> pd.DataFrame:
-    n = len(record.months)
+def _pipeline(record: Record) -> pa.Table:
     states = [*STATE_NAMES, "generated"]
     values = np.concatenate([record.census, record.generated[:, :, None]], axis=2)
-    frame = pd.MultiIndex.from_product(
-        [range(n), list(CATEGORY_NAMES), states], names=["month", "category", "state"]
-    ).to_frame(index=False)
-    frame.insert(1, "date", np.repeat(_dates(record), N_CAT * len(states)))
-    frame["officers"] = values.reshape(-1)
-    return frame
+    columns = _keyed(record, ("category", "state"), list(CATEGORY_NAMES), states)
+    columns["officers"] = values.reshape(-1)
+    return table(columns)
 
 
-def _contributors(record: Record) -> pd.DataFrame:
-    n = len(record.months)
+def _contributors(record: Record) -> pa.Table:
     c = len(record.contributor_names)
     values = record.serving_c[:, :c]  # (n, c, cat, gender)
-    frame = pd.MultiIndex.from_product(
-        [range(n), record.contributor_names, list(CATEGORY_NAMES)],
-        names=["month", "contributor", "category"],
-    ).to_frame(index=False)
-    frame.insert(1, "date", np.repeat(_dates(record), c * N_CAT))
-    frame["deployed"] = values.sum(axis=3).reshape(-1)
-    frame["deployed_women"] = values[..., 1].reshape(-1)
-    return frame
+    columns = _keyed(record, ("contributor", "category"), list(record.contributor_names),
+                     list(CATEGORY_NAMES))
+    columns["deployed"] = values.sum(axis=3).reshape(-1)
+    columns["deployed_women"] = values[..., 1].reshape(-1)
+    return table(columns)
 
 
 def _all_deploy_times(record: Record) -> dict[tuple[str, str], np.ndarray]:
@@ -198,15 +214,21 @@ def _all_deploy_times(record: Record) -> dict[tuple[str, str], np.ndarray]:
     return out
 
 
-def _deploy_hist(record: Record) -> pd.DataFrame:
-    rows = []
+def _deploy_hist(record: Record) -> pa.Table:
+    """The time-to-deploy histogram, one chunk per (mission, category).
+
+    A chunk is a record batch in the task file, as the pandas table stored it: the task files
+    keep their bytes.
+    """
+    parts = []
     edges = np.arange(HIST_BINS) * HIST_BIN_DAYS
     for (mission, cat), times in _all_deploy_times(record).items():
         bins = np.minimum((times // HIST_BIN_DAYS).astype(int), HIST_BINS - 1)
-        counts = np.bincount(bins, minlength=HIST_BINS)
-        rows.append(pd.DataFrame({"mission": mission, "category": cat,
-                                  "bin_start_days": edges, "arrivals": counts}))
-    return pd.concat(rows, ignore_index=True)
+        parts.append(table({"mission": text([mission] * HIST_BINS),
+                            "category": text([cat] * HIST_BINS),
+                            "bin_start_days": edges,
+                            "arrivals": np.bincount(bins, minlength=HIST_BINS)}))
+    return pa.concat_tables(parts)
 
 
 def _with_totals(values: np.ndarray) -> np.ndarray:

@@ -16,8 +16,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pandas as pd
+import pyarrow as pa
 
+from sim import arrays
+from sim.model.columns import column
 from sim.model.streams import Streams
 from sim.scenario.keypaths import apply_overrides, get_path
 from sim.scenario.schema import Scenario
@@ -60,7 +62,7 @@ def sample_values(scenario: Scenario, streams: Streams) -> dict[str, float]:
 
 
 def sample_parameters(scenario: Scenario, seed: np.random.SeedSequence
-                      ) -> tuple[Scenario, pd.DataFrame]:
+                      ) -> tuple[Scenario, pa.Table]:
     """``scenario`` with its uncertain parameters drawn for one replication, and the draws.
 
     Returns:
@@ -73,11 +75,11 @@ def sample_parameters(scenario: Scenario, seed: np.random.SeedSequence
     applied = {path: cast_like(get_path(data, path, "uncertainties"), value)
                for path, value in values.items()}
     sampled = Scenario.model_validate(apply_overrides(data, applied, "uncertainties"))
-    table = pd.DataFrame({
-        "parameter": pd.Series(list(applied), dtype=object),
-        "value": pd.Series([float(v) for v in applied.values()], dtype=float),
-        "distribution": pd.Series([e.distribution for e in scenario.uncertainties],
-                                  dtype=object),
+    table = pa.table({  # text as plain strings: pandas' object columns, not its str dtype
+        "parameter": arrays.text(list(applied), pa.string()),
+        "value": column(np.array([float(v) for v in applied.values()], dtype=float)),
+        "distribution": arrays.text([e.distribution for e in scenario.uncertainties],
+                                    pa.string()),
     })
     return sampled, table
 

@@ -51,20 +51,23 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 from urllib.parse import quote
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from sim import arrays
 from sim.errors import ResultsError
 from sim.runs import ownership
 from sim.runs.ownership import MARKER, has_marker
 from sim.runs.spool import BufferSpool
 from sim.runs.task import TaskOutput
+
+if TYPE_CHECKING:  # pandas is imported where frames are read (a worker never imports it)
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +91,7 @@ MAX_NAME = 120
 # --- One task's tables as one file ---------------------------------------------------------------
 
 
-def encode_task(tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any],
+def encode_task(tables: Mapping[str, pa.Table | pd.DataFrame], meta: Mapping[str, Any],
                 key: str | int | None = None, replication: int | None = None) -> bytes:
     """Encode a task's tables as one Arrow IPC file: a row per table holding its own IPC stream.
 
@@ -113,7 +116,8 @@ def encode_task(tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any],
         # One thread: a worker has one core, and Arrow's thread pool starts Python threads per
         # call. Encoding a baseline task: 33-36 ms with it, 27-32 ms without (after simulate,
         # as in a worker; 57 against 31 ms encoding the same tables over and over).
-        table = pa.Table.from_pandas(frame, preserve_index=False, nthreads=1)
+        table = (frame if isinstance(frame, pa.Table)
+                 else pa.Table.from_pandas(frame, preserve_index=False, nthreads=1))
         sink = pa.BufferOutputStream()
         with pa.ipc.new_stream(sink, table.schema) as writer:
             writer.write_table(table)
@@ -121,9 +125,9 @@ def encode_task(tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any],
         blobs.append(sink.getvalue().to_pybytes())
         if key is not None and replication is not None:
             lines.append(csv_rows(keyed(table, key, replication, key_type(key))))
-    columns = {"table": pa.array(names, pa.string()), "data": pa.array(blobs, pa.large_binary())}
+    columns = {"table": arrays.text(names, pa.string()), "data": arrays.binary(blobs)}
     if lines:
-        columns["csv"] = pa.array(lines, pa.large_binary())
+        columns["csv"] = arrays.binary(lines)
     outer = pa.table(columns)
     outer = outer.replace_schema_metadata({_TASK_META: json.dumps(dict(meta)).encode()})
     sink = pa.BufferOutputStream()
@@ -148,10 +152,11 @@ def keyed(table: pa.Table, key: str | int, replication: int, kind: pa.DataType,
     """
     table = table.replace_schema_metadata(None)
     n = table.num_rows
-    # pa.repeat fills the columns in C++ (a Python list of n keys took 2.3 ms per baseline task)
-    table = table.add_column(0, pa.field(column, kind), pa.repeat(pa.scalar(key, kind), n))
+    # built from buffers (a Python list of n keys took 2.3 ms per baseline task; pa.scalar
+    # imports pandas, which a worker does not: sim.arrays)
+    table = table.add_column(0, pa.field(column, kind), arrays.repeat(key, n, kind))
     return table.add_column(1, pa.field("replication", pa.int64()),
-                            pa.repeat(pa.scalar(replication, pa.int64()), n))
+                            arrays.repeat(replication, n, pa.int64()))
 
 
 def csv_rows(table: pa.Table) -> bytes:
@@ -987,7 +992,7 @@ def read_manifest(path: Path) -> dict[str, Any]:
     return data
 
 
-class Tables(Mapping[str, pd.DataFrame]):
+class Tables(Mapping[str, "pd.DataFrame"]):
     """The tables of a finished run folder, read from Parquet on first access."""
 
     def __init__(self, folder: Path) -> None:
@@ -1000,6 +1005,8 @@ class Tables(Mapping[str, pd.DataFrame]):
             if not path.exists():
                 raise KeyError(f"{name!r}: no such table in {self._folder} "
                                f"(has: {', '.join(self)})")
+            import pandas as pd
+
             self._cache[name] = pd.read_parquet(path)
         return self._cache[name]
 
@@ -1080,10 +1087,14 @@ class RunResult:
         path = self.path / "summary" / f"{name}.parquet"
         if not path.exists():
             raise ResultsError(f"{self.path}: no summary/{name} (only {who} have one)")
+        import pandas as pd
+
         return pd.read_parquet(path)
 
     def read(self, relative: str) -> pd.DataFrame:
         """Read ``<relative>.parquet`` (or ``<relative>`` when it names a CSV) from the folder."""
+        import pandas as pd
+
         path = self.path / relative
         if path.suffix == ".csv":
             return pd.read_csv(path)
