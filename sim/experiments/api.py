@@ -5,24 +5,25 @@ that draw figures, so the engine itself never imports presentation (see
 :mod:`sim.experiments.engine` for the steps of a run and the run folder's life cycle).
 
 Each starts the local workers first (:func:`~sim.experiments.executors.start_workers`) and only
-then imports the engine (pandas, Arrow: ~0.4 s) and validates the scenario, so that the workers
-start up meanwhile; this module therefore imports the engine inside the functions.
+then imports the engine (Arrow, the schema: ~0.2 s) and validates the scenario, so that the
+workers start up meanwhile; this module therefore imports the engine inside the functions. The
+summaries (and pandas) are imported later still, once the first tasks are out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sim.experiments.executors import start_workers
 
 if TYPE_CHECKING:
-    from sim.experiments.engine import Progress, Stopping
+    from sim.experiments.engine import Job, Progress, Stopping
     from sim.model.world import Decisions
-    from sim.runs.folder import RunResult
+    from sim.runs.folder import RunFolder, RunResult, TableTee
     from sim.scenario.schema import LoadedScenario
 
 
@@ -86,7 +87,6 @@ def _run(source: str | Path | LoadedScenario, variant: str, replications: int | 
     """:func:`run` once its workers are starting: import the engine, validate, execute."""
     from sim.experiments import engine
     from sim.experiments.progress import progress_bar
-    from sim.outputs.summaries import assembly_tees, write_run_summaries
 
     loaded = engine.load(source)
     scenario = loaded.resolve(variant)
@@ -104,8 +104,7 @@ def _run(source: str | Path | LoadedScenario, variant: str, replications: int | 
     with progress_bar(progress, f"{loaded.base.name}/{variant}") as callback:
         execution = engine.Execution(executor, workers, out, resume, callback, replace,
                                      standard_figures(plots))
-        return engine.execute(job, execution, n, summarize=write_run_summaries,
-                              tees=assembly_tees)
+        return engine.execute(job, execution, n, summarize=_run_summaries, tees=_assembly_tees)
 
 
 def compare(source: str | Path | LoadedScenario, variants: Sequence[str] | None = None,
@@ -156,7 +155,6 @@ def _compare(source: str | Path | LoadedScenario, variants: Sequence[str] | None
     """:func:`compare` once its workers are starting: import the engine, validate, execute."""
     from sim.experiments import engine
     from sim.experiments.progress import progress_bar
-    from sim.outputs.summaries import assembly_tees, compare_summaries
     from sim.scenario.schema import BASE
 
     loaded = engine.load(source)
@@ -183,8 +181,39 @@ def _compare(source: str | Path | LoadedScenario, variants: Sequence[str] | None
     with progress_bar(progress, f"{loaded.base.name}/compare") as callback:
         execution = engine.Execution(executor, workers, out, resume, callback, replace,
                                      standard_figures(plots))
-        return engine.execute(job, execution, n, stopping, summarize=compare_summaries(dates),
-                              tees=assembly_tees)
+        return engine.execute(job, execution, n, stopping, summarize=_compare_summaries(dates),
+                              tees=_assembly_tees)
+
+
+# The summaries (and pandas, ~0.15 s) are imported when first used: after the first tasks are
+# handed to the workers (the table tees), not before, where they would delay every worker's
+# first task.
+
+
+def _assembly_tees(folder: RunFolder, keys: Sequence[Any], replications: int
+                   ) -> Mapping[str, TableTee]:
+    """:func:`sim.outputs.summaries.assembly_tees`."""
+    from sim.outputs.summaries import assembly_tees
+
+    return assembly_tees(folder, keys, replications)
+
+
+def _run_summaries(folder: RunFolder, job: Job, replications: int) -> dict[str, Any]:
+    """:func:`sim.outputs.summaries.write_run_summaries`."""
+    from sim.outputs.summaries import write_run_summaries
+
+    return write_run_summaries(folder, job, replications)
+
+
+def _compare_summaries(at: Sequence[date]) -> Callable[[RunFolder, Job, int], dict[str, Any]]:
+    """:func:`sim.outputs.summaries.compare_summaries` of the dates ``at``."""
+
+    def summarize(folder: RunFolder, job: Job, replications: int) -> dict[str, Any]:
+        from sim.outputs.summaries import compare_summaries
+
+        return compare_summaries(at)(folder, job, replications)
+
+    return summarize
 
 
 __all__ = ["compare", "draw_standard_figures", "run", "standard_figures"]

@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import importlib
 import logging
 import os
 import signal
@@ -281,9 +282,16 @@ class Executor:
     local_files: bool = False
     """Whether the workers run on this machine and can read and write the run folder."""
 
-    def imap_unordered(self, fn: Callable[[TaskSpec], Result],
-                       items: Iterable[TaskSpec]) -> Iterator[Result]:
-        """Yield ``fn(item)`` for every item, in the order the tasks finish."""
+    def imap_unordered(self, fn: Callable[[TaskSpec], Result], items: Iterable[TaskSpec],
+                       submitted: Callable[[], None] | None = None) -> Iterator[Result]:
+        """Yield ``fn(item)`` for every item, in the order the tasks finish.
+
+        ``submitted`` is called once the first tasks are handed to the workers, before any
+        output is yielded: the parent's own preparation then overlaps their work. (Here,
+        in this process, before the first task.)
+        """
+        if submitted is not None:
+            submitted()
         for item in items:
             try:
                 yield fn(item)
@@ -371,11 +379,17 @@ def exited(process: BaseProcess) -> bool:
     return bool(connection.wait([process.sentinel], timeout=0))
 
 
+WORKER_MODULES = ("numpy.ma", "numpy.random", "pyarrow.compute", "sim.model.replication",
+                  "sim.runs.folder")
+"""What a worker imports as it starts: the model, the task files, and what the model and the
+CSV lines' casts would otherwise import during the first task (pandas imported them before)."""
+
+
 def _import_model() -> None:
     """Import what :func:`run_task` needs (~0.4 s of a worker's start); errors are left to it."""
     try:
-        import sim.model.replication
-        import sim.runs.folder  # noqa: F401
+        for module in WORKER_MODULES:
+            importlib.import_module(module)
     except Exception:  # the first task raises it again, with its context
         log.debug("importing the model in a worker failed", exc_info=True)
 
@@ -420,9 +434,12 @@ class ProcessExecutor(Executor):
             raise ExecutorError(f"cannot start {self.workers} worker processes: {exc}; use "
                                 "fewer --workers, or --serial") from None
 
-    def imap_unordered(self, fn: Callable[[TaskSpec], Result],
-                       items: Iterable[TaskSpec]) -> Iterator[Result]:
-        """Yield outputs as workers finish them, keeping a bounded number of batches queued."""
+    def imap_unordered(self, fn: Callable[[TaskSpec], Result], items: Iterable[TaskSpec],
+                       submitted: Callable[[], None] | None = None) -> Iterator[Result]:
+        """Yield outputs as workers finish them, keeping a bounded number of batches queued.
+
+        ``submitted``: see :meth:`Executor.imap_unordered`.
+        """
         batcher = Batcher(items, self.workers)
         pending: dict[Future[tuple[list[Result], float]], list[TaskSpec]] = {}
         attempts: dict[tuple[str, int], int] = {}  # starts of the tasks that were lost (else 1)
@@ -436,6 +453,8 @@ class ProcessExecutor(Executor):
                 submit(batch)
 
         top_up()
+        if submitted is not None:
+            submitted()
         while pending:
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
             lost: list[TaskSpec] = []
@@ -582,9 +601,12 @@ class DaskExecutor(Executor):
                 self.close()
                 raise ExecutorError(_connect_message(address, exc)) from None
 
-    def imap_unordered(self, fn: Callable[[TaskSpec], Result],
-                       items: Iterable[TaskSpec]) -> Iterator[Result]:
-        """Yield outputs as Dask workers finish them, keeping a bounded number in flight."""
+    def imap_unordered(self, fn: Callable[[TaskSpec], Result], items: Iterable[TaskSpec],
+                       submitted: Callable[[], None] | None = None) -> Iterator[Result]:
+        """Yield outputs as Dask workers finish them, keeping a bounded number in flight.
+
+        ``submitted``: see :meth:`Executor.imap_unordered`.
+        """
         from distributed import as_completed
 
         batcher = Batcher(items, self.workers)
@@ -601,6 +623,8 @@ class DaskExecutor(Executor):
         try:
             for _ in range(self.workers * IN_FLIGHT_PER_WORKER):
                 submit()
+            if submitted is not None:
+                submitted()
             for future in queue:
                 batch = batches.pop(future.key)
                 if future.status == "error":

@@ -53,16 +53,16 @@ def targets_met(monthly: Columns, groups: Groups, points: list[TargetPoint]) -> 
     met: list[bool] = []
     first_met: list[np.datetime64] = []
     all_dates = monthly["date"]
-    dates = np.unique(all_dates)
+    simulated = len(all_dates) > 0
     # no simulated month: no date falls inside the run (an empty window)
-    first_day = dates[0] if len(dates) else np.datetime64("NaT", "s")
-    after_last = _next_month(dates[-1]) if len(dates) else first_day
+    first_day = all_dates.min() if simulated else np.datetime64("NaT", "s")
+    after_last = _next_month(all_dates.max()) if simulated else first_day
     women_share = np.asarray(monthly["women_share"], dtype=float)
     for mission, category, when, share in points:
         target = np.datetime64(when, "s")
         rows_of = groups.get((mission, category), np.array([], dtype=np.int64))
         hit = rows_of[women_share[rows_of] >= share - 1e-12]
-        inside = bool(len(dates) and first_day <= target < after_last)
+        inside = bool(simulated and first_day <= target < after_last)
         on_date = rows_of[all_dates[rows_of] <= target] if inside else hit[:0]
         value = float(women_share[on_date[-1]]) if len(on_date) else np.nan
         missions.append(mission)
