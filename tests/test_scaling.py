@@ -42,6 +42,10 @@ def _specs(n: int) -> list[TaskSpec]:
     return [TaskSpec("base", r, 1, None, ()) for r in range(n)]  # type: ignore[arg-type]
 
 
+def _replication(spec: TaskSpec) -> int:
+    return spec.replication
+
+
 def _done(batch: list[TaskSpec], seconds: float) -> tuple[int, float]:
     """(tasks, seconds in all) of a finished batch whose tasks took ``seconds`` each."""
     return len(batch), seconds * len(batch)
@@ -184,6 +188,20 @@ def test_map_local_spreads_the_items_over_the_workers_in_order() -> None:
         assert pool.map_local(worker_pid, [0]) == [os.getpid()]  # one item: not worth a trip
     assert len(pids) == 8 and os.getpid() not in pids
     assert SerialExecutor().map_local(worker_pid, [0, 1]) == [os.getpid()] * 2
+
+
+def test_idle_workers_import_what_the_summaries_need_after_the_last_task() -> None:
+    """Once every task is handed out, one warm-up per worker is queued behind them: a worker
+    that falls idle imports the summaries (pandas) before they hand it their parts; every
+    task still comes back, and the warm-ups are queued once."""
+    with ProcessExecutor(2, start=2) as pool:
+        outputs = sorted(pool.imap_unordered(_replication, _specs(6)))
+        warming = list(pool._warming)
+        assert outputs == list(range(6)) and len(warming) == 2
+        for future in warming:
+            assert future.result(timeout=60) is None  # the imports worked in a worker
+        list(pool.imap_unordered(_replication, _specs(2)))
+        assert pool._warming == warming  # not queued again
 
 
 def test_map_local_computes_here_when_a_worker_dies() -> None:

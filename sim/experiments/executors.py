@@ -252,11 +252,20 @@ class Batcher:
         fair = max(remaining // (4 * self._workers), 1)
         return max(1, min(round(BATCH_SECONDS / mean), MAX_BATCH, fair))
 
+    @property
+    def exhausted(self) -> bool:
+        """Whether every task was handed out."""
+        return self._next >= len(self._items)
+
     def take(self) -> list[TaskSpec]:
         """The next batch (empty when every task was handed out)."""
         batch = self._items[self._next:self._next + self.size()]
         self._next += len(batch)
         return batch
+
+
+def _nothing() -> None:
+    """The default ``submitted`` callback of :meth:`Executor.imap_unordered`."""
 
 
 def _describe(spec: TaskSpec) -> str:
@@ -283,15 +292,14 @@ class Executor:
     """Whether the workers run on this machine and can read and write the run folder."""
 
     def imap_unordered(self, fn: Callable[[TaskSpec], Result], items: Iterable[TaskSpec],
-                       submitted: Callable[[], None] | None = None) -> Iterator[Result]:
+                       submitted: Callable[[], None] = _nothing) -> Iterator[Result]:
         """Yield ``fn(item)`` for every item, in the order the tasks finish.
 
         ``submitted`` is called once the first tasks are handed to the workers, before any
         output is yielded: the parent's own preparation then overlaps their work. (Here,
         in this process, before the first task.)
         """
-        if submitted is not None:
-            submitted()
+        submitted()
         for item in items:
             try:
                 yield fn(item)
@@ -394,6 +402,21 @@ def _import_model() -> None:
         log.debug("importing the model in a worker failed", exc_info=True)
 
 
+LATE_MODULES = ("sim.outputs.summaries",)
+"""What the summaries' parts need in a worker (:meth:`Executor.map_local`; pandas: ~0.2 s)."""
+
+
+def _warm_up() -> None:
+    """Import :data:`LATE_MODULES` in a worker that has run its last task.
+
+    Queued behind a run's last tasks: a worker that falls idle imports them while the others
+    finish theirs and the parent appends the last results, rather than when the summaries hand
+    it their first part.
+    """
+    for module in LATE_MODULES:
+        importlib.import_module(module)
+
+
 def _ready() -> None:
     """A task that does nothing: submitting it makes the pool start a worker now."""
 
@@ -418,6 +441,8 @@ class ProcessExecutor(Executor):
         self.restarts = 0
         self.adopted = False
         self._pool = self._start()
+        self._warming: list[Future[None]] = []
+        """The :func:`_warm_up` calls queued behind the last tasks (once a pool)."""
         try:
             for _ in range(min(start, workers)):
                 self._pool.submit(_ready)  # each submission starts a worker while one is missing
@@ -435,7 +460,7 @@ class ProcessExecutor(Executor):
                                 "fewer --workers, or --serial") from None
 
     def imap_unordered(self, fn: Callable[[TaskSpec], Result], items: Iterable[TaskSpec],
-                       submitted: Callable[[], None] | None = None) -> Iterator[Result]:
+                       submitted: Callable[[], None] = _nothing) -> Iterator[Result]:
         """Yield outputs as workers finish them, keeping a bounded number of batches queued.
 
         ``submitted``: see :meth:`Executor.imap_unordered`.
@@ -451,10 +476,11 @@ class ProcessExecutor(Executor):
         def top_up() -> None:
             while len(pending) < ahead and (batch := batcher.take()):
                 submit(batch)
+            if batcher.exhausted:
+                self._warm_up()
 
         top_up()
-        if submitted is not None:
-            submitted()
+        submitted()
         while pending:
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
             lost: list[TaskSpec] = []
@@ -483,6 +509,11 @@ class ProcessExecutor(Executor):
                     submit([spec])
             top_up()
 
+    def _warm_up(self) -> None:
+        """Queue :func:`_warm_up` once per worker, behind the last tasks (once a pool)."""
+        if not self._warming:
+            self._warming = [self._pool.submit(_warm_up) for _ in range(self.workers)]
+
     @staticmethod
     def _outcome(future: Future[tuple[list[Result], float]]
                  ) -> tuple[list[Result], float] | None:
@@ -510,6 +541,7 @@ class ProcessExecutor(Executor):
         self._pool.shutdown(wait=True, cancel_futures=True)
         self.restarts += 1
         self._pool = self._start()
+        self._warming = []
 
     def map_local(self, fn: Callable[[Item], Result], items: Sequence[Item]) -> list[Result]:
         """``[fn(item) for item in items]``, the items spread over the idle workers.
@@ -602,7 +634,7 @@ class DaskExecutor(Executor):
                 raise ExecutorError(_connect_message(address, exc)) from None
 
     def imap_unordered(self, fn: Callable[[TaskSpec], Result], items: Iterable[TaskSpec],
-                       submitted: Callable[[], None] | None = None) -> Iterator[Result]:
+                       submitted: Callable[[], None] = _nothing) -> Iterator[Result]:
         """Yield outputs as Dask workers finish them, keeping a bounded number in flight.
 
         ``submitted``: see :meth:`Executor.imap_unordered`.
@@ -623,8 +655,7 @@ class DaskExecutor(Executor):
         try:
             for _ in range(self.workers * IN_FLIGHT_PER_WORKER):
                 submit()
-            if submitted is not None:
-                submitted()
+            submitted()
             for future in queue:
                 batch = batches.pop(future.key)
                 if future.status == "error":
