@@ -118,3 +118,10 @@ def signal_run(out: Path, proc: subprocess.Popen[bytes], sig: int) -> str:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
     return " ".join(stderr.decode().split())
+
+
+def modules_loaded(names: tuple[str, ...], item: int) -> bool:
+    """In a worker: whether ``names`` are all imported (after 50 ms, so that another worker
+    takes the next item). Lives here, not in a test module that imports those modules."""
+    time.sleep(0.05)
+    return all(name in sys.modules for name in names)

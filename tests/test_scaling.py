@@ -6,6 +6,7 @@ import operator
 import os
 import subprocess
 import sys
+import time
 from functools import partial
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from tests.runs_helpers import (
     TINY,
     die_once_at,
     die_outside,
+    modules_loaded,
     run_bytes,
     worker_pid,
 )
@@ -191,17 +193,16 @@ def test_map_local_spreads_the_items_over_the_workers_in_order() -> None:
 
 
 def test_idle_workers_import_what_the_summaries_need_after_the_last_task() -> None:
-    """Once every task is handed out, one warm-up per worker is queued behind them: a worker
-    that falls idle imports the summaries (pandas) before they hand it their parts; every
-    task still comes back, and the warm-ups are queued once."""
+    """A worker imports no pandas as it starts; once idle after its tasks it imports what the
+    summaries' parts need, before they hand it a part. Every task still comes back."""
+    check = partial(modules_loaded, executors.LATE_MODULES)
     with ProcessExecutor(2, start=2) as pool:
-        outputs = sorted(pool.imap_unordered(_replication, _specs(6)))
-        warming = list(pool._warming)
-        assert outputs == list(range(6)) and len(warming) == 2
-        for future in warming:
-            assert future.result(timeout=60) is None  # the imports worked in a worker
-        list(pool.imap_unordered(_replication, _specs(2)))
-        assert pool._warming == warming  # not queued again
+        assert pool.map_local(check, [0, 1]) == [False, False]  # no task run yet
+        assert sorted(pool.imap_unordered(_replication, _specs(6))) == list(range(6))
+        deadline = time.monotonic() + 30
+        while not all(pool.map_local(check, [0, 1, 2, 3])) and time.monotonic() < deadline:
+            time.sleep(executors.IDLE_S)
+        assert all(pool.map_local(check, [0, 1, 2, 3]))
 
 
 def test_map_local_computes_here_when_a_worker_dies() -> None:

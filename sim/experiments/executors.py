@@ -211,12 +211,29 @@ def run_batch(fn: Callable[[TaskSpec], Result],
     """
     start = time.perf_counter()
     outputs = []
-    for spec in specs:
-        try:
-            outputs.append(fn(spec))
-        except Exception as exc:
-            raise _with_context(exc, spec) from None
+    _activity.busy = True
+    try:
+        for spec in specs:
+            try:
+                outputs.append(fn(spec))
+            except Exception as exc:
+                raise _with_context(exc, spec) from None
+    finally:
+        _activity.busy, _activity.ended = False, time.perf_counter()
     return outputs, time.perf_counter() - start
+
+
+class _Activity:
+    """Whether this process is running a batch, and when its last batch ended (0: none yet).
+
+    Read by a local worker's idle watch (:func:`_import_when_idle`).
+    """
+
+    busy = False
+    ended = 0.0
+
+
+_activity = _Activity()
 
 
 class Batcher:
@@ -251,11 +268,6 @@ class Batcher:
         remaining = len(self._items) - self._next
         fair = max(remaining // (4 * self._workers), 1)
         return max(1, min(round(BATCH_SECONDS / mean), MAX_BATCH, fair))
-
-    @property
-    def exhausted(self) -> bool:
-        """Whether every task was handed out."""
-        return self._next >= len(self._items)
 
     def take(self) -> list[TaskSpec]:
         """The next batch (empty when every task was handed out)."""
@@ -350,6 +362,7 @@ def _init_worker() -> None:
         os._exit(1)
 
     threading.Thread(target=watch, name="ppsim-parent-watch", daemon=True).start()
+    threading.Thread(target=_import_when_idle, name="ppsim-idle-imports", daemon=True).start()
 
 
 def _exit_now() -> None:
@@ -403,16 +416,24 @@ def _import_model() -> None:
 
 
 LATE_MODULES = ("sim.outputs.summaries",)
-"""What the summaries' parts need in a worker (:meth:`Executor.map_local`; pandas: ~0.2 s)."""
+"""What the summaries' parts need in a worker (:meth:`Executor.map_local`; pandas: ~0.1 s)."""
+IDLE_S = 0.05
+"""How long a local worker waits, idle after a batch, before importing :data:`LATE_MODULES`."""
 
 
-def _warm_up() -> None:
-    """Import :data:`LATE_MODULES` in a worker that has run its last task.
+def _import_when_idle() -> None:
+    """A local worker's thread: import :data:`LATE_MODULES` once the worker falls idle.
 
-    Queued behind a run's last tasks: a worker that falls idle imports them while the others
-    finish theirs and the parent appends the last results, rather than when the summaries hand
-    it their first part.
+    A worker that has run its last task imports them while the others finish theirs and the
+    parent appends the last results, rather than when the summaries hand it its first part
+    (a worker imports no pandas as it starts: it would delay its first task). Checking costs
+    a wake-up every :data:`IDLE_S`; a worker that is never idle never imports them here.
     """
+    while True:
+        time.sleep(IDLE_S)
+        if (not _activity.busy and _activity.ended
+                and time.perf_counter() - _activity.ended >= IDLE_S):
+            break
     for module in LATE_MODULES:
         importlib.import_module(module)
 
@@ -441,8 +462,6 @@ class ProcessExecutor(Executor):
         self.restarts = 0
         self.adopted = False
         self._pool = self._start()
-        self._warming: list[Future[None]] = []
-        """The :func:`_warm_up` calls queued behind the last tasks (once a pool)."""
         try:
             for _ in range(min(start, workers)):
                 self._pool.submit(_ready)  # each submission starts a worker while one is missing
@@ -476,8 +495,6 @@ class ProcessExecutor(Executor):
         def top_up() -> None:
             while len(pending) < ahead and (batch := batcher.take()):
                 submit(batch)
-            if batcher.exhausted:
-                self._warm_up()
 
         top_up()
         submitted()
@@ -509,11 +526,6 @@ class ProcessExecutor(Executor):
                     submit([spec])
             top_up()
 
-    def _warm_up(self) -> None:
-        """Queue :func:`_warm_up` once per worker, behind the last tasks (once a pool)."""
-        if not self._warming:
-            self._warming = [self._pool.submit(_warm_up) for _ in range(self.workers)]
-
     @staticmethod
     def _outcome(future: Future[tuple[list[Result], float]]
                  ) -> tuple[list[Result], float] | None:
@@ -541,7 +553,6 @@ class ProcessExecutor(Executor):
         self._pool.shutdown(wait=True, cancel_futures=True)
         self.restarts += 1
         self._pool = self._start()
-        self._warming = []
 
     def map_local(self, fn: Callable[[Item], Result], items: Sequence[Item]) -> list[Result]:
         """``[fn(item) for item in items]``, the items spread over the idle workers.
