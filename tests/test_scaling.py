@@ -205,6 +205,18 @@ def test_idle_workers_import_what_the_summaries_need_after_the_last_task() -> No
         assert all(pool.map_local(check, [0, 1, 2, 3]))
 
 
+def test_a_dask_worker_bounds_its_memory_with_its_first_batch(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process that did not start as a local worker (a Dask worker) applies the workers'
+    memory settings once, with its first batch (a baseline task: 0.40-0.44 s without them)."""
+    calls: list[str] = []
+    monkeypatch.setattr(executors, "bound_memory", calls.append)
+    monkeypatch.setattr(executors._activity, "bounded", False)
+    assert executors.run_batch(_replication, _specs(2))[0] == [0, 1]
+    executors.run_batch(_replication, _specs(1))
+    assert calls == ["worker"]
+
+
 def test_map_local_computes_here_when_a_worker_dies() -> None:
     """A worker dying breaks the pool: every item is then computed in this process."""
     with ProcessExecutor(2, start=2) as pool:
