@@ -67,21 +67,6 @@ def repeat(value: str | int, n: int, kind: pa.DataType) -> pa.Array:
     return pa.Array.from_buffers(kind, n, [None, pa.py_buffer(np.full(n, value, np.int64))])
 
 
-def floats(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    """A float64 column's values, NaN where null (its values buffer, chunk after chunk)."""
-    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
-    parts = []
-    for chunk in chunks:
-        data = np.frombuffer(chunk.buffers()[1], np.float64)[chunk.offset:
-                                                            chunk.offset + len(chunk)]
-        if chunk.null_count:
-            valid = np.unpackbits(np.frombuffer(chunk.buffers()[0], np.uint8),
-                                  bitorder="little")[chunk.offset:chunk.offset + len(chunk)]
-            data = np.where(valid.astype(bool), data, np.nan)
-        parts.append(data)
-    return np.concatenate(parts) if parts else np.zeros(0)
-
-
 def _validity(missing: np.ndarray | None) -> pa.Buffer | None:
     """The validity bitmap of ``missing`` values, or None when none is (as ``pa.array``)."""
     if missing is None or not missing.any():
@@ -93,4 +78,4 @@ def _bits(flags: np.ndarray) -> pa.Buffer:
     return pa.py_buffer(np.packbits(flags, bitorder="little"))
 
 
-__all__ = ["binary", "floats", "numeric", "repeat", "text"]
+__all__ = ["binary", "numeric", "repeat", "text"]

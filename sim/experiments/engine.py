@@ -350,11 +350,7 @@ class Session:
         total = len(wanted)
         self.finished = total - len(todo)
         self._report(total)
-        begun = False
-
-        def begin() -> None:  # once the first tasks are out
-            nonlocal begun
-            begun = True
+        def begin() -> None:  # every executor calls it once the first tasks are out
             if not self.importing:
                 self.importing = True
                 threading.Thread(target=_import_for_summaries, name="ppsim-imports",
@@ -369,9 +365,6 @@ class Session:
             self.finished += 1
             self.ran += 1
             self._report(total)
-
-        if not begun:  # nothing was left to run
-            begin()
 
     def _begin_assembly(self, replications: int) -> None:
         """Start appending tasks to the tables as they arrive (see :meth:`run_replications`)."""

@@ -489,7 +489,7 @@ class CaseBook:
 
     def table(self, months: list[date]) -> pa.Table:
         """The ``cases`` table: month × mission (and ALL) × area (and all); see docs/outputs.md."""
-        return table(cases_columns(self, months))
+        return cases_table(self, months)
 
 
 def cases_table(book: CaseBook, months: list[date]) -> pa.Table:

@@ -33,7 +33,7 @@ from sim.model import events, invariants, metrics, pipeline, teams, units
 from sim.model.assessment import MONTH_DAYS, YEAR_DAYS, AssessmentCentre
 from sim.model.casework import CaseBook, cases_columns, empty_cases_table
 from sim.model.clock import ModelEnvironment
-from sim.model.columns import column, table, text
+from sim.model.columns import table, text
 from sim.model.contributors import ContributorState
 from sim.model.invariants import debug_from_environment
 from sim.model.metrics import TargetPoint
@@ -429,9 +429,9 @@ def _appended(outcomes: pa.Table, more: pa.Table) -> pa.Table:
     Text in two chunks, ``value`` in one: the task files keep their bytes.
     """
     both = pa.concat_tables([outcomes, more])
-    values = np.concatenate([arrays.floats(t.column("value")) for t in (outcomes, more)])
     index = both.schema.get_field_index("value")
-    return both.set_column(index, both.schema.field(index), column(values))
+    values = pa.concat_arrays(both.column(index).chunks)
+    return both.set_column(index, both.schema.field(index), values)
 
 
 __all__ = ["OFFICER_COLUMNS", "Decisions", "World", "build_world", "officer_table", "simulate",

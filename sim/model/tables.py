@@ -60,22 +60,14 @@ def _groups(months: int, missions: list[str],
             for i, mission in enumerate(missions) for c, category in enumerate(categories)}
 
 
-def _grid(months: int, *levels: list[str]) -> dict[str, np.ndarray]:
-    """The key columns of a month × level₁ × level₂ table: ``month`` and the levels' values."""
-    inner = len(levels[0]) * len(levels[1])
-    return {
-        "month": np.repeat(np.arange(months, dtype=np.int64), inner),
-        "first": np.tile(np.repeat(np.array(levels[0], dtype=object), len(levels[1])), months),
-        "second": np.tile(np.array(levels[1], dtype=object), months * len(levels[0])),
-    }
-
-
-def _keyed(record: Record, names: tuple[str, str], *levels: list[str]) -> dict[str, Any]:
-    """``month``, ``date`` and the two level columns named ``names`` of a month × levels table."""
-    grid = _grid(len(record.months), *levels)
-    inner = len(levels[0]) * len(levels[1])
-    return {"month": grid["month"], "date": np.repeat(month_dates(record.months), inner),
-            names[0]: grid["first"], names[1]: grid["second"]}
+def _keyed(record: Record, names: tuple[str, str], first: list[str],
+           second: list[str]) -> dict[str, Any]:
+    """``month``, ``date`` and the level columns ``names`` of a month × first × second table."""
+    months, inner = len(record.months), len(first) * len(second)
+    return {"month": np.repeat(np.arange(months, dtype=np.int64), inner),
+            "date": np.repeat(month_dates(record.months), inner),
+            names[0]: np.tile(np.repeat(np.array(first, dtype=object), len(second)), months),
+            names[1]: np.tile(np.array(second, dtype=object), months * len(first))}
 
 
 def _monthly(record: Record, cost_rates: np.ndarray) -> dict[str, np.ndarray]:
