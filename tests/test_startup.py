@@ -122,3 +122,26 @@ print(seen["pandas"], "pandas" in sys.modules)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=ROOT, check=True)
     assert out.stdout.split() == ["False", "True"]
+
+
+def test_the_manifests_git_and_versions_are_gathered_while_the_tasks_run(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Provenance: git and the versions are read in a thread started with the first tasks
+    (not after the last task), once; without that thread, get() reads them itself."""
+    import threading
+
+    from sim.experiments import engine
+
+    calls: list[str] = []
+    monkeypatch.setattr(engine, "_git", lambda: calls.append(
+        threading.current_thread().name) or {"commit": "c", "dirty": False})
+    started = engine.Provenance()
+    started.start()
+    started.start()  # idempotent
+    assert started.get() == started.get()
+    assert calls == ["ppsim-provenance"]
+    value = started.get()
+    assert value["git"] == {"commit": "c", "dirty": False}
+    assert {"python", "numpy", "pandas", "pyarrow", "simpy"} <= set(value["versions"])
+    assert engine.Provenance().get()["versions"] == value["versions"]
+    assert calls == ["ppsim-provenance", threading.current_thread().name]

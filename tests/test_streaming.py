@@ -322,6 +322,65 @@ def test_assembly_in_its_thread_gives_the_same_bytes_and_its_errors(folder: RunF
         run_folder.release()
 
 
+def test_finish_closes_the_tables_at_once_and_reports_a_failure(folder: RunFolder,
+                                                                 tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch
+                                                                 ) -> None:
+    """finish() appends the last tasks and closes the files a table per thread (_Lane).
+
+    The files are those of writers used one after another in this thread; a failure while a
+    lane closes its table (a full disk at the last flush) reaches finish()'s caller, every file
+    is closed, and no lane's thread is left running.
+    """
+    import threading
+
+    blobs = [folder.task_path("base", rep).read_bytes() for rep in range(6)]
+    monkeypatch.setattr(run_folder_module, "BATCH_ROWS", 100)
+    sequential = _empty_run(tmp_path / "sequential")
+    for rep in range(6):
+        sequential.save_task(TaskOutput("base", rep, blobs[rep], 0.0, "test"))
+    one_by_one = sequential.assembly(["base"], 6, TABLES)
+    one_by_one.advance()  # every task, in this thread
+    for writer in one_by_one._writers.values():
+        writer.close()
+    laned = _empty_run(tmp_path / "laned")
+    for rep in range(6):
+        laned.save_task(TaskOutput("base", rep, blobs[rep], 0.0, "test"))
+    closed: set[str] = set()
+    close = run_folder_module._TableWriter.close
+
+    def recorded(self: run_folder_module._TableWriter) -> None:
+        closed.add(threading.current_thread().name)
+        close(self)
+
+    monkeypatch.setattr(run_folder_module._TableWriter, "close", recorded)
+    rows, _ = laned.assembly(["base"], 6, TABLES).finish()  # all six appended in lanes
+    assert closed == {f"ppsim-lane-{name}" for name in TABLES}
+    assert rows["monthly"] == pd.read_parquet(sequential.partial / "tables" / "monthly.parquet"
+                                              ).shape[0]
+    for table in sorted((sequential.partial / "tables").iterdir()):
+        assert table.read_bytes() == (laned.partial / "tables" / table.name).read_bytes()
+
+    failing = _empty_run(tmp_path / "failing")
+    for rep in range(6):
+        failing.save_task(TaskOutput("base", rep, blobs[rep], 0.0, "test"))
+    assembly = failing.assembly(["base"], 6, TABLES)
+    flush = run_folder_module._TableWriter.flush
+
+    def full(self: run_folder_module._TableWriter) -> None:
+        if self.stem.name == "cases" and threading.current_thread().name.startswith("ppsim-lane"):
+            raise OSError(28, "No space left on device")
+        flush(self)
+
+    monkeypatch.setattr(run_folder_module._TableWriter, "flush", full)
+    with pytest.raises(OSError, match="No space"):
+        assembly.finish()
+    assert not [t for t in threading.enumerate() if t.name.startswith("ppsim-lane")]
+    assert all(w._parquet is None and w._csv is None for w in assembly._writers.values())
+    for run_folder in (sequential, laned, failing):
+        run_folder.release()
+
+
 @pytest.mark.parametrize("batch_rows", [run_folder_module.BATCH_ROWS, 1])
 def test_csv_lines_from_workers_equal_the_parents_own(folder: RunFolder, tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch,

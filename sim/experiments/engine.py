@@ -324,6 +324,8 @@ class Session:
         """Makes the summaries' table tees for the assembly (see :func:`execute`)."""
         self.importing = False
         """Whether the summaries' imports were started (:func:`_import_for_summaries`)."""
+        self.provenance = Provenance()
+        """The manifest's git state and versions, gathered while the workers simulate."""
 
     def tees_for(self, replications: int) -> Mapping[str, TableTee] | None:
         """The summaries' table tees for assembling ``replications`` per key, if any."""
@@ -355,6 +357,7 @@ class Session:
                 self.importing = True
                 threading.Thread(target=_import_for_summaries, name="ppsim-imports",
                                  daemon=True).start()
+                self.provenance.start()
             if assemble:
                 self._begin_assembly(replications)
 
@@ -451,6 +454,39 @@ def _import_for_summaries() -> None:
     import scipy.special  # noqa: F401  # t quantiles (sim.outputs.stats)
 
 
+class Provenance:
+    """The manifest's ``git`` and ``versions``, gathered in a thread as the first tasks go out.
+
+    :func:`_git` runs git twice (~7 ms) and the versions read eight packages' metadata
+    (~17 ms): serial work after the last task, until gathered while the parent mostly waits.
+    Gathered as the run starts, they describe the code that ran, even if the source tree
+    changes during a long run.
+    """
+
+    def __init__(self) -> None:
+        self._thread: threading.Thread | None = None
+        self._value: dict[str, Any] | None = None
+
+    def start(self) -> None:
+        """Start gathering (idempotent)."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._gather, name="ppsim-provenance",
+                                            daemon=True)
+            self._thread.start()
+
+    def _gather(self) -> None:
+        self._value = {"git": _git(), "versions": _versions()}
+
+    def get(self) -> dict[str, Any]:
+        """``{"git": …, "versions": …}``: waits for the thread, or gathers them now."""
+        if self._thread is not None:
+            self._thread.join()
+        if self._value is None:  # never started, or the thread failed
+            self._gather()
+        assert self._value is not None
+        return self._value
+
+
 class _Closing:
     """Closing the executor once the summaries no longer need its workers.
 
@@ -500,10 +536,11 @@ def _finish(job: Job, execution: Execution, folder: RunFolder, session: Session,
         with parts_computed_by(closing.pool.map_local):
             extra.update(summarize(folder, job, n))
     closing.start()
+    provenance = session.provenance.get()
     manifest = {
         "kind": job.kind,
         "ppsim_version": _ppsim_version(),
-        "git": _git(),
+        "git": provenance["git"],
         "scenario": {"name": job.loaded.base.name, "path": job.loaded.path,
                      "digest": scenario_digest(job.loaded)},
         job.key_column + "s": [str(k) for k in job.keys],
@@ -525,9 +562,7 @@ def _finish(job: Job, execution: Execution, folder: RunFolder, session: Session,
         "tables": rows,
         "settings": folder.settings,
         **_events_applied(job),
-        "versions": {"python": platform.python_version(),
-                     **{m: _version(m) for m in ("numpy", "pandas", "pyarrow", "simpy", "scipy",
-                                                 "dask", "distributed", "SALib")}},
+        "versions": provenance["versions"],
         **extra,
     }
     path = folder.finish(manifest, before_rename=_finaliser(execution.finalisers))
@@ -621,6 +656,13 @@ def _version(module: str) -> str | None:
         return importlib.metadata.version(module)
     except importlib.metadata.PackageNotFoundError:
         return None
+
+
+def _versions() -> dict[str, str | None]:
+    """Python's version and the versions of the packages a run's results depend on."""
+    return {"python": platform.python_version(),
+            **{m: _version(m) for m in ("numpy", "pandas", "pyarrow", "simpy", "scipy", "dask",
+                                        "distributed", "SALib")}}
 
 
 def _git() -> dict[str, Any] | None:
