@@ -73,7 +73,8 @@ class Timed:
     parts: int = 0
     """Items the summaries handed to the workers after the last task (the bands' parts)."""
     parts_wall: float = 0.0
-    """Wall seconds the workers took over them (``Executor.map_local``)."""
+    """Wall seconds during which the workers had them (``Executor.map_local``, whichever
+    thread handed them over)."""
     workers: int = 1
     """Worker processes of the run."""
 
@@ -94,7 +95,7 @@ def timed_run(scenario: Path, replications: int, executor: str, workers: int,
 
     from sim.experiments.executors import ProcessExecutor
 
-    handed: list[tuple[int, float]] = []
+    handed: list[tuple[int, float, float]] = []
     map_local = ProcessExecutor.map_local
 
     def timed_map(self: ProcessExecutor, fn: Any, items: Any) -> Any:
@@ -102,7 +103,7 @@ def timed_run(scenario: Path, replications: int, executor: str, workers: int,
         try:
             return map_local(self, fn, items)
         finally:
-            handed.append((len(items), time.perf_counter() - began))
+            handed.append((len(items), began, time.perf_counter()))
 
     ProcessExecutor.map_local = timed_map  # type: ignore[method-assign]
     try:
@@ -117,7 +118,18 @@ def timed_run(scenario: Path, replications: int, executor: str, workers: int,
                  [t["seconds"] for t in timing["tasks"]], ends,
                  (cpu[-1] - cpu[0]) / max(len(ends) - 1, 1),
                  timing.get("assembly_thread_cpu_seconds", 0.0) / max(len(ends), 1),
-                 sum(n for n, _ in handed), sum(s for _, s in handed), workers)
+                 sum(n for n, _, _ in handed), _covered([(a, b) for _, a, b in handed]), workers)
+
+
+def _covered(spans: list[tuple[float, float]]) -> float:
+    """Seconds during which at least one of the ``(start, end)`` spans runs (the summaries
+    hand over the bands' and the outcomes' parts from two threads, at once)."""
+    covered, reached = 0.0, -math.inf
+    for start, end in sorted(spans):
+        if end > reached:
+            covered += end - max(start, reached)
+            reached = end
+    return covered
 
 
 def components(reference: Timed) -> tuple[float, float, float, float, float]:

@@ -231,7 +231,7 @@ def test_band_parts_computed_by_the_workers_give_the_same_bytes(
 
     A small row budget splits the monthly table of 6 tiny replications into 5 parts (one at
     the usual budget); the local workers (processes, or a local Dask cluster) compute them,
-    then the outcomes' parts (their means and deviations), having stored their task files
+    and meanwhile the outcomes' parts (their means and deviations), having stored their task files
     themselves, and the run folder has the bytes of a serial run, which computed every part
     in-process.
     """
@@ -257,7 +257,8 @@ def test_band_parts_computed_by_the_workers_give_the_same_bytes(
     spec = "processes" if executor is ProcessExecutor else "dask-local"
     split = run(TINY, replications=6, executor=spec, workers=2, plots=False,
                 out=tmp_path / "split")
-    assert len(handed) == 2 and handed[0] >= 4 and handed[1] >= 2  # bands, then outcomes
+    # the bands' parts and the outcomes' (16), handed over from two threads at once
+    assert len(handed) == 2 and min(handed) >= 4 and summaries.OUTCOME_PARTS in handed
     assert stored == [True] * 6  # each worker stored its own task file
     assert run_bytes(split.path) == run_bytes(serial.path)
 
