@@ -21,7 +21,10 @@ tasks on a worker (encoding, sending), the parent's CPU per task while tasks arr
 and storing; appending, in the assembly thread) and the time after the last task (assembly and
 summaries); then it schedules the same tasks on ``n`` workers (each task to the first free
 worker, in submission order; the parent receives one result at a time and its assembly thread
-appends one at a time), and prints the projected wall time and efficiency. Of the time after the
+appends one at a time), and prints the projected wall time and efficiency, and the wall time's
+parts: the start, the tasks' even share, the uneven end (the last worker's last task ends
+after the even share: tasks are indivisible), the parent's lag behind the last result, and the
+time after the last task. Of the time after the
 last task, the parts the summaries hand to the workers (the bands' month chunks,
 ``Executor.map_local``) are spread over the ``n`` workers: each part as long as in the first
 run, ``n`` at a time. It assumes ``n``
@@ -147,8 +150,28 @@ def median_run(runs: list[Timed]) -> Timed:
     return sorted(runs, key=lambda t: t.wall)[(len(runs) - 1) // 2]
 
 
-def project(reference: Timed, workers: int) -> float:
-    """Projected wall time of the same run on ``workers`` workers (see the module docstring).
+@dataclass
+class Projected:
+    """A projected run on ``n`` workers, as the parts of its wall time, one after another."""
+
+    start: float
+    """Until the workers' first tasks begin (the parent's preparation, the workers' imports)."""
+    even: float
+    """The tasks and gaps, shared evenly: their sum over ``n``."""
+    uneven: float
+    """Until the last worker's last task ends, beyond the even share (tasks are indivisible)."""
+    pipeline: float
+    """Until the parent has received and appended the last result."""
+    after: float
+    """After the last task: the summaries (their parts over ``n`` workers), the manifest."""
+
+    @property
+    def wall(self) -> float:
+        return self.start + self.even + self.uneven + self.pipeline + self.after
+
+
+def projection(reference: Timed, workers: int) -> Projected:
+    """The same run on ``workers`` workers, by part (see the module docstring).
 
     The parent is a two-stage pipeline: receiving and storing each result (main threads), then
     appending it (the assembly thread), each stage one result at a time.
@@ -167,7 +190,15 @@ def project(reference: Timed, workers: int) -> float:
     for end in sorted(finished):
         received = max(received, end) + receiving
         appended = max(appended, received) + assembling
-    return max(received, appended) + after_last_task(reference, workers)
+    even = sum(tasks) / workers + gap * len(tasks) / workers
+    last = max(finished)
+    return Projected(start, even, last - start - even, max(received, appended) - last,
+                     after_last_task(reference, workers))
+
+
+def project(reference: Timed, workers: int) -> float:
+    """Projected wall time of the same run on ``workers`` workers (:func:`projection`)."""
+    return projection(reference, workers).wall
 
 
 def after_last_task(reference: Timed, workers: int) -> float:
@@ -238,11 +269,14 @@ def main() -> None:
               f" ms receiving + {1000 * assembling:.1f} ms assembling, {after:.2f} s after the "
               f"last task ({first.parts} parts handed to the workers, {first.parts_wall:.2f} s)")
         for n in projected:
-            wall = project(first, n)
+            parts = projection(first, n)
+            wall = parts.wall
             whole = first.wall * counts[0] / (n * wall)
             beyond = (first.wall - fixed) * counts[0] / (n * (wall - fixed))
             print(f"{'projection':<12}{n:>8}{wall:>9.2f}{'':>9}{'':>12}{whole:>12.0%}"
-                  f"{beyond:>10.0%}   ({after_last_task(first, n):.2f} s after the last task)")
+                  f"{beyond:>10.0%}   (start {parts.start:.2f} + tasks {parts.even:.2f} + "
+                  f"uneven end {parts.uneven:.2f} + parent {parts.pipeline:.2f} + after the "
+                  f"last task {parts.after:.2f} s)")
     print(f"fixed cost F of a run (1 replication, 1 worker): {fixed:.2f} s "
           f"(wall {one.wall:.2f} s − task {one.task_sum:.2f} s); CPU: parent {cpu:.2f} s, "
           f"worker {children:.2f} s in all (its imports and the one replication)")
