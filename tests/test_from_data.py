@@ -225,7 +225,7 @@ def test_yaml_text_quotes_what_yaml_would_misread() -> None:
             "c": {"2025-01-01": 0.3}, "d": None, "e": True}
     import yaml
 
-    from sim.scenario.schema import _Loader
+    from sim.scenario.yamlfile import _Loader
 
     assert yaml.load(yamltext.to_text(data), Loader=_Loader) == data
 

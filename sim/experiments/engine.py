@@ -357,9 +357,12 @@ class Session:
                 self.importing = True
                 threading.Thread(target=_import_for_summaries, name="ppsim-imports",
                                  daemon=True).start()
-                self.provenance.start()
             if assemble:
                 self._begin_assembly(replications)
+            # After this thread's imports (the tees'): a Ctrl-C that lands while this thread
+            # imports can be lost in importlib's lock callbacks (and the run hang), and one more
+            # busy thread (git, package metadata) made those imports last longer.
+            self.provenance.start()
 
         for output in self.pool.imap_unordered(run_task, todo, submitted=begin):
             self.folder.save_task(output)
@@ -449,9 +452,13 @@ def _import_for_summaries() -> None:
     """Import what the summaries need while the workers simulate (the parent mostly waits).
 
     Run in a thread; the summaries import the same modules anyway (once), so this only moves
-    their import cost (~0.2 s of CPU) out of the serial part after the last task.
+    their import cost (~0.2 s of CPU) out of the serial part after the last task. A failure is
+    logged at debug level: the summaries import them again, and raise it with its context.
     """
-    import scipy.special  # noqa: F401  # t quantiles (sim.outputs.stats)
+    try:
+        import scipy.special  # noqa: F401  # t quantiles (sim.outputs.stats)
+    except Exception:
+        log.debug("importing the summaries' modules in a thread failed", exc_info=True)
 
 
 class Provenance:
@@ -470,12 +477,19 @@ class Provenance:
     def start(self) -> None:
         """Start gathering (idempotent)."""
         if self._thread is None:
-            self._thread = threading.Thread(target=self._gather, name="ppsim-provenance",
+            self._thread = threading.Thread(target=self._gather_quietly, name="ppsim-provenance",
                                             daemon=True)
             self._thread.start()
 
     def _gather(self) -> None:
         self._value = {"git": _git(), "versions": _versions()}
+
+    def _gather_quietly(self) -> None:
+        """The thread: a failure is logged at debug level (get() gathers again, and raises)."""
+        try:
+            self._gather()
+        except Exception:
+            log.debug("gathering the run's provenance in a thread failed", exc_info=True)
 
     def get(self) -> dict[str, Any]:
         """``{"git": …, "versions": …}``: waits for the thread, or gathers them now."""

@@ -58,7 +58,6 @@ from urllib.parse import quote
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from sim import arrays
 from sim.errors import ResultsError
@@ -69,6 +68,7 @@ from sim.runs.task import TaskOutput
 
 if TYPE_CHECKING:  # pandas is imported where frames are read (a worker never imports it)
     import pandas as pd
+    import pyarrow.parquet as pq  # imported where the parent writes Parquet (a worker does not)
 
 log = logging.getLogger(__name__)
 
@@ -328,6 +328,8 @@ def _for_csv(table: pa.Table, schema: pa.Schema) -> pa.Table:
 
 def write_frame(frame: pd.DataFrame, path_stem: Path) -> None:
     """Write ``frame`` as ``<stem>.parquet`` and ``<stem>.csv``."""
+    import pyarrow.parquet as pq
+
     path_stem.parent.mkdir(parents=True, exist_ok=True)
     table = _to_arrow(frame)
     pq.write_table(table, path_stem.with_suffix(".parquet"))
@@ -431,6 +433,8 @@ class _TableWriter:
             # The first batch fixes the schema (a column all-null in one task is typed by others).
             self._schema = pa.unify_schemas([t.schema for t in self._buffer],
                                             promote_options="permissive")
+            import pyarrow.parquet as pq
+
             self._parquet = pq.ParquetWriter(self.stem.with_suffix(".parquet"), self._schema)
             self._csv = open(self.stem.with_suffix(".csv"), "wb")  # noqa: SIM115 - kept open
             self._csv.write(_csv_header(self._schema))
