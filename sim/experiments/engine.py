@@ -31,10 +31,12 @@ import importlib.metadata
 import logging
 import platform
 import re
+import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -358,11 +360,9 @@ class Session:
                 threading.Thread(target=_import_for_summaries, name="ppsim-imports",
                                  daemon=True).start()
             if assemble:
-                self._begin_assembly(replications)
-            # After this thread's imports (the tees'): a Ctrl-C that lands while this thread
-            # imports can be lost in importlib's lock callbacks (and the run hang), and one more
-            # busy thread (git, package metadata) made those imports last longer.
-            self.provenance.start()
+                with interrupts_deferred():  # it imports the summaries and pandas
+                    self._begin_assembly(replications)
+            self.provenance.start()  # after those imports: it would make them last longer
 
         for output in self.pool.imap_unordered(run_task, todo, submitted=begin):
             self.folder.save_task(output)
@@ -446,6 +446,35 @@ def _execute(job: Job, execution: Execution, replications: int, folder: RunFolde
                        closing)
     finally:
         closing.wait()
+
+
+@contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """In the main thread: a Ctrl-C (SIGINT) during the block takes effect when it ends.
+
+    Python raises ``KeyboardInterrupt`` wherever the main thread is when the signal is handled,
+    and during an import that can be inside importlib's lock callbacks, where the exception is
+    lost ("Exception ignored in ... _get_module_lock") and the import lock may stay taken: the
+    run then hangs instead of stopping (seen in a test that interrupts a run as it begins, while
+    the parent imports pandas). Here the signal is only noted, and handled as before once the
+    block is done. Elsewhere than in the main thread, or with SIGINT ignored or not Python's to
+    handle, nothing changes.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    if not callable(previous):  # SIG_IGN or SIG_DFL, or set outside Python
+        yield
+        return
+    caught: list[tuple[int, Any]] = []
+    signal.signal(signal.SIGINT, lambda number, frame: caught.append((number, frame)))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        previous(*caught[0])
 
 
 def _import_for_summaries() -> None:
