@@ -180,6 +180,46 @@ def test_bands_split_while_assembling_equal_the_whole_table(folder: RunFolder, t
     run.release()
 
 
+@pytest.mark.parametrize("keys", [["base", "other"], [3, 1]])
+def test_outcomes_split_while_assembling_equal_the_whole_table(folder: RunFolder, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch,
+                                                               keys: list[Any]) -> None:
+    """The assembly's outcome split (OutcomeSpill) is used, with no pass over the table; the
+    summary is byte-identical to the one-frame summary. Two variants (or sweep points, whose
+    integer keys go through the split's record), several flushes, 3 outcome parts; a split
+    recorded for other replications is not used (the table is split again, same bytes)."""
+    blobs = [folder.task_path("base", rep).read_bytes() for rep in range(6)]
+    kc = "variant" if isinstance(keys[0], str) else "point"
+    run = RunFolder.prepare(tmp_path / "teed", {"kind": "run"}, False, key_column=kc)
+    run.create("", {k: sim.load_scenario(TINY).base for k in keys}, "test")
+    for k, order in zip(keys, (range(6), range(5, -1, -1)), strict=True):
+        for rep, blob in enumerate(blobs[i] for i in order):
+            run.save_task(TaskOutput(k, rep, blob, 0.0, "test"))
+    monkeypatch.setattr(summaries, "OUTCOME_PARTS", 3)
+    rows = len(summaries.read_table(folder.partial / "tables" / "outcomes.parquet"))
+    monkeypatch.setattr(run_folder_module, "BATCH_ROWS", rows // 3)  # several batches teed
+    run.assemble(keys, 6, TABLES, summaries.assembly_tees(run, keys, 6))
+    assert (run.partial / summaries.OUTCOME_SPILL / "plan.json").exists()
+    whole = _bytes(run, summaries.plain(summaries.outcome_summary(
+        summaries.read_table(run.partial / "tables" / "outcomes.parquet"), kc)), "whole")
+    real_spill = summaries.spill
+
+    def no_pass(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the outcomes were split again")
+
+    monkeypatch.setattr(summaries, "spill", no_pass)
+    teed = summaries.outcome_summaries(run, kc, keys, 6)
+    assert set(teed[kc]) == set(keys) and len(teed) > 3 * 4
+    assert _bytes(run, teed, "teed") == whole
+    assert not (run.partial / summaries.OUTCOME_SPILL).exists(), "temporary files are removed"
+    run.assemble(keys, 6, TABLES, summaries.assembly_tees(run, keys, 5))
+    with pytest.raises(AssertionError, match="split again"):
+        summaries.outcome_summaries(run, kc, keys, 6)
+    monkeypatch.setattr(summaries, "spill", real_spill)
+    assert _bytes(run, summaries.outcome_summaries(run, kc, keys, 6), "again") == whole
+    run.release()
+
+
 def test_a_split_that_does_not_fit_is_not_used(folder: RunFolder, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """Too many parts: no split while assembling; an abandoned assembly leaves none either;
