@@ -98,6 +98,19 @@ def _summary_memory(tmp: Path, blobs: list[bytes], replications: int) -> int:
         folder.release()
 
 
+def _two_keys(folder: RunFolder, out: Path, keys: list[Any]) -> RunFolder:
+    """A partial run folder of two variants (str keys) or sweep points (int keys), 6 stored
+    tasks each: the first key's are ``folder``'s, the second's the same in reverse order."""
+    blobs = [folder.task_path("base", rep).read_bytes() for rep in range(6)]
+    kc = "variant" if isinstance(keys[0], str) else "point"
+    run = RunFolder.prepare(out, {"kind": "run"}, False, key_column=kc)
+    run.create("", {k: sim.load_scenario(TINY).base for k in keys}, "test")
+    for k, order in zip(keys, (range(6), range(5, -1, -1)), strict=True):
+        for rep, blob in enumerate(blobs[i] for i in order):
+            run.save_task(TaskOutput(k, rep, blob, 0.0, "test"))
+    return run
+
+
 @pytest.mark.parametrize("keys", [["base", "other"], [3, 1]])
 def test_bands_of_several_keys_equal_each_keys_whole_table(folder: RunFolder, tmp_path: Path,
                                                            monkeypatch: pytest.MonkeyPatch,
@@ -107,13 +120,8 @@ def test_bands_of_several_keys_equal_each_keys_whole_table(folder: RunFolder, tm
     The second key's replications are the first's in reverse order, so their bands differ
     only in the mean's summation order; forced small chunks and two spill passes.
     """
-    blobs = [folder.task_path("base", rep).read_bytes() for rep in range(6)]
     kc = "variant" if isinstance(keys[0], str) else "point"
-    run = RunFolder.prepare(tmp_path / "two", {"kind": "run"}, False, key_column=kc)
-    run.create("", {k: sim.load_scenario(TINY).base for k in keys}, "test")
-    for k, order in zip(keys, (range(6), range(5, -1, -1)), strict=True):
-        for rep, blob in enumerate(blobs[i] for i in order):
-            run.save_task(TaskOutput(k, rep, blob, 0.0, "test"))
+    run = _two_keys(folder, tmp_path / "two", keys)
     run.assemble(keys, 6, TABLES)
     monthly = summaries.read_table(run.partial / "tables" / "monthly.parquet")
     per_month = len(monthly[(monthly["month"] == 0) & (monthly["replication"] == 0)]) // 2
@@ -155,13 +163,8 @@ def test_bands_split_while_assembling_equal_the_whole_table(folder: RunFolder, t
     Two variants, tasks assembled in small batches (several flushes), month chunks of 7
     months (several parts) or of the whole run (one part per variant).
     """
-    blobs = [folder.task_path("base", rep).read_bytes() for rep in range(6)]
     keys = ["base", "other"]
-    run = RunFolder.prepare(tmp_path / "teed", {"kind": "run"}, False)
-    run.create("", {k: sim.load_scenario(TINY).base for k in keys}, "test")
-    for k, order in zip(keys, (range(6), range(5, -1, -1)), strict=True):
-        for rep, blob in enumerate(blobs[i] for i in order):
-            run.save_task(TaskOutput(k, rep, blob, 0.0, "test"))
+    run = _two_keys(folder, tmp_path / "teed", keys)
     per_month = len(summaries.read_table(folder.partial / "tables" / "monthly.parquet",
                                          ["month", "replication"]).query(
         "month == 0 and replication == 0"))
@@ -188,13 +191,8 @@ def test_outcomes_split_while_assembling_equal_the_whole_table(folder: RunFolder
     summary is byte-identical to the one-frame summary. Two variants (or sweep points, whose
     integer keys go through the split's record), several flushes, 3 outcome parts; a split
     recorded for other replications is not used (the table is split again, same bytes)."""
-    blobs = [folder.task_path("base", rep).read_bytes() for rep in range(6)]
     kc = "variant" if isinstance(keys[0], str) else "point"
-    run = RunFolder.prepare(tmp_path / "teed", {"kind": "run"}, False, key_column=kc)
-    run.create("", {k: sim.load_scenario(TINY).base for k in keys}, "test")
-    for k, order in zip(keys, (range(6), range(5, -1, -1)), strict=True):
-        for rep, blob in enumerate(blobs[i] for i in order):
-            run.save_task(TaskOutput(k, rep, blob, 0.0, "test"))
+    run = _two_keys(folder, tmp_path / "teed", keys)
     monkeypatch.setattr(summaries, "OUTCOME_PARTS", 3)
     rows = len(summaries.read_table(folder.partial / "tables" / "outcomes.parquet"))
     monkeypatch.setattr(run_folder_module, "BATCH_ROWS", rows // 3)  # several batches teed
