@@ -344,7 +344,7 @@ def test_assembly_in_its_thread_gives_the_same_bytes_and_its_errors(folder: RunF
     failing = stored("failing")
     assembly = failing.assembly(["base"], 6, TABLES)
 
-    def full(self: object) -> None:
+    def full(self: object, *args: object) -> None:
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(run_folder_module._TableWriter, "flush", full)
@@ -387,9 +387,9 @@ def test_finish_closes_the_tables_at_once_and_reports_a_failure(folder: RunFolde
     closed: set[str] = set()
     close = run_folder_module._TableWriter.close
 
-    def recorded(self: run_folder_module._TableWriter) -> None:
+    def recorded(self: run_folder_module._TableWriter, *args: Any) -> None:
         closed.add(threading.current_thread().name)
-        close(self)
+        close(self, *args)
 
     monkeypatch.setattr(run_folder_module._TableWriter, "close", recorded)
     rows, _ = laned.assembly(["base"], 6, TABLES).finish()  # all six appended in lanes
@@ -405,10 +405,10 @@ def test_finish_closes_the_tables_at_once_and_reports_a_failure(folder: RunFolde
     assembly = failing.assembly(["base"], 6, TABLES)
     flush = run_folder_module._TableWriter.flush
 
-    def full(self: run_folder_module._TableWriter) -> None:
+    def full(self: run_folder_module._TableWriter, *args: Any) -> None:
         if self.stem.name == "cases" and threading.current_thread().name.startswith("ppsim-lane"):
             raise OSError(28, "No space left on device")
-        flush(self)
+        flush(self, *args)
 
     monkeypatch.setattr(run_folder_module._TableWriter, "flush", full)
     with pytest.raises(OSError, match="No space"):
@@ -416,6 +416,76 @@ def test_finish_closes_the_tables_at_once_and_reports_a_failure(folder: RunFolde
     assert not [t for t in threading.enumerate() if t.name.startswith("ppsim-lane")]
     assert all(w._parquet is None and w._csv is None for w in assembly._writers.values())
     for run_folder in (sequential, laned, failing):
+        run_folder.release()
+
+
+def test_complete_returns_once_the_tees_are_whole_and_tables_wait(folder: RunFolder,
+                                                                    tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch
+                                                                    ) -> None:
+    """complete() returns when every tee has its last batch, while the files' last batches are
+    still written; folder.table() waits for that table's file; wait_closed() gives the rows.
+
+    The monthly file's last Parquet write is held back: complete() returns all the same, the
+    bands' and outcomes' splits are recorded, and a reader of ``folder.table("monthly")`` waits
+    until the write is let through. The files are those of a plain finish(). A table whose last
+    write fails after its tee had its batch fails wait_closed(), with every file closed.
+    """
+    import threading
+
+    import pyarrow.parquet as pq
+
+    blobs = [folder.task_path("base", rep).read_bytes() for rep in range(6)]
+    plain_run = _empty_run(tmp_path / "plain")
+    held = _empty_run(tmp_path / "held")
+    for run_folder in (plain_run, held):
+        for rep in range(6):
+            run_folder.save_task(TaskOutput("base", rep, blobs[rep], 0.0, "test"))
+    plain_run.assemble(["base"], 6, TABLES)
+    gate, holding = threading.Event(), threading.Event()
+    write_table = pq.ParquetWriter.write_table
+
+    def gated(self: pq.ParquetWriter, table: Any, *args: Any, **kwargs: Any) -> None:
+        if "monthly" in str(self.where):
+            holding.set()
+            assert gate.wait(30)
+        write_table(self, table, *args, **kwargs)
+
+    monkeypatch.setattr(pq.ParquetWriter, "write_table", gated)
+    assembly = held.assembly(["base"], 6, TABLES, summaries.assembly_tees(held, ["base"], 6))
+    assembly.complete()
+    assert holding.is_set() and not gate.is_set(), "complete() did not wait for the file"
+    assert (held.partial / summaries.SPILL_BANDS / "plan.json").exists()
+    assert (held.partial / summaries.OUTCOME_SPILL / "plan.json").exists()
+    assert held.table("outcomes").exists()  # (that table's file is whole)
+    reader = threading.Thread(target=held.table, args=("monthly",))
+    reader.start()
+    reader.join(0.3)
+    assert reader.is_alive(), "folder.table() returned before the file was whole"
+    gate.set()
+    reader.join(30)
+    rows = assembly.wait_closed()
+    assert rows["monthly"] == pq.read_metadata(held.table("monthly")).num_rows > 0
+    for table in sorted((plain_run.partial / "tables").iterdir()):
+        assert table.read_bytes() == (held.partial / "tables" / table.name).read_bytes()
+
+    failing = _empty_run(tmp_path / "failing")
+    for rep in range(6):
+        failing.save_task(TaskOutput("base", rep, blobs[rep], 0.0, "test"))
+
+    def full(self: pq.ParquetWriter, table: Any, *args: Any, **kwargs: Any) -> None:
+        if "cases" in str(self.where):
+            raise OSError(28, "No space left on device")
+        write_table(self, table, *args, **kwargs)
+
+    monkeypatch.setattr(pq.ParquetWriter, "write_table", full)
+    assembly = failing.assembly(["base"], 6, TABLES)
+    with pytest.raises(OSError, match="No space"):
+        assembly.complete()  # (the lane may fail before or after its tee has the batch)
+        assembly.wait_closed()
+    assert not [t for t in threading.enumerate() if t.name.startswith("ppsim-lane")]
+    assert all(w._parquet is None and w._csv is None for w in assembly._writers.values())
+    for run_folder in (plain_run, held, failing):
         run_folder.release()
 
 

@@ -397,6 +397,8 @@ def execute(job: Job, execution: Execution, replications: int,
         replications: replications per key (with ``stopping``: the batch size).
         stopping: sequential stopping rule, or ``None`` for a fixed count.
         summarize: writes the job's summaries into the partial folder; returns manifest extras.
+            It begins once the tees are whole, while the tables' last batches may still be
+            written: it reads a table through ``folder.table(name)``, which waits for it.
         tees: given the folder, the keys and the replications, what ``summarize`` takes from
             the tables while they are assembled (:class:`~sim.runs.folder.TableTee` by table).
     """
@@ -569,15 +571,20 @@ def _finish(job: Job, execution: Execution, folder: RunFolder, session: Session,
     """Assemble the tables, write the summaries and the manifest, and rename the folder."""
     created, started, simulated = run["created"], run["started"], run["simulated"]
     executor_name, workers = run["executor"], run["workers"]
-    if session.assembly is not None:
-        rows, timings = session.assembly.finish()
-    else:
-        rows, timings = folder.assemble(job.keys, n, job.tables, session.tees_for(n))
-    if summarize is not None:
-        from sim.outputs.summaries import parts_computed_by
+    assembly = session.assembly
+    if assembly is None:
+        assembly = folder.assembly(job.keys, n, job.tables, session.tees_for(n))
+    timings = assembly.complete()  # the tees are whole; the files' last batches still going
+    try:
+        if summarize is not None:
+            from sim.outputs.summaries import parts_computed_by
 
-        with parts_computed_by(closing.pool.map_local):
-            extra.update(summarize(folder, job, n))
+            with parts_computed_by(closing.pool.map_local):
+                extra.update(summarize(folder, job, n))  # reads tables via folder.table()
+    except BaseException:
+        assembly.abandon()
+        raise
+    rows = assembly.wait_closed()
     closing.start()
     provenance = session.provenance.get()
     manifest = {

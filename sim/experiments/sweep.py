@@ -234,14 +234,13 @@ def _analyse(params: Sequence[Parameter], values: np.ndarray, design: str,
     """Write ``sweep/points``, ``sweep/results`` and (Sobol) ``sweep/sobol`` into the folder."""
 
     def write(folder: RunFolder, job: Job, replications: int) -> dict[str, Any]:
-        tables = folder.partial / "tables"
         points = pd.DataFrame(values, columns=[p.path for p in params])
         for p in params:
             if p.integer:
                 points[p.path] = points[p.path].astype("int64")
         points.insert(0, "point", np.arange(len(points), dtype="int64"))
         folder.write_csv(points, "sweep/points.csv")
-        outcomes = pd.read_parquet(tables / "outcomes.parquet")
+        outcomes = pd.read_parquet(folder.table("outcomes"))
         results = stats.summarize(outcomes, ["point", "mission", "category", "outcome"])
         results = results.merge(points, on="point", how="left", sort=False)
         folder.write_frame(results, "sweep/results")

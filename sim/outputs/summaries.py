@@ -237,14 +237,17 @@ def bands(folder: RunFolder, keys: Sequence[Any], replications: int) -> pd.DataF
     the table grows with replications.
     """
     kc = folder.key_column
-    path = folder.partial / "tables" / "monthly.parquet"
-    meta = pq.read_metadata(path)
-    months = _months(path, meta)
     columns = _band_columns(kc)
     where = folder.partial / SPILL_BANDS
     try:
-        parts = BandSpill.parts_written(where, keys, replications)
-        if parts is None:  # not split while assembled: one pass over the table now
+        split = BandSpill.written(where, keys, replications)
+        if split is not None:  # split while assembled: the monthly file is not needed
+            parts, months = split
+        else:  # one pass over the table now
+            shutil.rmtree(where, ignore_errors=True)  # no stale part of another split
+            path = folder.table("monthly")
+            meta = pq.read_metadata(path)
+            months = _months(path, meta)
             # Rows per month and replication, on average (from the file's metadata): it only
             # sizes the chunks, which never change a band (a group lies within one month).
             per_month = max(1, meta.num_rows // max(1, months * replications * len(keys)))
@@ -350,6 +353,8 @@ class BandSpill:
         self._part_of: Callable[[pa.RecordBatch], np.ndarray] | None = None
         self._schema: pa.Schema | None = None
         self._parts = 0
+        self._months = 0
+        """Months of the table (its largest month + 1), over every batch so far."""
         self._off = False
         self._files = _PartFiles(self.where)
 
@@ -357,6 +362,7 @@ class BandSpill:
         """Split one batch of monthly rows into the part files."""
         if self._off or table.num_rows == 0:
             return
+        self._months = max(self._months, int(pc.max(table.column("month")).as_py()) + 1)
         if self._part_of is None and not self._plan(table):
             return
         assert self._part_of is not None and self._schema is not None
@@ -384,7 +390,8 @@ class BandSpill:
         """Close the files and record the split (what :func:`bands` checks before using it)."""
         self._files.close()
         if not self._off and self._part_of is not None:
-            plan = {"keys": self.keys, "replications": self.replications, "parts": self._parts}
+            plan = {"keys": self.keys, "replications": self.replications, "parts": self._parts,
+                    "months": self._months}
             (self.where / "plan.json").write_text(json.dumps(plan))
 
     def abandon(self) -> None:
@@ -393,15 +400,19 @@ class BandSpill:
         shutil.rmtree(self.where, ignore_errors=True)
 
     @staticmethod
-    def parts_written(where: Path, keys: Sequence[Any], replications: int) -> int | None:
-        """The number of parts split while assembling, if ``where`` holds a matching split."""
+    def written(where: Path, keys: Sequence[Any], replications: int) -> tuple[int, int] | None:
+        """The split made while assembling, if ``where`` holds one of these keys and replications.
+
+        Returns:
+            The number of parts, and of months in the table.
+        """
         try:
             plan = json.loads((where / "plan.json").read_text())
         except (OSError, ValueError):
             return None
         if plan.get("keys") != list(keys) or plan.get("replications") != replications:
             return None
-        return int(plan["parts"])
+        return int(plan["parts"]), int(plan["months"])
 
 
 def _as_read_back(schema: pa.Schema) -> pa.Schema:
@@ -567,7 +578,6 @@ def outcome_summaries(folder: RunFolder, key_column: str = "variant",
     alone, and the groups put back in their order of first appearance in the whole table: the
     same rows as from the whole table in memory, with a sixteenth of it in memory at once.
     """
-    path = folder.partial / "tables" / "outcomes.parquet"
     where = folder.partial / OUTCOME_SPILL
     try:
         split = (None if keys is None or replications is None
@@ -576,6 +586,7 @@ def outcome_summaries(folder: RunFolder, key_column: str = "variant",
             files, columns, first_seen = split
         else:
             shutil.rmtree(where, ignore_errors=True)  # no stale part of another split
+            path = folder.table("outcomes")
             columns = pq.read_schema(path).names
             part_of = _OutcomeParts(key_column)
             files = spill(path, columns, part_of, OUTCOME_PARTS, where)
@@ -586,7 +597,7 @@ def outcome_summaries(folder: RunFolder, key_column: str = "variant",
     finally:
         shutil.rmtree(where, ignore_errors=True)
     if not parts:
-        return plain(outcome_summary(read_table(path), key_column))
+        return plain(outcome_summary(read_table(folder.table("outcomes")), key_column))
     out = pd.concat(parts, ignore_index=True)
     by = [key_column, "mission", "category", "outcome"]
     rank = [first_seen[group] for group in out[by].itertuples(index=False, name=None)]
@@ -625,7 +636,7 @@ def _write_outcome_and_target_summaries(folder: RunFolder, keys: Sequence[Any],
     """``summary/outcomes`` and ``summary/targets`` (see :func:`write_run_summaries`)."""
     folder.write_frame(outcome_summaries(folder, folder.key_column, keys, replications),
                        "summary/outcomes")
-    targets = read_table(folder.partial / "tables" / "targets.parquet")
+    targets = read_table(folder.table("targets"))
     folder.write_frame(plain(target_summary(targets)), "summary/targets")
 
 
@@ -641,7 +652,7 @@ def validation_summaries(folder: RunFolder, job: Job) -> dict[str, Any]:
         return {}
     columns = ["date", "mission", "category", "deployed", "women_share", "authorized"]
     missions = sorted({o.mission for o in scenario.observed})
-    monthly = pd.read_parquet(folder.partial / "tables" / "monthly.parquet", columns=columns,
+    monthly = pd.read_parquet(folder.table("monthly"), columns=columns,
                               filters=[("variant", "==", str(key)),
                                        ("mission", "in", missions)])
     calibration = scenario.calibration
@@ -670,6 +681,8 @@ def headline_values(folder: RunFolder, at: Sequence[date]) -> pd.DataFrame:
 
     Columns: variant, replication, outcome, mission, category, at, value.
     """
+    for name in ("outcomes", "monthly", "skills"):
+        folder.table(name)  # (waits until the file is whole)
     tables = folder.partial / "tables"
     keys = ["variant", "replication", "mission", "category"]
     headline = list(catalog.headline())

@@ -347,16 +347,18 @@ class TableTee(Protocol):
     """Fed with a table's rows as the assembly writes them, in the file's order and batches.
 
     :meth:`write` gets each batch written to the Parquet file (the file's schema; up to
-    :data:`BATCH_ROWS` rows); then :meth:`finish` once the table is whole, or :meth:`abandon`
-    if the assembly failed. The summaries use one to split the monthly rows for the bands
-    while tasks arrive, instead of in a pass over the table after the last task.
+    :data:`BATCH_ROWS` rows), before the file does; then :meth:`finish` once it has every
+    batch (the file's last batch may still be being written), or :meth:`abandon` if the
+    assembly failed (also after :meth:`finish`). The summaries use them to split the monthly
+    rows for the bands and the outcomes by name while tasks arrive, instead of in passes over
+    the tables after the last task.
     """
 
     def write(self, table: pa.Table) -> None:
         """Take one batch of the table's rows."""
 
     def finish(self) -> None:
-        """The table is whole: every batch was written."""
+        """Every batch of the table was given."""
 
     def abandon(self) -> None:
         """The assembly failed: drop what was written."""
@@ -385,6 +387,9 @@ class _TableWriter:
         self._schema: pa.Schema | None = None
         self._parquet: pq.ParquetWriter | None = None
         self._csv: BinaryIO | None = None
+        self._held: list[pa.Table] = []  # batches not yet written to the Parquet file
+        self.hold_parquet = False
+        """Hold each batch's Parquet write until the closing flush (see :meth:`flush`)."""
 
     def add(self, table: pa.Table, lines: bytes | pa.Buffer | None = None) -> None:
         """Buffer ``table``; its CSV ``lines`` (if a worker rendered them) too, or write them.
@@ -420,15 +425,34 @@ class _TableWriter:
                                b"".join(rendered) if whole else None)
             self._buffer, self._lines = [], []
 
-    def flush(self) -> None:
+    def flush(self, teed: Callable[[], None] | None = None) -> None:
+        """Make what is buffered one batch: the tee gets it, then the CSV and Parquet files.
+
+        With :attr:`hold_parquet` (a lane's writer, :class:`_Lane`) the batch's Parquet write
+        waits for the closing flush, which calls ``teed`` once the tee has its last batch and
+        then writes the held batches in order (the same row groups): what the tee feeds need
+        not wait for the Parquet file. ``teed`` is also called when nothing is buffered.
+        """
         lines_pending = self._csv is None  # else written as the tables were added
         if self._spool:
             merged, lines = self._spool.take()
             self._buffer.insert(0, merged)
             if lines_pending:
                 self._lines.insert(0, lines)
-        if not self._buffer:
+        if self._buffer:
+            self._batch(lines_pending)
+        if self.hold_parquet and teed is None:
             return
+        if teed is not None:
+            teed()
+        if self._held:
+            assert self._parquet is not None
+            for batch in self._held:
+                self._parquet.write_table(batch)
+            self._held = []
+
+    def _batch(self, lines_pending: bool) -> None:
+        """The buffered tables as one batch: to the tee, to the CSV file, held for Parquet."""
         if self._schema is None:
             # The first batch fixes the schema (a column all-null in one task is typed by others).
             self._schema = pa.unify_schemas([t.schema for t in self._buffer],
@@ -439,13 +463,13 @@ class _TableWriter:
             self._csv = open(self.stem.with_suffix(".csv"), "wb")  # noqa: SIM115 - kept open
             self._csv.write(_csv_header(self._schema))
         batch = pa.concat_tables([self._conformed(t) for t in self._buffer])
-        assert self._parquet is not None and self._csv is not None
-        self._parquet.write_table(batch)
+        assert self._csv is not None
         if self.tee is not None:
             self.tee.write(batch)
         if lines_pending:
             for table, lines in zip(self._buffer, self._lines, strict=True):
                 self._csv.write(self._csv_lines(table, lines))
+        self._held.append(batch)
         self.rows += batch.num_rows
         self._buffer, self._lines, self._buffered = [], [], 0
 
@@ -467,13 +491,14 @@ class _TableWriter:
             raise ResultsError(f"{self.stem.name}: a task's table does not match the others' "
                                f"columns ({exc})") from None
 
-    def close(self) -> None:
-        self.flush()
+    def close(self, teed: Callable[[], None] | None = None) -> None:
+        """Write what is buffered and close the files (``teed``: see :meth:`flush`)."""
+        self.flush(teed)
         self.abandon()
 
     def abandon(self) -> None:
         """Close the files as they are (what is buffered is dropped; idempotent)."""
-        self._buffer, self._lines, self._buffered = [], [], 0
+        self._buffer, self._lines, self._buffered, self._held = [], [], 0, []
         self._spool.discard()
         if self._parquet is not None and self._csv is not None:
             self._parquet.close()
@@ -577,6 +602,7 @@ class RunFolder:
     replace: bool = False
     partial: Path = field(init=False)
     damaged: list[Path] = field(default_factory=list)
+    _assembly: Assembly | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.partial = partial_path(self.out)
@@ -754,7 +780,21 @@ class RunFolder:
     def assembly(self, keys: Sequence[str | int], replications: int,
                  tables: Sequence[str], tees: Mapping[str, TableTee] | None = None) -> Assembly:
         """An :class:`Assembly` of these tasks, to advance while they are still running."""
-        return Assembly(self, keys, replications, tables, tees)
+        self._assembly = Assembly(self, keys, replications, tables, tees)
+        return self._assembly
+
+    def table(self, name: str) -> Path:
+        """Table ``name``'s Parquet file in the partial folder, once the file is whole.
+
+        After :meth:`Assembly.complete` the last batches may still be being written: this
+        waits for that table's (read the tables through it, not by path, in the summaries).
+
+        Raises:
+            the error writing the table met.
+        """
+        if self._assembly is not None:
+            self._assembly.wait_table(name)
+        return self.partial / "tables" / f"{name}.parquet"
 
     def write_frame(self, frame: pd.DataFrame, relative: str) -> None:
         """Write ``frame`` as ``<relative>.parquet`` and ``.csv`` in the partial folder."""
@@ -857,15 +897,18 @@ class _Lane:
     Arrow's encoding and file writes, which release the GIL; one after another, the last tasks'
     appends and every file's last batch were serial work after the last task (~90 ms of the
     parent's 0.5 s after 160 baseline replications, 65 ms with lanes on 2 cores). Only
-    :meth:`Assembly.finish` uses lanes: for every task, the hand-offs between nine threads cost
+    :meth:`Assembly.complete` uses lanes: for every task, the hand-offs between nine threads cost
     the parent ~3 ms of CPU per baseline task more (on 2 cores, 0.9 s more of a 33 s run). A
     failure is kept (:attr:`error`) and the lane drains what it is given, so that a full queue
-    never blocks the assembly; the lane ends at :meth:`close`.
+    never blocks the assembly; the lane ends at :meth:`close`. :attr:`teed` is set once the
+    table's tee has its last batch (or the lane failed), before the files' last writes.
     """
 
     def __init__(self, writer: _TableWriter) -> None:
         self.writer = writer
+        writer.hold_parquet = True  # its tee first: the summaries' splits, then the files
         self.error: BaseException | None = None
+        self.teed = threading.Event()
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=LANE_DEPTH)
         self._thread = threading.Thread(target=self._run, daemon=True,
                                         name=f"ppsim-lane-{writer.stem.name}")
@@ -875,28 +918,44 @@ class _Lane:
         """Queue one task's table (waits while :data:`LANE_DEPTH` tasks are queued)."""
         self._queue.put((table, lines))
 
-    def close(self) -> None:
-        """After what is queued, close the writer's files and end (:meth:`join` waits)."""
-        self._queue.put(_CLOSE)
+    def close(self, teed: Callable[[], None] | None = None) -> None:
+        """After what is queued, close the writer's files and end (:meth:`join` waits).
+
+        ``teed`` is called in the lane once the tee has the table's last batch, before the
+        files' last writes (e.g. the tee's own ``finish``); then :attr:`teed` is set.
+        """
+        self._queue.put((_CLOSE, teed))
 
     def join(self) -> None:
         """Wait for the thread to end."""
         self._thread.join()
 
+    def wait(self) -> None:
+        """Wait for the thread to end, and raise its error if it failed."""
+        self._thread.join()
+        if self.error is not None:
+            raise self.error
+
     def _run(self) -> None:
         while True:
             item = self._queue.get()
-            closing = item is _CLOSE
+            closing = item[0] is _CLOSE
             if self.error is None:
                 try:
                     if closing:
-                        self.writer.close()
+                        self.writer.close(functools.partial(self._teed, item[1]))
                     else:
                         self.writer.add(*item)
                 except BaseException as exc:  # re-raised in the assembly's caller
                     self.error = exc
             if closing:
+                self.teed.set()  # (already set unless the lane failed)
                 break
+
+    def _teed(self, then: Callable[[], None] | None) -> None:
+        if then is not None:
+            then()
+        self.teed.set()
 
 
 class Assembly:
@@ -914,13 +973,16 @@ class Assembly:
     writing the CSV bytes mostly run in Arrow and in file writes, which release the GIL, so the
     thread's work overlaps the receiving of the next results instead of queueing behind it
     (for baseline replications ~17 ms of the parent's CPU per task, against a result every
-    ~22 ms from 16 workers). Only the thread touches the files until :meth:`finish` or
-    :meth:`abandon` has stopped it. :meth:`finish` appends the last tasks and closes the files
-    a table per thread (:class:`_Lane`), all tables at once.
+    ~22 ms from 16 workers). Only the thread touches the files until :meth:`complete` (or
+    :meth:`finish`, or :meth:`abandon`) has stopped it. :meth:`complete` appends the last tasks
+    a table per thread (:class:`_Lane`), all tables at once, and returns once every tee has its
+    last batch; the Parquet files' last batches are written after that, while the summaries
+    begin (:meth:`wait_closed` and :meth:`RunFolder.table` wait for them).
 
     Life cycle: made (nothing written) → [started] → advanced or notified any number of times
-    → finished (the files closed; rows and timings returned) or abandoned (files closed as they
-    are, after a failure: a resumed run assembles them again from the start).
+    → completed (the tees whole) → closed (the files too; rows returned), or :meth:`finish`
+    for both; or abandoned (files closed as they are, after a failure: a resumed run assembles
+    them again from the start).
     """
 
     def __init__(self, folder: RunFolder, keys: Sequence[str | int], replications: int,
@@ -999,7 +1061,21 @@ class Assembly:
         Raises:
             ResultsError: a task file is missing (the run is incomplete).
         """
-        whole = False
+        self.complete()
+        return self.wait_closed(), self.timings
+
+    def complete(self) -> TaskTimings:
+        """Append the remaining tasks and make every tee whole; the files close meanwhile.
+
+        Returns once each table's tee has its last batch (and has finished): what the tees
+        feed (the summaries' splits) can begin while the last batches are still written to
+        the Parquet and CSV files, a table per thread (:class:`_Lane`). :meth:`wait_closed`
+        waits for the files, :meth:`wait_table` for one table's.
+
+        Raises:
+            ResultsError: a task file is missing (the run is incomplete); the files are
+                closed and the tees abandoned first, as after any error here.
+        """
         try:
             self._stop()
             if self._error is not None:
@@ -1009,14 +1085,53 @@ class Assembly:
             if self._next is not None:
                 raise ResultsError(f"{self._next[2]}: task missing; the run is incomplete; "
                                    "rerun with --resume")
-            whole = True
+        except BaseException:
+            self._fail()
+            raise
+        for name, lane in self._lanes.items():
+            tee = self._tees.get(name)
+            lane.close(None if tee is None else tee.finish)
+        for lane in self._lanes.values():
+            lane.teed.wait()
+        if any(lane.error is not None for lane in self._lanes.values()):
+            self.wait_closed()  # raises the error
+        return self.timings
+
+    def wait_table(self, name: str) -> None:
+        """Wait until table ``name``'s files are closed (after :meth:`complete`).
+
+        Raises:
+            the error closing them met.
+        """
+        lane = self._lanes.get(name)
+        if lane is not None:
+            lane.wait()
+
+    def wait_closed(self) -> dict[str, int]:
+        """Wait until every table's files are closed (after :meth:`complete`); rows per table.
+
+        Raises:
+            the first error a table's lane met; every file is then abandoned, and every tee.
+        """
+        lanes, self._lanes = self._lanes, {}
+        for lane in lanes.values():
+            lane.join()
+        failed = [lane.error for lane in lanes.values() if lane.error is not None]
+        if failed:
+            for writer in self._writers.values():
+                writer.abandon()
+            for tee in self._tees.values():
+                tee.abandon()
+            raise failed[0]
+        return {name: w.rows for name, w in self._writers.items()}
+
+    def _fail(self) -> None:
+        """After an error: end the lanes, close what is left of the files, abandon the tees."""
+        try:
+            self._close_writers()
         finally:
-            try:
-                self._close_writers()
-            finally:
-                for tee in self._tees.values():
-                    tee.finish() if whole else tee.abandon()
-        return {name: w.rows for name, w in self._writers.items()}, self.timings
+            for tee in self._tees.values():
+                tee.abandon()
 
     def _close_writers(self) -> None:
         """Close every table's files: in its lane (all at once), else here."""
@@ -1035,8 +1150,14 @@ class Assembly:
                 raise lane.error
 
     def abandon(self) -> None:
-        """Close the files without writing what is buffered (the run failed; idempotent)."""
+        """Close the files without writing what is buffered (the run failed; idempotent).
+
+        After :meth:`complete`, the lanes still writing the last batches are waited for.
+        """
         self._stop()
+        lanes, self._lanes = self._lanes, {}
+        for lane in lanes.values():  # (every lane was told to close by complete())
+            lane.join()
         for writer in self._writers.values():
             writer.abandon()
         for tee in self._tees.values():
