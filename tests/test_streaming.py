@@ -618,3 +618,29 @@ def test_binary_values_are_views_of_the_column() -> None:
         assert views[1].address == data.address + 2  # inside the column's own data, not a copy
         empty = run_folder_module._values(pa.chunked_array([pa.array([b"", b""], kind)]))
         assert [bytes(v) for v in empty] == [b"", b""]
+
+
+def test_first_rows_are_the_distinct_rows_in_order_of_first_appearance() -> None:
+    """_first_rows (the outcome split's group order) equals a plain first-seen scan: random
+    batches with nulls and mixed string types, and columns whose codes would overflow int64
+    combined (the codes are renumbered on the way)."""
+    import numpy as np
+    import pyarrow as pa
+
+    rng = np.random.default_rng(1)
+    columns = ["k", "m", "c"]
+    for _ in range(100):
+        n = int(rng.integers(0, 300))
+        batch = pa.record_batch({
+            "k": pa.array(rng.integers(0, 3, n)),
+            "m": pa.array([None if x == 0 else f"m{x}" for x in rng.integers(0, 5, n)]),
+            "c": pa.array([f"c{x}" for x in rng.integers(0, 2, n)], pa.large_string())})
+        expected = list(dict.fromkeys(zip(*(batch.column(c).to_pylist() for c in columns),
+                                          strict=True)))
+        assert summaries._first_rows(batch, columns) == expected
+    wide = pa.record_batch({name: pa.array(np.arange(70_000) % size)
+                            for name, size in zip("abcd", (70_000, 69_999, 69_998, 69_997),
+                                                  strict=True)})
+    expected = list(dict.fromkeys(zip(*(wide.column(c).to_pylist() for c in "abcd"),
+                                      strict=True)))
+    assert summaries._first_rows(wide, list("abcd")) == expected

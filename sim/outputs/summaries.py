@@ -486,14 +486,35 @@ class _OutcomeParts:
         self.names: dict[str, int] = {}
 
     def __call__(self, batch: pa.RecordBatch) -> np.ndarray:
-        groups = batch.select(self.by).to_pandas().drop_duplicates()
-        for group in groups.itertuples(index=False, name=None):
+        for group in _first_rows(batch, self.by):
             self.first_seen.setdefault(group, len(self.first_seen))
         column = batch.column("outcome")
         for name in pc.unique(column).to_pylist():
             self.names.setdefault(name, len(self.names))
         index = pc.index_in(column, value_set=pa.array(list(self.names), pa.string()))
         return np.asarray(index.to_numpy(zero_copy_only=False)) % OUTCOME_PARTS
+
+
+def _first_rows(batch: pa.RecordBatch, columns: Sequence[str]) -> list[tuple[Any, ...]]:
+    """The distinct rows of ``batch``'s ``columns``, as tuples, in order of first appearance.
+
+    Each column is dictionary-encoded and the codes combined into one number per row, so only
+    the distinct rows (hundreds in a batch of thousands) become Python tuples (pandas'
+    ``drop_duplicates`` of the whole batch cost ~4 ms per 4,220 outcome rows).
+    """
+    if batch.num_rows == 0:
+        return []
+    code, size = np.zeros(batch.num_rows, dtype=np.int64), 1
+    for name in columns:
+        encoded = pc.dictionary_encode(batch.column(name), null_encoding="encode")
+        if size * len(encoded.dictionary) >= 2**62:  # renumber the distinct codes so far
+            code = np.unique(code, return_inverse=True)[1].astype(np.int64)
+            size = int(code.max()) + 1
+        code = code * len(encoded.dictionary) + encoded.indices.to_numpy(zero_copy_only=False)
+        size *= len(encoded.dictionary)
+    _, first = np.unique(code, return_index=True)
+    rows = batch.select(list(columns)).take(pa.array(np.sort(first))).to_pylist()
+    return [tuple(row[name] for name in columns) for row in rows]
 
 
 OUTCOME_SPILL = ".spill-outcomes"
