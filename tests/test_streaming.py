@@ -7,6 +7,7 @@ small so that every path (several month chunks, several outcome parts) is taken.
 
 from __future__ import annotations
 
+import json
 import pickle
 import tracemalloc
 from pathlib import Path
@@ -171,7 +172,12 @@ def test_bands_split_while_assembling_equal_the_whole_table(folder: RunFolder, t
     monkeypatch.setattr(summaries, "BAND_BUDGET_ROWS", per_month * 6 * budget_months)
     monkeypatch.setattr(run_folder_module, "BATCH_ROWS", per_month * 40)
     run.assemble(keys, 6, TABLES, summaries.assembly_tees(run, keys, 6))
-    assert (run.partial / summaries.SPILL_BANDS / "plan.json").exists()
+    plan = json.loads((run.partial / summaries.SPILL_BANDS / "plan.json").read_text())
+    monthly = summaries.read_table(run.partial / "tables" / "monthly.parquet")
+    first = monthly[(monthly["variant"] == "base") & (monthly["month"] == 0)]
+    assert plan["months"] == int(monthly["month"].max()) + 1
+    assert plan["firsts"] == {name: [str(v) for v in first[name].unique()]
+                              for name in ("mission", "category")}
 
     def no_pass(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("the bands split the table again")

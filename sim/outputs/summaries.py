@@ -241,8 +241,9 @@ def bands(folder: RunFolder, keys: Sequence[Any], replications: int) -> pd.DataF
     where = folder.partial / SPILL_BANDS
     try:
         split = BandSpill.written(where, keys, replications)
+        firsts = None
         if split is not None:  # split while assembled: the monthly file is not needed
-            parts, months = split
+            parts, months, firsts = split
         else:  # one pass over the table now
             shutil.rmtree(where, ignore_errors=True)  # no stale part of another split
             path = folder.table("monthly")
@@ -257,16 +258,18 @@ def bands(folder: RunFolder, keys: Sequence[Any], replications: int) -> pd.DataF
         # One part per key and month chunk: each part is read once, with no filtering.
         files = [part_file(where, n) for n in range(parts)]
         # The first month of the first key orders missions and categories, as in the table.
-        first = _frame(spilled(files[0], lambda b: pc.equal(b.column("month"), 0))
-                       if files else [], columns)
+        if firsts is None:
+            first = _frame(spilled(files[0], lambda b: pc.equal(b.column("month"), 0))
+                           if files else [], columns)
+            firsts = {name: [str(v) for v in first[name].unique()]
+                      for name in ("mission", "category")}
         computed = [b for b in _map_parts(functools.partial(part_bands, key_column=kc), files)
                     if b is not None]
     finally:
         shutil.rmtree(where, ignore_errors=True)
     out = plain(pd.concat(computed, ignore_index=True))
-    return _ordered(out, {kc: keys, "metric": BAND_METRICS,
-                          "mission": [str(m) for m in first["mission"].unique()],
-                          "category": [*CATEGORIES, *map(str, first["category"].unique())],
+    return _ordered(out, {kc: keys, "metric": BAND_METRICS, "mission": firsts["mission"],
+                          "category": [*CATEGORIES, *firsts["category"]],
                           "month": range(months)})
 
 
@@ -355,6 +358,9 @@ class BandSpill:
         self._parts = 0
         self._months = 0
         """Months of the table (its largest month + 1), over every batch so far."""
+        self._firsts: dict[str, dict[str, None]] | None = {"mission": {}, "category": {}}
+        """Missions and categories of the first key's first month, in order of appearance
+        (None: a missing value among them; the bands then read them from the split)."""
         self._off = False
         self._files = _PartFiles(self.where)
 
@@ -363,6 +369,7 @@ class BandSpill:
         if self._off or table.num_rows == 0:
             return
         self._months = max(self._months, int(pc.max(table.column("month")).as_py()) + 1)
+        self._note_firsts(table)
         if self._part_of is None and not self._plan(table):
             return
         assert self._part_of is not None and self._schema is not None
@@ -370,6 +377,20 @@ class BandSpill:
         for batch in selected.to_batches():
             for n, rows in _by_part(batch, self._part_of(batch), range(self._parts)):
                 self._files.write(n, rows)
+
+    def _note_firsts(self, table: pa.Table) -> None:
+        """Add the missions and categories of this batch's rows of the first key's month 0."""
+        if self._firsts is None or not self.keys:
+            return
+        first = table.filter(pc.and_(pc.equal(table.column(self.kc), self.keys[0]),
+                                     pc.equal(table.column("month"), 0)))
+        for name, seen in self._firsts.items():
+            column = first.column(name)
+            if column.null_count:
+                self._firsts = None
+                return
+            for value in pc.unique(column).to_pylist():
+                seen.setdefault(str(value))
 
     def _plan(self, table: pa.Table) -> bool:
         """Size the chunks from the first batch (whole tasks; every task has every month)."""
@@ -391,7 +412,9 @@ class BandSpill:
         self._files.close()
         if not self._off and self._part_of is not None:
             plan = {"keys": self.keys, "replications": self.replications, "parts": self._parts,
-                    "months": self._months}
+                    "months": self._months,
+                    "firsts": None if self._firsts is None else {
+                        name: list(seen) for name, seen in self._firsts.items()}}
             (self.where / "plan.json").write_text(json.dumps(plan))
 
     def abandon(self) -> None:
@@ -400,11 +423,13 @@ class BandSpill:
         shutil.rmtree(self.where, ignore_errors=True)
 
     @staticmethod
-    def written(where: Path, keys: Sequence[Any], replications: int) -> tuple[int, int] | None:
+    def written(where: Path, keys: Sequence[Any], replications: int
+                ) -> tuple[int, int, dict[str, list[str]] | None] | None:
         """The split made while assembling, if ``where`` holds one of these keys and replications.
 
         Returns:
-            The number of parts, and of months in the table.
+            The number of parts, of months in the table, and the missions and categories of
+            the first key's first month in order of appearance (None: not recorded).
         """
         try:
             plan = json.loads((where / "plan.json").read_text())
@@ -412,7 +437,7 @@ class BandSpill:
             return None
         if plan.get("keys") != list(keys) or plan.get("replications") != replications:
             return None
-        return int(plan["parts"]), int(plan["months"])
+        return int(plan["parts"]), int(plan["months"]), plan.get("firsts")
 
 
 def _as_read_back(schema: pa.Schema) -> pa.Schema:
