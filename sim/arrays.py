@@ -61,7 +61,13 @@ def binary(values: Sequence[bytes], kind: pa.DataType = LARGE_BINARY) -> pa.Arra
 def repeat(value: str | int, n: int, kind: pa.DataType) -> pa.Array:
     """``value`` ``n`` times as an Arrow array of ``kind`` (a string type or an integer)."""
     if isinstance(value, str):
-        return binary([value.encode()] * n, kind)
+        # offsets and bytes computed at once (a list of n values took ~3 ms of the parent's
+        # CPU per baseline task, ~49,000 rows, in len() and join)
+        encoded = value.encode()
+        wide = kind in (LARGE_BINARY, LARGE_STRING)
+        offsets = np.arange(n + 1, dtype=np.int64 if wide else np.int32) * len(encoded)
+        return pa.Array.from_buffers(kind, n, [None, pa.py_buffer(offsets),
+                                               pa.py_buffer(encoded * n)])
     if kind != pa.int64():
         raise TypeError(f"repeat takes text or int64, not {kind}")
     return pa.Array.from_buffers(kind, n, [None, pa.py_buffer(np.full(n, value, np.int64))])
