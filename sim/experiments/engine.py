@@ -450,33 +450,42 @@ def _execute(job: Job, execution: Execution, replications: int, folder: RunFolde
         closing.wait()
 
 
+DEFERRED_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+"""The signals :func:`interrupts_deferred` holds back: Ctrl-C, and the SIGTERM that
+``ppsim`` turns into an interrupt (``cli.Terminated``)."""
+
+
 @contextmanager
 def interrupts_deferred() -> Iterator[None]:
-    """In the main thread: a Ctrl-C (SIGINT) during the block takes effect when it ends.
+    """In the main thread: a Ctrl-C or SIGTERM during the block takes effect when it ends.
 
-    Python raises ``KeyboardInterrupt`` wherever the main thread is when the signal is handled,
-    and during an import that can be inside importlib's lock callbacks, where the exception is
-    lost ("Exception ignored in ... _get_module_lock") and the import lock may stay taken: the
-    run then hangs instead of stopping (seen in a test that interrupts a run as it begins, while
-    the parent imports pandas). Here the signal is only noted, and handled as before once the
-    block is done. Elsewhere than in the main thread, or with SIGINT ignored or not Python's to
-    handle, nothing changes.
+    Python runs a signal's handler wherever the main thread is when the signal is handled, and
+    during an import that can be inside importlib's lock callbacks, where the exception the
+    handler raises is lost ("Exception ignored in ... _get_module_lock") and the import lock
+    may stay taken: the run then hangs instead of stopping (seen in tests that interrupt or
+    terminate a run as it begins, while the parent imports pandas). Here each signal is only
+    noted, and handed to its previous handler once the block is done (the first one caught).
+    Elsewhere than in the main thread, or for a signal ignored, left at its default or not
+    Python's to handle, nothing changes.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.getsignal(signal.SIGINT)
-    if not callable(previous):  # SIG_IGN or SIG_DFL, or set outside Python
-        yield
-        return
-    caught: list[tuple[int, Any]] = []
-    signal.signal(signal.SIGINT, lambda number, frame: caught.append((number, frame)))
+    caught: list[tuple[Any, int, Any]] = []
+    previous: dict[int, Any] = {}
+    for number in DEFERRED_SIGNALS:
+        handler = signal.getsignal(number)
+        if callable(handler):  # not SIG_IGN or SIG_DFL, nor set outside Python
+            previous[number] = handler
+            signal.signal(number, lambda n, frame: caught.append((previous[n], n, frame)))
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for restored, handler in previous.items():
+            signal.signal(restored, handler)
     if caught:
-        previous(*caught[0])
+        first, received, frame = caught[0]
+        first(received, frame)
 
 
 def _import_for_summaries() -> None:
