@@ -471,21 +471,21 @@ def interrupts_deferred() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    caught: list[tuple[Any, int, Any]] = []
+    caught: list[tuple[int, Any]] = []
     previous: dict[int, Any] = {}
     for number in DEFERRED_SIGNALS:
         handler = signal.getsignal(number)
         if callable(handler):  # not SIG_IGN or SIG_DFL, nor set outside Python
             previous[number] = handler
-            signal.signal(number, lambda n, frame: caught.append((previous[n], n, frame)))
+            signal.signal(number, lambda n, frame: caught.append((n, frame)))
     try:
         yield
     finally:
         for restored, handler in previous.items():
             signal.signal(restored, handler)
     if caught:
-        first, received, frame = caught[0]
-        first(received, frame)
+        received, frame = caught[0]
+        previous[received](received, frame)
 
 
 def _import_for_summaries() -> None:

@@ -334,7 +334,44 @@ def _band_chunks(months: int, per_month: int, replications: int) -> tuple[int, i
     return step, len(range(0, months, step))
 
 
-class BandSpill:
+class _TeedSplit:
+    """A table split into part files while assembled (BandSpill, OutcomeSpill share this).
+
+    The split lives in ``where``, is recorded in ``plan.json`` with the keys and replications
+    it was made for, and is used only when they match (a resumed run assembles from the start).
+    """
+
+    def __init__(self, where: Path, keys: Sequence[Any], replications: int) -> None:
+        self.where = where
+        shutil.rmtree(self.where, ignore_errors=True)  # a resumed run assembles from the start
+        self.keys = list(keys)
+        self.replications = replications
+        self._files = _PartFiles(self.where)
+
+    def _record(self, **plan: Any) -> None:
+        """Close the files and write the record of the split (``plan`` besides the keys)."""
+        self._files.close()
+        (self.where / "plan.json").write_text(json.dumps(
+            {"keys": self.keys, "replications": self.replications, **plan}))
+
+    def abandon(self) -> None:
+        """Close and remove the files (the assembly failed)."""
+        self._files.close()
+        shutil.rmtree(self.where, ignore_errors=True)
+
+    @staticmethod
+    def _recorded(where: Path, keys: Sequence[Any], replications: int) -> dict[str, Any] | None:
+        """The record of a split in ``where`` made for these keys and replications, if any."""
+        try:
+            plan = json.loads((where / "plan.json").read_text())
+        except (OSError, ValueError):
+            return None
+        if plan.get("keys") != list(keys) or plan.get("replications") != replications:
+            return None
+        return dict(plan)
+
+
+class BandSpill(_TeedSplit):
     """The monthly rows split for :func:`bands` while the run's tables are assembled.
 
     A :class:`~sim.runs.folder.TableTee` of the monthly table: each batch the assembly writes
@@ -348,11 +385,8 @@ class BandSpill:
     """
 
     def __init__(self, folder: RunFolder, keys: Sequence[Any], replications: int) -> None:
-        self.where = folder.partial / SPILL_BANDS
-        shutil.rmtree(self.where, ignore_errors=True)  # a resumed run assembles from the start
+        super().__init__(folder.partial / SPILL_BANDS, keys, replications)
         self.kc = folder.key_column
-        self.keys = list(keys)
-        self.replications = replications
         self._part_of: Callable[[pa.RecordBatch], np.ndarray] | None = None
         self._schema: pa.Schema | None = None
         self._parts = 0
@@ -362,7 +396,6 @@ class BandSpill:
         """Missions and categories of the first key's first month, in order of appearance
         (None: a missing value among them; the bands then read them from the split)."""
         self._off = False
-        self._files = _PartFiles(self.where)
 
     def write(self, table: pa.Table) -> None:
         """Split one batch of monthly rows into the part files."""
@@ -409,18 +442,12 @@ class BandSpill:
 
     def finish(self) -> None:
         """Close the files and record the split (what :func:`bands` checks before using it)."""
-        self._files.close()
-        if not self._off and self._part_of is not None:
-            plan = {"keys": self.keys, "replications": self.replications, "parts": self._parts,
-                    "months": self._months,
-                    "firsts": None if self._firsts is None else {
-                        name: list(seen) for name, seen in self._firsts.items()}}
-            (self.where / "plan.json").write_text(json.dumps(plan))
-
-    def abandon(self) -> None:
-        """Close and remove the files (the assembly failed)."""
-        self._files.close()
-        shutil.rmtree(self.where, ignore_errors=True)
+        if self._off or self._part_of is None:
+            self._files.close()
+            return
+        self._record(parts=self._parts, months=self._months,
+                     firsts=None if self._firsts is None else {
+                         name: list(seen) for name, seen in self._firsts.items()})
 
     @staticmethod
     def written(where: Path, keys: Sequence[Any], replications: int
@@ -431,11 +458,8 @@ class BandSpill:
             The number of parts, of months in the table, and the missions and categories of
             the first key's first month in order of appearance (None: not recorded).
         """
-        try:
-            plan = json.loads((where / "plan.json").read_text())
-        except (OSError, ValueError):
-            return None
-        if plan.get("keys") != list(keys) or plan.get("replications") != replications:
+        plan = _TeedSplit._recorded(where, keys, replications)
+        if plan is None:
             return None
         return int(plan["parts"]), int(plan["months"]), plan.get("firsts")
 
@@ -546,7 +570,7 @@ OUTCOME_SPILL = ".spill-outcomes"
 """The partial folder's temporary folder of outcome rows split by outcome name."""
 
 
-class OutcomeSpill:
+class OutcomeSpill(_TeedSplit):
     """The outcome rows split for :func:`outcome_summaries` while the run's tables are assembled.
 
     A :class:`~sim.runs.folder.TableTee` of the outcomes table, like :class:`BandSpill`: each
@@ -558,13 +582,9 @@ class OutcomeSpill:
     """
 
     def __init__(self, folder: RunFolder, keys: Sequence[Any], replications: int) -> None:
-        self.where = folder.partial / OUTCOME_SPILL
-        shutil.rmtree(self.where, ignore_errors=True)  # a resumed run assembles from the start
-        self.keys = list(keys)
-        self.replications = replications
+        super().__init__(folder.partial / OUTCOME_SPILL, keys, replications)
         self._parts = _OutcomeParts(folder.key_column)
         self._schema: pa.Schema | None = None
-        self._files = _PartFiles(self.where)
 
     def write(self, table: pa.Table) -> None:
         """Split one batch of outcome rows into the part files."""
@@ -578,17 +598,11 @@ class OutcomeSpill:
 
     def finish(self) -> None:
         """Close the files and record the split and the groups' order."""
-        self._files.close()
-        if self._schema is not None:
-            groups = [[_json_value(v) for v in group] for group in self._parts.first_seen]
-            plan = {"keys": self.keys, "replications": self.replications,
-                    "parts": OUTCOME_PARTS, "columns": self._schema.names, "groups": groups}
-            (self.where / "plan.json").write_text(json.dumps(plan))
-
-    def abandon(self) -> None:
-        """Close and remove the files (the assembly failed)."""
-        self._files.close()
-        shutil.rmtree(self.where, ignore_errors=True)
+        if self._schema is None:
+            self._files.close()
+            return
+        self._record(parts=OUTCOME_PARTS, columns=self._schema.names,
+                     groups=[list(group) for group in self._parts.first_seen])
 
     @staticmethod
     def written(where: Path, keys: Sequence[Any], replications: int
@@ -598,20 +612,11 @@ class OutcomeSpill:
         Returns:
             The part files, the table's columns, and each group's rank of first appearance.
         """
-        try:
-            plan = json.loads((where / "plan.json").read_text())
-        except (OSError, ValueError):
-            return None
-        if (plan.get("keys") != list(keys) or plan.get("replications") != replications
-                or plan.get("parts") != OUTCOME_PARTS):
+        plan = _TeedSplit._recorded(where, keys, replications)
+        if plan is None or plan.get("parts") != OUTCOME_PARTS:
             return None
         order = {tuple(group): i for i, group in enumerate(plan["groups"])}
         return [part_file(where, n) for n in range(OUTCOME_PARTS)], list(plan["columns"]), order
-
-
-def _json_value(value: Any) -> Any:
-    """A group's value as JSON keeps it (a NumPy scalar as its Python value)."""
-    return value.item() if isinstance(value, np.generic) else value
 
 
 def outcome_summaries(folder: RunFolder, key_column: str = "variant",
