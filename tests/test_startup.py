@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from pydantic import BaseModel
 
 from sim.scenario import schema, yamlfile
 from sim.scenario.keypaths import apply_overrides, copy_tree
@@ -72,6 +73,63 @@ def test_a_worker_imports_the_model_without_scipy_stats_yaml_or_parquet() -> Non
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=ROOT, check=True)
     assert out.stdout.split() == ["False", "False", "False"]
+
+
+def _model_defaults() -> list[tuple[str, BaseModel]]:
+    """Every scenario field whose default is a section (a model instance), by key name."""
+    from sim.scenario import casework, events, levers
+
+    found = []
+    for module in (schema, casework, events, levers):
+        for name in dir(module):
+            model = getattr(module, name)
+            if isinstance(model, type) and issubclass(model, BaseModel):
+                found += [(f"{model.__name__}.{field}", info.default)
+                          for field, info in model.model_fields.items()
+                          if isinstance(info.default, BaseModel)]
+    return found
+
+
+def test_section_defaults_equal_their_validated_selves() -> None:
+    """The sections' defaults are built without validation (so that importing the schema builds
+    no validator); each must equal, value for value and type for type, its validated self."""
+    defaults = _model_defaults()
+    assert len(defaults) >= 10
+    for where, default in defaults:
+        given = {key: getattr(default, key) for key in default.model_fields_set}
+        again = type(default)(**given)  # as the default was written before: validated
+        assert again == default, where
+        assert repr(again.model_dump()) == repr(default.model_dump()), where
+        assert again.model_fields_set == default.model_fields_set, where
+
+
+def test_a_worker_builds_no_scenario_validator(tmp_path: Path) -> None:
+    """Importing the model and running a task on a received scenario build none of the
+    scenario's validators (~45 ms of a worker's start): only validating a file needs them."""
+    import pickle
+    import subprocess
+    import sys
+
+    received = tmp_path / "scenario.pickle"
+    received.write_bytes(pickle.dumps(schema.load_scenario(ROOT / "tests/data/tiny.yaml").base))
+    code = f"""
+import pickle
+from pathlib import Path
+from sim.experiments.executors import TaskSpec, _import_model, run_task
+from sim.runs.folder import TABLES
+from sim.scenario import schema
+_import_model()
+built = lambda: [m.__name__ for m in (schema.Scenario, schema.Delay, schema.Mission)
+                 if m.__pydantic_complete__]
+print(built())
+scenario = pickle.loads(Path({str(received)!r}).read_bytes())
+run_task(TaskSpec("base", 0, 7, scenario, tuple(TABLES), store={str(tmp_path / "t")!r}))
+print(built())
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=ROOT, check=True)
+    assert out.stdout.split("\n")[:2] == ["[]", "[]"]
+    assert schema.load_scenario(ROOT / "tests/data/tiny.yaml").base.pipeline.travel_delay.cv == 0.5
 
 
 def test_a_worker_runs_a_task_without_importing_pandas(tmp_path: Path) -> None:

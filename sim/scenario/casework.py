@@ -20,10 +20,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from sim.errors import unknown_message
-from sim.scenario.types import Count, Real
+from sim.scenario.types import SECTION, Count, Real
 
 SEED_AREAS: tuple[str, ...] = ("fugitives", "drugs", "terrorism", "trafficking_in_human_beings",
                                "corruption")
@@ -43,7 +43,7 @@ MONTH_DAYS = 30.4375
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = SECTION
 
 
 class CrimeArea(_Model):
@@ -128,7 +128,8 @@ class Casework(_Model):
     missions: dict[str, MissionCasework] = Field(
         default_factory=dict, description="Caseload of each mission with casework, by name.")
     feedback: CaseworkFeedback = Field(
-        CaseworkFeedback(), description="Backlog raises skill-coded calls (off by default).")
+        CaseworkFeedback.model_construct(),
+        description="Backlog raises skill-coded calls (off by default).")
     review_days: Real = Field(
         7, gt=0, le=365, description="Days between re-reads of staffing when no case arrives "
         "or finishes (so new investigators pick up waiting cases).")

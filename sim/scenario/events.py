@@ -27,16 +27,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from sim.errors import unknown_message
-from sim.scenario.types import Count, Real
+from sim.scenario.types import SECTION, Count, Real
 
 
 class ContributorsFirst(BaseModel):
     """Order rule: the named contributors' police leave first (in the order listed)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = SECTION
 
     contributors: list[str] = Field(..., min_length=1, description="Contributors, first first.")
 
@@ -49,7 +49,7 @@ the named contributors' officers (then the last arrivals)."""
 class Event(BaseModel):
     """Fields every event has."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = SECTION
 
     start: date = Field(..., description="Date the event happens or is announced (ISO date).")
     note: str = Field("", description="What happened and the source (free text).")
@@ -160,7 +160,7 @@ class EntryConstraint(Event):
 class Contingent(BaseModel):
     """Police of one contributor re-hatted into a mission."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = SECTION
 
     contributor: str = Field(..., description="Contributor whose police join.")
     ipo: Count = Field(0, ge=0, le=100000, description="Individual officers.")

@@ -14,15 +14,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
-from sim.scenario.types import Count, Real, shares
+from sim.scenario.types import SECTION, Count, Real, shares
 
 
 class Lever(BaseModel):
     """Fields every lever has."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = SECTION
 
     mission_scoped: ClassVar[bool] = False
     """Whether the lever honours ``missions`` (the others act on contributors or the whole

@@ -25,7 +25,6 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
     field_validator,
@@ -52,7 +51,7 @@ from sim.scenario.levers import (
     Lever,
     Policy,
 )
-from sim.scenario.types import Count, Real, Seed, shares
+from sim.scenario.types import SECTION, Count, Real, Seed, shares
 from sim.scenario.uncertainty import Uncertainty, check_uncertainties
 
 Category = Literal["ipo", "fpu"]
@@ -76,9 +75,15 @@ def estimate(text: str) -> dict[str, Any]:
 
 
 class Model(BaseModel):
-    """Base of every scenario section: unknown keys are errors, objects are frozen."""
+    """Base of every scenario section (:data:`~sim.scenario.types.SECTION`).
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    Validators are built when a scenario is first validated, and sections' defaults are
+    written with ``model_construct`` (no validation), so that importing the schema builds none:
+    a worker receives validated scenarios and never needs them (~45 ms of its start).
+    ``tests/test_startup.py`` checks that each default equals its validated self.
+    """
+
+    model_config = SECTION
 
 
 class Delay(Model):
@@ -170,7 +175,8 @@ class UnitPipeline(Model):
     """Generation, assessment and rotation of formed police units."""
 
     generation_delay: Delay = Field(
-        Delay(mean_days=120, cv=0.4), description="From request to a unit ready for assessment.",
+        Delay.model_construct(mean_days=120.0, cv=0.4),
+        description="From request to a unit ready for assessment.",
         json_schema_extra=estimate(
             "Days from a request for a unit to its pre-deployment visit, from force-generation "
             "records (mean and spread)."),
@@ -179,7 +185,8 @@ class UnitPipeline(Model):
         60, ge=0, le=730, description="Extra preparation after a failed pre-deployment visit."
     )
     travel_delay: Delay = Field(
-        Delay(mean_days=45, cv=0.4), description="From passing assessment to arrival."
+        Delay.model_construct(mean_days=45.0, cv=0.4),
+        description="From passing assessment to arrival."
     )
     rotation_lead_days: Real = Field(
         180, ge=0, le=730, description="Days before an outgoing unit's end that its "
@@ -207,7 +214,8 @@ class TeamPipeline(Model):
     """Generation of specialized police teams."""
 
     generation_delay: Delay = Field(
-        Delay(mean_days=90, cv=0.4), description="From request to a team's arrival."
+        Delay.model_construct(mean_days=90.0, cv=0.4),
+        description="From request to a team's arrival."
     )
 
 
@@ -233,13 +241,15 @@ class Pipeline(Model):
             "calendar."),
     )
     nomination_delay: Delay = Field(
-        Delay(mean_days=60, cv=0.5), description="From call to nomination (default).",
+        Delay.model_construct(mean_days=60.0, cv=0.5),
+        description="From call to nomination (default).",
         json_schema_extra=estimate(
             "Days from a call to a nomination in recruitment records: their mean, and sd ÷ mean "
             "as cv."),
     )
     travel_delay: Delay = Field(
-        Delay(mean_days=45, cv=0.5), description="From selection to arrival (default).",
+        Delay.model_construct(mean_days=45.0, cv=0.5),
+        description="From selection to arrival (default).",
         json_schema_extra=estimate(
             "Days from selection to arrival (visa, medical clearance, travel) in deployment "
             "records."),
@@ -269,9 +279,12 @@ class Pipeline(Model):
             "Women's share of nominees before and after a quota, by contributor; no published "
             "figure (the baseline assumes 0.5)."),
     )
-    assessment: Assessment = Field(Assessment(), description="Assessment for mission service.")
-    units: UnitPipeline = Field(UnitPipeline(), description="Formed police units.")
-    teams: TeamPipeline = Field(TeamPipeline(), description="Specialized police teams.")
+    assessment: Assessment = Field(
+        Assessment.model_construct(), description="Assessment for mission service.")
+    units: UnitPipeline = Field(
+        UnitPipeline.model_construct(), description="Formed police units.")
+    teams: TeamPipeline = Field(
+        TeamPipeline.model_construct(), description="Specialized police teams.")
 
 
 class ContributorProfile(Model):
@@ -544,7 +557,7 @@ class Mission(Model):
     )
     teams: list[SpecializedTeam] = Field(default_factory=list, description="Team projects.")
     initial: InitialStaffing = Field(
-        InitialStaffing(), description="Officers serving at start.",
+        InitialStaffing.model_construct(), description="Officers serving at start.",
         json_schema_extra=estimate(
             "The latest strength report of the mission's police component."),
     )
@@ -631,8 +644,10 @@ class Scenario(Model):
                                  "public_order"],
         description="Specialist skills the scenario tracks.",
     )
-    pipeline: Pipeline = Field(Pipeline(), description="Pipeline parameters.")
-    costs: Costs = Field(Costs(), description="Cost rates.")
+    pipeline: Pipeline = Field(
+        Pipeline.model_construct(), description="Pipeline parameters.")
+    costs: Costs = Field(
+        Costs.model_construct(), description="Cost rates.")
     contributors: list[Contributor] = Field(
         ..., min_length=1, description="Member states contributing police.")
     missions: list[Mission] = Field(

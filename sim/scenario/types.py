@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any, TypeVar
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, ConfigDict, Field
 
 MAX_COUNT = 10**9
 """Largest count any scenario field accepts (officers, posts, units, teams)."""
@@ -40,6 +40,12 @@ Seed = Annotated[int, BeforeValidator(_no_bool), Field(le=MAX_SEED)]
 Real = Annotated[float, BeforeValidator(_no_bool), Field(ge=-MAX_REAL, le=MAX_REAL)]
 """A finite real number: booleans refused, magnitude at most :data:`MAX_REAL`."""
 
+SECTION = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, defer_build=True)
+"""Every scenario section's configuration: unknown keys are errors, objects are frozen,
+infinities and NaN are refused, and validators are built only when a scenario is first
+validated (a worker, which receives validated scenarios, never builds them: see
+:class:`sim.scenario.schema.Model`)."""
+
 M = TypeVar("M", bound=Mapping[Any, float])
 
 
@@ -54,4 +60,4 @@ def shares(value: M, where: str = "") -> M:
     return value
 
 
-__all__ = ["MAX_COUNT", "MAX_REAL", "MAX_SEED", "Count", "Real", "Seed", "shares"]
+__all__ = ["MAX_COUNT", "MAX_REAL", "MAX_SEED", "SECTION", "Count", "Real", "Seed", "shares"]

@@ -57,7 +57,7 @@ class Uncertainty(BaseModel):
     ``median`` (``exp(mu)``) and ``sigma`` (of the log).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     path: str = Field(..., min_length=1, description="Key path of a numeric scenario field.")
     distribution: Distribution = Field(..., description="Shape of the distribution.")
