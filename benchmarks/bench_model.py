@@ -96,7 +96,8 @@ def main() -> None:
           f"({CHOICE.reason})")
     print(f"simulate() wall     median {statistics.median(walls):.3f} s "
           f"(min {min(walls):.3f}, max {max(walls):.3f})")
-    print(f"simulate() CPU      median {statistics.median(cpus):.3f} s  (target ≤ 0.4 s)")
+    print(f"simulate() CPU      median {statistics.median(cpus):.3f} s  (target ≤ 0.4 s), "
+          f"mean {statistics.mean(cpus):.3f} s, max {max(cpus):.3f} s")
     print(f"events processed    {events:,} (median over replications)")
     print(f"model event loop    {loop_cpu:.3f} s CPU, {rate:,.0f} events/s")
     print(f"tables              {table_cpu:.3f} s CPU to tabulate")

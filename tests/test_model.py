@@ -269,3 +269,31 @@ def test_initial_staff_with_no_contributor_at_the_start(tiny_raw: dict[str, Any]
     north = m[(m["mission"] == "North") & (m["category"] == "ipo")]
     assert north["deployed"].iloc[0] == 0
     assert north[north["date"] >= "2027-01-01"]["deployed"].min() > 0
+
+
+def test_a_replication_leaves_no_world_behind(tiny: sim.LoadedScenario) -> None:
+    """``simulate`` collects its world (cyclic garbage) before returning, even with the
+    collector switched off: a loop of replications on one scenario then never pauses for the
+    worlds of a dozen replications at once (``sim.model.replication.collect_world``)."""
+    import gc
+
+    def officers() -> int:
+        return sum(type(o).__name__ == "Officer" for o in gc.get_objects())
+
+    from sim.model.replication import build_world, replication_seed, start_processes
+
+    world = build_world(tiny.base, replication_seed(1, 0), None)
+    start_processes(world)
+    world.env.run(until=100)
+    assert officers() > 0  # the count sees a world's officers (compiled or not)
+    del world
+    gc.collect()
+    before = officers()
+    gc.disable()
+    try:
+        tables = simulate(tiny.base, replication=3)
+        left = officers()
+    finally:
+        gc.enable()
+    assert len(tables["monthly"]) > 0
+    assert left == before == 0
