@@ -32,22 +32,32 @@ free cores besides the parent's, no memory-bandwidth contention and no contentio
 parent's GIL; the projection for the counts that were also measured is printed beside the
 measurement, as a check of the model.
 
+The runs above share one process, so only the first pays the parent's imports (the engine,
+~0.15 s) and its first validation of a scenario (~0.06 s); a user's ``ppsim run`` pays them
+every time. ``--cold 5`` measures that start too: five fresh processes each run one
+replication on one worker, from before Python starts to the first result, less the task's
+time; the projection is then also printed with their median start.
+
 On a shared machine CPU contention distorts wall times: run it on a quiet machine and read the
 load average it prints, or ``--repeat 3``: every count runs three times, interleaved (a change of
 load then hits every count alike), and the run of median wall time is reported (and projected
 from), with the range of the walls. Prints figures only; nothing passes or fails.
 
     python benchmarks/bench_scaling.py [SCENARIO] [--workers 1,2] [--replications N] [--dask]
-        [--project 4,8,16] [--repeat 3]
+        [--project 4,8,16] [--repeat 3] [--cold 5]
 """
 
 from __future__ import annotations
 
 import argparse
 import heapq
+import json
 import math
 import os
 import resource
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -170,14 +180,16 @@ class Projected:
         return self.start + self.even + self.uneven + self.pipeline + self.after
 
 
-def projection(reference: Timed, workers: int) -> Projected:
+def projection(reference: Timed, workers: int, start: float | None = None) -> Projected:
     """The same run on ``workers`` workers, by part (see the module docstring).
 
     The parent is a two-stage pipeline: receiving and storing each result (main threads), then
-    appending it (the assembly thread), each stage one result at a time.
+    appending it (the assembly thread), each stage one result at a time. ``start``: another
+    start latency than the reference run's (a fresh process's, :func:`cold_start`).
     """
     tasks = reference.tasks
-    start, gap, receiving, assembling, _ = components(reference)
+    measured, gap, receiving, assembling, _ = components(reference)
+    start = measured if start is None else start
     free = [start] * workers  # when each worker is next free
     heapq.heapify(free)
     finished = []
@@ -212,6 +224,33 @@ def after_last_task(reference: Timed, workers: int) -> float:
     return after - reference.parts_wall + each * math.ceil(reference.parts / workers)
 
 
+def cold_start(scenario: Path, out: Path) -> float:
+    """The start latency of a run in a fresh process, as ``ppsim run`` has it: from before
+    Python starts to the first result, less that task's time (one replication, one worker)."""
+    launched = time.time()
+    child = subprocess.run([sys.executable, __file__, str(scenario), "--cold-child", str(out)],
+                           capture_output=True, text=True, check=True)
+    got = json.loads(child.stdout.strip().splitlines()[-1])
+    return float(got["first_result"]) - launched - float(got["task"])
+
+
+def _cold_child(scenario: Path, out: Path) -> None:
+    """:func:`cold_start`'s process: one replication on one worker; prints when its result
+    came (epoch seconds) and the task's own time."""
+    import sim
+
+    first: list[float] = []
+
+    def progress(finished: int, total: int) -> None:
+        if finished and not first:
+            first.append(time.time())
+
+    result = sim.run(scenario, replications=1, workers=1, out=out, plots=False,
+                     progress=progress)
+    task = result.manifest["timings"]["tasks"][0]["seconds"]
+    print(json.dumps({"first_result": first[0], "task": task}))
+
+
 def _children_cpu() -> float:
     """User + system CPU seconds of this process's finished children (the worker processes)."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -227,8 +266,14 @@ def main() -> None:
     parser.add_argument("--project", default="", help="worker counts to project (a model)")
     parser.add_argument("--repeat", type=int, default=1,
                         help="runs per count, interleaved; the median run is reported")
+    parser.add_argument("--cold", type=int, default=0,
+                        help="fresh processes whose start to measure (projected with it too)")
+    parser.add_argument("--cold-child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     scenario = Path(args.scenario)
+    if args.cold_child is not None:
+        _cold_child(scenario, args.cold_child)
+        return
     counts = [int(w) for w in args.workers.split(",")]
     projected = [int(w) for w in args.project.split(",") if w]
     print(f"scenario {scenario.name}, {args.replications} replications per run; "
@@ -246,6 +291,7 @@ def main() -> None:
         cpu, children = time.process_time(), _children_cpu()
         one = timed_run(scenario, 1, "processes", 1, Path(tmp) / "one")
         cpu, children = time.process_time() - cpu, _children_cpu() - children
+        colds = [cold_start(scenario, Path(tmp) / f"cold-{i}") for i in range(args.cold)]
     fixed = one.wall - one.task_sum
     print(f"{'executor':<12}{'workers':>8}{'wall s':>9}{'sim s':>9}{'task s sum':>12}"
           f"{'efficiency':>12}{'beyond F':>10}{'projected s':>13}")
@@ -277,6 +323,15 @@ def main() -> None:
                   f"{beyond:>10.0%}   (start {parts.start:.2f} + tasks {parts.even:.2f} + "
                   f"uneven end {parts.uneven:.2f} + parent {parts.pipeline:.2f} + after the "
                   f"last task {parts.after:.2f} s)")
+        if colds:
+            cold = statistics.median(colds)
+            print(f"with a fresh process's start (as `ppsim run`; median of {len(colds)}: "
+                  f"{cold:.2f} s, range {min(colds):.2f}–{max(colds):.2f} s):")
+            for n in projected:
+                wall = projection(first, n, start=cold).wall
+                print(f"{'projection':<12}{n:>8}{wall:>9.2f}{'':>9}{'':>12}"
+                      f"{first.wall * counts[0] / (n * wall):>12.0%}"
+                      f"{(first.wall - fixed) * counts[0] / (n * (wall - fixed)):>10.0%}")
     print(f"fixed cost F of a run (1 replication, 1 worker): {fixed:.2f} s "
           f"(wall {one.wall:.2f} s − task {one.task_sum:.2f} s); CPU: parent {cpu:.2f} s, "
           f"worker {children:.2f} s in all (its imports and the one replication)")
