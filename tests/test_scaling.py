@@ -9,6 +9,7 @@ import sys
 import time
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -283,3 +284,39 @@ def test_a_worker_ends_without_tearing_its_interpreter_down(tmp_path: Path) -> N
                           cwd=ROOT, env=env, timeout=60)
     assert (done.returncode, done.stdout, done.stderr) == (0, "flushed hook ", "")
     assert "logged" in log.read_text()
+
+
+def test_a_shipped_batch_carries_each_scenario_once_and_a_worker_keeps_it(
+        tiny: Any) -> None:
+    """Dask batches (``sim.experiments.shipping``): the tasks come back equal; each scenario
+    is pickled once however many tasks and batches carry it, and travels beside the tasks,
+    not inside them; a worker unpickles it once, keeps at most ``KEPT``, and reuses it."""
+    import pickle
+
+    from sim.experiments import shipping
+
+    base, other = tiny.base, next(iter(tiny.variants.values()))
+    specs = [TaskSpec("base", r, 7, base, ("monthly",)) for r in range(3)]
+    specs.append(TaskSpec("v", 0, 7, other, ("monthly",)))
+    shipper = shipping.Shipper()
+    first, second = shipper.pack(specs), shipper.pack(specs[:2])
+    assert len(first.scenarios) == 2 and len(second.scenarios) == 1
+    assert second.scenarios == {k: v for k, v in first.scenarios.items() if k in second.scenarios}
+    assert len(first.tasks) < min(len(b) for b in first.scenarios.values())
+    assert shipper.pack(specs[:1]).scenarios[next(iter(second.scenarios))] is \
+        second.scenarios[next(iter(second.scenarios))]  # pickled once, not again
+
+    shipping._kept.clear()
+    got = shipping.unpack(first)
+    assert got == specs
+    assert got[0].scenario is got[1].scenario is got[2].scenario
+    assert got[0].scenario is not base  # unpickled in the "worker"
+    again = shipping.unpack(second)
+    assert again[0].scenario is got[0].scenario  # kept, not unpickled again
+    for i in range(shipping.KEPT + 2):  # filled by hand: a new scenario makes room
+        shipping._kept[f"other {i}"] = object()
+    renamed = base.model_copy(update={"name": "renamed"})
+    shipping.unpack(shipper.pack([TaskSpec("r", 0, 7, renamed, ("monthly",))]))
+    assert len(shipping._kept) == shipping.KEPT
+    assert "other 0" not in shipping._kept and list(shipping._kept.values())[-1] == renamed
+    assert pickle.loads(first.scenarios[next(iter(second.scenarios))]) == base

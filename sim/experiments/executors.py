@@ -71,6 +71,7 @@ from sim.memory import bound_memory
 from sim.runs.task import TaskOutput
 
 if TYPE_CHECKING:
+    from sim.experiments.shipping import ShippedBatch
     from sim.model.world import Decisions
     from sim.scenario.schema import Scenario
 Result = TypeVar("Result")
@@ -224,6 +225,14 @@ def run_batch(fn: Callable[[TaskSpec], Result],
     finally:
         _activity.busy, _activity.ended = False, time.perf_counter()
     return outputs, time.perf_counter() - start
+
+
+def run_shipped_batch(fn: Callable[[TaskSpec], Result],
+                      shipped: ShippedBatch) -> tuple[list[Result], float]:
+    """:func:`run_batch` of a batch sent to a Dask worker (:mod:`sim.experiments.shipping`)."""
+    from sim.experiments.shipping import unpack
+
+    return run_batch(fn, unpack(shipped))
 
 
 class _Activity:
@@ -664,14 +673,18 @@ class DaskExecutor(Executor):
         """
         from distributed import as_completed
 
+        from sim.experiments.shipping import Shipper
+
         batcher = Batcher(items, self.workers)
         batches: dict[Any, list[TaskSpec]] = {}
         queue = as_completed()
+        shipper = Shipper()
 
         def submit() -> None:
             batch = batcher.take()
             if batch:
-                future = self._client.submit(run_batch, fn, batch, pure=False)
+                future = self._client.submit(run_shipped_batch, fn, shipper.pack(batch),
+                                             pure=False)
                 batches[future.key] = batch
                 queue.add(future)
 
@@ -882,4 +895,4 @@ def start_workers(spec: str | None, workers: int | None, tasks: int | None = Non
 
 
 __all__ = ["EXECUTORS", "Batcher", "Executor", "TaskOutput", "TaskSpec", "open_executor",
-           "run_batch", "run_task", "start_workers"]
+           "run_batch", "run_shipped_batch", "run_task", "start_workers"]

@@ -1,0 +1,119 @@
+"""Batches sent to Dask workers with each scenario pickled once, not inside every task.
+
+A task carries its resolved scenario: for the baseline ~52 KB pickled, ~10,000 objects. Sent
+inside each Dask submission it was pickled by the client, unpickled and pickled again by the
+scheduler, which for a local cluster runs in the run's parent and shares its interpreter lock
+with the thread assembling the tables, and unpickled by the worker, every time.
+
+A :class:`ShippedBatch` holds the batch's tasks pickled with their scenarios left out (pickle's
+persistent IDs: each scenario is replaced by the digest of its own pickle) and each distinct
+scenario's pickle as bytes, which Dask carries without looking inside. A worker unpickles a
+scenario the first time it sees its digest and keeps the last :data:`KEPT`; later tasks reuse
+it, as the serial executor reuses one scenario for every replication. A scenario is frozen and
+nothing in a replication changes it, so results are the same bytes
+(``tests/test_experiment.py``, ``tests/test_dask_cluster.py``).
+
+Measured with a local cluster of 2 workers on 2 cores (baseline): the parent's event-loop
+thread (client and scheduler) 0.68 → 0.42 s of CPU per 10 s of run, ~12.6 → ~7.8 ms a task;
+80 replications 18.35–18.55 → 17.81–17.99 s.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import pickle
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import cloudpickle
+
+if TYPE_CHECKING:
+    from sim.experiments.executors import TaskSpec
+    from sim.scenario.schema import Scenario
+
+KEPT = 8
+"""Scenarios a worker keeps unpickled (a comparison's variants, a sweep's recent points)."""
+
+
+@dataclass(frozen=True)
+class ShippedBatch:
+    """A batch of tasks as sent to a Dask worker.
+
+    Attributes:
+        tasks: the list of :class:`~sim.experiments.executors.TaskSpec`, pickled (with
+            cloudpickle, as Dask would) with each scenario replaced by its digest.
+        scenarios: each digest's pickled scenario.
+    """
+
+    tasks: bytes
+    scenarios: dict[str, bytes]
+
+
+@dataclass
+class Shipper:
+    """Packs batches for one run, pickling each distinct scenario object once."""
+
+    _pickled: dict[int, tuple[Scenario, str, bytes]] = field(default_factory=dict)
+
+    def pack(self, specs: list[TaskSpec]) -> ShippedBatch:
+        """``specs`` as a :class:`ShippedBatch`."""
+        from sim.scenario.schema import Scenario
+
+        scenarios: dict[str, bytes] = {}
+        sink = io.BytesIO()
+        pickler = cloudpickle.Pickler(sink, protocol=pickle.HIGHEST_PROTOCOL)
+
+        def persistent_id(obj: Any) -> str | None:
+            if not isinstance(obj, Scenario):
+                return None
+            digest, blob = self._pickle(obj)
+            scenarios[digest] = blob
+            return digest
+
+        pickler.persistent_id = persistent_id
+        pickler.dump(specs)
+        return ShippedBatch(sink.getvalue(), scenarios)
+
+    def _pickle(self, scenario: Scenario) -> tuple[str, bytes]:
+        """The digest and pickle of ``scenario``, made once per object.
+
+        The object is kept, so that its ``id`` is not reused while this shipper lives.
+        """
+        known = self._pickled.get(id(scenario))
+        if known is None:
+            blob = pickle.dumps(scenario, protocol=pickle.HIGHEST_PROTOCOL)
+            known = (scenario, hashlib.blake2b(blob, digest_size=16).hexdigest(), blob)
+            self._pickled[id(scenario)] = known
+        return known[1], known[2]
+
+
+_kept: OrderedDict[str, Any] = OrderedDict()
+_kept_lock = threading.Lock()
+
+
+def unpack(shipped: ShippedBatch) -> list[TaskSpec]:
+    """The tasks of ``shipped``, with this worker's kept scenarios where it has them."""
+
+    def persistent_load(digest: str) -> Any:
+        with _kept_lock:
+            scenario = _kept.get(digest)
+            if scenario is not None:
+                _kept.move_to_end(digest)
+                return scenario
+        scenario = pickle.loads(shipped.scenarios[digest])
+        with _kept_lock:
+            _kept[digest] = scenario
+            while len(_kept) > KEPT:
+                _kept.popitem(last=False)
+        return scenario
+
+    unpickler = pickle.Unpickler(io.BytesIO(shipped.tasks))
+    unpickler.persistent_load = persistent_load  # type: ignore[method-assign]
+    specs: list[TaskSpec] = unpickler.load()
+    return specs
+
+
+__all__ = ["KEPT", "ShippedBatch", "Shipper", "unpack"]
