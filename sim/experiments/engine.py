@@ -32,6 +32,7 @@ import platform
 import re
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -41,9 +42,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
 import yaml
 
+from sim import lazy
 from sim.errors import ParameterError, StorageError, os_error_message
 from sim.experiments.executors import Executor, TaskSpec, open_executor, run_task
 from sim.memory import bound_memory
@@ -54,7 +55,11 @@ from sim.scenario.schema import BASE, LoadedScenario, Scenario, load_scenario, u
 from sim.scenario.types import MAX_SEED
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from sim.model.world import Decisions
+else:  # imported when first used: not before a run's first tasks are out
+    np = lazy.module("numpy", globals(), "np")
 
 log = logging.getLogger(__name__)
 
@@ -249,9 +254,21 @@ MAX_REPLICATIONS = 100_000
 """Most replications (or sweep points) per key: the scenario schema's limit, for the API too."""
 
 
+def _whole(value: object) -> bool:
+    """Whether ``value`` is an int or a NumPy integer, not a bool.
+
+    NumPy is looked at only if imported (a value cannot be one of its integers otherwise), so
+    checking a run's arguments does not import it before the first tasks are out.
+    """
+    if isinstance(value, bool):
+        return False
+    numpy = sys.modules.get("numpy")
+    return isinstance(value, int) or (numpy is not None and isinstance(value, numpy.integer))
+
+
 def _positive(name: str, value: int, most: int = MAX_REPLICATIONS) -> int:
     """``value`` as an int in ``[1, most]``, or a :class:`ParameterError` naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+    if not _whole(value) or value < 1:
         raise ParameterError(f"{name}: got {_short(value)}, must be a whole number ≥ 1")
     if value > most:
         raise ParameterError(f"{name}: got {_short(value)}, must be at most {most:,}")
@@ -262,8 +279,7 @@ def _seed(value: int | None, default: int) -> int:
     """The root seed: ``default`` (the scenario's) or ``value`` in ``[0, MAX_SEED]``."""
     if value is None:
         return default
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or \
-            not 0 <= value <= MAX_SEED:
+    if not _whole(value) or not 0 <= value <= MAX_SEED:
         raise ParameterError(f"seed: got {_short(value)}, must be a whole number in "
                              f"[0, {MAX_SEED}]")
     return int(value)

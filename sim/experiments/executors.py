@@ -418,8 +418,8 @@ def exited(process: BaseProcess) -> bool:
     return bool(connection.wait([process.sentinel], timeout=0))
 
 
-WORKER_MODULES = ("numpy.ma", "numpy.random", "pyarrow.compute", "sim.model.replication",
-                  "sim.runs.folder")
+WORKER_MODULES = ("numpy.ma", "numpy.random", "pyarrow.compute", "pyarrow.csv",
+                  "sim.model.replication", "sim.runs.folder")
 """What a worker imports as it starts: the model, the task files, and what the model and the
 CSV lines' casts would otherwise import during the first task (pandas imported them before)."""
 

@@ -55,11 +55,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 from urllib.parse import quote
 
-import numpy as np
-import pyarrow as pa
-import pyarrow.csv as pacsv
-
-from sim import arrays
+from sim import lazy
 from sim.errors import ResultsError
 from sim.runs import ownership
 from sim.runs.ownership import MARKER, has_marker
@@ -67,8 +63,18 @@ from sim.runs.spool import BufferSpool
 from sim.runs.task import TaskOutput
 
 if TYPE_CHECKING:  # pandas is imported where frames are read (a worker never imports it)
+    import numpy as np
     import pandas as pd
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
     import pyarrow.parquet as pq  # imported where the parent writes Parquet (a worker does not)
+
+    from sim import arrays
+else:  # imported when first used: a run's parent submits its first tasks without them
+    np = lazy.module("numpy", globals(), "np")
+    pa = lazy.module("pyarrow", globals(), "pa")
+    pacsv = lazy.module("pyarrow.csv", globals(), "pacsv")
+    arrays = lazy.module("sim.arrays", globals(), "arrays")
 
 log = logging.getLogger(__name__)
 

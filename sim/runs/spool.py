@@ -17,9 +17,14 @@ are the same bytes.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-import pyarrow as pa
+from sim import lazy
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+else:  # imported when first used (see sim.runs.folder)
+    pa = lazy.module("pyarrow", globals(), "pa")
 
 
 class BufferSpool:
