@@ -320,3 +320,7 @@ def test_a_shipped_batch_carries_each_scenario_once_and_a_worker_keeps_it(
     assert len(shipping._kept) == shipping.KEPT
     assert "other 0" not in shipping._kept and list(shipping._kept.values())[-1] == renamed
     assert pickle.loads(first.scenarios[next(iter(second.scenarios))]) == base
+    points = [base.model_copy(update={"name": f"point {i}"}) for i in range(3 * shipping.KEPT)]
+    for point in points:  # a long sweep: the shipper keeps the last KEPT pickles only
+        shipper.pack([TaskSpec("p", 0, 7, point, ("monthly",))])
+    assert len(shipper._pickled) == shipping.KEPT

@@ -35,7 +35,8 @@ if TYPE_CHECKING:
     from sim.scenario.schema import Scenario
 
 KEPT = 8
-"""Scenarios a worker keeps unpickled (a comparison's variants, a sweep's recent points)."""
+"""Scenarios a worker keeps unpickled, and the parent's shipper keeps pickled (a comparison's
+variants, a sweep's recent points)."""
 
 
 @dataclass(frozen=True)
@@ -54,9 +55,14 @@ class ShippedBatch:
 
 @dataclass
 class Shipper:
-    """Packs batches for one run, pickling each distinct scenario object once."""
+    """Packs batches for one run, pickling each scenario object once while it is in use.
 
-    _pickled: dict[int, tuple[Scenario, str, bytes]] = field(default_factory=dict)
+    Batches come key by key, so the last :data:`KEPT` scenarios' pickles are kept: a sweep of
+    a thousand points does not hold a thousand pickles.
+    """
+
+    _pickled: OrderedDict[int, tuple[Scenario, str, bytes]] = field(
+        default_factory=OrderedDict)
 
     def pack(self, specs: list[TaskSpec]) -> ShippedBatch:
         """``specs`` as a :class:`ShippedBatch`."""
@@ -78,15 +84,19 @@ class Shipper:
         return ShippedBatch(sink.getvalue(), scenarios)
 
     def _pickle(self, scenario: Scenario) -> tuple[str, bytes]:
-        """The digest and pickle of ``scenario``, made once per object.
+        """The digest and pickle of ``scenario``, made once while it is kept.
 
-        The object is kept, so that its ``id`` is not reused while this shipper lives.
+        The object is kept with its pickle, so that its ``id`` is not reused meanwhile.
         """
         known = self._pickled.get(id(scenario))
         if known is None:
             blob = pickle.dumps(scenario, protocol=pickle.HIGHEST_PROTOCOL)
             known = (scenario, hashlib.blake2b(blob, digest_size=16).hexdigest(), blob)
             self._pickled[id(scenario)] = known
+            while len(self._pickled) > KEPT:
+                self._pickled.popitem(last=False)
+        else:
+            self._pickled.move_to_end(id(scenario))
         return known[1], known[2]
 
 
