@@ -48,7 +48,8 @@ def dask_cluster(tmp_path: Path) -> Iterator[str]:
         for i in (1, 2):
             procs.append(subprocess.Popen(
                 [str(BIN / "dask"), "worker", address, "--nworkers", "1", "--nthreads", "1",
-                 "--no-dashboard", "--local-directory", str(tmp_path / f"w{i}")],
+                 "--no-dashboard", "--local-directory", str(tmp_path / f"w{i}"),
+                 "--preload", "sim.experiments.dask_preload"],
                 stdout=logs[i], stderr=subprocess.STDOUT, env=env))
         yield address
     finally:

@@ -15,6 +15,7 @@ import pytest
 
 import sim.experiments.engine as engine
 import sim.experiments.executors as executors
+from sim.errors import ExecutorError
 from sim.experiments.api import run
 from sim.experiments.executors import (
     Batcher,
@@ -162,8 +163,9 @@ def test_workers_no_run_took_are_terminated(tmp_path: Path) -> None:
 
 
 def test_start_workers_leaves_other_executors_alone() -> None:
-    """Serial and Dask runs start nothing early; nor does a block inside another block."""
-    for spec in ("serial", "dask-local", "dask://tcp://localhost:1"):
+    """Serial runs and schedulers given by address start nothing early; nor does a block
+    inside another block."""
+    for spec in ("serial", "dask://tcp://localhost:1"):
         with executors.start_workers(spec, 2):
             assert executors._EARLY.get() is None
     with executors.start_workers(None, 1, tasks=1):
@@ -171,6 +173,46 @@ def test_start_workers_leaves_other_executors_alone() -> None:
         with executors.start_workers(None, 1, tasks=1):
             assert executors._EARLY.get() is outer
     assert executors._EARLY.get() is None
+
+
+def test_a_local_dask_cluster_started_early_runs_the_tasks_with_the_same_bytes(
+        tmp_path: Path) -> None:
+    """``start_workers("dask-local")`` starts the cluster before the run is prepared; the run
+    takes it and its tables are those of local processes. A cluster no run took is closed at
+    the block's end."""
+    with executors.start_workers("dask-local", 2, tasks=4):
+        early = executors._EARLY.get()
+        assert isinstance(early, DaskExecutor) and early.workers == 2
+        ran = run(TINY, replications=4, executor="dask-local", workers=2, plots=False,
+                  out=tmp_path / "early")
+        assert early.adopted and early._cluster is None  # the run closed it
+    own = run(TINY, replications=4, workers=2, plots=False, out=tmp_path / "own")
+    assert run_bytes(ran.path) == run_bytes(own.path)
+    with pytest.raises(RuntimeError, match="before the run"), \
+            executors.start_workers("local", 2):
+        early = executors._EARLY.get()
+        assert isinstance(early, DaskExecutor)
+        raise RuntimeError("an invalid scenario, before the run")
+    assert not early.adopted and early._cluster is None  # closed, its workers stopped
+
+
+def test_a_local_dask_worker_that_cannot_start_fails_the_run_with_a_message(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers start in the background; one that cannot (here: a preload that does not
+    exist) fails the run when it waits for its first worker, with an ExecutorError."""
+    monkeypatch.setattr(executors, "DASK_PRELOAD", "sim.experiments.no_such_preload")
+    monkeypatch.setattr(executors, "DASK_WORKER_START_S", 10.0)
+    with DaskExecutor(None, 1) as pool, \
+            pytest.raises(ExecutorError, match="did not start within 10 s"):
+        pool.map_local(operator.neg, [1, 2])
+
+
+def test_dask_workers_preload_the_model() -> None:
+    """A local cluster's workers import the model as they start, before their first task."""
+    with DaskExecutor(None, 1) as pool:
+        pool._first_worker()  # the workers start in the background
+        loaded = pool._client.run(partial(modules_loaded, ("sim.model.replication",), 0))
+    assert list(loaded.values()) == [True]
 
 
 def test_start_workers_caps_workers_when_the_tasks_are_unknown(

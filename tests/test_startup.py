@@ -68,7 +68,7 @@ def test_a_worker_imports_the_model_without_scipy_stats_yaml_or_parquet() -> Non
     import subprocess
     import sys
 
-    code = ("import sys, sim.experiments.executors as ex; ex._import_model(); "
+    code = ("import sys, sim.experiments.executors as ex; ex.import_model(); "
             "print(*(m in sys.modules for m in ('scipy.stats', 'yaml', 'pyarrow.parquet')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=ROOT, check=True)
@@ -115,10 +115,10 @@ def test_a_worker_builds_no_scenario_validator(tmp_path: Path) -> None:
     code = f"""
 import pickle
 from pathlib import Path
-from sim.experiments.executors import TaskSpec, _import_model, run_task
+from sim.experiments.executors import TaskSpec, import_model, run_task
 from sim.runs.folder import TABLES
 from sim.scenario import schema
-_import_model()
+import_model()
 built = lambda: [m.__name__ for m in (schema.Scenario, schema.Delay, schema.Mission)
                  if m.__pydantic_complete__]
 print(built())
@@ -141,10 +141,10 @@ def test_a_worker_runs_a_task_without_importing_pandas(tmp_path: Path) -> None:
     code = f"""
 import sys
 from pathlib import Path
-from sim.experiments.executors import TaskSpec, _import_model, run_task
+from sim.experiments.executors import TaskSpec, import_model, run_task
 from sim.runs.folder import TABLES
 from sim.scenario.schema import load_scenario
-_import_model()
+import_model()
 scenario = load_scenario({str(ROOT / "tests/data/tiny.yaml")!r}).base
 assert "pandas" not in sys.modules, "importing the model imported pandas"
 out = run_task(TaskSpec("base", 0, 7, scenario, tuple(TABLES), store={str(tmp_path / "t")!r}))

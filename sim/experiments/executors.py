@@ -26,9 +26,9 @@ in the worker by :func:`run_batch`): the batch size adapts so that a batch takes
 run so that every worker stays busy. Each replication is still simulated alone, from its own
 seed, so batching never changes a result.
 
-Local workers can be started *before* the run is prepared (:func:`start_workers`, used by the
-API and the CLI): they import the model while the parent imports the engine and validates the
-scenario, and :func:`open_executor` takes them for the run.
+Local workers, processes or a local Dask cluster, can be started *before* the run is prepared
+(:func:`start_workers`, used by the API and the CLI): they import the model while the parent
+imports the engine and validates the scenario, and :func:`open_executor` takes them for the run.
 
 Failures (each an :class:`~sim.errors.ExecutorError` saying what to do next):
 
@@ -82,6 +82,15 @@ log = logging.getLogger(__name__)
 
 DASK_CONNECT_TIMEOUT_S = 5.0
 """Seconds to wait for a Dask scheduler before giving up with :class:`ExecutorError`."""
+
+DASK_WORKER_START_S = 120.0
+"""Seconds a run waits for the first worker of a local Dask cluster before giving up."""
+
+DASK_PRELOAD = "sim.experiments.dask_preload"
+"""The module a Dask worker preloads: it imports the model as the worker starts."""
+
+LOCAL_DASK = ("dask-local", "dask://local", "local")
+"""The executor specs of a new local Dask cluster."""
 
 MAX_ATTEMPTS = 3
 """Times a task is started on local workers before a dying worker fails the run (2 retries)."""
@@ -371,7 +380,7 @@ def _init_worker() -> None:
     atexit.register(_exit_now)  # first: exit handlers the model or a hook registers run before
     bound_memory("worker")
     _activity.bounded = True
-    _import_model()
+    import_model()
     parent = os.getppid()
 
     def watch() -> None:
@@ -424,7 +433,7 @@ WORKER_MODULES = ("numpy.ma", "numpy.random", "pyarrow.compute", "pyarrow.csv",
 CSV lines' casts would otherwise import during the first task (pandas imported them before)."""
 
 
-def _import_model() -> None:
+def import_model() -> None:
     """Import what :func:`run_task` needs (~0.3 s of a worker's start); errors are left to it."""
     try:
         for module in WORKER_MODULES:
@@ -628,6 +637,12 @@ class DaskExecutor(Executor):
     Workers of a remote cluster must have ppsim installed (the same version, for identical
     results); they only compute, the run folder is written here. A local cluster's workers
     store their task files and compute the summaries' parts themselves, as local processes do.
+
+    A local cluster starts with its scheduler alone and is then asked for its workers, which
+    start in the background (each a nanny process that starts the worker process, which
+    preloads the model: :mod:`sim.experiments.dask_preload`), while this process goes on
+    preparing the run; tasks submitted meanwhile wait at the scheduler. The first results
+    wait for the first worker, at most :data:`DASK_WORKER_START_S`.
     """
 
     def __init__(self, address: str | None, workers: int) -> None:
@@ -636,6 +651,8 @@ class DaskExecutor(Executor):
         except ImportError as exc:  # pragma: no cover - dask is a dependency
             raise ExecutorError(f"Dask distributed is not installed: {exc}") from None
         self._cluster: Any = None
+        self.adopted = False
+        self._waited = False
         # Dask logs every scheduler and worker event at INFO; keep them out of ppsim's output.
         self._quiet = logging.getLogger("distributed")
         self._level = self._quiet.level
@@ -643,11 +660,13 @@ class DaskExecutor(Executor):
         if address is None:
             self.name = "dask-local"
             try:
-                self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
+                self._cluster = LocalCluster(n_workers=0, threads_per_worker=1,
                                              processes=True, dashboard_address=None,
                                              scheduler_kwargs={"dashboard": False},
-                                             silence_logs=logging.ERROR)
-                self._client = Client(self._cluster)
+                                             silence_logs=logging.ERROR,
+                                             preload=[DASK_PRELOAD])
+                self._client = Client(self._cluster)  # before the workers: it would wait
+                self._cluster.scale(workers)  # returns at once; the workers start meanwhile
             except Exception as exc:
                 self.close()
                 raise ExecutorError(f"cannot start a local Dask cluster: {exc}") from None
@@ -655,6 +674,7 @@ class DaskExecutor(Executor):
             self.local_files = True
         else:
             self.name = f"dask://{address}"
+            self._waited = True  # a run started before the workers have joined waits for them
             try:
                 self._client = _connect(address)
                 self.workers = max(1, sum(self._client.nthreads().values()))
@@ -664,6 +684,22 @@ class DaskExecutor(Executor):
             except Exception as exc:
                 self.close()
                 raise ExecutorError(_connect_message(address, exc)) from None
+
+    def _first_worker(self) -> None:
+        """Wait (once) until a local cluster has a worker: one that cannot start fails here.
+
+        Raises:
+            ExecutorError: no worker started within :data:`DASK_WORKER_START_S`.
+        """
+        if self._waited:
+            return
+        try:
+            self._client.wait_for_workers(1, timeout=DASK_WORKER_START_S)
+        except TimeoutError:
+            raise ExecutorError(f"the local Dask cluster's workers did not start within "
+                                f"{DASK_WORKER_START_S:g} s (see Dask's log above); use "
+                                "local processes (no --dask) or --serial") from None
+        self._waited = True
 
     def imap_unordered(self, fn: Callable[[TaskSpec], Result], items: Iterable[TaskSpec],
                        submitted: Callable[[], None] = _nothing) -> Iterator[Result]:
@@ -692,6 +728,7 @@ class DaskExecutor(Executor):
             for _ in range(self.workers * IN_FLIGHT_PER_WORKER):
                 submit()
             submitted()
+            self._first_worker()
             for future in queue:
                 batch = batches.pop(future.key)
                 if future.status == "error":
@@ -713,12 +750,17 @@ class DaskExecutor(Executor):
         """
         if not self.local_files or len(items) < 2:
             return super().map_local(fn, items)
+        self._first_worker()
         futures = self._client.map(fn, list(items), pure=False)
         try:
             results: list[Result] = self._client.gather(futures)
         finally:
             self._client.cancel(futures)
         return results
+
+    def terminate(self) -> None:
+        """Stop a local cluster that no run took (:func:`start_workers`)."""
+        self.close()
 
     def close(self) -> None:
         """Close the client and, for a local cluster, stop its workers."""
@@ -833,11 +875,17 @@ def open_executor(spec: str | None, workers: int | None) -> Executor:
         return SerialExecutor()
     if name == "processes":
         early = _EARLY.get()
-        if early is not None and not early.adopted and early.workers == count:
+        if (isinstance(early, ProcessExecutor) and not early.adopted
+                and early.workers == count):
             early.adopted = True
             return early
         return ProcessExecutor(count)
-    if name in ("dask-local", "dask://local", "local"):
+    if name in LOCAL_DASK:
+        early_dask = _EARLY.get()
+        if (isinstance(early_dask, DaskExecutor) and not early_dask.adopted
+                and early_dask.workers == count):
+            early_dask.adopted = True
+            return early_dask
         return DaskExecutor(None, count)
     if name.startswith("dask://"):
         name = name.removeprefix("dask://")
@@ -851,37 +899,44 @@ EARLY_UNKNOWN = 8
 """Workers :func:`start_workers` starts at once when the number of tasks is not known yet (a
 64-core machine would otherwise start 64 workers, ~160 MB each, for a 20-replication run)."""
 
-_EARLY: ContextVar[ProcessExecutor | None] = ContextVar("ppsim_early_workers", default=None)
-"""Worker processes started by :func:`start_workers`, waiting for :func:`open_executor`."""
+_EARLY: ContextVar[ProcessExecutor | DaskExecutor | None] = ContextVar("ppsim_early_workers",
+                                                                   default=None)
+"""Workers started by :func:`start_workers`, waiting for :func:`open_executor`."""
 
 
 @contextmanager
 def start_workers(spec: str | None, workers: int | None, tasks: int | None = None
                   ) -> Iterator[None]:
-    """Start the local worker processes of the run made inside the block, now.
+    """Start the local workers of the run made inside the block, now.
 
     Before its first task a run's parent spends ~0.5 s importing the engine and validating the
-    scenario, and each worker ~0.5 s starting Python and importing the model; started here,
-    before the parent's part, the two overlap instead of following one another.
-    :func:`open_executor` takes these workers for a ``processes`` run with the same worker
-    count; workers that no run took by the end of the block (an invalid scenario, an error, a
-    run that asked for other workers) are terminated there. Nothing happens for other
-    executors, for a bad worker count (:func:`open_executor` reports it) or inside another
-    ``start_workers`` block.
+    scenario, and each worker ~0.5 s starting Python and importing the model (a local Dask
+    cluster ~1 s); started here, before the parent's part, the two overlap instead of following
+    one another. :func:`open_executor` takes these workers for a ``processes`` or
+    ``dask-local`` run with the same worker count; workers that no run took by the end of the
+    block (an invalid scenario, an error, a run that asked for other workers) are stopped
+    there. Nothing happens for the serial executor, a scheduler given by address, a bad worker
+    count (:func:`open_executor` reports it) or inside another ``start_workers`` block.
 
     Args:
         spec: the run's executor spec (``None``: local processes).
         workers: its worker count (``None``: CPUs).
-        tasks: the number of tasks, when known: no more workers than that are started now
-            (unknown: at most :data:`EARLY_UNKNOWN`; the pool starts more when tasks need them).
+        tasks: the number of tasks, when known: no more local processes than that are started
+            now (unknown: at most :data:`EARLY_UNKNOWN`; the pool starts more when tasks need
+            them). A Dask cluster starts all its workers.
     """
     count = _worker_count(workers)
-    if (spec or "processes") != "processes" or count < 1 or _EARLY.get() is not None:
+    name = spec or "processes"
+    if (name != "processes" and name not in LOCAL_DASK) or count < 1 or _EARLY.get() is not None:
         yield
         return
+    bound_memory()  # before the pool's or the cluster's threads start (see sim.memory)
+    early: ProcessExecutor | DaskExecutor
     try:
-        bound_memory()  # before the pool's threads start (see sim.memory)
-        early = ProcessExecutor(count, start=EARLY_UNKNOWN if tasks is None else tasks)
+        if name in LOCAL_DASK:
+            early = DaskExecutor(None, count)
+        else:
+            early = ProcessExecutor(count, start=EARLY_UNKNOWN if tasks is None else tasks)
     except ExecutorError:
         yield  # open_executor says why
         return
@@ -894,5 +949,6 @@ def start_workers(spec: str | None, workers: int | None, tasks: int | None = Non
             early.terminate()
 
 
-__all__ = ["EXECUTORS", "Batcher", "Executor", "TaskOutput", "TaskSpec", "open_executor",
-           "run_batch", "run_shipped_batch", "run_task", "start_workers"]
+__all__ = ["EXECUTORS", "Batcher", "DaskExecutor", "Executor", "TaskOutput", "TaskSpec",
+           "import_model", "open_executor", "run_batch", "run_shipped_batch", "run_task",
+           "start_workers"]
