@@ -60,6 +60,11 @@ def _digest(lock: Path) -> str:
 def install(dev: bool = False) -> None:
     """Create ``.venv`` and install the locked dependencies and ppsim itself (editable).
 
+    Every module is compiled to bytecode as it is installed, ppsim's own sources too: uv
+    leaves that to the first import, which writes nothing where ``PYTHONDONTWRITEBYTECODE`` is
+    set (as in many containers and CI machines), so each process compiled everything it
+    imported, every time (a worker's imports: ~0.5 s with bytecode, ~1.5 s without).
+
     ``dev`` adds the test, lint and notebook tools (``requirements-dev.lock``); without it only
     the runtime dependencies are installed (``requirements.lock``), unless the development set
     is already installed and current.
@@ -74,8 +79,9 @@ def install(dev: bool = False) -> None:
     if not PY.exists():
         venv.create(VENV, with_pip=True)
     sh(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "uv>=0.4")
-    sh(PY, "-m", "uv", "pip", "sync", "--quiet", "--python", PY, lock)
+    sh(PY, "-m", "uv", "pip", "sync", "--quiet", "--compile-bytecode", "--python", PY, lock)
     sh(PY, "-m", "uv", "pip", "install", "--quiet", "--python", PY, "--no-deps", "-e", ".")
+    sh(PY, "-m", "compileall", "-q", "-j", "0", "sim", "cli.py")
     STAMP.write_text(dev_stamp if dev else _digest(LOCK))
 
 
