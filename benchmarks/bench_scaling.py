@@ -30,7 +30,10 @@ last task, the parts the summaries hand to the workers (the bands' month chunks,
 run, ``n`` at a time. It assumes ``n``
 free cores besides the parent's, no memory-bandwidth contention and no contention for the
 parent's GIL; the projection for the counts that were also measured is printed beside the
-measurement, as a check of the model.
+measurement, as a check of the model. With ``--dask`` the Dask LocalCluster is projected the
+same way from its own first run (its start: the cluster's; its parent CPU per result: the
+scheduler's and the client's too, since a local cluster's scheduler runs in the parent).
+"Beyond the fixed cost" uses the processes' ``F`` for both.
 
 The runs above share one process, so only the first pays the parent's imports (the engine,
 ~0.15 s) and its first validation of a scenario (~0.06 s); a user's ``ppsim run`` pays them
@@ -106,26 +109,31 @@ def timed_run(scenario: Path, replications: int, executor: str, workers: int,
         if finished in (1, total):
             cpu.append(time.process_time())
 
-    from sim.experiments.executors import ProcessExecutor
+    from sim.experiments.executors import DaskExecutor, ProcessExecutor
 
     handed: list[tuple[int, float, float]] = []
-    map_local = ProcessExecutor.map_local
+    kinds: tuple[Any, ...] = (ProcessExecutor, DaskExecutor)
+    map_locals = [kind.map_local for kind in kinds]
 
-    def timed_map(self: ProcessExecutor, fn: Any, items: Any) -> Any:
-        began = time.perf_counter()
-        try:
-            return map_local(self, fn, items)
-        finally:
-            handed.append((len(items), began, time.perf_counter()))
+    def timed(map_local: Any) -> Any:
+        def timed_map(self: Any, fn: Any, items: Any) -> Any:
+            began = time.perf_counter()
+            try:
+                return map_local(self, fn, items)
+            finally:
+                handed.append((len(items), began, time.perf_counter()))
+        return timed_map
 
-    ProcessExecutor.map_local = timed_map  # type: ignore[method-assign]
+    for kind, map_local in zip(kinds, map_locals, strict=True):
+        kind.map_local = timed(map_local)
     try:
         start = time.perf_counter()
         result = sim.run(scenario, replications=replications, executor=executor,
                          workers=workers, out=out, plots=False, progress=progress)
         wall = time.perf_counter() - start
     finally:
-        ProcessExecutor.map_local = map_local  # type: ignore[method-assign]
+        for kind, map_local in zip(kinds, map_locals, strict=True):
+            kind.map_local = map_local
     timing = result.manifest["timings"]
     return Timed(wall, timing["simulation_seconds"], timing["task_seconds_sum"],
                  [t["seconds"] for t in timing["tasks"]], ends,
@@ -306,14 +314,15 @@ def main() -> None:
             spread = f"  (walls {walls[0]:.2f}–{walls[-1]:.2f} s)" if len(walls) > 1 else ""
             print(f"{executor:<12}{n:>8}{run.wall:>9.2f}{run.simulated:>9.2f}"
                   f"{run.task_sum:>12.2f}{whole:>12.0%}{beyond:>10.0%}{guess}{spread}")
-    if projected:
-        first = runs["processes", counts[0]]
+    for executor in executors if projected else ():
+        first = runs[executor, counts[0]]
         start, gap, receiving, assembling, after = components(first)
-        print(f"projected from the {counts[0]}-worker run (a model: n free cores, see the "
-              f"docstring): start {start:.2f} s, task {sum(first.tasks) / len(first.tasks):.3f}"
-              f" s + gap {gap:.3f} s on a worker, parent CPU per result {1000 * receiving:.1f}"
-              f" ms receiving + {1000 * assembling:.1f} ms assembling, {after:.2f} s after the "
-              f"last task ({first.parts} parts handed to the workers, {first.parts_wall:.2f} s)")
+        print(f"{executor} projected from the {counts[0]}-worker run (a model: n free cores, "
+              f"see the docstring): start {start:.2f} s, task "
+              f"{sum(first.tasks) / len(first.tasks):.3f} s + gap {gap:.3f} s on a worker, "
+              f"parent CPU per result {1000 * receiving:.1f} ms receiving + "
+              f"{1000 * assembling:.1f} ms assembling, {after:.2f} s after the last task "
+              f"({first.parts} parts handed to the workers, {first.parts_wall:.2f} s)")
         for n in projected:
             parts = projection(first, n)
             wall = parts.wall
@@ -323,15 +332,16 @@ def main() -> None:
                   f"{beyond:>10.0%}   (start {parts.start:.2f} + tasks {parts.even:.2f} + "
                   f"uneven end {parts.uneven:.2f} + parent {parts.pipeline:.2f} + after the "
                   f"last task {parts.after:.2f} s)")
-        if colds:
-            cold = statistics.median(colds)
-            print(f"with a fresh process's start (as `ppsim run`; median of {len(colds)}: "
-                  f"{cold:.2f} s, range {min(colds):.2f}–{max(colds):.2f} s):")
-            for n in projected:
-                wall = projection(first, n, start=cold).wall
-                print(f"{'projection':<12}{n:>8}{wall:>9.2f}{'':>9}{'':>12}"
-                      f"{first.wall * counts[0] / (n * wall):>12.0%}"
-                      f"{(first.wall - fixed) * counts[0] / (n * (wall - fixed)):>10.0%}")
+    if projected and colds:
+        first = runs["processes", counts[0]]
+        cold = statistics.median(colds)
+        print(f"processes with a fresh process's start (as `ppsim run`; median of "
+              f"{len(colds)}: {cold:.2f} s, range {min(colds):.2f}–{max(colds):.2f} s):")
+        for n in projected:
+            wall = projection(first, n, start=cold).wall
+            print(f"{'projection':<12}{n:>8}{wall:>9.2f}{'':>9}{'':>12}"
+                  f"{first.wall * counts[0] / (n * wall):>12.0%}"
+                  f"{(first.wall - fixed) * counts[0] / (n * (wall - fixed)):>10.0%}")
     print(f"fixed cost F of a run (1 replication, 1 worker): {fixed:.2f} s "
           f"(wall {one.wall:.2f} s − task {one.task_sum:.2f} s); CPU: parent {cpu:.2f} s, "
           f"worker {children:.2f} s in all (its imports and the one replication)")
