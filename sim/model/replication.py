@@ -407,7 +407,7 @@ def collect_world() -> None:
     replication took twice as long) when one process runs replication after replication on
     one scenario, as the serial executor and a notebook's loop do. Collected at once, while
     its objects are still in the CPU's caches, a world takes ~11 ms: the mean replication of
-    such a loop was 5 % faster, with a third of the spread (README, Benchmarks).
+    such a loop was 5 % faster, with a third of the spread (docs/performance.md).
     """
     gc.collect(1)
 
