@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import sys
 from pathlib import Path
 
 import pytest
@@ -222,3 +223,45 @@ def test_a_lazy_module_imports_at_first_use_and_takes_the_stand_ins_place() -> N
     assert "imported when first used" in repr(namespace["j"])
     assert namespace["j"].dumps([1]) == "[1]"  # type: ignore[attr-defined]
     assert namespace["j"] is json
+
+
+def test_the_clis_workers_do_not_import_the_cli(tmp_path: Path) -> None:
+    """``ppsim run`` with 2 workers: only the parent imports ``cli`` (and click).
+
+    A spawned worker runs its parent's main module again; the console script imports the CLI
+    (~25-50 ms a worker), so the CLI renames its main module for them
+    (``cli._workers_skip_the_cli``). ``-X importtime`` reaches the workers too (spawn passes
+    the interpreter's ``-X`` options on), and prints one line per module a process imports.
+    """
+    import subprocess
+    import sys
+
+    script = Path(sys.executable).parent / "ppsim"
+    done = subprocess.run([sys.executable, "-X", "importtime", str(script), "run",
+                           str(ROOT / "tests/data/tiny.yaml"), "-n", "2", "-w", "2",
+                           "--no-plots", "--out", str(tmp_path / "run")],
+                          capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    imported = [line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines()
+                if line.startswith("import time:") and "|" in line]
+    assert imported.count("cli") == 1
+    assert imported.count("sim.experiments.executors") == 3  # the parent and both workers
+
+
+def test_only_the_clis_own_main_module_is_renamed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A script or notebook that calls sim.run keeps its main module (its workers may need
+    its functions); the CLI's console script (whose ``main`` is the command group) is renamed."""
+    import types
+
+    import cli
+
+    users = types.ModuleType("__main__")
+    users.main = lambda: None  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "__main__", users)
+    cli._workers_skip_the_cli()
+    assert getattr(users, "__spec__", None) is None
+    script = types.ModuleType("__main__")
+    script.main = cli.main  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "__main__", script)
+    cli._workers_skip_the_cli()
+    assert script.__spec__ is not None and script.__spec__.name == cli.WORKER_MAIN_NAME
