@@ -874,25 +874,27 @@ def open_executor(spec: str | None, workers: int | None) -> Executor:
     if name == "serial":
         return SerialExecutor()
     if name == "processes":
-        early = _EARLY.get()
-        if (isinstance(early, ProcessExecutor) and not early.adopted
-                and early.workers == count):
-            early.adopted = True
-            return early
-        return ProcessExecutor(count)
+        return _adopt_early(ProcessExecutor, count) or ProcessExecutor(count)
     if name in LOCAL_DASK:
-        early_dask = _EARLY.get()
-        if (isinstance(early_dask, DaskExecutor) and not early_dask.adopted
-                and early_dask.workers == count):
-            early_dask.adopted = True
-            return early_dask
-        return DaskExecutor(None, count)
+        return _adopt_early(DaskExecutor, count) or DaskExecutor(None, count)
     if name.startswith("dask://"):
         name = name.removeprefix("dask://")
     if "://" in name:
         return DaskExecutor(name, count)
     raise ExecutorError(f"executor: unknown {spec!r} (allowed: {', '.join(EXECUTORS)}; "
                         "ADDRESS is a scheduler address like tcp://host:8786)")
+
+
+EarlyExecutor = TypeVar("EarlyExecutor", ProcessExecutor, DaskExecutor)
+
+
+def _adopt_early(kind: type[EarlyExecutor], count: int) -> EarlyExecutor | None:
+    """The workers :func:`start_workers` started, if they are of ``kind`` and ``count``."""
+    early = _EARLY.get()
+    if isinstance(early, kind) and not early.adopted and early.workers == count:
+        early.adopted = True
+        return early
+    return None
 
 
 EARLY_UNKNOWN = 8
