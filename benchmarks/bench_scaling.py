@@ -33,7 +33,11 @@ parent's GIL; the projection for the counts that were also measured is printed b
 measurement, as a check of the model. With ``--dask`` the Dask LocalCluster is projected the
 same way from its own first run (its start: the cluster's; its parent CPU per result: the
 scheduler's and the client's too, since a local cluster's scheduler runs in the parent).
-"Beyond the fixed cost" uses the processes' ``F`` for both.
+"Beyond the fixed cost" uses the processes' ``F`` for both. A Dask row's efficiency is against
+the cluster's own first run; since that run's tasks may be slower or faster than a process
+worker's, its rows also print ``vs processes``: the efficiency against the processes' first run,
+``wall_processes(1) / (n × wall_dask(n))``, the share of the one-process speed the cluster's
+workers reach.
 
 The runs above share one process, so only the first pays the parent's imports (the engine,
 ~0.15 s) and its first validation of a scenario (~0.06 s); a user's ``ppsim run`` pays them
@@ -265,6 +269,14 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def versus(runs: dict[tuple[str, int], Timed], executor: str, first: int, n: int,
+           wall: float) -> str:
+    """For a Dask row: its efficiency against the processes' first run (module docstring)."""
+    if executor == "processes":
+        return ""
+    return f"  vs processes {runs['processes', first].wall * first / (n * wall):.0%}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("scenario", nargs="?", default=str(BASELINE))
@@ -313,7 +325,8 @@ def main() -> None:
             walls = sorted(t.wall for t in repeats[executor, n])
             spread = f"  (walls {walls[0]:.2f}–{walls[-1]:.2f} s)" if len(walls) > 1 else ""
             print(f"{executor:<12}{n:>8}{run.wall:>9.2f}{run.simulated:>9.2f}"
-                  f"{run.task_sum:>12.2f}{whole:>12.0%}{beyond:>10.0%}{guess}{spread}")
+                  f"{run.task_sum:>12.2f}{whole:>12.0%}{beyond:>10.0%}{guess}{spread}"
+                  f"{versus(runs, executor, counts[0], n, run.wall)}")
     for executor in executors if projected else ():
         first = runs[executor, counts[0]]
         start, gap, receiving, assembling, after = components(first)
@@ -331,7 +344,8 @@ def main() -> None:
             print(f"{'projection':<12}{n:>8}{wall:>9.2f}{'':>9}{'':>12}{whole:>12.0%}"
                   f"{beyond:>10.0%}   (start {parts.start:.2f} + tasks {parts.even:.2f} + "
                   f"uneven end {parts.uneven:.2f} + parent {parts.pipeline:.2f} + after the "
-                  f"last task {parts.after:.2f} s)")
+                  f"last task {parts.after:.2f} s)"
+                  f"{versus(runs, executor, counts[0], n, wall)}")
     if projected and colds:
         first = runs["processes", counts[0]]
         cold = statistics.median(colds)

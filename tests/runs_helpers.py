@@ -125,3 +125,8 @@ def modules_loaded(names: tuple[str, ...], item: int) -> bool:
     takes the next item). Lives here, not in a test module that imports those modules."""
     time.sleep(0.05)
     return all(name in sys.modules for name in names)
+
+
+def periodic_work(dask_worker: Any) -> dict[str, float]:
+    """A Dask server's periodic callbacks and their intervals (ms): for ``Client.run``."""
+    return {name: pc.callback_time for name, pc in dask_worker.periodic_callbacks.items()}

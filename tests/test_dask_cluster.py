@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.runs_helpers import ROOT, TINY, run_bytes
+from sim.experiments.executors import quiet_environment
+from tests.runs_helpers import ROOT, TINY, periodic_work, run_bytes
 
 BIN = Path(sys.executable).parent
 
@@ -38,7 +39,7 @@ def dask_cluster(tmp_path: Path) -> Iterator[str]:
     """``dask scheduler`` and two ``dask worker`` processes on 127.0.0.1, as a user starts them."""
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **quiet_environment()}  # README's step 0
     logs = [open(tmp_path / f"dask-{i}.log", "w") for i in range(3)]  # noqa: SIM115
     procs = [subprocess.Popen([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1",
                                "--port", str(port), "--no-dashboard"],
@@ -84,3 +85,15 @@ def test_dask_scheduler_and_workers_started_by_hand(tmp_path: Path, dask_cluster
     reference = run_bytes(tmp_path / "serial")
     assert len(reference) > 10
     assert run_bytes(tmp_path / "dask") == reference
+    from distributed import Client
+
+    with Client(dask_cluster, timeout=30) as client:  # step 0's settings reached the workers
+        for periodic in client.run(periodic_work).values():
+            assert "profile" not in periodic and periodic["tick"] == 1000
+
+
+def test_the_readme_gives_the_quiet_settings_for_a_cluster_started_by_hand() -> None:
+    """Step 0 of the README's cluster recipe sets every one of DASK_QUIET's settings."""
+    readme = (ROOT / "README.md").read_text()
+    for name, value in quiet_environment().items():
+        assert f"{name}={value}" in readme

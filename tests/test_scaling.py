@@ -35,6 +35,7 @@ from tests.runs_helpers import (
     die_once_at,
     die_outside,
     modules_loaded,
+    periodic_work,
     run_bytes,
     worker_pid,
 )
@@ -213,6 +214,27 @@ def test_dask_workers_preload_the_model() -> None:
         pool._first_worker()  # the workers start in the background
         loaded = pool._client.run(partial(modules_loaded, ("sim.model.replication",), 0))
     assert list(loaded.values()) == [True]
+
+
+def test_a_local_dask_cluster_does_less_periodic_work_and_leaves_dask_settings_alone() -> None:
+    """The scheduler, the nannies (in this process) and the workers of a local cluster run
+    with DASK_QUIET: no profiler, a 1 s tick, a 2 s system monitor, a 0.5 s memory monitor;
+    Dask's settings in this process are unchanged."""
+    import dask
+
+    before = dask.config.get("distributed")
+    with DaskExecutor(None, 1) as pool:
+        pool._first_worker()
+        [worker] = pool._client.run(periodic_work).values()
+        scheduler = pool._client.run_on_scheduler(
+            lambda dask_scheduler: periodic_work(dask_scheduler))
+        [nanny] = [periodic_work(n) for n in pool._cluster.workers.values()]
+        assert dask.config.get("distributed") == before  # while the cluster runs, too
+    assert "profile" not in worker and "profile-cycle" not in worker
+    for periodic in (worker, scheduler, nanny):
+        assert periodic["tick"] == 1000 and periodic["monitor"] == 2000
+    assert worker["memory_monitor"] == nanny["memory_monitor"] == 500
+    assert dask.config.get("distributed") == before
 
 
 def test_start_workers_caps_workers_when_the_tasks_are_unknown(

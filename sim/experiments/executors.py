@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import importlib
 import logging
 import os
@@ -91,6 +92,25 @@ DASK_PRELOAD = "sim.experiments.dask_preload"
 
 LOCAL_DASK = ("dask-local", "dask://local", "local")
 """The executor specs of a new local Dask cluster."""
+
+DASK_QUIET = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "2s",
+    "distributed.worker.memory.monitor-interval": "500ms",
+}
+"""Dask settings of the local clusters ppsim starts (scheduler and workers): less periodic work.
+
+A Dask worker's event loop shares the interpreter lock with the thread running the task. By
+default it samples that thread's stack every 10 ms (the statistical profiler), measures its
+own latency every 20 ms (the tick), reads the process's CPU and memory every 0.5 s (the
+system monitor) and its memory every 0.1 s (the memory monitor, which pauses a worker near
+its memory limit): 6–7 % of a baseline task's time, of which these settings leave ~1 %.
+Each nanny runs in this process, with its own tick, system monitor and memory monitor (which
+ends a worker over its limit); an idle one-worker cluster took 41 ms of this process's CPU
+a second, 6 ms with these settings (docs/performance.md). ppsim shows no Dask dashboard,
+which is what the profiler, the tick and the system monitor feed.
+"""
 
 MAX_ATTEMPTS = 3
 """Times a task is started on local workers before a dying worker fails the run (2 retries)."""
@@ -660,11 +680,16 @@ class DaskExecutor(Executor):
         if address is None:
             self.name = "dask-local"
             try:
-                self._cluster = LocalCluster(n_workers=0, threads_per_worker=1,
-                                             processes=True, dashboard_address=None,
-                                             scheduler_kwargs={"dashboard": False},
-                                             silence_logs=logging.ERROR,
-                                             preload=[DASK_PRELOAD])
+                import dask
+
+                with dask.config.set(DASK_QUIET):  # the scheduler, made here, reads them
+                    self._cluster = LocalCluster(n_workers=0, threads_per_worker=1,
+                                                 processes=True, dashboard_address=None,
+                                                 scheduler_kwargs={"dashboard": False},
+                                                 silence_logs=logging.ERROR,
+                                                 preload=[DASK_PRELOAD],
+                                                 worker_class=quiet_nanny(),
+                                                 config=DASK_QUIET)  # for the workers
                 self._client = Client(self._cluster)  # before the workers: it would wait
                 self._cluster.scale(workers)  # returns at once; the workers start meanwhile
             except Exception as exc:
@@ -771,6 +796,37 @@ class DaskExecutor(Executor):
             self._cluster.close()
             self._cluster = None
         self._quiet.setLevel(self._level)
+
+
+def quiet_environment() -> dict[str, str]:
+    """:data:`DASK_QUIET` as environment variables, for a scheduler and workers started by hand.
+
+    Dask reads ``DASK_A__B__C_D=value`` as the setting ``a.b.c-d`` (README, "On a cluster of
+    several machines").
+    """
+    return {"DASK_" + key.upper().replace(".", "__").replace("-", "_"): str(value)
+            for key, value in DASK_QUIET.items()}
+
+
+@functools.cache
+def quiet_nanny() -> type:
+    """Dask's Nanny made under :data:`DASK_QUIET`, the class of a local cluster's nannies.
+
+    A local cluster makes its nannies in this process's event loop as it scales, long after
+    it was made: each nanny reads the settings as it is made, for its own periodic work here.
+    Its worker gets them as the nanny's ``config``: the nanny hands the worker a shallow copy
+    of Dask's configuration (whose nested settings are restored as the nanny is made) updated
+    with these dotted keys, which the worker sets one by one after the whole tree.
+    """
+    import dask
+    from distributed import Nanny
+
+    class QuietNanny(Nanny):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            with dask.config.set(DASK_QUIET):
+                super().__init__(*args, **kwargs)
+
+    return QuietNanny
 
 
 def _connect(address: str) -> Any:
