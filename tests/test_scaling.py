@@ -6,6 +6,7 @@ import operator
 import os
 import subprocess
 import sys
+import threading
 import time
 from functools import partial
 from pathlib import Path
@@ -235,6 +236,23 @@ def test_a_local_dask_cluster_does_less_periodic_work_and_leaves_dask_settings_a
         assert periodic["tick"] == 1000 and periodic["monitor"] == 2000
     assert worker["memory_monitor"] == nanny["memory_monitor"] == 500
     assert dask.config.get("distributed") == before
+
+
+def test_a_dask_executor_closes_its_client_here_and_its_cluster_in_another_thread() -> None:
+    """``closer()`` closes the client in the thread that opened it and leaves the local
+    cluster's close (~0.25 s) to the returned function, which the run's end calls in a
+    thread while it writes the manifest and figures."""
+    pool = DaskExecutor(None, 1)
+    try:
+        pool._first_worker()
+        rest = pool.closer()
+        assert pool._client is None and pool._cluster is not None
+        closing = threading.Thread(target=rest)
+        closing.start()
+        closing.join(timeout=60)
+        assert not closing.is_alive() and pool._cluster is None
+    finally:
+        pool.close()
 
 
 def test_start_workers_caps_workers_when_the_tasks_are_unknown(

@@ -561,24 +561,20 @@ class _Closing:
 
     The summaries hand the bands' parts to the local workers (:meth:`Executor.map_local`);
     after them nothing needs the workers, and joining them overlaps the rest of the run's end
-    (a thread). A Dask client is closed in the thread that opened it.
+    (a thread). What must be closed in this thread (a Dask client) is closed as it starts
+    (:meth:`Executor.closer`).
     """
 
     def __init__(self, pool: Executor) -> None:
         self.pool = pool
         self._thread: threading.Thread | None = None
-        self._closed = False
 
     def start(self) -> None:
         """Start closing (idempotent)."""
-        if self._closed or self._thread is not None:
+        if self._thread is not None:
             return
-        if self.pool.name.startswith("dask"):
-            self.pool.close()
-            self._closed = True
-            return
-        self._thread = threading.Thread(target=self.pool.close, name="ppsim-executor-close",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self.pool.closer(),
+                                        name="ppsim-executor-close", daemon=True)
         self._thread.start()
 
     def wait(self) -> None:
