@@ -33,6 +33,9 @@ parent's GIL; the projection for the counts that were also measured is printed b
 measurement, as a check of the model. With ``--dask`` the Dask LocalCluster is projected the
 same way from its own first run (its start: the cluster's; its parent CPU per result: the
 scheduler's and the client's too, since a local cluster's scheduler runs in the parent).
+Each projection is followed by a ``one stage`` line: the same with the parent's receiving and
+appending as one stage, as if all of its work per result held the interpreter lock (a
+pessimistic bound: Arrow lets go of it while it encodes; the first line is the optimistic one).
 "Beyond the fixed cost" uses the processes' ``F`` for both. A Dask row's efficiency is against
 the cluster's own first run; since that run's tasks may be slower or faster than a process
 worker's, its rows also print ``vs processes``: the efficiency against the processes' first run,
@@ -192,12 +195,16 @@ class Projected:
         return self.start + self.even + self.uneven + self.pipeline + self.after
 
 
-def projection(reference: Timed, workers: int, start: float | None = None) -> Projected:
+def projection(reference: Timed, workers: int, start: float | None = None,
+               one_stage: bool = False) -> Projected:
     """The same run on ``workers`` workers, by part (see the module docstring).
 
     The parent is a two-stage pipeline: receiving and storing each result (main threads), then
-    appending it (the assembly thread), each stage one result at a time. ``start``: another
-    start latency than the reference run's (a fresh process's, :func:`cold_start`).
+    appending it (the assembly thread), each stage one result at a time. Both stages need the
+    interpreter lock for part of their work (Arrow lets go of it while it encodes), so this
+    is optimistic when results come fast; ``one_stage`` makes them one stage instead, as if
+    all of the parent's work held the lock (pessimistic). ``start``: another start latency
+    than the reference run's (a fresh process's, :func:`cold_start`).
     """
     tasks = reference.tasks
     measured, gap, receiving, assembling, _ = components(reference)
@@ -213,7 +220,9 @@ def projection(reference: Timed, workers: int, start: float | None = None) -> Pr
     received = appended = 0.0
     for end in sorted(finished):
         received = max(received, end) + receiving
-        appended = max(appended, received) + assembling
+        if one_stage:
+            received += assembling
+        appended = received if one_stage else max(appended, received) + assembling
     even = sum(tasks) / workers + gap * len(tasks) / workers
     last = max(finished)
     return Projected(start, even, last - start - even, max(received, appended) - last,
@@ -346,6 +355,13 @@ def main() -> None:
                   f"uneven end {parts.uneven:.2f} + parent {parts.pipeline:.2f} + after the "
                   f"last task {parts.after:.2f} s)"
                   f"{versus(runs, executor, counts[0], n, wall)}")
+            locked = projection(first, n, one_stage=True)
+            print(f"{'  one stage':<12}{n:>8}{locked.wall:>9.2f}{'':>9}{'':>12}"
+                  f"{first.wall * counts[0] / (n * locked.wall):>12.0%}"
+                  f"{(first.wall - fixed) * counts[0] / (n * (locked.wall - fixed)):>10.0%}"
+                  f"   (the parent's receiving and appending as one stage: parent "
+                  f"{locked.pipeline:.2f} s)"
+                  f"{versus(runs, executor, counts[0], n, locked.wall)}")
     if projected and colds:
         first = runs["processes", counts[0]]
         cold = statistics.median(colds)
