@@ -118,6 +118,20 @@ def test_a_worker_killed_inside_a_batch_is_retried_with_the_same_bytes(
     assert run_bytes(batched.path) == run_bytes(serial.path)
 
 
+@pytest.mark.slow
+def test_a_local_dask_worker_killed_mid_run_is_replaced_with_the_same_bytes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A local cluster's worker SIGKILLed inside a task: its nanny (made under DASK_QUIET)
+    starts another, the scheduler runs the lost batch again, and the tables do not change."""
+    serial = run(TINY, replications=12, executor="serial", plots=False, out=tmp_path / "serial")
+    monkeypatch.setenv(KILL_FLAG, str(tmp_path / "killed-once"))
+    monkeypatch.setattr(engine, "run_task", partial(die_once_at, 5))
+    dask = run(TINY, replications=12, executor="dask-local", workers=2, plots=False,
+               out=tmp_path / "dask")
+    assert (tmp_path / "killed-once").exists()
+    assert run_bytes(dask.path) == run_bytes(serial.path)
+
+
 def _worker_pids(folder: Path) -> set[int]:
     import json
 
