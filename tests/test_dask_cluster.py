@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.experiments.executors import quiet_environment
-from tests.runs_helpers import ROOT, TINY, periodic_work, run_bytes
+from sim.experiments.executors import IDLE_S, LATE_MODULES, quiet_environment
+from tests.runs_helpers import ROOT, TINY, modules_loaded, periodic_work, run_bytes
 
 BIN = Path(sys.executable).parent
 
@@ -90,6 +90,10 @@ def test_dask_scheduler_and_workers_started_by_hand(tmp_path: Path, dask_cluster
     with Client(dask_cluster, timeout=30) as client:  # step 0's settings reached the workers
         for periodic in client.run(periodic_work).values():
             assert "profile" not in periodic and periodic["tick"] == 1000
+        # idle after their tasks, they import nothing for the summaries' parts: their client
+        # computes those (only a local cluster's workers, which can read the run folder, do)
+        time.sleep(4 * IDLE_S)
+        assert not any(client.run(modules_loaded, LATE_MODULES, 0).values())
 
 
 def test_the_readme_gives_the_quiet_settings_for_a_cluster_started_by_hand() -> None:

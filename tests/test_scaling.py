@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import operator
 import os
 import subprocess
@@ -252,6 +253,26 @@ def test_a_local_dask_cluster_does_less_periodic_work_and_leaves_dask_settings_a
     assert dask.config.get("distributed") == before
 
 
+def test_a_local_dask_cluster_takes_a_free_port_for_its_http_server() -> None:
+    """Another cluster's dashboard on Dask's default port 8787 is no reason for a warning on
+    the user's terminal: the scheduler's HTTP server takes a free port."""
+    import socket
+    import warnings
+
+    holder = socket.socket()
+    with contextlib.suppress(OSError):  # already taken: all the better
+        holder.bind(("127.0.0.1", 8787))
+        holder.listen()
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with DaskExecutor(None, 1) as pool:
+                pool._first_worker()
+        assert not [w for w in caught if "already in use" in str(w.message)]
+    finally:
+        holder.close()
+
+
 def test_a_dask_executor_closes_its_client_here_and_its_cluster_in_another_thread() -> None:
     """``closer()`` closes the client in the thread that opened it and leaves the local
     cluster's close (~0.25 s) to the returned function, which the run's end calls in a
@@ -300,6 +321,39 @@ def test_idle_workers_import_what_the_summaries_need_after_the_last_task() -> No
         while not all(pool.map_local(check, [0, 1, 2, 3])) and time.monotonic() < deadline:
             time.sleep(executors.IDLE_S)
         assert all(pool.map_local(check, [0, 1, 2, 3]))
+
+
+def test_idle_dask_workers_import_what_the_summaries_need_after_the_last_task() -> None:
+    """A local cluster's worker, like a local process worker (the preload starts the same idle
+    watch), imports what the summaries' parts need once idle after its tasks, not as it
+    starts."""
+    check = partial(modules_loaded, executors.LATE_MODULES)
+    with DaskExecutor(None, 1) as pool:
+        pool._first_worker()
+        assert list(pool._client.run(check, 0).values()) == [False]  # no task run yet
+        assert sorted(pool.imap_unordered(_replication, _specs(4))) == list(range(4))
+        deadline = time.monotonic() + 30
+        while not all(pool._client.run(check, 0).values()) and time.monotonic() < deadline:
+            time.sleep(executors.IDLE_S)
+        assert list(pool._client.run(check, 0).values()) == [True]
+
+
+@pytest.mark.parametrize(("status", "exits_now"), [("closed", True), ("closing", True),
+                                                    ("running", False), ("failed", False)])
+def test_a_dask_worker_process_skips_its_teardown_only_once_its_worker_closed(
+        monkeypatch: pytest.MonkeyPatch, status: str, exits_now: bool) -> None:
+    """The preload's exit handler ends a closed worker's process at once (its nanny waits for
+    that); a worker that ends otherwise keeps Python's exit and its exit status."""
+    from types import SimpleNamespace
+
+    from distributed.core import Status
+
+    import sim.experiments.dask_preload as preload
+
+    called: list[bool] = []
+    monkeypatch.setattr(preload, "exit_now", lambda: called.append(True))
+    preload._exit_when_closed(SimpleNamespace(status=Status[status]))
+    assert called == ([True] if exits_now else [])
 
 
 def test_a_dask_worker_bounds_its_memory_with_its_first_batch(
@@ -361,17 +415,17 @@ def test_band_parts_computed_by_the_workers_give_the_same_bytes(
 
 
 def test_a_worker_ends_without_tearing_its_interpreter_down(tmp_path: Path) -> None:
-    """``_exit_now`` (registered as a worker starts) exits 0 at once: exit handlers registered
+    """``exit_now`` (registered as a worker starts) exits 0 at once: exit handlers registered
     after it (a hook's) still run, those before it do not, except logging's (a buffered log
     record reaches its file), and the output is flushed."""
     log = tmp_path / "worker.log"
     code = ("import atexit, logging, logging.handlers, sys\n"
-            "from sim.experiments.executors import _exit_now\n"
+            "from sim.experiments.executors import exit_now\n"
             f"to_file = logging.FileHandler({str(log)!r})\n"
             "held = logging.handlers.MemoryHandler(100, logging.CRITICAL, to_file)\n"
             "logging.basicConfig(handlers=[held], level=logging.INFO)\n"
             "atexit.register(print, 'torn down')\n"
-            "atexit.register(_exit_now)\n"
+            "atexit.register(exit_now)\n"
             "atexit.register(sys.stdout.write, 'hook ')\n"
             "logging.getLogger('hook').info('logged')\n"
             "sys.stdout.write('flushed ')\n")

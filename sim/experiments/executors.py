@@ -90,6 +90,10 @@ DASK_WORKER_START_S = 120.0
 DASK_PRELOAD = "sim.experiments.dask_preload"
 """The module a Dask worker preloads: it imports the model as the worker starts."""
 
+DASK_LOCAL_ENV = "PPSIM_DASK_LOCAL"
+"""Set in the workers of the local clusters ppsim starts: the preload tells them by it from
+workers started by hand, which never compute the summaries' parts (their client does)."""
+
 LOCAL_DASK = ("dask-local", "dask://local", "local")
 """The executor specs of a new local Dask cluster."""
 
@@ -267,7 +271,7 @@ def run_shipped_batch(fn: Callable[[TaskSpec], Result],
 class _Activity:
     """Whether this process is running a batch, and when its last batch ended (0: none yet).
 
-    Read by a local worker's idle watch (:func:`_import_when_idle`). ``bounded``: whether the
+    Read by a local worker's idle watch (:func:`import_when_idle`). ``bounded``: whether the
     worker's memory settings are applied (:func:`sim.memory.bound_memory`): a local worker
     applies them as it starts, a Dask worker with its first batch. Without them a baseline
     task took 0.40-0.44 s of CPU in a Dask worker, with them 0.35-0.36 s (a local worker's
@@ -405,7 +409,7 @@ def _init_worker() -> None:
     (:func:`start_workers`) is then ready by the time the parent has its first task.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    atexit.register(_exit_now)  # first: exit handlers the model or a hook registers run before
+    atexit.register(exit_now)  # first: exit handlers the model or a hook registers run before
     bound_memory("worker")
     _activity.bounded = True
     import_model()
@@ -417,10 +421,10 @@ def _init_worker() -> None:
         os._exit(1)
 
     threading.Thread(target=watch, name="ppsim-parent-watch", daemon=True).start()
-    threading.Thread(target=_import_when_idle, name="ppsim-idle-imports", daemon=True).start()
+    threading.Thread(target=import_when_idle, name="ppsim-idle-imports", daemon=True).start()
 
 
-def _exit_now() -> None:
+def exit_now() -> None:
     """End a worker without tearing its interpreter down (registered with :mod:`atexit`).
 
     A worker reaches its exit only when the pool shuts it down, its results all sent (the
@@ -476,7 +480,7 @@ IDLE_S = 0.05
 """How long a local worker waits, idle after a batch, before importing :data:`LATE_MODULES`."""
 
 
-def _import_when_idle() -> None:
+def import_when_idle() -> None:
     """A local worker's thread: import :data:`LATE_MODULES` once the worker falls idle.
 
     A worker that has run its last task imports them while the others finish theirs and the
@@ -691,14 +695,18 @@ class DaskExecutor(Executor):
             try:
                 import dask
 
+                # dashboard_address ":0": the scheduler's HTTP server (it has one, dashboard
+                # or not) takes a free port, not 8787, which another cluster may hold (Dask
+                # then warns on stderr); "dashboard": False keeps the dashboard itself off.
                 with dask.config.set(DASK_QUIET):  # the scheduler, made here, reads them
                     self._cluster = LocalCluster(n_workers=0, threads_per_worker=1,
-                                                 processes=True, dashboard_address=None,
+                                                 processes=True, dashboard_address=":0",
                                                  scheduler_kwargs={"dashboard": False},
                                                  silence_logs=logging.ERROR,
                                                  preload=[DASK_PRELOAD],
                                                  worker_class=quiet_nanny(),
-                                                 config=DASK_QUIET)  # for the workers
+                                                 config=DASK_QUIET,  # for the workers
+                                                 env={DASK_LOCAL_ENV: "1"})
                 self._client = Client(self._cluster)  # before the workers: it would wait
                 self._cluster.scale(workers)  # returns at once; the workers start meanwhile
             except Exception as exc:
