@@ -105,32 +105,25 @@ def test_batched_processes_give_the_same_bytes_as_serial(tmp_path: Path,
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(("executor", "replications", "killed_at"),
+                         [("processes", 40, 21), ("dask-local", 12, 5)])
 def test_a_worker_killed_inside_a_batch_is_retried_with_the_same_bytes(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A batch lost with its worker is run again task by task; the tables do not change."""
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, executor: str, replications: int,
+        killed_at: int) -> None:
+    """A batch lost with its worker (SIGKILLed inside a task) is run again and the tables do
+    not change: local processes rerun it task by task in a restarted pool; in a local Dask
+    cluster the nanny (made under DASK_QUIET) starts another worker and the scheduler reruns
+    the batch."""
     monkeypatch.setattr(executors, "BATCH_SECONDS", 100.0)
     monkeypatch.setattr(executors, "IN_FLIGHT_PER_WORKER", 1)
-    serial = run(TINY, replications=40, executor="serial", plots=False, out=tmp_path / "serial")
+    serial = run(TINY, replications=replications, executor="serial", plots=False,
+                 out=tmp_path / "serial")
     monkeypatch.setenv(KILL_FLAG, str(tmp_path / "killed-once"))
-    monkeypatch.setattr(engine, "run_task", partial(die_once_at, 21))
-    batched = run(TINY, replications=40, executor="processes", workers=2, plots=False,
+    monkeypatch.setattr(engine, "run_task", partial(die_once_at, killed_at))
+    batched = run(TINY, replications=replications, executor=executor, workers=2, plots=False,
                   out=tmp_path / "batched")
     assert (tmp_path / "killed-once").exists()
     assert run_bytes(batched.path) == run_bytes(serial.path)
-
-
-@pytest.mark.slow
-def test_a_local_dask_worker_killed_mid_run_is_replaced_with_the_same_bytes(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A local cluster's worker SIGKILLed inside a task: its nanny (made under DASK_QUIET)
-    starts another, the scheduler runs the lost batch again, and the tables do not change."""
-    serial = run(TINY, replications=12, executor="serial", plots=False, out=tmp_path / "serial")
-    monkeypatch.setenv(KILL_FLAG, str(tmp_path / "killed-once"))
-    monkeypatch.setattr(engine, "run_task", partial(die_once_at, 5))
-    dask = run(TINY, replications=12, executor="dask-local", workers=2, plots=False,
-               out=tmp_path / "dask")
-    assert (tmp_path / "killed-once").exists()
-    assert run_bytes(dask.path) == run_bytes(serial.path)
 
 
 def _worker_pids(folder: Path) -> set[int]:

@@ -804,21 +804,24 @@ class DaskExecutor(Executor):
         """Stop a local cluster that no run took (:func:`start_workers`)."""
         self.close()
 
+    def _close_client(self) -> None:
+        """Close the client (idempotent), in the thread that opened it."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
     def closer(self) -> Callable[[], None]:
         """Close the client here, in the thread that opened it; return :meth:`close`.
 
         What is left, a local cluster's close (~0.25 s: its scheduler, then its nannies,
         which wait for their workers' processes to end), may run in another thread.
         """
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        self._close_client()
         return self.close
 
     def close(self) -> None:
         """Close the client and, for a local cluster, stop its workers."""
-        if self._client is not None:
-            self._client.close()
+        self._close_client()
         if self._cluster is not None:
             self._cluster.close()
             self._cluster = None
