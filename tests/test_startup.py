@@ -62,6 +62,61 @@ def test_overrides_leave_the_base_untouched() -> None:
     assert raw["contributors"][0]["pass_rate"] == 0.75
 
 
+def test_overrides_copy_only_the_paths_they_change() -> None:
+    """Containers on an overridden path are new, the rest shared; the base keeps every value,
+    also when a later override goes inside a value set by an earlier one."""
+    raw = schema.read_yaml(ROOT / "tests" / "data" / "tiny.yaml")
+    before = copy.deepcopy(raw)
+    changed = apply_overrides(raw, {"contributors.Alpha.pass_rate": 0.5,
+                                    "pipeline.assessment": {"teams": 3},
+                                    "pipeline.assessment.teams": 4})
+    assert raw == before
+    assert changed["contributors"] is not raw["contributors"]
+    assert changed["contributors"][0] is not raw["contributors"][0]
+    assert changed["contributors"][1] is raw["contributors"][1]  # off the path: shared
+    assert changed["missions"] is raw["missions"]
+    assert changed["pipeline"]["assessment"] == {"teams": 4}
+    assert changed == apply_overrides(copy_tree(raw), {"contributors.Alpha.pass_rate": 0.5,
+                                                       "pipeline.assessment": {"teams": 4}})
+
+
+def test_an_override_inside_a_yaml_alias_changes_its_own_path_only() -> None:
+    """A node the file shares through an alias is copied on the overridden path: the other
+    place that names it keeps its value (a deep copy would have changed both)."""
+    raw = yamlfile._parse_yaml("a: &x {k: 1}\nb: *x\n")
+    changed = apply_overrides(raw, {"a.k": 2})
+    assert changed == {"a": {"k": 2}, "b": {"k": 1}} and raw == {"a": {"k": 1}, "b": {"k": 1}}
+
+
+BAD_FILES = {
+    "a bad base value and a bad variant": {
+        "run.years": -1, "variants": {"v": {"set": {}, "extends": "x", "oops": 1}}},
+    "an unknown top-level key": {"colour": "blue"},
+    "variants not a mapping": {"variants": [1, 2]},
+    "variants empty": {"variants": None},
+    "a bad variant policy": {"variants": {"v": {"policies": [{"lever": "nope"}]}}},
+    "a repeated name (a reference check)": {"missions.1.name": "North"},
+}
+
+
+@pytest.mark.parametrize("changes", BAD_FILES.values(), ids=list(BAD_FILES))
+def test_a_file_is_validated_as_the_scenario_file_schema_would(changes: dict[str, object]
+                                                                ) -> None:
+    """Base and variants validated apart (no ScenarioFile validator to build) report the same
+    problems, in the same order, as validating the file against ScenarioFile."""
+    raw = copy_tree(schema.read_yaml(ROOT / "tests" / "data" / "tiny.yaml"))
+    for path, value in changes.items():
+        if "." in path:
+            raw = apply_overrides(raw, {path: value})
+        else:
+            raw[path] = value
+    with pytest.raises(schema.ScenarioError) as whole:
+        schema.validate(raw, "f.yaml", schema.ScenarioFile)
+    with pytest.raises(schema.ScenarioError) as apart:
+        schema._validated_file(raw, "f.yaml")
+    assert apart.value.problems == whole.value.problems and apart.value.problems
+
+
 def test_a_worker_imports_the_model_without_scipy_stats_yaml_or_parquet() -> None:
     """A worker process imports the model and the executor; scipy.stats (~0.5 s of a worker's
     start-up) is imported only when a scenario samples a non-uniform uncertainty, PyYAML

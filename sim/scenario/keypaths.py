@@ -52,8 +52,8 @@ def copy_tree(data: Any, memo: dict[int, Any] | None = None) -> Any:
     Raw data is what YAML or JSON gives: dicts, lists and immutable scalars. Dicts and lists
     are copied all the way down (a node shared through a YAML alias stays shared in the copy,
     as with :func:`copy.deepcopy`), scalars are shared, anything else goes to
-    :func:`copy.deepcopy`. Loading a scenario copies the base once per variant, so this is a
-    good part of the time ``ppsim check`` takes.
+    :func:`copy.deepcopy`. For data that will be changed in place (a variant's added
+    policies and events).
     """
     kind = type(data)
     if kind in _SCALARS:
@@ -79,16 +79,30 @@ def copy_tree(data: Any, memo: dict[int, Any] | None = None) -> Any:
 def apply_overrides(
     data: dict[str, Any], overrides: Mapping[str, Any], where: str = "set"
 ) -> dict[str, Any]:
-    """A deep copy of ``data`` with each ``{key.path: value}`` applied (see module docstring)."""
-    out: dict[str, Any] = copy_tree(data)
+    """``data`` with each ``{key.path: value}`` applied (see module docstring), ``data`` unchanged.
+
+    Only the mappings and lists on the overridden paths are copied (the top level always);
+    the rest is shared with ``data``. Loading a scenario builds every variant this way, and a
+    sweep every point: copying the whole base each time was most of what building them cost.
+    The result's top-level keys may be replaced, but nothing below them changed in place (that
+    would change ``data`` too; :func:`copy_tree` gives a copy that can be). An override changes
+    its own key path only, also inside a node the file shares through a YAML alias (``*name``).
+    """
+    out: dict[str, Any] = dict(data)
+    own = {id(out)}
     for path, value in overrides.items():
-        set_path(out, str(path), value, where)
+        set_path(out, str(path), value, where, own)
     return out
 
 
-def set_path(data: dict[str, Any], path: str, value: Any, where: str = "set") -> None:
-    """Set the field at ``path`` in raw scenario ``data`` to ``value`` (in place)."""
-    parent, last = _walk(data, path, where)
+def set_path(data: dict[str, Any], path: str, value: Any, where: str = "set",
+             own: set[int] | None = None) -> None:
+    """Set the field at ``path`` in raw scenario ``data`` to ``value`` (in place).
+
+    ``own``: ids of the containers that may be changed in place; any other container on the
+    path is copied first (and the copy put in its parent's place). ``None``: change all in place.
+    """
+    parent, last = _walk(data, path, where, own)
     if isinstance(parent, list):
         parent[_list_index(parent, last, path, where)] = value
     else:
@@ -108,8 +122,12 @@ def get_path(data: dict[str, Any], path: str, where: str = "param") -> Any:
     return parent[key]
 
 
-def _walk(data: dict[str, Any], path: str, where: str) -> tuple[Any, str]:
-    """Descend ``path`` and return (container of the last segment, last segment)."""
+def _walk(data: dict[str, Any], path: str, where: str,
+          own: set[int] | None = None) -> tuple[Any, str]:
+    """Descend ``path`` and return (container of the last segment, last segment).
+
+    ``own``: see :func:`set_path` (``data`` itself must be in it).
+    """
     pieces = path.split(".")
     if not path or any(p == "" for p in pieces):
         raise ParameterError(
@@ -117,17 +135,19 @@ def _walk(data: dict[str, Any], path: str, where: str) -> tuple[Any, str]:
     node: Any = data
     for depth, piece in enumerate(pieces[:-1]):
         if isinstance(node, list):
-            node = node[_list_index(node, piece, path, where)]
+            node = _child(node, _list_index(node, piece, path, where), own)
         elif isinstance(node, dict):
             key = match_key(node, piece)
             if key is None:
                 if _schema_allows(pieces[: depth + 1]):
                     node[piece] = {}
                     key = piece
+                    if own is not None:
+                        own.add(id(node[piece]))
                 else:
                     raise ParameterError(unknown_message(
                         "key", piece, [str(k) for k in node], f"{where}: {path!r}"))
-            node = node[key]
+            node = _child(node, key, own)
         else:
             raise ParameterError(f"{where}: {path!r}: {'.'.join(pieces[:depth + 1])} is a value, "
                                  "not a section")
@@ -138,6 +158,17 @@ def _walk(data: dict[str, Any], path: str, where: str) -> tuple[Any, str]:
         raise ParameterError(unknown_message("key", pieces[-1], [str(k) for k in node],
                                              f"{where}: {path!r}"))
     return node, pieces[-1]
+
+
+def _child(node: Any, key: Any, own: set[int] | None) -> Any:
+    """``node[key]``, first replaced by a shallow copy if it is a container not in ``own``."""
+    child = node[key]
+    if own is None or id(child) in own or type(child) not in (dict, list):
+        return child
+    child = dict(child) if type(child) is dict else list(child)
+    node[key] = child
+    own.add(id(child))
+    return child
 
 
 _ROOT: list[Any] = []

@@ -812,20 +812,19 @@ def load_scenario(source: str | Path | Mapping[str, Any]) -> LoadedScenario:
         file, raw = "<dict>", copy.deepcopy(dict(source))
     else:
         file, raw = str(source), read_yaml(source)
-    spec = validate(raw, file, ScenarioFile)
+    base, spec = _validated_file(raw, file)
     base_raw = {k: v for k, v in raw.items() if k != "variants"}
-    base = Scenario.model_validate(base_raw)
     variants: dict[str, Scenario] = {}
     problems: list[str] = []
     raw_variants = raw.get("variants") or {}
-    for name in spec.variants:
+    for name in spec:
         if name == BASE:
             problems.append(f"variants.{name}: the name 'base' is reserved for the base scenario")
             continue
         try:
             data = base_raw  # apply_overrides copies it: the chain always holds ``name``
-            for step in variant_chain(name, spec.variants):
-                data = apply_overrides(data, spec.variants[step].set, f"variants.{step}.set")
+            for step in variant_chain(name, spec):
+                data = apply_overrides(data, spec[step].set, f"variants.{step}.set")
                 written = raw_variants.get(step) or {}
                 for section in ("policies", "events"):  # added to the base's, in chain order
                     extra = written.get(section) or []
@@ -845,9 +844,42 @@ def load_scenario(source: str | Path | Mapping[str, Any]) -> LoadedScenario:
         raw=raw,
         base=base,
         variants=variants,
-        descriptions={BASE: spec.description, **{n: v.description for n, v in
-                                                 spec.variants.items()}},
+        descriptions={BASE: base.description, **{n: v.description for n, v in spec.items()}},
     )
+
+
+class _Variants(Model):
+    """A file's ``variants`` section alone, which :func:`_validated_file` checks apart."""
+
+    variants: dict[str, Variant] = Field(default_factory=dict)
+
+
+def _validated_file(raw: dict[str, Any], file: str) -> tuple[Scenario, dict[str, Variant]]:
+    """A file's base and its variants' specifications, validated as :class:`ScenarioFile`.
+
+    The same problems, in the same order, as validating the file against :class:`ScenarioFile`
+    (the base's fields, then ``variants``), then the base's references and uncertainties; but
+    the base is validated once and no schema is built for :class:`ScenarioFile`, ~20 ms of
+    ``ppsim check`` (the variants' own schema is a small one).
+
+    Raises:
+        ScenarioError: every problem, by key path.
+    """
+    problems: list[str] = []
+    base: Scenario | None = None
+    try:
+        base = Scenario.model_validate({k: v for k, v in raw.items() if k != "variants"})
+    except ValidationError as exc:
+        problems += [_format_error(err, raw, "") for err in exc.errors()]
+    variants: dict[str, Variant] = {}
+    try:
+        variants = _Variants.model_validate(
+            {k: v for k, v in raw.items() if k == "variants"}).variants
+    except ValidationError as exc:
+        problems += [_format_error(err, raw, "") for err in exc.errors()]
+    if problems or base is None:
+        raise ScenarioError(file, problems)
+    return _checked_further(base, file, ""), variants
 
 
 def variant_chain(name: str, variants: Mapping[str, Variant],
@@ -884,6 +916,15 @@ def validate(
     except ValidationError as exc:
         raise ScenarioError(file, [_format_error(err, data, prefix) for err in exc.errors()]) \
             from None
+    return _checked_further(scenario, file, prefix)
+
+
+def _checked_further(scenario: _S, file: str, prefix: str) -> _S:
+    """``scenario`` (valid by its schema) once its references and uncertainties are checked.
+
+    Raises:
+        ScenarioError: every problem, by key path (under ``prefix``).
+    """
     problems = [f"{prefix + '.' if prefix else ''}{p}" for p in check_references(scenario)]
     if not problems and scenario.uncertainties:
         problems = [f"{prefix + '.' if prefix else ''}{p}" for p in check_uncertainties(
