@@ -68,6 +68,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sim.errors import ExecutorError
+from sim.experiments.mainscript import prepare_main_script, unguarded_run
 from sim.memory import bound_memory
 from sim.runs.task import TaskOutput
 
@@ -504,6 +505,18 @@ def _ready() -> None:
     """A task that does nothing: submitting it makes the pool start a worker now."""
 
 
+def main_script_for_workers() -> None:
+    """Check and prepare the main script for local workers (:mod:`sim.experiments.mainscript`).
+
+    Raises:
+        ExecutorError: the main script starts the run as it is run (no ``__main__`` guard).
+    """
+    problem = unguarded_run()
+    if problem is not None:
+        raise ExecutorError(problem)
+    prepare_main_script()
+
+
 class ProcessExecutor(Executor):
     """Local worker processes started with ``spawn`` (safe with threads, same on every OS).
 
@@ -523,6 +536,7 @@ class ProcessExecutor(Executor):
         self.workers = workers
         self.restarts = 0
         self.adopted = False
+        main_script_for_workers()
         self._pool = self._start()
         try:
             for _ in range(min(start, workers)):
@@ -678,6 +692,8 @@ class DaskExecutor(Executor):
     """
 
     def __init__(self, address: str | None, workers: int) -> None:
+        if address is None:
+            main_script_for_workers()  # before Dask is imported: the check is quick
         try:
             from distributed import Client, LocalCluster
         except ImportError as exc:  # pragma: no cover - dask is a dependency
@@ -1019,14 +1035,14 @@ def start_workers(spec: str | None, workers: int | None, tasks: int | None = Non
         yield
         return
     bound_memory()  # before the pool's or the cluster's threads start (see sim.memory)
-    early: ProcessExecutor | DaskExecutor
-    try:
+    early: ProcessExecutor | DaskExecutor | None = None
+    with contextlib.suppress(ExecutorError):  # open_executor says why (without this one chained)
         if name in LOCAL_DASK:
             early = DaskExecutor(None, count)
         else:
             early = ProcessExecutor(count, start=EARLY_UNKNOWN if tasks is None else tasks)
-    except ExecutorError:
-        yield  # open_executor says why
+    if early is None:
+        yield
         return
     token = _EARLY.set(early)
     try:
