@@ -47,6 +47,17 @@ def test_a_script_without_a_main_guard_is_told_what_to_do(tmp_path: Path, execut
     assert not list(tmp_path.glob("out*"))
 
 
+def test_a_package_run_with_python_m_needs_no_guard(tmp_path: Path) -> None:
+    """``python -m study`` runs ``study/__main__.py``, which workers do not run again: an
+    unguarded run there is no problem, and is not refused."""
+    (tmp_path / "study").mkdir()
+    (tmp_path / "study" / "__init__.py").write_text("", encoding="utf-8")
+    (tmp_path / "study" / "__main__.py").write_text(_script(tmp_path / "out"), encoding="utf-8")
+    done = _python(["-m", "study"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "tables" in done.stdout and (tmp_path / "out" / "summary").is_dir()
+
+
 def test_a_guarded_script_runs(tmp_path: Path) -> None:
     """The same script with the guard runs on worker processes."""
     script = tmp_path / "study.py"

@@ -12,8 +12,8 @@ here each worker would print a traceback and the run would end in a broken pool:
   call: each worker would start the run again (and Python stops it). This is reported before
   any worker starts (:func:`unguarded_run`), naming the script and the line.
 
-A notebook, ``python -c`` and the ``ppsim`` command have no such script (or one already
-handled: ``cli._workers_skip_the_cli``), and are left alone.
+A notebook, ``python -c``, a package run with ``python -m package`` (its ``__main__`` is not
+run again) and the ``ppsim`` command (``cli._workers_skip_the_cli``) are left alone.
 """
 
 from __future__ import annotations
@@ -65,6 +65,9 @@ def unguarded_run() -> str | None:
     path = getattr(main, "__file__", None)
     if main is None or not isinstance(path, str) or not os.path.isfile(path):
         return None
+    name = getattr(getattr(main, "__spec__", None), "name", None)
+    if isinstance(name, str) and (name == "__main__" or name.endswith(NO_FILE_SUFFIX)):
+        return None  # multiprocessing does not run it again (python -m package, the CLI)
     line = _script_line(sys._getframe(1), vars(main))
     if line is None:
         return None
