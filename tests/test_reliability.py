@@ -637,6 +637,47 @@ def test_sigterm_ends_the_workers_too(tmp_path: Path) -> None:
     assert not (partial_path(out) / ownership.LOCK).exists()
 
 
+DASK_PARENT = """
+import sys, time
+
+if __name__ == "__main__":
+    if sys.argv[1] == "spares":  # killed while its worker processes import, before any order
+        from sim.experiments.dask_local import Spares
+        Spares(2)
+    else:
+        from sim.experiments.executors import DaskExecutor
+        pool = DaskExecutor(None, 2)
+        pool._client.wait_for_workers(2)
+    print("ready", flush=True)
+    time.sleep(120)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+@pytest.mark.parametrize("when", ["spares", "running"])
+def test_a_local_dask_clusters_workers_end_when_their_parent_is_killed(
+        tmp_path: Path, when: str) -> None:
+    """SIGKILL to a process with a local Dask cluster, while its worker processes (started
+    ahead, sim.experiments.dask_local) still import or once they run: they end by themselves
+    within seconds (their standard input closes; a running one also loses its scheduler)."""
+    script = tmp_path / "dask_parent.py"
+    script.write_text(DASK_PARENT, encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, str(script), when], stdout=subprocess.PIPE,
+                            text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        workers = _children(proc.pid)
+        assert len(workers) == 2 and all(_running(pid) for pid in workers)
+    finally:
+        proc.kill()
+        proc.wait()
+    deadline = time.monotonic() + 20
+    while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [pid for pid in workers if _running(pid)] == []
+
+
 HALF_RESULT = """
 import gc, os, struct, time
 from multiprocessing.queues import SimpleQueue

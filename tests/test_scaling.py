@@ -112,8 +112,8 @@ def test_a_worker_killed_inside_a_batch_is_retried_with_the_same_bytes(
         killed_at: int) -> None:
     """A batch lost with its worker (SIGKILLed inside a task) is run again and the tables do
     not change: local processes rerun it task by task in a restarted pool; in a local Dask
-    cluster the nanny (made under DASK_QUIET) starts another worker and the scheduler reruns
-    the batch."""
+    cluster the dead worker's place gets a new process (sim.experiments.dask_local) and the
+    scheduler reruns the batch."""
     monkeypatch.setattr(executors, "BATCH_SECONDS", 100.0)
     monkeypatch.setattr(executors, "IN_FLIGHT_PER_WORKER", 1)
     serial = run(TINY, replications=replications, executor="serial", plots=False,
@@ -217,6 +217,30 @@ def test_a_local_dask_worker_that_cannot_start_fails_the_run_with_a_message(
         pool.map_local(operator.neg, [1, 2])
 
 
+def test_a_local_dask_worker_process_that_dies_is_replaced(caplog: pytest.LogCaptureFixture
+                                                           ) -> None:
+    """A local cluster's worker process killed (out of memory, say) is replaced by a new one
+    under the same name, which takes tasks (sim.experiments.dask_local, as Dask's nanny did)."""
+    import signal
+
+    with DaskExecutor(None, 1) as pool:
+        pool._first_worker()
+        [(first_address, first_pid)] = pool._client.run(os.getpid).items()
+        [name] = [w["name"] for w in pool._client.scheduler_info()["workers"].values()]
+        os.kill(first_pid, signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            addresses = set(pool._client.scheduler_info()["workers"])
+            if addresses and first_address not in addresses:
+                break
+            time.sleep(0.2)
+        [(address, pid)] = pool._client.run(os.getpid).items()
+        assert pid != first_pid and address != first_address
+        assert [w["name"] for w in pool._client.scheduler_info()["workers"].values()] == [name]
+        assert pool._client.submit(operator.neg, 3).result(timeout=30) == -3
+    assert "a Dask worker process died" in caplog.text
+
+
 def test_dask_workers_preload_the_model() -> None:
     """A local cluster's workers import the model as they start, before their first task."""
     with DaskExecutor(None, 1) as pool:
@@ -226,10 +250,11 @@ def test_dask_workers_preload_the_model() -> None:
 
 
 def test_a_local_dask_cluster_does_less_periodic_work_and_leaves_dask_settings_alone() -> None:
-    """The scheduler, the nannies (in this process) and the workers of a local cluster run
-    with DASK_QUIET: no profiler, a 1 s tick, a 2 s system monitor, a 0.5 s memory monitor;
-    Dask's settings in this process are unchanged."""
+    """The scheduler and the workers of a local cluster run with DASK_QUIET: no profiler, a
+    1 s tick, a 2 s system monitor, a 0.5 s memory monitor; this process runs no nanny (the
+    workers are processes started ahead), and Dask's settings here are unchanged."""
     import dask
+    from distributed import Nanny
 
     before = dask.config.get("distributed")
     with DaskExecutor(None, 1) as pool:
@@ -237,12 +262,12 @@ def test_a_local_dask_cluster_does_less_periodic_work_and_leaves_dask_settings_a
         [worker] = pool._client.run(periodic_work).values()
         scheduler = pool._client.run_on_scheduler(
             lambda dask_scheduler: periodic_work(dask_scheduler))
-        [nanny] = [periodic_work(n) for n in pool._cluster.workers.values()]
+        assert not any(isinstance(w, Nanny) for w in pool._cluster.workers.values())
         assert dask.config.get("distributed") == before  # while the cluster runs, too
     assert "profile" not in worker and "profile-cycle" not in worker
-    for periodic in (worker, scheduler, nanny):
+    for periodic in (worker, scheduler):
         assert periodic["tick"] == 1000 and periodic["monitor"] == 2000
-    assert worker["memory_monitor"] == nanny["memory_monitor"] == 500
+    assert worker["memory_monitor"] == 500
     assert dask.config.get("distributed") == before
 
 

@@ -31,7 +31,7 @@ def dask_setup(worker: Any) -> None:
 
     The settings are the workers' memory settings, as a local worker process has them
     (:func:`sim.memory.bound_memory`). Then, as in a local worker: a worker that has closed
-    ends its process without tearing its interpreter down (its nanny waits for that); and in
+    ends its process without tearing its interpreter down (the cluster waits for that); and in
     a local cluster's workers, which compute the summaries' parts after the last task, a
     thread imports what those need once the worker falls idle after its tasks.
     """
@@ -47,7 +47,7 @@ def _exit_when_closed(worker: Any) -> None:
     """End the process at once if its worker closed normally; else exit as Python would.
 
     A worker that closed has sent everything; freeing its heap object by object only keeps
-    its nanny waiting (:func:`~sim.experiments.executors.exit_now`). A worker that ends
+    its cluster waiting (:func:`~sim.experiments.executors.exit_now`). A worker that ends
     otherwise (an error as it starts) keeps Python's exit and its exit status.
     """
     from distributed.core import Status

@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import functools
 import importlib
 import logging
 import os
@@ -111,10 +110,11 @@ default it samples that thread's stack every 10 ms (the statistical profiler), m
 own latency every 20 ms (the tick), reads the process's CPU and memory every 0.5 s (the
 system monitor) and its memory every 0.1 s (the memory monitor, which pauses a worker near
 its memory limit): 6–7 % of a baseline task's time, of which these settings leave ~1 %.
-Each nanny runs in this process, with its own tick, system monitor and memory monitor (which
-ends a worker over its limit); an idle one-worker cluster took 41 ms of this process's CPU
-a second, 6 ms with these settings (docs/performance.md). ppsim shows no Dask dashboard,
-which is what the profiler, the tick and the system monitor feed.
+The workers of a local cluster get them as environment variables (:func:`quiet_environment`,
+:mod:`sim.experiments.dask_local`); when Dask's nannies ran in this process, an idle
+one-worker cluster took 41 ms of this process's CPU a second, 6 ms with these settings
+(docs/performance.md). ppsim shows no Dask dashboard, which is what the profiler, the tick and
+the system monitor feed.
 """
 
 MAX_ATTEMPTS = 3
@@ -684,16 +684,22 @@ class DaskExecutor(Executor):
     results); they only compute, the run folder is written here. A local cluster's workers
     store their task files and compute the summaries' parts themselves, as local processes do.
 
-    A local cluster starts with its scheduler alone and is then asked for its workers, which
-    start in the background (each a nanny process that starts the worker process, which
-    preloads the model: :mod:`sim.experiments.dask_preload`), while this process goes on
-    preparing the run; tasks submitted meanwhile wait at the scheduler. The first results
-    wait for the first worker, at most :data:`DASK_WORKER_START_S`.
+    A local cluster's worker processes are started first, before Dask is imported here, and
+    import Dask and the model meanwhile (:mod:`sim.experiments.dask_local`); the cluster
+    starts with its scheduler alone and is then asked for its workers, which take those
+    processes and join in the background while this process goes on preparing the run; tasks
+    submitted meanwhile wait at the scheduler. The first results wait for the first worker, at
+    most :data:`DASK_WORKER_START_S`.
     """
 
     def __init__(self, address: str | None, workers: int) -> None:
+        spares: Any = None
         if address is None:
             main_script_for_workers()  # before Dask is imported: the check is quick
+            from sim.experiments.dask_local import Spares
+
+            spares = Spares(workers)  # they import Dask while this process does
+        self._spares = spares
         try:
             from distributed import Client, LocalCluster
         except ImportError as exc:  # pragma: no cover - dask is a dependency
@@ -711,18 +717,18 @@ class DaskExecutor(Executor):
             try:
                 import dask
 
+                from sim.experiments.dask_local import spawned_worker
+
                 # dashboard_address ":0": the scheduler's HTTP server (it has one, dashboard
                 # or not) takes a free port, not 8787, which another cluster may hold (Dask
                 # then warns on stderr); "dashboard": False keeps the dashboard itself off.
+                # The workers have DASK_QUIET and the preload from their processes.
                 with dask.config.set(DASK_QUIET):  # the scheduler, made here, reads them
                     self._cluster = LocalCluster(n_workers=0, threads_per_worker=1,
                                                  processes=True, dashboard_address=":0",
                                                  scheduler_kwargs={"dashboard": False},
                                                  silence_logs=logging.ERROR,
-                                                 preload=[DASK_PRELOAD],
-                                                 worker_class=quiet_nanny(),
-                                                 config=DASK_QUIET,  # for the workers
-                                                 env={DASK_LOCAL_ENV: "1"})
+                                                 worker_class=spawned_worker(), spares=spares)
                 self._client = Client(self._cluster)  # before the workers: it would wait
                 self._cluster.scale(workers)  # returns at once; the workers start meanwhile
             except Exception as exc:
@@ -829,8 +835,8 @@ class DaskExecutor(Executor):
     def closer(self) -> Callable[[], None]:
         """Close the client here, in the thread that opened it; return :meth:`close`.
 
-        What is left, a local cluster's close (~0.25 s: its scheduler, then its nannies,
-        which wait for their workers' processes to end), may run in another thread.
+        What is left, a local cluster's close (its workers retired, their processes ended, then
+        its scheduler), may run in another thread.
         """
         self._close_client()
         return self.close
@@ -841,6 +847,8 @@ class DaskExecutor(Executor):
         if self._cluster is not None:
             self._cluster.close()
             self._cluster = None
+        if self._spares is not None:
+            self._spares.close()  # processes no worker took (a cluster that failed to start)
         self._quiet.setLevel(self._level)
 
 
@@ -852,27 +860,6 @@ def quiet_environment() -> dict[str, str]:
     """
     return {"DASK_" + key.upper().replace(".", "__").replace("-", "_"): str(value)
             for key, value in DASK_QUIET.items()}
-
-
-@functools.cache
-def quiet_nanny() -> type:
-    """Dask's Nanny made under :data:`DASK_QUIET`, the class of a local cluster's nannies.
-
-    A local cluster makes its nannies in this process's event loop as it scales, long after
-    it was made: each nanny reads the settings as it is made, for its own periodic work here.
-    Its worker gets them as the nanny's ``config``: the nanny hands the worker a shallow copy
-    of Dask's configuration (whose nested settings are restored as the nanny is made) updated
-    with these dotted keys, which the worker sets one by one after the whole tree.
-    """
-    import dask
-    from distributed import Nanny
-
-    class QuietNanny(Nanny):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            with dask.config.set(DASK_QUIET):
-                super().__init__(*args, **kwargs)
-
-    return QuietNanny
 
 
 def _connect(address: str) -> Any:
