@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -102,3 +103,47 @@ def test_the_guard_is_found_where_it_encloses_the_line(source: str) -> None:
 def test_a_script_that_does_not_parse_raises_no_false_alarm() -> None:
     """Source that cannot be parsed (changed on disk since it started) counts as guarded."""
     assert mainscript._guarded("def broken(:\n", 1)
+
+
+def _fake_main(monkeypatch: pytest.MonkeyPatch, file: str, spec: object = None
+               ) -> types.ModuleType:
+    """A main module standing in for this process's, with ``file`` and ``spec``."""
+    main = types.ModuleType("__main__")
+    main.__file__ = file
+    main.__spec__ = spec  # type: ignore[assignment]
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    return main
+
+
+def test_the_unguarded_line_is_found_on_the_stack(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """In this process: a check made from the main script's top level names its line; the
+    same check under the guard, or from a package's ``__main__``, finds nothing."""
+    script = tmp_path / "study.py"
+    source = ("found = check()\n"
+              "if __name__ == '__main__':\n"
+              "    guarded = check()\n")
+    script.write_text(source, encoding="utf-8")
+    main = _fake_main(monkeypatch, str(script))
+    namespace = vars(main)
+    namespace.update(__name__="__main__", check=mainscript.unguarded_run)
+    exec(compile(source, str(script), "exec"), namespace)
+    assert namespace["found"].startswith(f"{script}, line 1, starts the run")
+    assert namespace["guarded"] is None
+    main.__spec__ = types.SimpleNamespace(name="study.__main__")  # type: ignore[assignment]
+    exec(compile(source, str(script), "exec"), namespace)
+    assert namespace["found"] is None
+
+
+def test_a_main_script_without_a_file_is_not_run_again_by_the_workers(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A main script read from standard input gets a ``*.__main__`` spec (multiprocessing then
+    skips it in the workers); one with a file, or with a spec already, is left alone."""
+    main = _fake_main(monkeypatch, "<stdin>")
+    mainscript.prepare_main_script()
+    assert main.__spec__ is not None and main.__spec__.name == "<stdin>.__main__"
+    script = tmp_path / "study.py"
+    script.write_text("", encoding="utf-8")
+    main = _fake_main(monkeypatch, str(script))
+    mainscript.prepare_main_script()
+    assert main.__spec__ is None
