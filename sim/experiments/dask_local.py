@@ -144,11 +144,17 @@ def spawned_worker() -> type:
                 process.stdin.flush()
 
         async def _replace_when_dead(self) -> None:
-            """Start a new process, under the same name, whenever the worker's dies."""
+            """Start a new process, under the same name, whenever the worker's dies.
+
+            A process that exits with status 0 has not died: its worker was closed (retired
+            as the cluster closes), and nothing takes its place.
+            """
             while not self._closing:
                 await asyncio.sleep(POLL_S)
                 if self._closing or self.process is None or self.process.poll() is None:
                     continue
+                if self.process.returncode == 0:
+                    return
                 if self.replacements >= MAX_REPLACEMENTS:
                     log.warning("Dask worker %s died %d times; not starting it again",
                                 self.name, self.replacements + 1)
