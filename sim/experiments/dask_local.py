@@ -26,7 +26,7 @@ import subprocess
 import sys
 from typing import Any
 
-from sim.experiments.executors import DASK_LOCAL_ENV, quiet_environment
+from sim.experiments import executors
 
 log = logging.getLogger("ppsim")
 
@@ -52,11 +52,9 @@ def worker_environment() -> dict[str, str]:
     The path is this process's module search path, as ``spawn`` gives its children: a module
     that can be imported here (a researcher's decision rules) can be imported there.
     """
-    path = [entry for entry in sys.path if entry]
-    if os.environ.get("PYTHONPATH"):
-        path.append(os.environ["PYTHONPATH"])
-    return {**os.environ, **PRE_SPAWN, **quiet_environment(), DASK_LOCAL_ENV: "1",
-            "PYTHONPATH": os.pathsep.join(path)}
+    path = [entry for entry in sys.path if entry]  # PYTHONPATH's entries among them
+    return {**os.environ, **PRE_SPAWN, **executors.quiet_environment(),
+            executors.DASK_LOCAL_ENV: "1", "PYTHONPATH": os.pathsep.join(path)}
 
 
 class Spares:
@@ -103,7 +101,6 @@ def end_process(process: subprocess.Popen[bytes], wait: bool = True) -> None:
 @functools.cache
 def spawned_worker() -> type:
     """The cluster's worker class (made on first use: it needs Dask, imported by then)."""
-    from distributed.core import Status
     from distributed.deploy.spec import ProcessInterface
 
     class SpawnedWorker(ProcessInterface):
@@ -134,10 +131,9 @@ def spawned_worker() -> type:
         def _hand(self, process: subprocess.Popen[bytes]) -> None:
             """Give ``process`` its order (a process that died before reading it is replaced)."""
             self.process = process
-            from sim.experiments import executors  # read now: tests change the preload
-
             order = {"scheduler": self.scheduler, "name": self.name,
-                     "memory_limit": self.memory_limit, "preload": [executors.DASK_PRELOAD]}
+                     "memory_limit": self.memory_limit,
+                     "preload": [executors.DASK_PRELOAD]}  # read now: tests change it
             assert process.stdin is not None
             with contextlib.suppress(OSError):  # it died already: _replace_when_dead sees it
                 process.stdin.write((json.dumps(order) + "\n").encode())
@@ -171,7 +167,6 @@ def spawned_worker() -> type:
             if self.process is not None:
                 await asyncio.get_running_loop().run_in_executor(
                     None, end_process, self.process)
-            self.status = Status.closed
             await super().close()  # type: ignore[no-untyped-call]
 
     return SpawnedWorker

@@ -703,6 +703,8 @@ class DaskExecutor(Executor):
         try:
             from distributed import Client, LocalCluster
         except ImportError as exc:  # pragma: no cover - dask is a dependency
+            if spares is not None:
+                spares.close()
             raise ExecutorError(f"Dask distributed is not installed: {exc}") from None
         self._cluster: Any = None
         self._client: Any = None
@@ -853,10 +855,11 @@ class DaskExecutor(Executor):
 
 
 def quiet_environment() -> dict[str, str]:
-    """:data:`DASK_QUIET` as environment variables, for a scheduler and workers started by hand.
+    """:data:`DASK_QUIET` as environment variables, for worker processes and schedulers.
 
-    Dask reads ``DASK_A__B__C_D=value`` as the setting ``a.b.c-d`` (README, "On a cluster of
-    several machines").
+    Used for a local cluster's worker processes (:mod:`sim.experiments.dask_local`), and for
+    a scheduler and workers started by hand. Dask reads ``DASK_A__B__C_D=value`` as the
+    setting ``a.b.c-d`` (README, "On a cluster of several machines").
     """
     return {"DASK_" + key.upper().replace(".", "__").replace("-", "_"): str(value)
             for key, value in DASK_QUIET.items()}
